@@ -1,0 +1,215 @@
+/**
+ * The command line: parse flags, call the library, print what a user needs.
+ * Exit codes: 0 ok (warnings allowed), 1 registry errors or stale outputs,
+ * 2 usage, configuration, template or I/O errors. Never a stack trace for bad input.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTwoFilesPatch } from 'diff';
+import type { PathOptions } from './config.js';
+import { formatMessage, severityOf, toJson } from './diagnostics.js';
+import { PortbookError } from './errors.js';
+import { check, fixEncoding, generate, type GenerateResult } from './project.js';
+import type { Change } from './write.js';
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+};
+
+export const version: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export const helpText = `portbook ${version}: PORTS.md is the single source of truth for your ports.
+
+Usage:
+  portbook gen [options]           render every output from the registry, write what changed
+  portbook check [options]         exit 1 if any output on disk differs from what gen would write
+  portbook fix-encoding [options]  rewrite a double-encoded registry (âœ… for ✅) as plain UTF-8
+
+Options:
+  --source FILE     the registry                      (default: docs/PORTS.md)
+  --out DIR         where outputs are written         (default: generated)
+  --templates DIR   templates that override or add to portbook's own (default: templates)
+  --config FILE     settings file                     (default: portbook.config.json, if present)
+  --dry-run         gen: print what would change as a diff, write nothing
+  --json            print diagnostics (and, for check, the stale files) as JSON on stdout
+  -h, --help        show this help
+  -v, --version     show the version
+
+Defaults are relative to the project root: the nearest directory at or above
+the working directory with a portbook.config.json or a package.json.
+
+Exit codes: 0 ok (warnings allowed), 1 errors in the registry or stale outputs,
+2 usage, configuration, template or I/O errors.
+`;
+
+const commands = ['gen', 'check', 'fix-encoding'] as const;
+type Command = (typeof commands)[number];
+
+/** Run the CLI with `argv` (without node and script). Resolves to the exit code. */
+export function main(argv: readonly string[], io: Io = processIo): number {
+  try {
+    return run(argv, io);
+  } catch (error) {
+    if (error instanceof PortbookError) {
+      io.stderr(`portbook: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+function run(argv: readonly string[], io: Io): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        source: { type: 'string' },
+        out: { type: 'string' },
+        templates: { type: 'string' },
+        config: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.stdout(`${version}\n`);
+    return 0;
+  }
+  const [name, ...extra] = positionals;
+  if (values.help || name === 'help') {
+    io.stdout(helpText);
+    return 0;
+  }
+  if (name === undefined) throw usage('missing command');
+  if (!commands.includes(name as Command)) throw usage(`unknown command \`${name}\``);
+  const command = name as Command;
+  if (extra.length > 0) throw usage(`unexpected argument \`${extra[0]}\``);
+  if (values['dry-run'] && command !== 'gen') throw usage('--dry-run goes with gen');
+
+  const paths: PathOptions = { cwd: io.cwd };
+  for (const key of ['source', 'out', 'templates', 'config'] as const) {
+    if (values[key] !== undefined) paths[key] = values[key];
+  }
+
+  if (command === 'fix-encoding') {
+    const { displayPath, repaired } = fixEncoding(paths);
+    io.stdout(repaired ? `Repaired ${displayPath}: it is plain UTF-8 now.\n` : `${displayPath} needs no repair.\n`);
+    return 0;
+  }
+  const dryRun = command === 'gen' ? Boolean(values['dry-run']) : true;
+  const result = command === 'check' ? check(paths) : generate({ ...paths, dryRun });
+  if (values.json) return printJson(result, command, io);
+  printDiagnostics(result, io);
+  if (!result.plan) return 1;
+  return command === 'check' ? printCheck(result, io) : printGen(result, dryRun, io);
+}
+
+function usage(message: string): PortbookError {
+  return new PortbookError(`${message}\nRun \`portbook --help\` for usage.`, 2);
+}
+
+function printDiagnostics(result: GenerateResult, io: Io): void {
+  for (const message of result.diagnostics) io.stderr(`${formatMessage(message, result.displayPath)}\n`);
+  const errors = result.diagnostics.filter((message) => severityOf(message) === 'error').length;
+  const warnings = result.diagnostics.length - errors;
+  if (errors > 0) {
+    io.stderr(`\n${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''} in ${result.displayPath}: nothing was written.\n`);
+  }
+}
+
+function printJson(result: GenerateResult, command: Command, io: Io): number {
+  const diagnostics = result.diagnostics.map((message) => toJson(message, result.displayPath));
+  if (command === 'check') {
+    const files = (result.plan?.changes ?? []).map((change) => ({ path: outPath(result, change.path, io), status: statusOf(change) }));
+    io.stdout(`${JSON.stringify({ diagnostics, files }, null, 2)}\n`);
+    return !result.plan || files.length > 0 ? 1 : 0;
+  }
+  io.stdout(`${JSON.stringify(diagnostics, null, 2)}\n`);
+  return result.plan ? 0 : 1;
+}
+
+function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
+  const planned = result.plan!;
+  if (dryRun) {
+    for (const change of planned.changes) io.stdout(diffOf(result, change, io, Infinity));
+  }
+  const verbs = dryRun
+    ? { create: 'would create', update: 'would update', remove: 'would remove' }
+    : { create: 'created', update: 'updated', remove: 'removed' };
+  for (const change of planned.changes) io.stdout(`${verbs[change.kind]} ${outPath(result, change.path, io)}\n`);
+  for (const kept of planned.kept) {
+    io.stderr(`portbook: kept ${outPath(result, kept, io)}: it is no longer generated but was edited by hand; delete it yourself if it is not needed\n`);
+  }
+  const out = outPath(result, '', io);
+  const total = planned.changes.filter((change) => change.kind !== 'remove').length + planned.unchanged.length;
+  if (planned.changes.length === 0) io.stdout(`${out} is up to date (${count(total, 'file')}).\n`);
+  return 0;
+}
+
+function printCheck(result: GenerateResult, io: Io): number {
+  const stale = result.plan!.changes;
+  const out = outPath(result, '', io);
+  if (stale.length === 0) {
+    io.stdout(`${out} is up to date.\n`);
+    return 0;
+  }
+  for (const change of stale) {
+    io.stdout(`${statusOf(change)}: ${outPath(result, change.path, io)}\n`);
+    io.stdout(diffOf(result, change, io, 20));
+  }
+  io.stdout(`\n${count(stale.length, 'file')} out of date in ${out}. Run \`npm run gen\` (or \`portbook gen\`) and commit the result.\n`);
+  return 1;
+}
+
+function statusOf(change: Change): 'stale' | 'missing' | 'extra' {
+  return change.kind === 'update' ? 'stale' : change.kind === 'create' ? 'missing' : 'extra';
+}
+
+/** A unified diff of one change, cut after `limit` lines. */
+function diffOf(result: GenerateResult, change: Change, io: Io, limit: number): string {
+  const name = outPath(result, change.path, io);
+  const patch = createTwoFilesPatch(
+    change.before === undefined ? '/dev/null' : `a/${name}`,
+    change.after === undefined ? '/dev/null' : `b/${name}`,
+    change.before ?? '',
+    change.after ?? '',
+    undefined,
+    undefined,
+    { context: 2 },
+  );
+  const lines = patch.split('\n').slice(1, -1); // drop the `===` line and the final empty one
+  const shown = lines.slice(0, limit);
+  const more = lines.length - shown.length;
+  return shown.map((line) => `  ${line}\n`).join('') + (more > 0 ? `  … ${count(more, 'more line')}\n` : '');
+}
+
+function outPath(result: GenerateResult, relative: string, io: Io): string {
+  const absolute = path.join(result.config.out, relative);
+  const shown = path.relative(io.cwd, absolute);
+  const display = shown === '' ? '.' : shown.startsWith('..') ? absolute : shown;
+  return display.split(path.sep).join('/') + (relative === '' ? '/' : '');
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

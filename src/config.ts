@@ -1,0 +1,198 @@
+/**
+ * The config file, `portbook.config.json`: the few settings a team needs.
+ * Paths in it are relative to the file's directory. Unknown keys are errors,
+ * so a typo never silently does nothing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PortbookError } from './errors.js';
+
+export const configFileName = 'portbook.config.json';
+
+export const targetIds = ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd'] as const;
+export type TargetId = (typeof targetIds)[number];
+
+export interface RenderOptions {
+  /** Built-in targets to render. */
+  targets: readonly TargetId[];
+  nginx: {
+    /** Certificate path pattern; `{domain}` is replaced by the domain. */
+    certificate: string;
+    certificateKey: string;
+  };
+  systemd: {
+    /** Service name (as written in PORTS.md) → unit name without `.service`. */
+    units: Readonly<Record<string, string>>;
+  };
+  settings: {
+    /** The environment whose ports become the top-level constants; default: the default environment, else the first named. */
+    environment?: string;
+  };
+}
+
+export interface Config extends RenderOptions {
+  /** The directory relative paths are resolved against. */
+  root: string;
+  /** The config file read, if any. */
+  file?: string;
+  source: string;
+  out: string;
+  templates: string;
+}
+
+export const defaultRenderOptions: RenderOptions = {
+  targets: targetIds,
+  nginx: {
+    certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
+    certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
+  },
+  systemd: { units: {} },
+  settings: {},
+};
+
+export interface PathOptions {
+  source?: string;
+  out?: string;
+  templates?: string;
+  config?: string;
+  /** Where relative paths given here are resolved; default `process.cwd()`. */
+  cwd?: string;
+}
+
+/**
+ * Resolve the config: `--config FILE`, else `portbook.config.json` in the
+ * nearest directory at or above `cwd` that has one or a package.json.
+ * Flags win over the file; the file wins over the defaults.
+ */
+export function loadConfig(options: PathOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  let file: string | undefined;
+  let root: string;
+  if (options.config !== undefined) {
+    file = path.resolve(cwd, options.config);
+    if (!existsSync(file)) throw new PortbookError(`Cannot read config ${options.config}: no such file`);
+    root = path.dirname(file);
+  } else {
+    root = projectRoot(cwd);
+    const candidate = path.join(root, configFileName);
+    if (existsSync(candidate)) file = candidate;
+  }
+  const raw = file ? parseConfigFile(file) : {};
+  const fromFile = (key: 'source' | 'out' | 'templates', fallback: string): string =>
+    options[key] !== undefined
+      ? path.resolve(cwd, options[key]!)
+      : path.resolve(root, typeof raw[key] === 'string' ? (raw[key] as string) : fallback);
+  const config: Config = {
+    root,
+    source: fromFile('source', 'docs/PORTS.md'),
+    out: fromFile('out', 'generated'),
+    templates: fromFile('templates', 'templates'),
+    ...renderOptionsFrom(raw, file ?? configFileName),
+  };
+  if (file) config.file = file;
+  return config;
+}
+
+/** The nearest directory at or above `start` holding a config file or a package.json; `start` if none. */
+export function projectRoot(start: string): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, configFileName)) || existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(start);
+    dir = parent;
+  }
+}
+
+function parseConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PortbookError(`Cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new PortbookError(`${file}: invalid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PortbookError(`${file}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+const knownKeys: Record<string, readonly string[]> = {
+  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings'],
+  nginx: ['certificate', 'certificateKey'],
+  systemd: ['units'],
+  settings: ['environment'],
+};
+
+/** Check the parsed file against the schema and merge it over the defaults. */
+export function renderOptionsFrom(raw: Record<string, unknown>, file: string): RenderOptions {
+  const fail = (key: string, expected: string): never => {
+    throw new PortbookError(`${file}: \`${key}\` must be ${expected}`);
+  };
+  const object = (value: unknown, key: string): Record<string, unknown> => {
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(key, 'an object');
+    const allowed = knownKeys[key] ?? [];
+    for (const name of Object.keys(value)) {
+      if (!allowed.includes(name)) {
+        const where = key === '' ? name : `${key}.${name}`;
+        throw new PortbookError(`${file}: unknown setting \`${where}\`; known: ${allowed.join(', ')}`);
+      }
+    }
+    return value as Record<string, unknown>;
+  };
+  const string = (value: unknown, key: string): string | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '') return fail(key, 'a non-empty string');
+    return value;
+  };
+
+  const top = object(raw, '');
+  for (const key of ['source', 'out', 'templates'] as const) string(top[key], key);
+  const options: RenderOptions = structuredClone(defaultRenderOptions) as RenderOptions;
+
+  if (top.targets !== undefined) {
+    if (!Array.isArray(top.targets)) fail('targets', `an array of ${targetIds.join(', ')}`);
+    for (const target of top.targets as unknown[]) {
+      if (!targetIds.includes(target as TargetId)) {
+        throw new PortbookError(`${file}: unknown target \`${String(target)}\` in \`targets\`; known: ${targetIds.join(', ')}`);
+      }
+    }
+    options.targets = targetIds.filter((id) => (top.targets as unknown[]).includes(id));
+  }
+
+  const nginx = object(top.nginx, 'nginx');
+  for (const key of ['certificate', 'certificateKey'] as const) {
+    const value = string(nginx[key], `nginx.${key}`);
+    if (value === undefined) continue;
+    if (!/^[A-Za-z0-9_./{}@+=,:-]+$/.test(value) || !value.startsWith('/')) {
+      fail(`nginx.${key}`, 'an absolute path of letters, digits and _ . / - @ + = , : with an optional {domain}');
+    }
+    options.nginx[key] = value;
+  }
+
+  const systemd = object(top.systemd, 'systemd');
+  if (systemd.units !== undefined) {
+    const units = systemd.units;
+    if (typeof units !== 'object' || units === null || Array.isArray(units)) fail('systemd.units', 'an object');
+    for (const [name, unit] of Object.entries(units as Record<string, unknown>)) {
+      const value = string(unit, `systemd.units["${name}"]`)!;
+      const bare = value.replace(/\.service$/, '');
+      if (!/^[A-Za-z0-9:_.-]+$/.test(bare) || bare.startsWith('.')) {
+        fail(`systemd.units["${name}"]`, 'a unit name of letters, digits and : _ . -');
+      }
+      (options.systemd.units as Record<string, string>)[name] = bare;
+    }
+  }
+
+  const settings = object(top.settings, 'settings');
+  const environment = string(settings.environment, 'settings.environment');
+  if (environment !== undefined) options.settings.environment = environment;
+  return options;
+}

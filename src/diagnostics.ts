@@ -1,0 +1,76 @@
+/**
+ * Diagnostics ride on vfile messages, the unified ecosystem's carrier.
+ * An error is a message with `fatal: true`; a warning has `fatal: false`.
+ */
+import type { VFile } from 'vfile';
+import type { VFileMessage } from 'vfile-message';
+import type { Point } from './registry.js';
+
+export type Severity = 'error' | 'warning';
+
+/** Add a diagnostic to `file` at `place`. */
+export function report(
+  file: VFile,
+  severity: Severity,
+  reason: string,
+  place: Point | undefined,
+  ruleId: string,
+): VFileMessage {
+  const message = file.message(reason, { place, ruleId, source: 'portbook' });
+  message.fatal = severity === 'error';
+  return message;
+}
+
+/** A diagnostic as `--json` prints it. */
+export interface DiagnosticJson {
+  file: string;
+  line: number | null;
+  column: number | null;
+  severity: Severity;
+  message: string;
+  ruleId: string | null;
+}
+
+export function severityOf(message: VFileMessage): Severity {
+  return message.fatal ? 'error' : 'warning';
+}
+
+/** Messages in source order (line, then column), errors before warnings at one place. */
+export function sortedMessages(file: VFile): VFileMessage[] {
+  return [...file.messages].sort(
+    (a, b) =>
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0) ||
+      Number(Boolean(b.fatal)) - Number(Boolean(a.fatal)),
+  );
+}
+
+export function hasErrors(file: VFile): boolean {
+  return file.messages.some((message) => message.fatal === true);
+}
+
+/** `docs/PORTS.md:12:15 error <message> <rule-id>` */
+export function formatMessage(message: VFileMessage, displayPath: string): string {
+  const place = message.line ? `:${message.line}:${message.column ?? 1}` : '';
+  const rule = message.ruleId ? ` ${message.ruleId}` : '';
+  return `${displayPath}${place} ${severityOf(message)} ${message.reason}${rule}`;
+}
+
+export function toJson(message: VFileMessage, displayPath: string): DiagnosticJson {
+  return {
+    file: displayPath,
+    line: message.line ?? null,
+    column: message.column ?? null,
+    severity: severityOf(message),
+    message: message.reason,
+    ruleId: message.ruleId ?? null,
+  };
+}
+
+/** `2 errors, 1 warning` */
+export function summary(file: VFile): string {
+  const errors = file.messages.filter((m) => m.fatal === true).length;
+  const warnings = file.messages.length - errors;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}

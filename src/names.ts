@@ -1,0 +1,63 @@
+/**
+ * One identifier function per output format. Every identifier portbook
+ * writes is derived here from free text and reduced to that format's safe
+ * alphabet, so a service name can never become a directive, a command or a path.
+ */
+import type { EnvironmentName, Service } from './registry.js';
+
+/** Words of a name: markup is already gone; accents are folded, everything else splits. */
+export function words(name: string): string[] {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** `Creator Suite API` → `CREATOR_SUITE_API`; a leading digit gets a `_` prefix. Empty when the name has no letters or digits. */
+export function screamingSnake(name: string): string {
+  const joined = words(name).join('_').toUpperCase();
+  return /^\d/.test(joined) ? `_${joined}` : joined;
+}
+
+/** `Creator Suite API` → `creator-suite-api` (systemd unit names, file names). */
+export function kebab(name: string): string {
+  return words(name).join('-').toLowerCase();
+}
+
+/** `Creator Suite API` → `creator_suite_api` (nginx upstream names). */
+export function snake(name: string): string {
+  return words(name).join('_').toLowerCase();
+}
+
+/** The environment variable for a service's port: its `Env` cell, or `NAME_PORT`. */
+export function portVariable(service: Pick<Service, 'name' | 'variable'>): string {
+  if (service.variable) return service.variable.value;
+  const base = screamingSnake(service.name.value);
+  if (base === '') return '';
+  return base === 'PORT' || base.endsWith('_PORT') ? base : `${base}_PORT`;
+}
+
+/** A valid environment variable / TS / Python constant name. */
+export const variablePattern = /^[A-Z_][A-Z0-9_]*$/;
+
+/** The nginx upstream for a service: environment-prefixed outside the default environment so files can be included together. */
+export function upstreamName(service: Pick<Service, 'name' | 'environment'>): string {
+  const base = snake(service.name.value);
+  if (base === '') return '';
+  const prefix = service.environment.name ? `${service.environment.name}_` : '';
+  return /^\d/.test(base) && !prefix ? `_${base}` : `${prefix}${base}`;
+}
+
+/** A systemd unit name (without `.service`): kebab case of the service name unless configured. */
+export function unitName(service: Pick<Service, 'name'>, configured: Readonly<Record<string, string>>): string {
+  return configured[service.name.value] ?? kebab(service.name.value);
+}
+
+/** systemd's unit-name alphabet (no instance `@`, no escaping). */
+export const unitPattern = /^[A-Za-z0-9:_.\\-]+$/;
+
+/** The key an environment has in `PORTS` objects and file names. */
+export function environmentKey(name: EnvironmentName | null): string {
+  return name ?? 'default';
+}

@@ -1,0 +1,110 @@
+/**
+ * The library API: one project's run of the pipeline
+ * read → extract → validate → render → (plan → apply).
+ * The CLI is a thin shell over these functions; tests call them directly.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { VFileMessage } from 'vfile-message';
+import { loadConfig, type Config, type PathOptions } from './config.js';
+import { hasErrors, sortedMessages } from './diagnostics.js';
+import { PortbookError } from './errors.js';
+import { extract } from './extract.js';
+import { read, type Source } from './read.js';
+import type { Registry } from './registry.js';
+import { render } from './render/index.js';
+import { loadTemplates } from './render/templates.js';
+import { validate } from './validate/index.js';
+import { apply, manifestFor, manifestName, plan, replaceFile, type Plan } from './write.js';
+
+/** Refuse sources larger than this: a registry is a page of tables, not a data dump. */
+export const maxSourceBytes = 10 * 1024 * 1024;
+
+export interface Built {
+  config: Config;
+  /** The source path as diagnostics show it (relative to the working directory). */
+  displayPath: string;
+  source: Source;
+  registry: Registry;
+  /** Every diagnostic, in source order. */
+  diagnostics: VFileMessage[];
+  /** Rendered files (manifest included), or `undefined` when there were errors. */
+  files: Map<string, string> | undefined;
+}
+
+/** Read, extract, validate and render in memory. Writes nothing. */
+export function build(options: PathOptions = {}): Built {
+  const config = loadConfig(options);
+  const cwd = options.cwd ?? process.cwd();
+  const displayPath = displayPathOf(config.source, cwd);
+  const source = read(readSource(config.source, displayPath), displayPath);
+  const registry = extract(source);
+  validate(registry, source.file, { units: config.systemd.units });
+  let files: Map<string, string> | undefined;
+  if (!hasErrors(source.file)) {
+    const headerSource = headerPathOf(config.source, config.root);
+    const templates = loadTemplates(config.templates);
+    files = render({ registry, options: config, templates, source: headerSource });
+    files.set(manifestName, manifestFor(files, headerSource));
+  }
+  return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files };
+}
+
+export interface GenerateResult extends Built {
+  /** What was (or, with `dryRun`, would be) changed; `undefined` when there were errors. */
+  plan: Plan | undefined;
+}
+
+/** Build, then replace the changed outputs atomically (unless `dryRun`). */
+export function generate(options: PathOptions & { dryRun?: boolean } = {}): GenerateResult {
+  const built = build(options);
+  if (!built.files) return { ...built, plan: undefined };
+  const planned = plan(built.config.out, built.files);
+  if (!options.dryRun) apply(planned);
+  return { ...built, plan: planned };
+}
+
+/** Build and compare with the disk: `plan.changes` lists every stale, missing or extra file. */
+export function check(options: PathOptions = {}): GenerateResult {
+  return generate({ ...options, dryRun: true });
+}
+
+/** Rewrite a double-encoded source as the UTF-8 it meant. Returns whether anything changed. */
+export function fixEncoding(options: PathOptions = {}): { displayPath: string; repaired: boolean } {
+  const config = loadConfig(options);
+  const displayPath = displayPathOf(config.source, options.cwd ?? process.cwd());
+  const source = read(readSource(config.source, displayPath), displayPath);
+  if (hasErrors(source.file)) {
+    throw new PortbookError(`${displayPath}: not UTF-8 text; convert it to UTF-8 first`, 1);
+  }
+  if (!source.mojibake) return { displayPath, repaired: false };
+  replaceFile(config.source, source.repaired);
+  return { displayPath, repaired: true };
+}
+
+function readSource(file: string, displayPath: string): Uint8Array {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (point --source at your PORTS.md)' : code === 'EISDIR' ? 'it is a directory' : code ?? String(error);
+    throw new PortbookError(`Cannot read ${displayPath}: ${why}`);
+  }
+  if (bytes.length > maxSourceBytes) {
+    throw new PortbookError(`Cannot read ${displayPath}: ${bytes.length} bytes is more than the ${maxSourceBytes}-byte limit for a registry`);
+  }
+  return bytes;
+}
+
+/** Relative to the working directory when below it, else absolute. */
+function displayPathOf(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
+}
+
+/** Relative to the project root (stable whatever the working directory), else the file name. */
+function headerPathOf(file: string, root: string): string {
+  const relative = path.relative(root, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? path.basename(file) : relative.split(path.sep).join('/');
+}

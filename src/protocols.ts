@@ -1,0 +1,36 @@
+/**
+ * What a Protocol cell means for rendering: proxied over HTTP, upgraded to
+ * WebSocket, or neither. Unknown protocols are kept (and warned about).
+ */
+
+const httpWords = new Set(['http', 'https', 'http1', 'http1.1', 'h2', 'http2', 'h2c', 'rest', 'graphql', 'sse', 'web']);
+const websocketWords = new Set(['ws', 'wss', 'websocket', 'websockets', 'socket.io', 'socketio']);
+const otherWords = new Set([
+  'tcp', 'udp', 'grpc', 'postgresql', 'postgres', 'pg', 'mysql', 'mariadb', 'redis', 'mongodb', 'mongo',
+  'amqp', 'amqps', 'mqtt', 'smtp', 'smtps', 'imap', 'imaps', 'pop3', 'dns', 'ssh', 'ftp', 'sftp', 'ldap',
+  'ldaps', 'memcached', 'kafka', 'nats', 'elasticsearch', 'clickhouse', 'prometheus', 'statsd', 'syslog',
+  'rtmp', 'rtsp', 'sip', 'stun', 'turn', 'quic', 'tls', 'jdbc', 'cassandra', 'zookeeper', 'etcd', 'jupyter',
+]);
+
+export interface ProtocolInfo {
+  /** Parts not recognised, e.g. `['foo']` for `HTTP/foo`. */
+  unknown: string[];
+  /** Served over HTTP: gets an nginx upstream. */
+  http: boolean;
+  /** Needs Upgrade/Connection headers when proxied. */
+  websocket: boolean;
+}
+
+/** `HTTP/HTTPS` → http; `WS` → http + websocket; `PostgreSQL` → neither; absent → http. */
+export function protocolInfo(text: string | undefined): ProtocolInfo {
+  if (text === undefined || text.trim() === '') return { unknown: [], http: true, websocket: false };
+  const parts = text
+    .toLowerCase()
+    .split(/\s*(?:\/|\+|,|&|\band\b|\bor\b)\s*|\s+/)
+    .map((part) => part.replace(/[()]/g, '').trim())
+    .filter(Boolean);
+  const websocket = parts.some((part) => websocketWords.has(part));
+  const http = websocket || parts.some((part) => httpWords.has(part));
+  const unknown = parts.filter((part) => !httpWords.has(part) && !websocketWords.has(part) && !otherWords.has(part));
+  return { unknown, http, websocket };
+}

@@ -1,0 +1,44 @@
+/**
+ * Questions about a registry that several stages ask the same way:
+ * which port a row listens on, whether it uses SSL, which service a proxy
+ * target points at. Pure functions of the registry, linear in its size.
+ */
+import { environmentKey } from './names.js';
+import type { ExternalAccess, Field, PortCell, Registry, Service } from './registry.js';
+
+export function portNumber(port: Field<PortCell> | undefined): number | undefined {
+  return port?.value.kind === 'number' ? port.value.port : undefined;
+}
+
+/** The port a row listens on: its Port cell, else 443 with SSL and 80 without. */
+export function listenPort(access: ExternalAccess): number {
+  return portNumber(access.port) ?? (usesSsl(access) ? 443 : 80);
+}
+
+/** SSL from the SSL cell, else from the scheme, else from the port (443). */
+export function usesSsl(access: ExternalAccess): boolean {
+  if (access.ssl?.value !== undefined) return access.ssl.value;
+  if (access.scheme) return access.scheme === 'https';
+  return portNumber(access.port) === 443;
+}
+
+/**
+ * Index the services by port once; the returned function finds the service a
+ * proxy target points at: the first in the row's environment, else the first in any.
+ */
+export function targetIndex(registry: Registry): (access: ExternalAccess) => Service | undefined {
+  const byEnvironmentPort = new Map<string, Service>();
+  const byPort = new Map<number, Service>();
+  for (const service of registry.services) {
+    const port = portNumber(service.port);
+    if (port === undefined) continue;
+    const key = `${environmentKey(service.environment.name)} ${port}`;
+    if (!byEnvironmentPort.has(key)) byEnvironmentPort.set(key, service);
+    if (!byPort.has(port)) byPort.set(port, service);
+  }
+  return (access) => {
+    const port = access.target?.value?.port;
+    if (port === undefined) return undefined;
+    return byEnvironmentPort.get(`${environmentKey(access.environment.name)} ${port}`) ?? byPort.get(port);
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Stage 1, read: bytes → clean text → mdast.
+ *
+ * Decodes UTF-8 strictly, drops a BOM, repairs text that was once decoded as
+ * Windows-1252 (or its Turkish sibling, Windows-1254) and saved again as UTF-8
+ * (`âœ…` for `✅`), and parses with remark-parse + remark-gfm. Positions that
+ * later stages report are mapped back to the file as it is on disk.
+ */
+import type { Root } from 'mdast';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { VFile } from 'vfile';
+import { report } from './diagnostics.js';
+import type { Point } from './registry.js';
+
+/** A source document ready for extract. */
+export interface Source {
+  /** Carries the diagnostics; `file.path` is the path shown in them. */
+  file: VFile;
+  /** The text as parsed: UTF-8, no BOM, mojibake repaired, LF line endings. */
+  text: string;
+  /** The repaired text with its original line endings, for `fix-encoding`. */
+  repaired: string;
+  /** Whether any mojibake was repaired. */
+  mojibake: boolean;
+  /** Map a point in `text` back to the file on disk. */
+  toOriginal(point: Point): Point;
+  tree: Root;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Windows-1252's 0x80–0x9F; the five holes decode to the C1 controls, as Windows does. */
+const cp1252High = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
+  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122,
+  0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/** Character → the byte it stood for when UTF-8 was misread as Windows-1252/1254. */
+const misreadByte: ReadonlyMap<string, number> = (() => {
+  const map = new Map<string, number>();
+  cp1252High.forEach((code, index) => map.set(String.fromCodePoint(code), 0x80 + index));
+  for (let byte = 0xa0; byte <= 0xff; byte++) map.set(String.fromCodePoint(byte), byte);
+  // Windows-1254 differs from 1252 in six letters; `ğŸ“‹` is 📋 misread that way.
+  const turkish: Array<[number, number]> = [
+    [0x11e, 0xd0], [0x130, 0xdd], [0x15e, 0xde], [0x11f, 0xf0], [0x131, 0xfd], [0x15f, 0xfe],
+  ];
+  for (const [code, byte] of turkish) map.set(String.fromCodePoint(code), byte);
+  return map;
+})();
+
+function sequenceLength(lead: number): number {
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/** One repaired stretch: at `offset` in the repaired text, `original` became `repaired`. */
+interface Repair {
+  line: number;
+  /** 1-based column in the repaired text where the repaired character starts. */
+  column: number;
+  original: string;
+  repaired: string;
+}
+
+/**
+ * Replace every run of characters that spell a valid multi-byte UTF-8
+ * sequence when mapped back through Windows-1252/1254.
+ */
+export function repairMojibake(text: string): { text: string; repairs: Repair[] } {
+  const chars = Array.from(text);
+  const repairs: Repair[] = [];
+  let out = '';
+  let line = 1;
+  let column = 1;
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    const lead = misreadByte.get(char);
+    const length = lead === undefined ? 0 : sequenceLength(lead);
+    if (length > 0 && i + length <= chars.length) {
+      const bytes = [lead!];
+      for (let k = 1; k < length; k++) {
+        const byte = misreadByte.get(chars[i + k]!);
+        if (byte === undefined || byte < 0x80 || byte > 0xbf) break;
+        bytes.push(byte);
+      }
+      if (bytes.length === length) {
+        let decoded: string | undefined;
+        try {
+          decoded = utf8.decode(Uint8Array.from(bytes));
+        } catch {
+          decoded = undefined;
+        }
+        if (decoded !== undefined) {
+          repairs.push({ line, column, original: chars.slice(i, i + length).join(''), repaired: decoded });
+          out += decoded;
+          column += decoded.length;
+          i += length - 1;
+          continue;
+        }
+      }
+    }
+    out += char;
+    if (char === '\n') {
+      line++;
+      column = 1;
+    } else {
+      column += char.length;
+    }
+  }
+  return { text: out, repairs };
+}
+
+/** Decode and parse a document. `displayPath` is the path diagnostics show. */
+export function read(bytes: Uint8Array, displayPath: string): Source {
+  const file = new VFile({ path: displayPath });
+  let decoded: string;
+  try {
+    decoded = utf8.decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const before = new TextDecoder().decode(bytes.subarray(0, offset));
+    const lines = before.split('\n');
+    report(
+      file,
+      'error',
+      `Unexpected byte 0x${bytes[offset]!.toString(16).padStart(2, '0')}, expected UTF-8 text: save the file as UTF-8 (for Windows-1252 text: \`iconv -f WINDOWS-1252 -t UTF-8\`)`,
+      { line: lines.length, column: Array.from(lines.at(-1) ?? '').length + 1 },
+      'encoding-invalid',
+    );
+    decoded = '';
+  }
+  const withoutBom = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
+  const { text: repaired, repairs } = repairMojibake(withoutBom);
+  const toOriginal = originalPointMapper(repairs);
+  const first = repairs[0];
+  if (first) {
+    report(
+      file,
+      'warning',
+      `Unexpected \`${first.original}\`, expected \`${first.repaired}\`: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding --source ${displayPath}\``,
+      toOriginal({ line: first.line, column: first.column }),
+      'encoding-mojibake',
+    );
+  }
+  const text = repaired.replace(/\r\n?/g, '\n');
+  file.value = text;
+  const tree = unified().use(remarkParse).use(remarkGfm).parse(file);
+  return { file, text, repaired, mojibake: repairs.length > 0, toOriginal, tree };
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  // Binary search for the longest prefix that decodes (a sequence cut at the end is allowed).
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      low = mid;
+    } catch {
+      high = mid - 1;
+    }
+  }
+  return Math.min(low, bytes.length - 1);
+}
+
+function originalPointMapper(repairs: Repair[]): (point: Point) => Point {
+  if (repairs.length === 0) return (point) => point;
+  const byLine = new Map<number, Repair[]>();
+  for (const repair of repairs) {
+    const list = byLine.get(repair.line) ?? [];
+    list.push(repair);
+    byLine.set(repair.line, list);
+  }
+  return (point) => {
+    let column = point.column;
+    for (const repair of byLine.get(point.line) ?? []) {
+      if (repair.column < point.column) column += repair.original.length - repair.repaired.length;
+    }
+    return { line: point.line, column };
+  };
+}

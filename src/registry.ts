@@ -1,0 +1,83 @@
+/**
+ * The typed registry: the contract between extract, validate and render.
+ * Nothing downstream of extract looks at mdast; every value keeps the place
+ * in PORTS.md it came from, so any stage can report at the right cell.
+ */
+
+/** A 1-based line and column in the source as the user's editor shows it. */
+export interface Point {
+  line: number;
+  column: number;
+}
+
+/** A value read from one cell (or list item) with the place it starts. */
+export interface Field<T> {
+  value: T;
+  /** The cell's clean text (markup removed), as the user wrote it. */
+  text: string;
+  position: Point;
+}
+
+/** The environment a table belongs to: `null` is the default environment. */
+export type EnvironmentName = 'development' | 'staging' | 'production' | 'test';
+
+export interface Environment {
+  /** `null` for the default environment (no environment named by the headings). */
+  name: EnvironmentName | null;
+  /** The heading that named it, when there was one. */
+  heading?: Field<string>;
+}
+
+/** What a port cell held. */
+export type PortCell =
+  | { kind: 'number'; port: number }
+  | { kind: 'placeholder' }
+  | { kind: 'missing' }
+  | { kind: 'invalid' };
+
+export interface Service {
+  environment: Environment;
+  name: Field<string>;
+  port: Field<PortCell>;
+  protocol?: Field<string>;
+  status?: Field<string>;
+  description?: Field<string>;
+  /** An explicit environment variable name from an `Env`/`Variable` column. */
+  variable?: Field<string>;
+  /** Where the row starts. */
+  position: Point;
+}
+
+/** A proxy target cell, `host:port`, split when it has that shape. */
+export interface ProxyTarget {
+  host: string;
+  port: number;
+}
+
+export interface ExternalAccess {
+  environment: Environment;
+  /** The host name with any scheme and trailing slash removed. */
+  domain: Field<string>;
+  /** The scheme written in the cell (`https` for `https://x`), if any. */
+  scheme?: 'http' | 'https';
+  port?: Field<PortCell>;
+  /** `true`/`false` when the SSL cell was understood, `undefined` when absent or unclear. */
+  ssl?: Field<boolean | undefined>;
+  target?: Field<ProxyTarget | undefined>;
+  purpose?: Field<string>;
+  position: Point;
+}
+
+export interface ReservedRange {
+  name: Field<string>;
+  /** `undefined` when the range text could not be read as `from-to`. */
+  range: Field<{ from: number; to: number } | undefined>;
+  description?: string;
+  position: Point;
+}
+
+export interface Registry {
+  services: Service[];
+  externalAccess: ExternalAccess[];
+  reservedRanges: ReservedRange[];
+}

@@ -1,0 +1,176 @@
+/**
+ * The view model templates see: plain data with every identifier already
+ * derived and every value already checked. Templates read like the files
+ * they produce; the decisions are made here, in typed code.
+ */
+import type { RenderOptions } from '../config.js';
+import { PortbookError } from '../errors.js';
+import { asciiHostname, isLoopback } from '../hosts.js';
+import { environmentKey, kebab, portVariable, unitName, upstreamName } from '../names.js';
+import { protocolInfo } from '../protocols.js';
+import { listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
+import type { EnvironmentName, Registry, Service } from '../registry.js';
+
+export interface ServiceView {
+  name: string;
+  description: string;
+  status: string;
+  protocol: string;
+  port: number;
+  /** `CREATOR_SUITE_API_PORT`, or the `Env` cell. */
+  variable: string;
+  /** nginx upstream name, `creator_suite_api` (prefixed by the environment outside the default one). */
+  upstream: string;
+  /** systemd unit name without `.service`. */
+  unit: string;
+  /** `creator-suite-api`. */
+  slug: string;
+  http: boolean;
+  websocket: boolean;
+  environment: string;
+}
+
+export interface SiteView {
+  /** ASCII (punycode) host name. */
+  domain: string;
+  listen: number;
+  ssl: boolean;
+  /** Add a `listen 80` server that redirects to https. */
+  redirect: boolean;
+  /** `''` for 443, else `:8443`: what the redirect appends to the host. */
+  httpsPort: string;
+  certificate: string;
+  certificateKey: string;
+  /** `http://creator_suite_api` or `http://10.0.0.5:8000`. */
+  proxyPass: string;
+  websocket: boolean;
+  purpose: string;
+  /** The name of the service proxied to. */
+  service: string;
+}
+
+export interface EnvironmentView {
+  /** `default`, `development`, `staging`, `production`, `test`. */
+  key: string;
+  name: EnvironmentName | null;
+  isDefault: boolean;
+  services: ServiceView[];
+  /** Services that get an nginx upstream (HTTP and WebSocket). */
+  upstreams: ServiceView[];
+  sites: SiteView[];
+  /** Some site proxies WebSockets: the file needs the `map` for Connection. */
+  websocket: boolean;
+  /** `$portbook_connection_upgrade`, environment-scoped so files can be included together. */
+  upgradeVariable: string;
+}
+
+export interface Model {
+  /** The source path as shown in headers, e.g. `docs/PORTS.md`. */
+  source: string;
+  /** Environments in order: default first, then as they first appear. */
+  environments: EnvironmentView[];
+  /** The environment whose ports are the top-level constants in settings. */
+  primary: EnvironmentView;
+  ranges: Array<{ name: string; from: number; to: number; description: string }>;
+}
+
+/** Build the view model of a registry that passed validation. */
+export function buildModel(registry: Registry, options: RenderOptions, source: string): Model {
+  const environments = new Map<string, EnvironmentView>();
+  const environment = (name: EnvironmentName | null): EnvironmentView => {
+    const key = environmentKey(name);
+    let view = environments.get(key);
+    if (!view) {
+      const prefix = name ? `${name}_` : '';
+      view = {
+        key,
+        name,
+        isDefault: name === null,
+        services: [],
+        upstreams: [],
+        sites: [],
+        websocket: false,
+        upgradeVariable: `$portbook_${prefix}connection_upgrade`,
+      };
+      environments.set(key, view);
+    }
+    return view;
+  };
+
+  const views = new Map<Service, ServiceView>();
+  for (const service of registry.services) {
+    const port = portNumber(service.port);
+    if (port === undefined) throw new Error(`internal: unvalidated port for ${service.name.value}`);
+    const protocol = protocolInfo(service.protocol?.value);
+    const view: ServiceView = {
+      name: service.name.value,
+      description: service.description?.value ?? '',
+      status: service.status?.value ?? '',
+      protocol: service.protocol?.value ?? '',
+      port,
+      variable: portVariable(service),
+      upstream: upstreamName(service),
+      unit: unitName(service, options.systemd.units),
+      slug: kebab(service.name.value),
+      http: protocol.http && protocol.unknown.length === 0,
+      websocket: protocol.websocket,
+      environment: environmentKey(service.environment.name),
+    };
+    views.set(service, view);
+    const env = environment(service.environment.name);
+    env.services.push(view);
+    if (view.http) env.upstreams.push(view);
+  }
+
+  const serviceFor = targetIndex(registry);
+  for (const access of registry.externalAccess) {
+    const target = access.target?.value;
+    const service = serviceFor(access);
+    const domain = asciiHostname(access.domain.value);
+    if (!target || !service || !domain) throw new Error(`internal: unvalidated external access ${access.domain.text}`);
+    const serviceView = views.get(service)!;
+    const ssl = usesSsl(access);
+    const listen = listenPort(access);
+    const direct = !isLoopback(target.host) || !serviceView.http;
+    const certificateDomain = domain.replace(/^\*\./, '');
+    const env = environment(access.environment.name);
+    const site: SiteView = {
+      domain,
+      listen,
+      ssl,
+      redirect: ssl && listen !== 80,
+      httpsPort: listen === 443 ? '' : `:${listen}`,
+      certificate: options.nginx.certificate.replaceAll('{domain}', certificateDomain),
+      certificateKey: options.nginx.certificateKey.replaceAll('{domain}', certificateDomain),
+      proxyPass: direct ? `http://${target.host}:${target.port}` : `http://${serviceView.upstream}`,
+      websocket: serviceView.websocket,
+      purpose: access.purpose?.value ?? '',
+      service: serviceView.name,
+    };
+    env.sites.push(site);
+    if (site.websocket) env.websocket = true;
+  }
+
+  const ordered = [...environments.values()].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+  const primary = choosePrimary(ordered, options.settings.environment);
+  const ranges = registry.reservedRanges.flatMap((range) =>
+    range.range.value ? [{ name: range.name.value, ...range.range.value, description: range.description ?? '' }] : [],
+  );
+  return { source, environments: ordered, primary, ranges };
+}
+
+function choosePrimary(environments: EnvironmentView[], wanted: string | undefined): EnvironmentView {
+  const withServices = environments.filter((env) => env.services.length > 0);
+  if (wanted !== undefined) {
+    const found = withServices.find((env) => env.key === wanted);
+    if (!found) {
+      throw new PortbookError(
+        `settings.environment is \`${wanted}\`, but the registry has services only in: ${withServices.map((env) => env.key).join(', ')}`,
+      );
+    }
+    return found;
+  }
+  const first = withServices[0];
+  if (!first) throw new Error('internal: no services after validation');
+  return first;
+}

@@ -1,0 +1,106 @@
+/**
+ * Template loading: the package's `templates/`, overridden by name by the
+ * project's own directory, which may also add templates and `_name.hbs`
+ * partials. Compiled with `noEscape` (HTML escaping is wrong for every
+ * target here) and `strict` (a misspelt field is an error, not a blank).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { PortbookError } from '../errors.js';
+import { helpers } from './helpers.js';
+
+/** The templates shipped with portbook. */
+export const builtinTemplatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export interface TemplateSource {
+  /** `nginx.conf.hbs` */
+  name: string;
+  /** Where it was read from, for error messages. */
+  file: string;
+  text: string;
+}
+
+export interface TemplateSet {
+  /** Template name (`nginx.conf.hbs`) → source; the project's wins over the package's. */
+  sources: ReadonlyMap<string, TemplateSource>;
+  render(name: string, context: unknown): string;
+}
+
+function listTemplates(dir: string, required: boolean): TemplateSource[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!required && code === 'ENOENT') return [];
+    throw new PortbookError(`Cannot read templates directory ${dir}: ${code ?? String(error)}`);
+  }
+  return names
+    .filter((name) => name.endsWith('.hbs') && !name.startsWith('.'))
+    .sort()
+    .flatMap((name) => {
+      const file = path.join(dir, name);
+      try {
+        if (!statSync(file).isFile()) return [];
+        return [{ name, file, text: readFileSync(file, 'utf8') }];
+      } catch (error) {
+        throw new PortbookError(`Cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+    });
+}
+
+/** Load the package's templates, then the project's (which win by name). */
+export function loadTemplates(projectDir: string | undefined): TemplateSet {
+  const sources = new Map<string, TemplateSource>();
+  for (const source of listTemplates(builtinTemplatesDir, true)) sources.set(source.name, source);
+  if (projectDir && path.resolve(projectDir) !== path.resolve(builtinTemplatesDir)) {
+    for (const source of listTemplates(projectDir, false)) sources.set(source.name, source);
+  }
+  return compileTemplates(sources);
+}
+
+/** Compile a set of template sources into an isolated Handlebars environment. */
+export function compileTemplates(sources: Map<string, TemplateSource>): TemplateSet {
+  const handlebars = Handlebars.create();
+  for (const [name, helper] of Object.entries(helpers)) {
+    handlebars.registerHelper(name, (...args: unknown[]) => helper(...args.slice(0, -1)));
+  }
+  const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  for (const source of sources.values()) {
+    const text = source.text.replace(/\r\n?/g, '\n');
+    try {
+      // parse now: compile() is lazy and would report syntax errors only at first render
+      handlebars.parse(text);
+    } catch (error) {
+      throw new PortbookError(`${source.file}: ${firstLines((error as Error).message)}`);
+    }
+    const template = handlebars.compile(text, { noEscape: true, strict: true });
+    if (source.name.startsWith('_')) {
+      handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
+    } else {
+      compiled.set(source.name, template);
+    }
+  }
+  return {
+    sources,
+    render(name, context) {
+      const template = compiled.get(name);
+      const source = sources.get(name);
+      if (!template || !source) throw new PortbookError(`No template named ${name}`);
+      try {
+        return template(context, {
+          allowProtoPropertiesByDefault: false,
+          allowProtoMethodsByDefault: false,
+        });
+      } catch (error) {
+        throw new PortbookError(`${source.file}: ${firstLines((error as Error).message)}`);
+      }
+    },
+  };
+}
+
+function firstLines(message: string): string {
+  return message.split('\n').slice(0, 4).join('\n');
+}

@@ -1,0 +1,26 @@
+/**
+ * Stage 3, validate: registry → diagnostics on the source's vfile.
+ * Runs every rule in the table; never throws for bad input.
+ */
+import type { VFile } from 'vfile';
+import { report } from '../diagnostics.js';
+import type { Registry } from '../registry.js';
+import { rules } from './rules.js';
+
+export { rules, type Rule, type RuleContext } from './rules.js';
+
+export interface ValidateOptions {
+  /** Configured unit names, service name → unit (from the config file). */
+  units?: Readonly<Record<string, string>>;
+}
+
+/** Add every rule's diagnostics to `file`. */
+export function validate(registry: Registry, file: VFile, options: ValidateOptions = {}): void {
+  for (const rule of rules) {
+    rule.check({
+      registry,
+      units: options.units ?? {},
+      report: (message, place) => report(file, rule.severity, message, place, rule.id),
+    });
+  }
+}

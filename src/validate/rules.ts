@@ -1,0 +1,404 @@
+/**
+ * The rules, as a table: a stable id, a severity, one line of documentation,
+ * and a check that reports at the offending cell. Messages say what is
+ * wrong, the value, and what to do.
+ */
+import type { Severity } from '../diagnostics.js';
+import { asciiHostname, isHostOrAddress } from '../hosts.js';
+import { environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
+import { protocolInfo } from '../protocols.js';
+import { listenPort, portNumber, targetIndex } from '../queries.js';
+import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
+
+export interface RuleContext {
+  registry: Registry;
+  /** Configured unit names, service name → unit. */
+  units: Readonly<Record<string, string>>;
+  report(message: string, place: Point): void;
+}
+
+export interface Rule {
+  id: string;
+  severity: Severity;
+  /** What the rule catches, for `--help` and the README. */
+  summary: string;
+  check(context: RuleContext): void;
+}
+
+const label = (service: Service): string => `\`${service.name.value}\``;
+const where = (environment: Environment): string =>
+  environment.name ? `the ${environment.name} environment` : 'the default environment';
+const line = (point: Point): string => `line ${point.line}`;
+
+/** Group by environment key, keeping document order. */
+function byEnvironment<T extends { environment: Environment }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = environmentKey(item.environment.name);
+    const group = groups.get(key) ?? [];
+    group.push(item);
+    groups.set(key, group);
+  }
+  return groups;
+}
+
+/** Report every later item whose key repeats an earlier one in the same environment. */
+function duplicates<T extends { environment: Environment }>(
+  items: readonly T[],
+  key: (item: T) => string | undefined,
+  onDuplicate: (item: T, first: T, key: string) => void,
+): void {
+  for (const group of byEnvironment(items).values()) {
+    const seen = new Map<string, T>();
+    for (const item of group) {
+      const value = key(item);
+      if (value === undefined || value === '') continue;
+      const first = seen.get(value);
+      if (first) onDuplicate(item, first, value);
+      else seen.set(value, item);
+    }
+  }
+}
+
+function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, owner: string, kind: PortCell['kind']): void {
+  if (!port || port.value.kind !== kind) return;
+  const text = port.text;
+  if (kind === 'placeholder') {
+    context.report(
+      `Port of ${owner} is ${text === '' ? 'empty' : `the placeholder \`${text}\``}, expected a number from 1 to 65535: choose a free port and write it here`,
+      port.position,
+    );
+  } else if (kind === 'invalid') {
+    const hint = /\d\s*[-–,/]\s*\d/.test(text) ? ': give each port its own row' : '';
+    context.report(`Unexpected port \`${text}\` for ${owner}, expected one whole number from 1 to 65535${hint}`, port.position);
+  } else if (kind === 'missing') {
+    context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
+  }
+}
+
+const externalOwner = (access: ExternalAccess): string => `\`${access.domain.text}\``;
+
+export const rules: readonly Rule[] = [
+  {
+    id: 'registry-empty',
+    severity: 'error',
+    summary: 'The document has no service table (a table with a service column and a port column).',
+    check(context) {
+      if (context.registry.services.length > 0) return;
+      context.report(
+        'Unexpected document without a service table, expected a table with a `Service` and a `Port` column, e.g. `| Service | Port | Protocol |`',
+        { line: 1, column: 1 },
+      );
+    },
+  },
+  {
+    id: 'name-missing',
+    severity: 'error',
+    summary: 'A service row without a name, or with a name that has no letters or digits.',
+    check(context) {
+      for (const service of context.registry.services) {
+        if (service.name.text === '') {
+          context.report('Row has an empty service name, expected a name such as `API Server`: name the service', service.name.position);
+        } else if (!service.variable && portVariable(service) === '') {
+          context.report(
+            `Unexpected service name ${label(service)}, expected letters or digits to derive its variable name: rename it or add an \`Env\` column`,
+            service.name.position,
+          );
+        }
+      }
+    },
+  },
+  {
+    id: 'port-placeholder',
+    severity: 'error',
+    summary: 'A port that is a placeholder (`xxxx`, `TBD`, empty): portbook never guesses one.',
+    check(context) {
+      for (const service of context.registry.services) checkPortCell(context, service.port, label(service), 'placeholder');
+      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'placeholder');
+    },
+  },
+  {
+    id: 'port-not-integer',
+    severity: 'error',
+    summary: 'A port that is not one whole number (`80a`, `8000-8010`, `1.5`), or a row without a port cell.',
+    check(context) {
+      for (const service of context.registry.services) {
+        checkPortCell(context, service.port, label(service), 'invalid');
+        checkPortCell(context, service.port, label(service), 'missing');
+      }
+      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'invalid');
+    },
+  },
+  {
+    id: 'port-out-of-range',
+    severity: 'error',
+    summary: 'A port outside 1–65535.',
+    check(context) {
+      const check = (port: Field<PortCell> | undefined, owner: string): void => {
+        const number = portNumber(port);
+        if (number === undefined || (number >= 1 && number <= 65535)) return;
+        context.report(`Port ${port!.text} of ${owner} is out of range, expected 1 to 65535: choose a port in that range`, port!.position);
+      };
+      for (const service of context.registry.services) check(service.port, label(service));
+      for (const access of context.registry.externalAccess) check(access.port, externalOwner(access));
+    },
+  },
+  {
+    id: 'port-duplicate',
+    severity: 'error',
+    summary: 'The same port registered twice in one environment.',
+    check(context) {
+      duplicates(
+        context.registry.services,
+        (service) => portNumber(service.port)?.toString(),
+        (service, first, port) =>
+          context.report(
+            `Port ${port} of ${label(service)} is already used by ${label(first)} (${line(first.port.position)}) in ${where(service.environment)}: give one of them another port`,
+            service.port.position,
+          ),
+      );
+    },
+  },
+  {
+    id: 'variable-invalid',
+    severity: 'error',
+    summary: 'An `Env` cell that is not a valid variable name (`A-Z`, `0-9`, `_`, not starting with a digit).',
+    check(context) {
+      for (const service of context.registry.services) {
+        const variable = service.variable;
+        if (!variable || variablePattern.test(variable.value)) continue;
+        context.report(
+          `Unexpected variable name \`${variable.text}\` for ${label(service)}, expected upper-case letters, digits and \`_\` not starting with a digit, e.g. \`API_PORT\``,
+          variable.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'variable-duplicate',
+    severity: 'error',
+    summary: 'Two services in one environment that would get the same variable name.',
+    check(context) {
+      duplicates(
+        context.registry.services,
+        (service) => (service.variable && !variablePattern.test(service.variable.value) ? undefined : portVariable(service)),
+        (service, first, variable) =>
+          context.report(
+            `Variable \`${variable}\` of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: rename one of them or set its \`Env\` column`,
+            (service.variable ?? service.name).position,
+          ),
+      );
+    },
+  },
+  {
+    id: 'identifier-duplicate',
+    severity: 'error',
+    summary: 'Two services in one environment whose nginx upstream or systemd unit names would be the same.',
+    check(context) {
+      const names = [
+        { what: 'nginx upstream', of: (service: Service) => (protocolInfo(service.protocol?.value).http ? upstreamName(service) : undefined) },
+        { what: 'systemd unit', of: (service: Service) => unitName(service, context.units) },
+      ];
+      for (const { what, of } of names) {
+        duplicates(context.registry.services, of, (service, first, name) => {
+          if (service.name.value === first.name.value) return; // the same service twice: variable-duplicate says it
+          context.report(
+            `Service ${label(service)} would get the ${what} name \`${name}\` already derived for ${label(first)} (${line(first.position)}): rename one of them`,
+            service.name.position,
+          );
+        });
+      }
+    },
+  },
+  {
+    id: 'protocol-unknown',
+    severity: 'warning',
+    summary: 'A protocol portbook does not know; the service gets no nginx upstream.',
+    check(context) {
+      for (const service of context.registry.services) {
+        const unknown = protocolInfo(service.protocol?.value).unknown;
+        if (unknown.length === 0) continue;
+        context.report(
+          `Unknown protocol \`${service.protocol!.text}\` for ${label(service)}, expected e.g. HTTP, WS, TCP, PostgreSQL: it is not proxied by nginx`,
+          service.protocol!.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'port-privileged',
+    severity: 'warning',
+    summary: 'A service port below 1024 (needs root), or an external port below 1024 other than 80 and 443.',
+    check(context) {
+      for (const service of context.registry.services) {
+        const port = portNumber(service.port);
+        if (port === undefined || port < 1 || port >= 1024) continue;
+        context.report(
+          `Port ${port} of ${label(service)} is privileged (below 1024) and needs root to bind: prefer a port from 1024 up behind nginx`,
+          service.port.position,
+        );
+      }
+      for (const access of context.registry.externalAccess) {
+        const port = portNumber(access.port);
+        if (port === undefined || port < 1 || port >= 1024 || port === 80 || port === 443) continue;
+        context.report(`External port ${port} of ${externalOwner(access)} is privileged (below 1024) and not 80 or 443: is it meant?`, access.port!.position);
+      }
+    },
+  },
+  {
+    id: 'port-outside-reserved-range',
+    severity: 'warning',
+    summary: 'A service port outside every declared reserved range (only when ranges are declared).',
+    check(context) {
+      const ranges = context.registry.reservedRanges.flatMap((range) => (range.range.value ? [{ ...range.range.value, name: range.name.value }] : []));
+      if (ranges.length === 0) return;
+      const list = ranges.map((range) => `${range.from}-${range.to}`).join(', ');
+      for (const service of context.registry.services) {
+        const port = portNumber(service.port);
+        if (port === undefined || port < 1 || port > 65535) continue;
+        if (ranges.some((range) => port >= range.from && port <= range.to)) continue;
+        context.report(
+          `Port ${port} of ${label(service)} is outside every reserved range (${list}): move it into a range or declare a range for it`,
+          service.port.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'range-invalid',
+    severity: 'error',
+    summary: 'A reserved range that is not `from-to` with 1 ≤ from ≤ to ≤ 65535.',
+    check(context) {
+      for (const range of context.registry.reservedRanges) {
+        const value = range.range.value;
+        if (value && value.from >= 1 && value.to <= 65535 && value.from <= value.to) continue;
+        context.report(
+          `Unexpected range \`${range.range.text}\` for \`${range.name.value}\`, expected \`from-to\` with 1 ≤ from ≤ to ≤ 65535, e.g. \`16532-17354\``,
+          range.range.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'domain-invalid',
+    severity: 'error',
+    summary: 'An external-access domain that is not a valid host name.',
+    check(context) {
+      for (const access of context.registry.externalAccess) {
+        if (asciiHostname(access.domain.value) !== undefined) continue;
+        context.report(
+          access.domain.text === ''
+            ? 'Row has an empty domain, expected a host name such as `api.example.com`'
+            : `Unexpected domain \`${access.domain.text}\`, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\``,
+          access.domain.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'domain-duplicate',
+    severity: 'error',
+    summary: 'The same domain and port twice in one environment (nginx would ignore one).',
+    check(context) {
+      duplicates(
+        context.registry.externalAccess,
+        (access) => {
+          const host = asciiHostname(access.domain.value);
+          return host === undefined ? undefined : `${host} ${listenPort(access)}`;
+        },
+        (access, first) =>
+          context.report(
+            `Domain \`${access.domain.text}\` is already served by ${line(first.position)} in ${where(access.environment)}: remove one of the rows`,
+            access.domain.position,
+          ),
+      );
+    },
+  },
+  {
+    id: 'ssl-invalid',
+    severity: 'error',
+    summary: 'An SSL cell that is neither yes (`✅`, `yes`, `true`) nor no (`❌`, `no`, `false`).',
+    check(context) {
+      for (const access of context.registry.externalAccess) {
+        if (!access.ssl || access.ssl.value !== undefined) continue;
+        context.report(`Unexpected SSL value \`${access.ssl.text}\` for ${externalOwner(access)}, expected ✅/yes or ❌/no`, access.ssl.position);
+      }
+    },
+  },
+  {
+    id: 'proxy-target-invalid',
+    severity: 'error',
+    summary: 'A proxy target that is not `host:port` with an IP address or host name.',
+    check(context) {
+      for (const access of context.registry.externalAccess) {
+        const target = access.target;
+        if (!target) {
+          context.report(`Row for ${externalOwner(access)} has no proxy target, expected a \`Proxy Target\` column with \`127.0.0.1:PORT\``, access.position);
+          continue;
+        }
+        const value = target.value;
+        if (value && isHostOrAddress(value.host) && value.port >= 1 && value.port <= 65535) continue;
+        context.report(
+          `Unexpected proxy target \`${target.text}\` for ${externalOwner(access)}, expected \`host:port\` such as \`127.0.0.1:8000\``,
+          target.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'proxy-target-unregistered',
+    severity: 'error',
+    summary: 'A proxy target whose port no service registers (in its environment, or failing that in any).',
+    check(context) {
+      const ports = new Map<string, Set<number>>();
+      const anyPorts = new Set<number>();
+      for (const service of context.registry.services) {
+        const port = portNumber(service.port);
+        if (port === undefined) continue;
+        const key = environmentKey(service.environment.name);
+        ports.set(key, (ports.get(key) ?? new Set()).add(port));
+        anyPorts.add(port);
+      }
+      for (const access of context.registry.externalAccess) {
+        const target = access.target?.value;
+        if (!target) continue;
+        if (ports.get(environmentKey(access.environment.name))?.has(target.port) || anyPorts.has(target.port)) continue;
+        context.report(
+          `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} points at port ${target.port}, which no service registers: add the service to a port table or fix the port`,
+          access.target!.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'proxy-target-not-http',
+    severity: 'warning',
+    summary: 'A proxy target whose service does not speak HTTP (nginx proxies it as HTTP anyway).',
+    check(context) {
+      const serviceFor = targetIndex(context.registry);
+      for (const access of context.registry.externalAccess) {
+        const service = serviceFor(access);
+        if (!service || protocolInfo(service.protocol?.value).http) continue;
+        context.report(
+          `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} is ${label(service)} with protocol \`${service.protocol?.text}\`, which is not HTTP: nginx proxies it as HTTP`,
+          access.target!.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'ssl-scheme-conflict',
+    severity: 'warning',
+    summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
+    check(context) {
+      for (const access of context.registry.externalAccess) {
+        if (!access.scheme || access.ssl?.value === undefined) continue;
+        if ((access.scheme === 'https') === access.ssl.value) continue;
+        context.report(
+          `Domain \`${access.domain.text}\` says ${access.scheme} but SSL is \`${access.ssl.text}\`: portbook follows the SSL column; make them agree`,
+          access.ssl.position,
+        );
+      }
+    },
+  },
+];

@@ -1,0 +1,262 @@
+/**
+ * Stage 5, write: compare the rendered files with the disk, then replace
+ * only what changed, atomically.
+ *
+ * Every changed file is first written in full to a temporary file beside
+ * its target and flushed; only when all of them exist are they renamed into
+ * place, so a failure before that point replaces nothing. Unchanged files
+ * are not touched (their mtime stays). A manifest in the output directory
+ * lists what portbook wrote, so outputs it no longer renders can be removed
+ * without ever deleting a file it did not make.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import { PortbookError } from './errors.js';
+
+export const manifestName = '.portbook-manifest.json';
+
+export interface Manifest {
+  /** The source the outputs came from, as headers show it. */
+  source: string;
+  /** Out-relative path → SHA-256 of the content portbook wrote. */
+  files: Record<string, string>;
+}
+
+export type ChangeKind = 'create' | 'update' | 'remove';
+
+export interface Change {
+  path: string;
+  kind: ChangeKind;
+  /** Content on disk now (`undefined` when missing). */
+  before: string | undefined;
+  /** Content portbook wants (`undefined` for removals). */
+  after: string | undefined;
+}
+
+export interface Plan {
+  out: string;
+  changes: Change[];
+  unchanged: string[];
+  /** Files the manifest lists that portbook no longer renders but that were edited since: left alone. */
+  kept: string[];
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The manifest content for a set of rendered files (itself excluded). */
+export function manifestFor(files: ReadonlyMap<string, string>, source: string): string {
+  const manifest: Manifest = { source, files: {} };
+  for (const [file, content] of files) if (file !== manifestName) manifest.files[file] = sha256(content);
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+export function readManifest(out: string): Manifest | undefined {
+  const text = readIfExists(path.join(out, manifestName));
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<Manifest>;
+    if (typeof value.files !== 'object' || value.files === null) return undefined;
+    return { source: String(value.source ?? ''), files: value.files as Record<string, string> };
+  } catch {
+    return undefined; // a broken manifest only means portbook removes nothing
+  }
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EISDIR') throw new PortbookError(`Cannot write ${file}: a directory is in the way`);
+    throw new PortbookError(`Cannot read ${file}: ${code ?? String(error)}`);
+  }
+}
+
+/**
+ * Resolve an out-relative path and refuse anything that would land outside
+ * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
+ */
+export function resolveInside(out: string, relative: string): string {
+  const segments = relative.split('/');
+  if (
+    relative === '' ||
+    relative.includes('\0') ||
+    relative.includes('\\') ||
+    path.isAbsolute(relative) ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it must stay inside ${out}`);
+  }
+  const root = path.resolve(out);
+  const target = path.resolve(root, ...segments);
+  if (!target.startsWith(root + path.sep)) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
+  }
+  // The deepest existing ancestor (or the file itself) must really be inside `out`.
+  if (existsSync(root)) {
+    const realRoot = realpathSync(root);
+    let probe = target;
+    while (!existsSync(probe) && probe !== root) probe = path.dirname(probe);
+    const real = realpathSync(probe);
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+      throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${probe} links outside ${out}`);
+    }
+  }
+  return target;
+}
+
+/** Compare rendered files (the manifest included) with the disk. Reads only. */
+export function plan(out: string, files: ReadonlyMap<string, string>): Plan {
+  const result: Plan = { out, changes: [], unchanged: [], kept: [] };
+  for (const [relative, content] of files) {
+    const before = readIfExists(resolveInside(out, relative));
+    if (before === content) result.unchanged.push(relative);
+    else result.changes.push({ path: relative, kind: before === undefined ? 'create' : 'update', before, after: content });
+  }
+  const previous = readManifest(out);
+  for (const [relative, hash] of Object.entries(previous?.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (files.has(relative)) continue;
+    let target: string;
+    try {
+      target = resolveInside(out, relative);
+    } catch {
+      continue; // a manifest entry pointing outside is ignored, never followed
+    }
+    const before = readIfExists(target);
+    if (before === undefined) continue;
+    if (sha256(before) === hash) result.changes.push({ path: relative, kind: 'remove', before, after: undefined });
+    else result.kept.push(relative);
+  }
+  return result;
+}
+
+/** A fresh name beside `target`, so the rename stays on one file system. */
+function temporaryPath(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.portbook-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function writeFully(file: string, content: string): void {
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    const buffer = Buffer.from(content, 'utf8');
+    let offset = 0;
+    while (offset < buffer.length) offset += writeSync(fd, buffer, offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Give the temporary the permissions of the file it replaces (new files keep 0644). */
+function keepMode(temporary: string, target: string): void {
+  let mode: number;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    return;
+  }
+  chmodSync(temporary, mode);
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not every platform can fsync a directory; the rename is still atomic
+  }
+}
+
+/** Hooks for tests that need to interrupt a write. */
+export interface ApplyHooks {
+  afterTemporaryWritten?(relative: string): void;
+}
+
+/** Apply a plan: all temporaries first, then renames, then removals. */
+export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
+  const out = planned.out;
+  const temporaries: Array<{ temporary: string; target: string }> = [];
+  try {
+    for (const change of planned.changes) {
+      if (change.kind === 'remove') continue;
+      const target = resolveInside(out, change.path);
+      mkdirSync(path.dirname(target), { recursive: true });
+      resolveInside(out, change.path); // again, now that directories exist
+      const temporary = temporaryPath(target);
+      writeFully(temporary, change.after!);
+      temporaries.push({ temporary, target });
+      hooks.afterTemporaryWritten?.(change.path);
+    }
+  } catch (error) {
+    for (const { temporary } of temporaries) {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // already gone
+      }
+    }
+    if (error instanceof PortbookError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PortbookError(`Cannot write to ${out}: ${code ?? String(error)}; no file was replaced`);
+  }
+  for (const { temporary, target } of temporaries) {
+    keepMode(temporary, target);
+    renameSync(temporary, target);
+  }
+  for (const dir of new Set(temporaries.map(({ target }) => path.dirname(target)))) syncDirectory(dir);
+  for (const change of planned.changes) {
+    if (change.kind !== 'remove') continue;
+    const target = resolveInside(out, change.path);
+    unlinkSync(target);
+    removeEmptyParents(path.dirname(target), path.resolve(out));
+  }
+}
+
+function removeEmptyParents(dir: string, root: string): void {
+  let current = dir;
+  while (current !== root && current.startsWith(root + path.sep)) {
+    if (readdirSync(current).length > 0) return;
+    rmdirSync(current);
+    current = path.dirname(current);
+  }
+}
+
+/** Replace one file atomically (temporary beside it, flush, rename), keeping its permissions. */
+export function replaceFile(target: string, content: string): void {
+  const temporary = temporaryPath(target);
+  try {
+    writeFully(temporary, content);
+    keepMode(temporary, target);
+    renameSync(temporary, target);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // never created
+    }
+    throw new PortbookError(`Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
