@@ -122,8 +122,10 @@ export function parseDomain(text: string): { host: string; scheme?: 'http' | 'ht
 export function extract(source: Source): Registry {
   const registry: Registry = { services: [], externalAccess: [], reservedRanges: [] };
   const headings: Array<{ depth: number; text: string; node: Heading }> = [];
-  const point = (node: Nodes | undefined): Point =>
-    source.toOriginal(node?.position?.start ?? { line: 1, column: 1 });
+  const point = (node: Nodes | undefined): Point => {
+    const { line, column } = node?.position?.start ?? { line: 1, column: 1 };
+    return source.toOriginal({ line, column });
+  };
 
   const environmentOf = (): Environment => {
     for (let i = headings.length - 1; i >= 0; i--) {

@@ -153,20 +153,20 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
   return { file, text, repaired, mojibake: repairs.length > 0, toOriginal, tree };
 }
 
+/** Offset of the first byte that does not start a valid UTF-8 sequence. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  // Binary search for the longest prefix that decodes (a sequence cut at the end is allowed).
-  let low = 0;
-  let high = bytes.length;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
+  for (let i = 0; i < bytes.length; ) {
+    const byte = bytes[i]!;
+    const length = byte < 0x80 ? 1 : sequenceLength(byte);
+    if (length === 0) return i;
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-      low = mid;
+      utf8.decode(bytes.subarray(i, i + length));
     } catch {
-      high = mid - 1;
+      return i;
     }
+    i += length;
   }
-  return Math.min(low, bytes.length - 1);
+  return bytes.length - 1;
 }
 
 function originalPointMapper(repairs: Repair[]): (point: Point) => Point {

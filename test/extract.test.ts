@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { columnKind, environmentNamed, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract.js';
+import { read } from '../src/read.js';
+import type { Registry } from '../src/registry.js';
+
+const registryOf = (markdown: string | Uint8Array): Registry =>
+  extract(read(typeof markdown === 'string' ? new TextEncoder().encode(markdown) : markdown, 'PORTS.md'));
+
+/** Services as plain rows: environment, name, port, and the other cells present. */
+const rows = (registry: Registry) =>
+  registry.services.map((service) => ({
+    environment: service.environment.name,
+    name: service.name.value,
+    port: service.port.value.kind === 'number' ? service.port.value.port : service.port.value.kind,
+    ...(service.protocol && { protocol: service.protocol.value }),
+    ...(service.status && { status: service.status.value }),
+    ...(service.description && { description: service.description.value }),
+    ...(service.variable && { variable: service.variable.value }),
+  }));
+
+describe('table shapes', () => {
+  const expected = [{ environment: null, name: 'api', port: 8000, protocol: 'HTTP', status: '✅ Active', description: 'Main | REST API' }];
+
+  it.each([
+    ['plain', '| Service | Port | Protocol | Status | Description |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n'],
+    ['markup in cells', '| Service | Port | Protocol | Status | Description |\n|---|---|---|---|---|\n| **api** | `8000` | _HTTP_ | ✅ Active | Main \\| REST **API** |\n'],
+    ['markup in headers, other names', '| **Name** | Port(s) | Proto | State | _Notes_ |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n'],
+    ['no outer pipes, alignment row', 'Service | Port | Protocol | Status | Purpose\n:--- | ---: | :---: | --- | ---\napi | 8000 | HTTP | ✅ Active | Main \\| REST API\n'],
+    ['upper-case headers', '| SERVICE | PORT | PROTOCOL | STATUS | DESCRIPTION |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n'],
+    ['CRLF and BOM', '\uFEFF| Service | Port | Protocol | Status | Description |\r\n|---|---|---|---|---|\r\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\r\n'],
+  ])('%s', (_, markdown) => {
+    expect(rows(registryOf(markdown))).toEqual(expected);
+  });
+
+  it('reads an Env column as the variable name', () => {
+    const registry = registryOf('| Service | Port | Env |\n|---|---|---|\n| API Server | 8000 | `API_PORT` |\n| Web | 3001 | |\n');
+    expect(rows(registry)).toEqual([
+      { environment: null, name: 'API Server', port: 8000, variable: 'API_PORT' },
+      { environment: null, name: 'Web', port: 3001 },
+    ]);
+  });
+
+  it('keeps placeholders, junk and missing cells as such for validate', () => {
+    const registry = registryOf('| Service | Port |\n|---|---|\n| a | xxxx |\n| b | TBD |\n| c | |\n| d | 80a |\n| e |\n');
+    expect(rows(registry).map((row) => row.port)).toEqual(['placeholder', 'placeholder', 'placeholder', 'invalid', 'missing']);
+  });
+
+  it('ignores tables that are not port tables, and empty rows', () => {
+    const registry = registryOf('| Key | Value |\n|---|---|\n| a | 1 |\n\n| Service | Port |\n|---|---|\n| | |\n| a | 1 |\n');
+    expect(rows(registry)).toEqual([{ environment: null, name: 'a', port: 1 }]);
+  });
+
+  it('finds tables wherever they stand: in lists, block quotes, after prose', () => {
+    const registry = registryOf('Intro.\n\n> | Service | Port |\n> |---|---|\n> | quoted | 1 |\n\n- item\n\n  | Service | Port |\n  |---|---|\n  | listed | 2 |\n');
+    expect(rows(registry).map((row) => row.name)).toEqual(['quoted', 'listed']);
+  });
+
+  it('keeps the position of every value: the first character of the cell content', () => {
+    const registry = registryOf('# Ports\n\n| Service | Port | Protocol |\n|---|---|---|\n| **api** | `8000` | HTTP |\n');
+    const [service] = registry.services;
+    expect(service!.position).toEqual({ line: 5, column: 1 });
+    expect(service!.name.position).toEqual({ line: 5, column: 3 });
+    expect(service!.port.position).toEqual({ line: 5, column: 13 });
+    expect(service!.protocol!.position).toEqual({ line: 5, column: 22 });
+  });
+
+  it('warns about a duplicated header and reads the first column', () => {
+    const source = read(new TextEncoder().encode('| Service | Port | Port |\n|---|---|---|\n| a | 1 | 2 |\n'), 'PORTS.md');
+    const registry = extract(source);
+    expect(rows(registry)).toEqual([{ environment: null, name: 'a', port: 1 }]);
+    expect(source.file.messages.map((m) => [m.ruleId, m.line, m.column, m.fatal])).toEqual([['table-duplicate-column', 1, 20, false]]);
+  });
+});
+
+describe('environments', () => {
+  it('takes the environment from the nearest heading, then its parents', () => {
+    const registry = registryOf(
+      [
+        '# Ports', '', '## Development Ports', '', '| Service | Port |', '|---|---|', '| a | 1 |', '',
+        '## Production', '', '### Application', '', '| Service | Port |', '|---|---|', '| b | 2 |', '',
+        '## Staging', '', '| Service | Port |', '|---|---|', '| c | 3 |', '',
+        '## Test', '', '| Service | Port |', '|---|---|', '| d | 4 |', '',
+        '## Other notes', '', '| Service | Port |', '|---|---|', '| e | 5 |', '',
+        '## Local (dev)', '', '| Service | Port |', '|---|---|', '| f | 6 |', '',
+        '## Prod', '', '| Service | Port |', '|---|---|', '| g | 7 |', '',
+      ].join('\n'),
+    );
+    expect(rows(registry).map((row) => [row.name, row.environment])).toEqual([
+      ['a', 'development'], ['b', 'production'], ['c', 'staging'], ['d', 'test'], ['e', null], ['f', 'development'], ['g', 'production'],
+    ]);
+  });
+
+  it('does not match environment words inside other words', () => {
+    expect(environmentNamed('Latest products')).toBeUndefined();
+    expect(environmentNamed('Contest')).toBeUndefined();
+    expect(environmentNamed('Dev Ports')).toBe('development');
+    expect(environmentNamed('STAGE')).toBe('staging');
+  });
+
+  it('reads an Environment column per row', () => {
+    const registry = registryOf('## Services\n\n| Service | Port | Environment |\n|---|---|---|\n| a | 1 | prod |\n| b | 2 | dev |\n| c | 3 | all |\n| d | 4 | |\n');
+    expect(rows(registry).map((row) => row.environment)).toEqual(['production', 'development', null, null]);
+  });
+});
+
+describe('external access and reserved ranges', () => {
+  it('reads the Creator Suite seed (mis-encoded) to clean values', () => {
+    const registry = registryOf(readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url)));
+    expect(rows(registry)).toEqual([
+      { environment: null, name: 'Creator Suite Frontend', port: 16532, protocol: 'HTTP', status: '✅ Active', description: 'React/Next.js frontend application' },
+      { environment: null, name: 'Creator Suite API', port: 17354, protocol: 'HTTP', status: '✅ Active', description: 'FastAPI backend with uvicorn (4 workers)' },
+    ]);
+    expect(
+      registry.externalAccess.map((access) => ({
+        domain: access.domain.value,
+        scheme: access.scheme,
+        port: access.port?.value,
+        ssl: access.ssl?.value,
+        target: access.target?.value,
+        purpose: access.purpose?.value,
+      })),
+    ).toEqual([
+      { domain: 'video.destinpq.com', scheme: 'https', port: { kind: 'number', port: 443 }, ssl: true, target: { host: '127.0.0.1', port: 16532 }, purpose: 'Frontend UI Access' },
+      { domain: 'video-api.destinpq.com', scheme: 'https', port: { kind: 'number', port: 443 }, ssl: true, target: { host: '127.0.0.1', port: 17354 }, purpose: 'API Access' },
+    ]);
+    expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value, range.description])).toEqual([
+      ['Primary Range', { from: 16532, to: 17354 }, 'API and frontend services'],
+      ['Bot Range', { from: 18938, to: 18948 }, 'Bot services'],
+    ]);
+    expect(registry.reservedRanges[0]!.range.position).toEqual({ line: 61, column: 22 });
+  });
+
+  it('reads ranges only under a heading that mentions reserved ranges', () => {
+    const registry = registryOf('## Notes\n\n- **Dev**: `3000-9000`\n\n## Reserved Ranges\n\n- Web: 8000 - 8099\n- Workers: 9000 to 9010 (queue)\n- Ask ops before using these.\n- Bot Range: TBD 1\n');
+    expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value])).toEqual([
+      ['Web', { from: 8000, to: 8099 }],
+      ['Workers', { from: 9000, to: 9010 }],
+      ['Bot Range', undefined],
+    ]);
+  });
+});
+
+describe('cell parsers', () => {
+  it('parsePort', () => {
+    expect(parsePort('8000')).toEqual({ kind: 'number', port: 8000 });
+    expect(parsePort(' :8000 ')).toEqual({ kind: 'number', port: 8000 });
+    expect(parsePort('8000/tcp')).toEqual({ kind: 'number', port: 8000 });
+    expect(parsePort('70000')).toEqual({ kind: 'number', port: 70000 });
+    for (const text of ['xxxx', 'XXXX', 'TBD', '?', '', '-', '<port>', '{PORT}', 'n/a']) expect(parsePort(text)).toEqual({ kind: 'placeholder' });
+    for (const text of ['80a', '8000-8010', '1.5', '-1', '8000, 8001']) expect(parsePort(text)).toEqual({ kind: 'invalid' });
+  });
+
+  it('parseSsl', () => {
+    for (const text of ['✅', '✅️', 'yes', 'Yes (Let’s Encrypt)', 'true', '🔒']) expect(parseSsl(text)).toBe(true);
+    for (const text of ['❌', 'no', 'No', 'false', '-']) expect(parseSsl(text)).toBe(false);
+    expect(parseSsl('maybe')).toBeUndefined();
+  });
+
+  it('parseDomain', () => {
+    expect(parseDomain('https://Video.Example.com/')).toEqual({ host: 'video.example.com', scheme: 'https' });
+    expect(parseDomain('api.example.com')).toEqual({ host: 'api.example.com' });
+  });
+
+  it('parseProxyTarget', () => {
+    expect(parseProxyTarget('127.0.0.1:16532')).toEqual({ host: '127.0.0.1', port: 16532 });
+    expect(parseProxyTarget('http://localhost:3000/')).toEqual({ host: 'localhost', port: 3000 });
+    expect(parseProxyTarget('[::1]:8080')).toEqual({ host: '[::1]', port: 8080 });
+    expect(parseProxyTarget('8080')).toEqual({ host: '127.0.0.1', port: 8080 });
+    for (const text of ['127.0.0.1', 'a b:80', 'host:80; rewrite', '', 'x:y']) expect(parseProxyTarget(text)).toBeUndefined();
+  });
+
+  it('columnKind', () => {
+    expect(columnKind('**Proxy Target**')).toBe('target');
+    expect(columnKind('Port(s)')).toBe('port');
+    expect(columnKind('Env')).toBe('variable');
+    expect(columnKind('Environment')).toBe('environment');
+    expect(columnKind('Owner')).toBeUndefined();
+  });
+});

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { read, repairMojibake } from '../src/read.js';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+/** UTF-8 bytes misread as Windows-1252 and saved again as UTF-8. */
+const misencode = (text: string) => {
+  const cp1252 = new Map<number, string>([
+    [0x80, '€'], [0x82, '‚'], [0x83, 'ƒ'], [0x84, '„'], [0x85, '…'], [0x86, '†'], [0x87, '‡'], [0x88, 'ˆ'],
+    [0x89, '‰'], [0x8a, 'Š'], [0x8b, '‹'], [0x8c, 'Œ'], [0x8e, 'Ž'], [0x91, '‘'], [0x92, '’'], [0x93, '“'],
+    [0x94, '”'], [0x95, '•'], [0x96, '–'], [0x97, '—'], [0x98, '˜'], [0x99, '™'], [0x9a, 'š'], [0x9b, '›'],
+    [0x9c, 'œ'], [0x9e, 'ž'], [0x9f, 'Ÿ'],
+  ]);
+  return Array.from(encode(text), (byte) => cp1252.get(byte) ?? String.fromCharCode(byte)).join('');
+};
+
+describe('repairMojibake', () => {
+  it('reads UTF-8 that was decoded as Windows-1252 as what it meant', () => {
+    const meant = '✅ Active │ ↓ café ⏸️';
+    expect(misencode(meant)).not.toBe(meant);
+    expect(repairMojibake(misencode(meant)).text).toBe(meant);
+  });
+
+  it('repairs the Windows-1254 variant seen in the Creator Suite seed (ğŸ“‹ for 📋)', () => {
+    expect(repairMojibake('## ğŸ“‹ Port Allocation').text).toBe('## 📋 Port Allocation');
+  });
+
+  it('leaves real Latin-1 text and plain UTF-8 alone', () => {
+    for (const text of ['café, naïve, Straße', '✅ already fine', 'Ä Ö Ü', 'price: 5 €']) {
+      expect(repairMojibake(text)).toEqual({ text, repairs: [] });
+    }
+  });
+
+  it('records where each repair stands', () => {
+    const { repairs } = repairMojibake('ok\n| âœ… | x |');
+    expect(repairs).toEqual([{ line: 2, column: 3, original: 'âœ…', repaired: '✅' }]);
+  });
+});
+
+describe('read', () => {
+  it('parses GFM tables', () => {
+    const source = read(encode('| Service | Port |\n| --- | --- |\n| api | 1 |\n'), 'PORTS.md');
+    expect(source.tree.children.map((node) => node.type)).toEqual(['table']);
+    expect(source.file.messages).toEqual([]);
+  });
+
+  it('reads CRLF line endings and a BOM to the same tree as LF', () => {
+    const lf = '# Dev\n\n| Service | Port |\n| --- | --- |\n| api | 8000 |\n';
+    const crlfBom = `\uFEFF${lf.replace(/\n/g, '\r\n')}`;
+    const strip = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (key, v) => (key === 'offset' ? undefined : v)));
+    expect(strip(read(encode(crlfBom), 'a').tree)).toEqual(strip(read(encode(lf), 'a').tree));
+    expect(read(encode(crlfBom), 'a').text).toBe(lf);
+  });
+
+  it('warns once about mojibake, at the first affected place in the file as on disk', () => {
+    const bytes = readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url));
+    const source = read(bytes, 'docs/PORTS.md');
+    const warnings = source.file.messages.filter((message) => message.ruleId === 'encoding-mojibake');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ line: 3, column: 4, fatal: false });
+    expect(warnings[0]!.reason).toContain('`ğŸ“‹`');
+    expect(warnings[0]!.reason).toContain('portbook fix-encoding --source docs/PORTS.md');
+    expect(source.text).toContain('| ✅ |');
+    expect(source.text).toContain('## 📋 Port Allocation Registry');
+    expect(source.text).not.toMatch(/âœ…|ğŸ/);
+    // one box-drawing `┐` lost its third byte (0x90 has no Windows-1252 character): left as found
+    expect(source.text.split('\n').filter((line) => /â/.test(line))).toHaveLength(1);
+  });
+
+  it('maps positions after a repair back to the columns on disk', () => {
+    const source = read(encode(misencode('| ✅ | x |')), 'a');
+    // `✅` became three characters on disk: `x` is two columns further right there
+    expect(source.toOriginal({ line: 1, column: 7 })).toEqual({ line: 1, column: 9 });
+    expect(source.toOriginal({ line: 1, column: 2 })).toEqual({ line: 1, column: 2 });
+  });
+
+  it('reports bytes that are not UTF-8 at their line and column', () => {
+    const bytes = Uint8Array.from([...encode('| Service | Port |\n| caf'), 0xe9, ...encode(' | 80 |\n')]);
+    const source = read(bytes, 'docs/PORTS.md');
+    expect(source.file.messages).toHaveLength(1);
+    expect(source.file.messages[0]).toMatchObject({ line: 2, column: 6, fatal: true, ruleId: 'encoding-invalid' });
+    expect(source.file.messages[0]!.reason).toContain('0xe9');
+  });
+});

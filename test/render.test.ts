@@ -1,0 +1,229 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultRenderOptions, type RenderOptions } from '../src/config.js';
+import { PortbookError } from '../src/errors.js';
+import { extract } from '../src/extract.js';
+import { read } from '../src/read.js';
+import { blockComment, envValue, hashComment, jsString, nginxString, systemdAssignment } from '../src/render/helpers.js';
+import { commentStyleFor, header, render } from '../src/render/index.js';
+import { loadTemplates } from '../src/render/templates.js';
+import { validate } from '../src/validate/index.js';
+
+const fixtures = new URL('./fixtures/', import.meta.url);
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const temporaryDir = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-render-'));
+  temporaries.push(dir);
+  return dir;
+};
+
+function renderMarkdown(markdown: string | Uint8Array, options: Partial<RenderOptions> = {}, templatesDir?: string): Map<string, string> {
+  const source = read(typeof markdown === 'string' ? new TextEncoder().encode(markdown) : markdown, 'docs/PORTS.md');
+  const registry = extract(source);
+  validate(registry, source.file);
+  const errors = source.file.messages.filter((message) => message.fatal);
+  expect(errors.map((message) => message.reason)).toEqual([]);
+  return render({ registry, options: { ...defaultRenderOptions, ...options }, templates: loadTemplates(templatesDir), source: 'docs/PORTS.md' });
+}
+
+/** Every file under `dir`, as out-relative POSIX paths. */
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(dir, relative) : [relative];
+  });
+}
+
+describe('every target for both seeds (fixtures: UPDATE=1 rewrites them)', () => {
+  it.each([
+    ['creator-suite', 'seeds/creator-suite.md'],
+    ['template-filled', 'seeds/template-filled.md'],
+  ])('%s', (name, input) => {
+    const files = renderMarkdown(readFileSync(new URL(input, fixtures)));
+    const expectedDir = new URL(`render/${name}/`, fixtures).pathname;
+    if (process.env.UPDATE) {
+      rmSync(expectedDir, { recursive: true, force: true });
+      for (const [file, content] of files) {
+        mkdirSync(path.dirname(path.join(expectedDir, file)), { recursive: true });
+        writeFileSync(path.join(expectedDir, file), content);
+      }
+    }
+    expect([...files.keys()].sort()).toEqual(listFiles(expectedDir).sort());
+    for (const [file, content] of files) expect(content, file).toBe(readFileSync(path.join(expectedDir, file), 'utf8'));
+  });
+
+  it('is deterministic: LF only, no timestamps, same output twice', () => {
+    const markdown = readFileSync(new URL('seeds/creator-suite.md', fixtures));
+    const first = renderMarkdown(markdown);
+    expect(renderMarkdown(markdown)).toEqual(first);
+    for (const content of first.values()) {
+      expect(content).not.toContain('\r');
+      expect(content.endsWith('\n') && !content.endsWith('\n\n')).toBe(true);
+    }
+  });
+});
+
+describe('rendering decisions', () => {
+  const markdown = [
+    '## Production',
+    '',
+    '| Service | Port | Protocol | Env | Description |',
+    '|---|---|---|---|---|',
+    '| API Server | 8000 | HTTP | `API_PORT` | a=1&b=2 <b>"x"</b> {{x}} {{{y}}} |',
+    '| Chat | 8001 | WS | | live */ updates |',
+    '| Database | 5432 | PostgreSQL | | |',
+    '',
+    '| Domain | Port | SSL | Proxy Target | Purpose |',
+    '|---|---|---|---|---|',
+    '| api.example.com | 443 | ✅ | 127.0.0.1:8000 | API |',
+    '| chat.example.com | 8443 | yes | localhost:8001 | chat |',
+    '| plain.example.com | 80 | ❌ | 127.0.0.1:8000 | no TLS |',
+    '| remote.example.com | 443 | ✅ | 10.0.0.5:8000 | another host |',
+    '',
+  ].join('\n');
+
+  it('uses the Env column, renders no HTML entities and leaves {{…}} in cells literal', () => {
+    const files = renderMarkdown(markdown);
+    const env = files.get('.env.production')!;
+    expect(env).toContain('# API Server: a=1&b=2 <b>"x"</b> {{x}} {{{y}}}\nAPI_PORT=8000\n');
+    expect(env).toContain('CHAT_PORT=8001\n');
+    expect(files.get('settings.ts')).toContain('live *\\/ updates');
+  });
+
+  it('gives HTTP and WebSocket services upstreams, and databases none', () => {
+    const nginx = renderMarkdown(markdown).get('nginx/portbook.production.conf')!;
+    expect(nginx).toContain('upstream production_api_server {\n    server 127.0.0.1:8000;\n}');
+    expect(nginx).toContain('upstream production_chat {');
+    expect(nginx).not.toContain('upstream production_database');
+  });
+
+  it('serves SSL on its port with a redirect from 80, plain HTTP on 80, and WebSocket upgrades', () => {
+    const nginx = renderMarkdown(markdown).get('nginx/portbook.production.conf')!;
+    expect(nginx).toContain('return 301 https://$host:8443$request_uri;');
+    expect(nginx).toContain('listen 8443 ssl;\n    server_name chat.example.com;');
+    expect(nginx).toContain('ssl_certificate "/etc/letsencrypt/live/chat.example.com/fullchain.pem";');
+    expect(nginx).toMatch(/listen 80;\n {4}server_name plain\.example\.com;\n\n {4}location/);
+    expect(nginx).toContain('map $http_upgrade $portbook_production_connection_upgrade {');
+    expect(nginx).toContain('proxy_set_header Connection $portbook_production_connection_upgrade;');
+    expect(nginx.match(/proxy_set_header Upgrade/g)).toHaveLength(1);
+    expect(nginx).toContain('proxy_pass http://10.0.0.5:8000;');
+  });
+
+  it('takes certificate paths and unit names from the options', () => {
+    const files = renderMarkdown(markdown, {
+      nginx: { certificate: '/certs/{domain}.crt', certificateKey: '/certs/{domain}.key' },
+      systemd: { units: { 'API Server': 'my-api' } },
+    });
+    expect(files.get('nginx/portbook.production.conf')).toContain('ssl_certificate "/certs/api.example.com.crt";');
+    expect(files.has('systemd/production/my-api.service.d/portbook.conf')).toBe(true);
+    expect(files.get('systemd/production/my-api.service.d/portbook.conf')).toContain('Environment="API_PORT=8000"\nEnvironment="PORT=8000"\n');
+  });
+
+  it('renders only the configured targets', () => {
+    const files = renderMarkdown(markdown, { targets: ['env'] });
+    expect([...files.keys()]).toEqual(['.env.production']);
+  });
+
+  it('chooses the settings constants from settings.environment', () => {
+    const twoEnvironments = '## Dev\n\n| Service | Port |\n|---|---|\n| api | 8000 |\n\n## Prod\n\n| Service | Port |\n|---|---|\n| api | 9000 |\n';
+    expect(renderMarkdown(twoEnvironments).get('settings.ts')).toContain('export const API_PORT: number = 8000;');
+    expect(renderMarkdown(twoEnvironments, { settings: { environment: 'production' } }).get('settings.py')).toContain('API_PORT: int = 9000');
+    expect(() => renderMarkdown(twoEnvironments, { settings: { environment: 'staging' } })).toThrow(PortbookError);
+  });
+});
+
+describe('project templates', () => {
+  const markdown = '| Service | Port |\n|---|---|\n| api | 8000 |\n';
+
+  it('override a built-in template by name and add new ones, with partials', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}{{> line}}{{/each}}');
+    writeFileSync(path.join(dir, '_line.hbs'), 'export {{variable}}={{port}}\n');
+    writeFileSync(path.join(dir, 'ports.yml.hbs'), '{{#each environments}}{{key}}:\n{{#each services}}  {{variable}}: {{port}}\n{{/each}}{{/each}}');
+    writeFileSync(path.join(dir, 'notes.txt'), 'not a template');
+    const files = renderMarkdown(markdown, {}, dir);
+    expect(files.get('.env')).toMatch(/^# Generated by portbook[^\n]*\n# [^\n]*\nexport API_PORT=8000\n$/);
+    expect(files.get('ports.yml')).toMatch(/^# Generated by portbook[^\n]*\n# [^\n]*\ndefault:\n {2}API_PORT: 8000\n$/);
+    expect(files.has('notes.txt')).toBe(false);
+    expect(files.has('line')).toBe(false);
+  });
+
+  it('report a syntax error with the template file', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}\n{{variable}\n');
+    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(new RegExp(`${dir}/env.hbs: Parse error on line 2`));
+  });
+
+  it('report a misspelt field instead of rendering a blank (strict)', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}{{varaible}}={{port}}\n{{/each}}');
+    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(/env\.hbs: "varaible" not defined/);
+  });
+
+  it('cannot reach prototype properties', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'proto.txt.hbs'), '{{#with source}}[{{lookup this "constructor"}}]{{/with}}[{{lookup primary "__proto__"}}]');
+    expect(renderMarkdown(markdown, {}, dir).get('proto.txt')).toMatch(/\[\]\[\]\n$/);
+  });
+});
+
+describe('quoting helpers', () => {
+  it('hashComment keeps one line and cannot continue onto the next', () => {
+    expect(hashComment('a\nb\r\nc\u2028d\u0000e')).toBe('a b c d e');
+    expect(hashComment('ends with a backslash \\')).toBe('ends with a backslash');
+  });
+
+  it('blockComment cannot close the comment', () => {
+    expect(blockComment('x */ alert(1) /* y')).toBe('x *\\/ alert(1) /* y');
+  });
+
+  it('jsString is a valid literal for anything', () => {
+    for (const value of ['plain', 'quote " and \\', 'line\nbreak', '\u2028', '${x}', '`']) {
+      expect(new Function(`return ${jsString(value)};`)()).toBe(value);
+    }
+  });
+
+  it('nginxString quotes and refuses variables and control characters', () => {
+    expect(nginxString('/etc/a b/"c"')).toBe('"/etc/a b/\\"c\\""');
+    expect(() => nginxString('/etc/$host/cert')).toThrow(/refusing/);
+    expect(() => nginxString('a\nb')).toThrow(/refusing/);
+  });
+
+  it('envValue leaves safe values bare and quotes or refuses the rest', () => {
+    expect(envValue('8000')).toBe('8000');
+    expect(envValue('a b#c')).toBe("'a b#c'");
+    expect(() => envValue("it's")).toThrow(/refusing/);
+  });
+
+  it('systemdAssignment quotes and escapes specifiers', () => {
+    expect(systemdAssignment('PORT', 8000)).toBe('"PORT=8000"');
+    expect(systemdAssignment('X', '50% "q"')).toBe('"X=50%% \\"q\\""');
+    expect(() => systemdAssignment('A B', 1)).toThrow(/refusing/);
+    expect(() => systemdAssignment('A', 'x\ny')).toThrow(/refusing/);
+  });
+});
+
+describe('headers', () => {
+  it('says where the file comes from in the output’s own comment syntax', () => {
+    expect(header('#', 'docs/PORTS.md')).toBe(
+      '# Generated by portbook from docs/PORTS.md. Do not edit this file by hand:\n# change docs/PORTS.md (or its template) and run `portbook gen`.\n',
+    );
+    expect(header('//', 'docs/PORTS.md')).toMatch(/^\/\/ Generated by portbook/);
+    expect(header('<!--', 'x.md')).toMatch(/^<!--\nGenerated by portbook from x\.md\./);
+    expect(header('none', 'x.md')).toBe('');
+    expect(header('#', 'a\nb.md')).not.toContain('\n b');
+  });
+
+  it('picks the comment syntax by file name', () => {
+    expect(commentStyleFor('.env.local')).toBe('#');
+    expect(commentStyleFor('ports.ts')).toBe('//');
+    expect(commentStyleFor('ports.yaml')).toBe('#');
+    expect(commentStyleFor('PORTS.html')).toBe('<!--');
+    expect(commentStyleFor('ports.json')).toBe('none');
+  });
+});
