@@ -87,6 +87,7 @@ function readIfExists(file: string): string | undefined {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'EISDIR') throw new PortbookError(`Cannot write ${file}: a directory is in the way`);
+    if (code === 'ENOTDIR') throw new PortbookError(`Cannot write ${file}: part of its path is a file, not a directory`);
     throw new PortbookError(`Cannot read ${file}: ${code ?? String(error)}`);
   }
 }

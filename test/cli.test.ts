@@ -1,0 +1,227 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main, version } from '../src/cli.js';
+
+const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
+const bin = new URL('../bin/portbook.js', import.meta.url).pathname;
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A throwaway project: package.json, docs/PORTS.md from `markdown`. */
+function project(markdown: string | Buffer): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-cli-'));
+  temporaries.push(dir);
+  writeFileSync(path.join(dir, 'package.json'), '{"name":"demo","private":true}\n');
+  mkdirSync(path.join(dir, 'docs'));
+  writeFileSync(path.join(dir, 'docs', 'PORTS.md'), markdown);
+  return dir;
+}
+
+function run(args: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
+  return { code, stdout, stderr };
+}
+
+const broken = [
+  '# Ports', // 1
+  '', // 2
+  '| Service | Port | Protocol |', // 3
+  '|---|---|---|', // 4
+  '| API | 8000 | HTTP |', // 5
+  '| Web | 8000 | HTTP |', // 6
+  '| Worker | eighty | HTTP |', // 7
+  '| Metrics | 70000 | HTTP |', // 8
+  '', // 9
+  '| Domain | Port | SSL | Proxy Target | Purpose |', // 10
+  '|---|---|---|---|---|', // 11
+  '| api.example.com | 443 | ✅ | 127.0.0.1:9999 | API |', // 12
+  '',
+].join('\n');
+
+describe('portbook gen', () => {
+  it('writes every target for the Creator Suite seed, then rewrites nothing', () => {
+    const dir = project(readFileSync(path.join(seeds, 'creator-suite.md')));
+    const first = run(['gen'], dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('created generated/nginx/portbook.conf');
+    expect(first.stderr).toMatch(/^docs\/PORTS\.md:3:4 warning Unexpected `ğŸ“‹`, expected `📋`.* encoding-mojibake\n$/);
+    expect(readdirSync(path.join(dir, 'generated')).sort()).toEqual(['.env', '.portbook-manifest.json', 'nginx', 'settings.py', 'settings.ts', 'systemd']);
+    const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
+    expect(nginx).toContain('server_name video.destinpq.com;');
+    expect(nginx).toContain('proxy_pass http://creator_suite_frontend;');
+    expect(nginx).toContain('server_name video-api.destinpq.com;');
+    expect(nginx).toContain('proxy_pass http://creator_suite_api;');
+    expect(nginx.match(/listen 443 ssl;/g)).toHaveLength(2);
+
+    const second = run(['gen'], dir);
+    expect(second).toEqual({ code: 0, stdout: 'generated/ is up to date (7 files).\n', stderr: first.stderr });
+  });
+
+  it('reports each error once at its cell, exits 1 and writes nothing', () => {
+    const dir = project(broken);
+    const result = run(['gen'], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.filter((line) => / error /.test(line)).map((line) => line.replace(/ error .* (\S+)$/, ' $1'))).toEqual([
+      'docs/PORTS.md:6:9 port-duplicate',
+      'docs/PORTS.md:7:12 port-not-integer',
+      'docs/PORTS.md:8:13 port-out-of-range',
+      'docs/PORTS.md:12:31 proxy-target-unregistered',
+    ]);
+    expect(result.stderr).toContain('docs/PORTS.md:6:9 error Port 8000 of `Web` is already used by `API` (line 5) in the default environment: give one of them another port port-duplicate');
+    expect(lines.at(-1)).toBe('4 errors in docs/PORTS.md: nothing was written.');
+    expect(existsSync(path.join(dir, 'generated'))).toBe(false);
+  });
+
+  it('prints the diagnostics as a JSON array with --json', () => {
+    const dir = project(broken);
+    const result = run(['gen', '--json'], dir);
+    expect(result.code).toBe(1);
+    const diagnostics = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+    expect(diagnostics[0]).toEqual({
+      file: 'docs/PORTS.md',
+      line: 6,
+      column: 9,
+      severity: 'error',
+      message: 'Port 8000 of `Web` is already used by `API` (line 5) in the default environment: give one of them another port',
+      ruleId: 'port-duplicate',
+    });
+    expect(diagnostics).toHaveLength(4);
+  });
+
+  it('works from any directory with --source and --out, and prints a diff with --dry-run', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'portbook-cwd-'));
+    temporaries.push(elsewhere);
+    const dry = run(['gen', '--dry-run', '--source', path.join(dir, 'docs/PORTS.md'), '--out', path.join(dir, 'out')], elsewhere);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('+API_PORT=8000');
+    expect(dry.stdout).toContain(`would create ${path.join(dir, 'out')}/.env`);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+    expect(run(['gen', '--source', path.join(dir, 'docs/PORTS.md'), '--out', path.join(dir, 'out')], elsewhere).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'out/.env'), 'utf8')).toContain('API_PORT=8000\n');
+  });
+
+  it('reads the config file and its settings', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ out: 'config-out', targets: ['env'] }));
+    expect(run(['gen'], dir).code).toBe(0);
+    expect(readdirSync(path.join(dir, 'config-out')).sort()).toEqual(['.env', '.portbook-manifest.json']);
+  });
+});
+
+describe('portbook check', () => {
+  it('passes when the outputs are what gen writes', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    run(['gen'], dir);
+    expect(run(['check'], dir)).toEqual({ code: 0, stdout: 'generated/ is up to date.\n', stderr: '' });
+  });
+
+  it('names stale, missing and extra files with a short diff and the command that fixes them', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n| web | 8001 |\n');
+    run(['gen'], dir);
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 8100 |\n');
+    rmSync(path.join(dir, 'generated/settings.py'));
+    const result = run(['check'], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('stale: generated/.env\n');
+    expect(result.stdout).toContain('-API_PORT=8000\n');
+    expect(result.stdout).toContain('+API_PORT=8100\n');
+    expect(result.stdout).toContain('missing: generated/settings.py\n');
+    expect(result.stdout).toContain('extra: generated/systemd/web.service.d/portbook.conf\n');
+    expect(result.stdout).toMatch(/ out of date in generated\/\. Run `npm run gen` \(or `portbook gen`\) and commit the result\.\n$/);
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=8000');
+  });
+
+  it('lists stale files as JSON with --json', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    const result = run(['check', '--json'], dir);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; files: Array<{ path: string; status: string }> };
+    expect(report.diagnostics).toEqual([]);
+    expect(report.files).toContainEqual({ path: 'generated/.env', status: 'missing' });
+  });
+
+  it('exits 1 with the diagnostics when the registry has errors', () => {
+    const result = run(['check'], project(broken));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('port-duplicate');
+  });
+});
+
+describe('portbook fix-encoding', () => {
+  it('rewrites the mis-encoded seed as the UTF-8 it meant', () => {
+    const dir = project(readFileSync(path.join(seeds, 'creator-suite.md')));
+    expect(run(['fix-encoding'], dir)).toEqual({ code: 0, stdout: 'Repaired docs/PORTS.md: it is plain UTF-8 now.\n', stderr: '' });
+    const text = readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8');
+    expect(text).toContain('| ✅ |');
+    expect(run(['gen'], dir)).toMatchObject({ code: 0, stderr: '' });
+    expect(run(['fix-encoding'], dir).stdout).toBe('docs/PORTS.md needs no repair.\n');
+  });
+});
+
+describe('usage and I/O errors', () => {
+  it('prints help and version', () => {
+    const dir = project('');
+    expect(run(['--help'], dir).stdout).toContain('portbook gen [options]');
+    expect(run(['help'], dir).code).toBe(0);
+    expect(run(['--version'], dir)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it.each([
+    [['gen', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command `frobnicate`/],
+    [[], /missing command/],
+    [['gen', 'extra'], /unexpected argument `extra`/],
+    [['check', '--dry-run'], /--dry-run goes with gen/],
+    [['gen', '--source'], /argument missing/],
+  ])('%j exits 2', (args, message) => {
+    const result = run(args, project(''));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('portbook --help');
+  });
+
+  it('a missing source exits 2 with one line', () => {
+    const result = run(['gen', '--source', 'nope.md'], project(''));
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'portbook: Cannot read nope.md: no such file (point --source at your PORTS.md)\n' });
+  });
+
+  it('a malformed config exits 2 with one plain message', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{"nginx": {"certficate": "/x"}}');
+    expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown setting `nginx\.certficate`; known: certificate, certificateKey\n$/) });
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{"targets": ["env",');
+    expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid JSON/) });
+  });
+
+  it('an empty registry is an error at 1:1', () => {
+    const result = run(['gen'], project(''));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^docs\/PORTS\.md:1:1 error .* registry-empty\n/);
+  });
+});
+
+describe('the installed bin', () => {
+  it('runs as a process with the same exit codes and no stack trace', () => {
+    const dir = project(broken);
+    const failing = spawnSync(process.execPath, [bin, 'gen'], { cwd: dir, encoding: 'utf8' });
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toContain('docs/PORTS.md:6:9 error');
+    const usage = spawnSync(process.execPath, [bin, 'gen', '--source', 'missing.md'], { cwd: dir, encoding: 'utf8' });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).not.toMatch(/\n\s+at /);
+    copyFileSync(path.join(seeds, 'template-filled.md'), path.join(dir, 'docs/PORTS.md'));
+    const ok = spawnSync(process.execPath, [bin, 'gen'], { cwd: path.join(dir, 'docs'), encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(existsSync(path.join(dir, 'generated/.env.production'))).toBe(true);
+  });
+});

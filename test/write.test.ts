@@ -1,0 +1,136 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PortbookError } from '../src/errors.js';
+import { apply, manifestFor, manifestName, plan, readManifest, resolveInside } from '../src/write.js';
+
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const temporaryDir = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-write-'));
+  temporaries.push(dir);
+  return dir;
+};
+
+/** Rendered files plus their manifest, as the project stage hands them to write. */
+const withManifest = (entries: Record<string, string>): Map<string, string> => {
+  const files = new Map(Object.entries(entries));
+  files.set(manifestName, manifestFor(files, 'docs/PORTS.md'));
+  return files;
+};
+
+const write = (out: string, entries: Record<string, string>) => {
+  const planned = plan(out, withManifest(entries));
+  apply(planned);
+  return planned;
+};
+
+const old = new Date('2020-01-01T00:00:00Z');
+
+describe('plan and apply', () => {
+  it('creates files and directories, then a second run changes nothing', () => {
+    const out = path.join(temporaryDir(), 'generated');
+    const first = write(out, { '.env': 'A=1\n', 'systemd/a.service.d/portbook.conf': '[Service]\n' });
+    expect(first.changes.map((change) => [change.kind, change.path])).toEqual([
+      ['create', '.env'],
+      ['create', 'systemd/a.service.d/portbook.conf'],
+      ['create', manifestName],
+    ]);
+    expect(readFileSync(path.join(out, 'systemd/a.service.d/portbook.conf'), 'utf8')).toBe('[Service]\n');
+    const second = write(out, { '.env': 'A=1\n', 'systemd/a.service.d/portbook.conf': '[Service]\n' });
+    expect(second.changes).toEqual([]);
+    expect(second.unchanged).toHaveLength(3);
+  });
+
+  it('replaces only what changed: unchanged files keep their mtime', () => {
+    const out = temporaryDir();
+    write(out, { a: '1\n', b: '2\n' });
+    for (const name of ['a', 'b']) utimesSync(path.join(out, name), old, old);
+    const planned = write(out, { a: '1\n', b: 'two\n' });
+    expect(planned.changes.map((change) => [change.kind, change.path])).toEqual([
+      ['update', 'b'],
+      ['update', manifestName],
+    ]);
+    expect(statSync(path.join(out, 'a')).mtime).toEqual(old);
+    expect(statSync(path.join(out, 'b')).mtime).not.toEqual(old);
+    expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the permissions of a replaced file', () => {
+    const out = temporaryDir();
+    write(out, { script: '1\n' });
+    const file = path.join(out, 'script');
+    chmodSync(file, 0o600);
+    write(out, { script: '2\n' });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('removes outputs it made earlier and no longer renders, with their empty directories', () => {
+    const out = temporaryDir();
+    write(out, { a: '1\n', 'systemd/old.service.d/portbook.conf': 'x\n' });
+    const planned = write(out, { a: '1\n' });
+    expect(planned.changes.map((change) => [change.kind, change.path])).toEqual([
+      ['update', manifestName],
+      ['remove', 'systemd/old.service.d/portbook.conf'],
+    ]);
+    expect(existsSync(path.join(out, 'systemd'))).toBe(false);
+  });
+
+  it('never removes or overwrites a file it did not make, and keeps a hand-edited old output', () => {
+    const out = temporaryDir();
+    writeFileSync(path.join(out, 'README.md'), 'mine\n');
+    write(out, { a: '1\n', b: '2\n' });
+    writeFileSync(path.join(out, 'b'), '2 edited by hand\n');
+    const planned = write(out, { a: '1\n' });
+    expect(planned.kept).toEqual(['b']);
+    expect(readFileSync(path.join(out, 'b'), 'utf8')).toBe('2 edited by hand\n');
+    expect(readFileSync(path.join(out, 'README.md'), 'utf8')).toBe('mine\n');
+    expect(Object.keys(readManifest(out)!.files)).toEqual(['a']);
+  });
+
+  it('is all-or-nothing: a failure while writing replaces no file', () => {
+    const out = temporaryDir();
+    write(out, { a: 'old a\n', b: 'old b\n', c: 'old c\n' });
+    const planned = plan(out, withManifest({ a: 'new a\n', b: 'new b\n', c: 'new c\n' }));
+    expect(() =>
+      apply(planned, {
+        afterTemporaryWritten(relative) {
+          if (relative === 'b') throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+        },
+      }),
+    ).toThrow(/Cannot write to .*: ENOSPC; no file was replaced/);
+    for (const name of ['a', 'b', 'c']) expect(readFileSync(path.join(out, name), 'utf8')).toBe(`old ${name}\n`);
+    expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('reports an unwritable output directory as a PortbookError', () => {
+    const parent = temporaryDir();
+    writeFileSync(path.join(parent, 'file'), '');
+    expect(() => apply(plan(path.join(parent, 'file', 'out'), withManifest({ a: '1\n' })))).toThrow(
+      /Cannot write .*file\/out\/a: part of its path is a file, not a directory/,
+    );
+  });
+});
+
+describe('resolveInside', () => {
+  it('accepts plain relative paths', () => {
+    const out = temporaryDir();
+    expect(resolveInside(out, 'nginx/portbook.conf')).toBe(path.join(out, 'nginx', 'portbook.conf'));
+  });
+
+  it.each(['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', 'a\\b', 'a\0b', ''])('refuses %j', (relative) => {
+    expect(() => resolveInside(temporaryDir(), relative)).toThrow(PortbookError);
+  });
+
+  it('refuses a symlink inside out that points outside', () => {
+    const out = temporaryDir();
+    const elsewhere = temporaryDir();
+    symlinkSync(elsewhere, path.join(out, 'systemd'));
+    expect(() => resolveInside(out, 'systemd/a.service.d/portbook.conf')).toThrow(/links outside/);
+    mkdirSync(path.join(out, 'nginx'));
+    expect(resolveInside(out, 'nginx/a.conf')).toBe(path.join(out, 'nginx', 'a.conf'));
+  });
+});
