@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { helpText } from '../src/cli.js';
+import { check } from '../src/project.js';
+import { rules } from '../src/validate/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('the repository itself', () => {
+  it('has generated/ exactly as gen renders docs/PORTS.md', () => {
+    const result = check({ cwd: root });
+    expect(result.diagnostics.map((message) => message.reason)).toEqual([]);
+    expect(result.plan!.changes.map((change) => `${change.kind} ${change.path}`)).toEqual([]);
+    expect(result.plan!.unchanged.length).toBeGreaterThan(10);
+  });
+
+  it('opens its README with the two set-up commands', () => {
+    const block = /^# portbook\n\n```sh\n([^`]*)```/.exec(readme)?.[1] ?? '';
+    expect(block.trim().split('\n').map((line) => line.replace(/\s+#.*$/, ''))).toEqual(['npm ci && npm run gen', 'npm test']);
+  });
+
+  it('documents every rule and every diagnostic id in the README', () => {
+    const ids = [...rules.map((rule) => rule.id), 'encoding-invalid', 'encoding-mojibake', 'table-duplicate-column', 'environment-unknown'];
+    for (const id of ids) expect(readme, id).toContain(`| \`${id}\` |`);
+    for (const rule of rules) expect(readme).toContain(`| \`${rule.id}\` | ${rule.severity} |`);
+  });
+
+  it('documents every command and option of --help in the README', () => {
+    for (const word of ['portbook gen', 'portbook check', 'portbook fix-encoding', '--source', '--out', '--templates', '--config', '--dry-run', '--json']) {
+      expect(helpText).toContain(word);
+      expect(readme).toContain(word);
+    }
+  });
+});
