@@ -156,11 +156,15 @@ export function extract(source: Source): Registry {
   return registry;
 }
 
-function cellField(cell: TableCell | undefined, row: Point, point: (node: Nodes | undefined) => Point): Field<string> {
+function cellField(cell: TableCell | undefined, row: Point, source: Source, point: (node: Nodes | undefined) => Point): Field<string> {
   if (!cell) return { value: '', text: '', position: row };
   const text = toString(cell).trim();
   const first = cell.children[0] as PhrasingContent | undefined;
-  return { value: text, text, position: point(first ?? cell) };
+  if (first) return { value: text, text, position: point(first) };
+  // An empty cell starts at its pipe: point just after it.
+  const start = point(cell);
+  const pipe = source.text[cell.position?.start.offset ?? -1] === '|';
+  return { value: text, text, position: pipe ? { line: start.line, column: start.column + 1 } : start };
 }
 
 function readTable(
@@ -198,7 +202,7 @@ function readTable(
     const get = (kind: ColumnKind): Field<string> | undefined => {
       const index = columns.get(kind);
       if (index === undefined) return undefined;
-      return cellField(row.children[index], rowPoint, point);
+      return cellField(row.children[index], rowPoint, source, point);
     };
     if (row.children.every((cell) => toString(cell).trim() === '')) continue;
     const rowEnvironment = rowEnvironmentOf(get('environment'), environment, source);
@@ -263,7 +267,7 @@ function readRanges(list: List, registry: Registry, source: Source, point: (node
     if (!match || !/\d/.test(match[2]!)) continue;
     const rest = match[2]!;
     const range = /^(\d+)\s*(?:-|–|—|to|\.\.)\s*(\d+)\b\s*(.*)$/s.exec(rest);
-    const valuePosition = point(findValueNode(item) ?? item);
+    const valuePosition = findValuePoint(item, point) ?? point(item);
     const rangeText = range ? `${range[1]}-${range[2]}` : rest.split(/\s/)[0] ?? rest;
     const entry: ReservedRange = {
       name: { value: match[1]!, text: match[1]!, position: point(item.children[0]) },
@@ -280,19 +284,25 @@ function readRanges(list: List, registry: Registry, source: Source, point: (node
   }
 }
 
-/** The first inline node after the `Name:` part that carries a digit. */
-function findValueNode(item: ListItem): Nodes | undefined {
+/** Where the first digit after the `Name:` part of a list item stands. */
+function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Point): Point | undefined {
   let seenColon = false;
-  const walk = (node: Nodes): Nodes | undefined => {
+  const at = (node: Nodes, index: number): Point => {
+    const start = point(node);
+    // inline code starts at its backtick: point at it, as for any cell with markup
+    return node.type === 'inlineCode' ? start : { line: start.line, column: start.column + index };
+  };
+  const walk = (node: Nodes): Point | undefined => {
     if (node.type === 'text' || node.type === 'inlineCode') {
+      let from = 0;
       if (!seenColon) {
         const colon = node.value.indexOf(':');
         if (colon === -1) return undefined;
         seenColon = true;
-        if (/\d/.test(node.value.slice(colon + 1))) return node;
-        return undefined;
+        from = colon + 1;
       }
-      return /\d/.test(node.value) ? node : undefined;
+      const digit = node.value.slice(from).search(/\d/);
+      return digit === -1 ? undefined : at(node, from + digit);
     }
     if ('children' in node) {
       for (const child of node.children) {

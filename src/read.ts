@@ -105,7 +105,8 @@ export function repairMojibake(text: string): { text: string; repairs: Repair[] 
       }
     }
     out += char;
-    if (char === '\n') {
+    // a line ends at LF, CRLF (counted at its LF) or a lone CR, as the parser counts them
+    if (char === '\n' || (char === '\r' && chars[i + 1] !== '\n')) {
       line++;
       column = 1;
     } else {

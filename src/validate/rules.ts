@@ -184,7 +184,7 @@ export const rules: readonly Rule[] = [
         (service) => (service.variable && !variablePattern.test(service.variable.value) ? undefined : portVariable(service)),
         (service, first, variable) =>
           context.report(
-            `Variable \`${variable}\` of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: rename one of them or set its \`Env\` column`,
+            `Variable \`${variable}\` of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: ${service.variable ? 'change one of the `Env` cells' : 'rename one of them'}`,
             (service.variable ?? service.name).position,
           ),
       );
@@ -201,7 +201,8 @@ export const rules: readonly Rule[] = [
       ];
       for (const { what, of } of names) {
         duplicates(context.registry.services, of, (service, first, name) => {
-          if (service.name.value === first.name.value) return; // the same service twice: variable-duplicate says it
+          // the same name twice, or names that derive the same variable: variable-duplicate says it
+          if (!service.variable && !first.variable && portVariable(service) === portVariable(first)) return;
           context.report(
             `Service ${label(service)} would get the ${what} name \`${name}\` already derived for ${label(first)} (${line(first.position)}): rename one of them`,
             service.name.position,
@@ -241,7 +242,7 @@ export const rules: readonly Rule[] = [
       for (const access of context.registry.externalAccess) {
         const port = portNumber(access.port);
         if (port === undefined || port < 1 || port >= 1024 || port === 80 || port === 443) continue;
-        context.report(`External port ${port} of ${externalOwner(access)} is privileged (below 1024) and not 80 or 443: is it meant?`, access.port!.position);
+        context.report(`External port ${port} of ${externalOwner(access)} is privileged (below 1024) and not 80 or 443: use 80 or 443, or a port from 1024 up`, access.port!.position);
       }
     },
   },
@@ -250,7 +251,10 @@ export const rules: readonly Rule[] = [
     severity: 'warning',
     summary: 'A service port outside every declared reserved range (only when ranges are declared).',
     check(context) {
-      const ranges = context.registry.reservedRanges.flatMap((range) => (range.range.value ? [{ ...range.range.value, name: range.name.value }] : []));
+      const ranges = context.registry.reservedRanges.flatMap((range) => {
+        const value = range.range.value;
+        return value && value.from >= 1 && value.from <= value.to && value.to <= 65535 ? [{ ...value, name: range.name.value }] : [];
+      });
       if (ranges.length === 0) return;
       const list = ranges.map((range) => `${range.from}-${range.to}`).join(', ');
       for (const service of context.registry.services) {
@@ -362,6 +366,7 @@ export const rules: readonly Rule[] = [
       for (const access of context.registry.externalAccess) {
         const target = access.target?.value;
         if (!target) continue;
+        if (target.port < 1 || target.port > 65535) continue; // proxy-target-invalid says it
         if (ports.get(environmentKey(access.environment.name))?.has(target.port) || anyPorts.has(target.port)) continue;
         context.report(
           `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} points at port ${target.port}, which no service registers: add the service to a port table or fix the port`,
@@ -380,7 +385,7 @@ export const rules: readonly Rule[] = [
         const service = serviceFor(access);
         if (!service || protocolInfo(service.protocol?.value).http) continue;
         context.report(
-          `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} is ${label(service)} with protocol \`${service.protocol?.text}\`, which is not HTTP: nginx proxies it as HTTP`,
+          `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} is ${label(service)} with protocol \`${service.protocol?.text}\`, which is not HTTP: nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
           access.target!.position,
         );
       }
