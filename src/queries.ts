@@ -4,6 +4,7 @@
  * target points at. Pure functions of the registry, linear in its size.
  */
 import { environmentKey } from './names.js';
+import { protocolInfo } from './protocols.js';
 import type { ExternalAccess, Field, PortCell, Registry, Service } from './registry.js';
 
 export function portNumber(port: Field<PortCell> | undefined): number | undefined {
@@ -41,4 +42,10 @@ export function targetIndex(registry: Registry): (access: ExternalAccess) => Ser
     if (port === undefined) return undefined;
     return byEnvironmentPort.get(`${environmentKey(access.environment.name)} ${port}`) ?? byPort.get(port);
   };
+}
+
+/** Whether a service gets an nginx upstream: it speaks HTTP or WebSocket (or says no protocol). */
+export function hasUpstream(service: Pick<Service, 'protocol'>): boolean {
+  const protocol = protocolInfo(service.protocol?.value);
+  return protocol.http && protocol.unknown.length === 0;
 }

@@ -8,7 +8,7 @@ import { PortbookError } from '../errors.js';
 import { asciiHostname, isLoopback } from '../hosts.js';
 import { environmentKey, kebab, portVariable, unitName, upstreamName } from '../names.js';
 import { protocolInfo } from '../protocols.js';
-import { listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
+import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { EnvironmentName, Registry, Service } from '../registry.js';
 
 export interface ServiceView {
@@ -112,7 +112,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       upstream: upstreamName(service),
       unit: unitName(service, options.systemd.units),
       slug: kebab(service.name.value),
-      http: protocol.http && protocol.unknown.length === 0,
+      http: hasUpstream(service),
       websocket: protocol.websocket,
       environment: environmentKey(service.environment.name),
     };
@@ -131,7 +131,9 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
     const serviceView = views.get(service)!;
     const ssl = usesSsl(access);
     const listen = listenPort(access);
-    const direct = !isLoopback(target.host) || !serviceView.http;
+    // the upstream is defined in the service's environment's file: use it only from that file
+    const sameFile = serviceView.environment === environmentKey(access.environment.name);
+    const direct = !isLoopback(target.host) || !serviceView.http || !sameFile;
     const certificateDomain = domain.replace(/^\*\./, '');
     const env = environment(access.environment.name);
     const site: SiteView = {
@@ -150,6 +152,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
     env.sites.push(site);
     if (site.websocket) env.websocket = true;
   }
+  for (const env of environments.values()) dedupeRedirects(env.sites);
 
   const ordered = [...environments.values()].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
   const primary = choosePrimary(ordered, options.settings.environment);
@@ -157,6 +160,22 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
     range.range.value ? [{ name: range.name.value, ...range.range.value, description: range.description ?? '' }] : [],
   );
   return { source, environments: ordered, primary, ranges };
+}
+
+/**
+ * One port-80 server per domain: no redirect where a plain-HTTP row already
+ * serves the domain on 80, and one redirect (to 443 when there is one) where
+ * a domain is served with SSL on several ports.
+ */
+function dedupeRedirects(sites: SiteView[]): void {
+  const plain = new Set(sites.filter((site) => site.listen === 80).map((site) => site.domain));
+  const chosen = new Map<string, SiteView>();
+  for (const site of sites) {
+    if (!site.redirect) continue;
+    const current = chosen.get(site.domain);
+    if (!current || (site.listen === 443 && current.listen !== 443)) chosen.set(site.domain, site);
+  }
+  for (const site of sites) site.redirect = site.redirect && !plain.has(site.domain) && chosen.get(site.domain) === site;
 }
 
 function choosePrimary(environments: EnvironmentView[], wanted: string | undefined): EnvironmentView {

@@ -7,7 +7,7 @@ import type { Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
 import { environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
-import { listenPort, portNumber, targetIndex } from '../queries.js';
+import { hasUpstream, listenPort, portNumber, targetIndex } from '../queries.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
 
 export interface RuleContext {
@@ -42,13 +42,15 @@ function byEnvironment<T extends { environment: Environment }>(items: readonly T
   return groups;
 }
 
-/** Report every later item whose key repeats an earlier one in the same environment. */
+/** Report every later item whose key repeats an earlier one in the same environment (or anywhere, with `across`). */
 function duplicates<T extends { environment: Environment }>(
   items: readonly T[],
   key: (item: T) => string | undefined,
   onDuplicate: (item: T, first: T, key: string) => void,
+  across: 'environment' | 'all' = 'environment',
 ): void {
-  for (const group of byEnvironment(items).values()) {
+  const groups = across === 'all' ? [items] : byEnvironment(items).values();
+  for (const group of groups) {
     const seen = new Map<string, T>();
     for (const item of group) {
       const value = key(item);
@@ -75,6 +77,9 @@ function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, 
     context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
   }
 }
+
+/** Names the generated settings use themselves. */
+const reservedVariables = new Map([['PORTS', 'the object of every environment\'s ports in settings.ts and settings.py']]);
 
 const externalOwner = (access: ExternalAccess): string => `\`${access.domain.text}\``;
 
@@ -166,7 +171,15 @@ export const rules: readonly Rule[] = [
     check(context) {
       for (const service of context.registry.services) {
         const variable = service.variable;
-        if (!variable || variablePattern.test(variable.value)) continue;
+        if (!variable) continue;
+        if (reservedVariables.has(variable.value)) {
+          context.report(
+            `Unexpected variable name \`${variable.text}\` for ${label(service)}: it is reserved for ${reservedVariables.get(variable.value)}; choose another name`,
+            variable.position,
+          );
+          continue;
+        }
+        if (variablePattern.test(variable.value)) continue;
         context.report(
           `Unexpected variable name \`${variable.text}\` for ${label(service)}, expected upper-case letters, digits and \`_\` not starting with a digit, e.g. \`API_PORT\``,
           variable.position,
@@ -181,7 +194,7 @@ export const rules: readonly Rule[] = [
     check(context) {
       duplicates(
         context.registry.services,
-        (service) => (service.variable && !variablePattern.test(service.variable.value) ? undefined : portVariable(service)),
+        (service) => (service.variable && (!variablePattern.test(service.variable.value) || reservedVariables.has(service.variable.value)) ? undefined : portVariable(service)),
         (service, first, variable) =>
           context.report(
             `Variable \`${variable}\` of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: ${service.variable ? 'change one of the `Env` cells' : 'rename one of them'}`,
@@ -193,21 +206,28 @@ export const rules: readonly Rule[] = [
   {
     id: 'identifier-duplicate',
     severity: 'error',
-    summary: 'Two services in one environment whose nginx upstream or systemd unit names would be the same.',
+    summary:
+      'Two services whose nginx upstream names would be the same (in any environments: the nginx files can be included together), or whose systemd unit names would be the same in one environment.',
     check(context) {
       const names = [
-        { what: 'nginx upstream', of: (service: Service) => (protocolInfo(service.protocol?.value).http ? upstreamName(service) : undefined) },
-        { what: 'systemd unit', of: (service: Service) => unitName(service, context.units) },
+        { what: 'nginx upstream', of: (service: Service) => (hasUpstream(service) ? upstreamName(service) : undefined), across: 'all' as const },
+        { what: 'systemd unit', of: (service: Service) => unitName(service, context.units), across: 'environment' as const },
       ];
-      for (const { what, of } of names) {
-        duplicates(context.registry.services, of, (service, first, name) => {
-          // the same name twice, or names that derive the same variable: variable-duplicate says it
-          if (!service.variable && !first.variable && portVariable(service) === portVariable(first)) return;
-          context.report(
-            `Service ${label(service)} would get the ${what} name \`${name}\` already derived for ${label(first)} (${line(first.position)}): rename one of them`,
-            service.name.position,
-          );
-        });
+      for (const { what, of, across } of names) {
+        duplicates(
+          context.registry.services,
+          of,
+          (service, first, name) => {
+            // the same name twice, or names that derive the same variable: variable-duplicate says it
+            const sameEnvironment = service.environment.name === first.environment.name;
+            if (sameEnvironment && !service.variable && !first.variable && portVariable(service) === portVariable(first)) return;
+            context.report(
+              `Service ${label(service)} would get the ${what} name \`${name}\` already derived for ${label(first)} (${line(first.position)}${sameEnvironment ? '' : `, ${where(first.environment)}`}): rename one of them`,
+              service.name.position,
+            );
+          },
+          across,
+        );
       }
     },
   },

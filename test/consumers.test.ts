@@ -1,0 +1,572 @@
+/**
+ * The generated files, checked by the programs that will read them:
+ * nginx -t, systemd-analyze verify, tsc --strict, dotenv's parser and python3.
+ * Expected ports are written out literally below, independently of the renderer.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseDotenv } from 'dotenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate, type GenerateResult } from '../src/project.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const seeds = path.join(repo, 'test/fixtures/seeds');
+const tscBin = path.join(repo, 'node_modules/typescript/bin/tsc');
+
+// ---------------------------------------------------------------- helpers
+
+const temporaries: string[] = [];
+afterAll(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function temporaryDir(label: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `portbook-consumers-${label}-`));
+  temporaries.push(dir);
+  return dir;
+}
+
+function write(file: string, content: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a program (no shell); a missing program fails with a clear message. */
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, ...options });
+  if (result.error) throw new Error(`Cannot run ${command} (is it installed?): ${result.error.message}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** An absolute path if the usual one exists (sbin is not always on PATH), else the bare name. */
+const program = (usual: string): string => (existsSync(usual) ? usual : path.basename(usual));
+const nginxBin = program('/usr/sbin/nginx');
+const systemdAnalyze = program('/usr/bin/systemd-analyze');
+
+/**
+ * The consumers must be installed (`.ci/run` installs them). Outside CI a
+ * machine without them skips this file and says what to install; in CI
+ * (CI=true) a missing consumer fails the run instead.
+ */
+const onPath = (name: string): boolean => spawnSync(name, ['--version'], { stdio: 'ignore' }).error === undefined;
+const missingConsumers = [
+  [nginxBin, 'nginx-light'],
+  [systemdAnalyze, 'systemd'],
+  ['python3', 'python3'],
+  ['/usr/bin/openssl', 'openssl'],
+].filter(([command]) => !onPath(command!));
+const skipConsumers = missingConsumers.length > 0 && !process.env.CI;
+if (skipConsumers) {
+  console.warn(
+    `consumers.test.ts skipped: ${missingConsumers.map(([command]) => command).join(', ')} not found. ` +
+      `Install them with: apt-get install -y ${missingConsumers.map(([, pkg]) => pkg).join(' ')}`,
+  );
+}
+const suite = skipConsumers ? describe.skip : describe;
+
+/** A self-signed certificate and a config file pointing nginx at it: made once for this file. */
+let certificateDir = '';
+let configFile = '';
+beforeAll(() => {
+  if (skipConsumers) return;
+  const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run(nginxBin, ['-v']).stderr);
+  const [major = 0, minor = 0, patch = 0] = (version?.slice(1) ?? []).map(Number);
+  const tooOld = major < 1 || (major === 1 && (minor < 19 || (minor === 19 && patch < 5)));
+  if (tooOld) throw new Error(`nginx 1.19.5+ is needed for \`nginx -e stderr\`; found: ${version?.[0] ?? 'no version'}`);
+  const openssl = '/usr/bin/openssl';
+  if (!existsSync(openssl)) throw new Error(`${openssl} is missing: install openssl to run the nginx consumer tests`);
+  certificateDir = temporaryDir('tls');
+  const made = run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=test', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], {
+    cwd: certificateDir,
+  });
+  if (made.status !== 0) throw new Error(`openssl could not make a test certificate:\n${made.stderr}`);
+  configFile = write(
+    path.join(certificateDir, 'portbook.config.json'),
+    JSON.stringify({ nginx: { certificate: path.join(certificateDir, 'cert.pem'), certificateKey: path.join(certificateDir, 'key.pem') } }),
+  );
+});
+
+/** Generate `source` into a fresh directory with the test certificate config. */
+function generateInto(source: string): { out: string; result: GenerateResult; again: () => GenerateResult } {
+  const out = temporaryDir('out');
+  const options = { source, out, config: configFile, cwd: path.dirname(source) };
+  return { out, result: generate(options), again: () => generate(options) };
+}
+
+/** `nginx -t` on a wrapper that includes `files` in one http block. */
+function nginxTest(files: string[]): Run {
+  const prefix = temporaryDir('nginx');
+  const conf = write(
+    path.join(prefix, 'nginx.conf'),
+    [`pid "${prefix}/nginx.pid";`, 'error_log stderr;', 'events {}', 'http {', '    access_log off;', ...files.map((file) => `    include "${file}";`), '}', ''].join('\n'),
+  );
+  return run(nginxBin, ['-t', '-q', '-e', 'stderr', '-p', `${prefix}/`, '-c', conf]);
+}
+
+const minimalUnit = '[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n';
+
+/** `systemd-analyze verify` on a minimal `<unit>.service` with `dropIn` as its portbook.conf drop-in. */
+function systemdVerify(unit: string, dropIn: string): Run & { dropInPath: string } {
+  const dir = temporaryDir('systemd');
+  write(path.join(dir, `${unit}.service`), minimalUnit);
+  const dropInPath = write(path.join(dir, `${unit}.service.d`, 'portbook.conf'), dropIn);
+  const result = run(systemdAnalyze, ['verify', '--recursive-errors=no', `${unit}.service`], {
+    cwd: dir,
+    env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+  });
+  return { ...result, dropInPath };
+}
+
+/** `tsc --strict` on the given files (written into one fresh directory) as ESM or CommonJS. */
+function tsc(files: Record<string, string>, type: 'module' | 'commonjs'): Run {
+  const dir = temporaryDir('tsc');
+  write(path.join(dir, 'package.json'), JSON.stringify({ type }));
+  for (const [name, content] of Object.entries(files)) write(path.join(dir, name), content);
+  return run(
+    process.execPath,
+    [tscBin, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...Object.keys(files)],
+    { cwd: dir },
+  );
+}
+
+const ok = { status: 0, stderr: '' };
+const outcome = (result: Run): { status: number | null; stderr: string } => ({ status: result.status, stderr: result.stderr });
+
+// ---------------------------------------------------------------- fixtures
+
+type Ports = Record<string, Record<string, number>>;
+
+interface Fixture {
+  name: string;
+  /** The registry file, or its text (written to a temporary file). */
+  source: { file: string } | { text: string };
+  /** Environment → variable → port, exactly as the registry says. */
+  ports: Ports;
+  /** The environment whose ports settings exports as top-level constants. */
+  primary: string;
+  /** [environment, unit name, variable] for every systemd drop-in. */
+  units: Array<[string, string, string]>;
+  /** Environments with an nginx file. */
+  nginx: string[];
+  /** Rule ids of the warnings expected. */
+  warnings: string[];
+}
+
+const creatorSuite: Fixture = {
+  name: 'creator-suite.md (mojibake, default environment, SSL sites)',
+  source: { file: path.join(seeds, 'creator-suite.md') },
+  ports: { default: { CREATOR_SUITE_FRONTEND_PORT: 16532, CREATOR_SUITE_API_PORT: 17354 } },
+  primary: 'default',
+  units: [
+    ['default', 'creator-suite-frontend', 'CREATOR_SUITE_FRONTEND_PORT'],
+    ['default', 'creator-suite-api', 'CREATOR_SUITE_API_PORT'],
+  ],
+  nginx: ['default'],
+  warnings: ['encoding-mojibake'],
+};
+
+const templateFilled: Fixture = {
+  name: 'template-filled.md (development and production)',
+  source: { file: path.join(seeds, 'template-filled.md') },
+  ports: {
+    development: {
+      API_SERVER_PORT: 16100,
+      WEB_FRONTEND_PORT: 16101,
+      DATABASE_PORT: 16102,
+      REDIS_PORT: 16103,
+      WEBSOCKET_PORT: 16104,
+      JUPYTER_NOTEBOOK_PORT: 16105,
+    },
+    production: { API_SERVER_PORT: 17100, DATABASE_PORT: 17102, REDIS_PORT: 17103 },
+  },
+  primary: 'development',
+  units: [
+    ['development', 'api-server', 'API_SERVER_PORT'],
+    ['development', 'web-frontend', 'WEB_FRONTEND_PORT'],
+    ['development', 'database', 'DATABASE_PORT'],
+    ['development', 'redis', 'REDIS_PORT'],
+    ['development', 'websocket', 'WEBSOCKET_PORT'],
+    ['development', 'jupyter-notebook', 'JUPYTER_NOTEBOOK_PORT'],
+    ['production', 'api-server', 'API_SERVER_PORT'],
+    ['production', 'database', 'DATABASE_PORT'],
+    ['production', 'redis', 'REDIS_PORT'],
+  ],
+  nginx: ['development', 'production'],
+  warnings: [],
+};
+
+/** Free text that must stay inert: each piece must reach the outputs, and only inside comments. */
+const hostileText = ['Says "hello"', '*/ """', '# not a comment', '$HOME', '{{x}}', 'C:\\temp\\new', 'back\\slash', '${PATH}', '{{#each}}', '| pipe', 'Live "feed" $uri'];
+
+// Raw, so backslashes reach the Markdown as written; `${'…'}` inserts a literal `${PATH}` and backticks.
+const edgeRegistry = String.raw`# Edge-case registry
+
+Ports for the café's services.
+
+## Services
+
+| Service | Port | Protocol | Env | Description |
+|---------|------|----------|-----|-------------|
+| Café API (v2) | 18080 | HTTP | CAFE_API | Says "hello" and 'bye' */ """ # not a comment $HOME {{x}} C:\temp\new back\\slash |
+| Live Feed | 18081 | WS | LIVE_FEED_WS | WebSocket feed; ends with a backslash \\ |
+| Admin Panel | 18082 | HTTP |  | ${'${PATH}'} and ${'`{{#each}}`'} and %h %% 100% \| pipe |
+| Cache | 18083 | Redis |  | Not proxied |
+
+## External Access
+
+| Domain | Port | SSL | Proxy Target | Purpose |
+|--------|------|-----|--------------|---------|
+| live.example.com | 443 | ✅ | 127.0.0.1:18081 | Live "feed" $uri */ |
+| plain.example.com | 80 | ❌ | 127.0.0.1:18082 | Plain HTTP # hash |
+| café.example.com | 8443 | yes | 127.0.0.1:18080 | Non-standard SSL port {{x}} |
+
+## Production
+
+### Production services
+
+| Service | Port | Protocol | Env | Description |
+|---------|------|----------|-----|-------------|
+| Live Feed | 19081 | WS | LIVE_FEED_WS | Production feed |
+| Café API (v2) | 19080 | HTTP |  | Production "API" |
+
+### Production access
+
+| Domain | SSL | Proxy Target | Purpose |
+|--------|-----|--------------|---------|
+| live.prod.example.com | yes | 127.0.0.1:19081 | Production live feed |
+`;
+
+const edge: Fixture = {
+  name: 'inline edge-case registry (WS, plain HTTP, :8443, unicode, hostile descriptions, Env column)',
+  source: { text: edgeRegistry },
+  ports: {
+    default: { CAFE_API: 18080, LIVE_FEED_WS: 18081, ADMIN_PANEL_PORT: 18082, CACHE_PORT: 18083 },
+    production: { LIVE_FEED_WS: 19081, CAFE_API_V2_PORT: 19080 },
+  },
+  primary: 'default',
+  units: [
+    ['default', 'cafe-api-v2', 'CAFE_API'],
+    ['default', 'live-feed', 'LIVE_FEED_WS'],
+    ['default', 'admin-panel', 'ADMIN_PANEL_PORT'],
+    ['default', 'cache', 'CACHE_PORT'],
+    ['production', 'live-feed', 'LIVE_FEED_WS'],
+    ['production', 'cafe-api-v2', 'CAFE_API_V2_PORT'],
+  ],
+  nginx: ['default', 'production'],
+  warnings: [],
+};
+
+// The file layout portbook documents: `.env` / `.env.<env>`, `nginx/portbook[.<env>].conf`, `systemd/[<env>/]<unit>.service.d/portbook.conf`.
+const suffix = (env: string): string => (env === 'default' ? '' : `.${env}`);
+const envFile = (env: string): string => `.env${suffix(env)}`;
+const nginxFile = (env: string): string => `nginx/portbook${suffix(env)}.conf`;
+const dropInFile = (env: string, unit: string): string => `systemd/${env === 'default' ? '' : `${env}/`}${unit}.service.d/portbook.conf`;
+
+function expectedFiles(fixture: Fixture): string[] {
+  return [
+    '.portbook-manifest.json',
+    ...Object.keys(fixture.ports).map(envFile),
+    'settings.ts',
+    'settings.py',
+    ...fixture.nginx.map(nginxFile),
+    ...fixture.units.map(([env, unit]) => dropInFile(env, unit)),
+  ].sort();
+}
+
+/** A consumer of settings.ts whose every line tsc must accept: exact keys, exact literal ports. */
+function tsConsumer(fixture: Fixture): string {
+  const union = (names: string[]): string => names.map((name) => JSON.stringify(name)).join(' | ');
+  const primary = fixture.ports[fixture.primary]!;
+  const lines = [
+    "import * as settings from './settings.js';",
+    `import { PORTS, type Environment, ${Object.keys(primary).join(', ')} } from './settings.js';`,
+    'type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;',
+    `export const environments: Equal<Environment, ${union(Object.keys(fixture.ports))}> = true;`,
+    `export const exported: Equal<keyof typeof settings, ${union(['PORTS', ...Object.keys(primary)])}> = true;`,
+  ];
+  for (const variable of Object.keys(primary)) lines.push(`export const constant_${variable}: number = ${variable};`);
+  for (const [env, ports] of Object.entries(fixture.ports)) {
+    lines.push(`export const keys_${env}: Equal<keyof (typeof PORTS)[${JSON.stringify(env)}], ${union(Object.keys(ports))}> = true;`);
+    for (const [variable, port] of Object.entries(ports)) lines.push(`export const ${env}_${variable}: ${port} = PORTS[${JSON.stringify(env)}].${variable};`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const pythonProbe = `
+import json, settings
+constants = {k: v for k, v in vars(settings).items() if k.isupper() and k != "PORTS"}
+types = sorted({type(v).__name__ for v in constants.values()} | {type(p).__name__ for env in settings.PORTS.values() for p in env.values()})
+print(json.dumps({"constants": constants, "PORTS": settings.PORTS, "types": types}))
+`;
+
+// ---------------------------------------------------------------- per-registry checks
+
+for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, () => {
+  let out = '';
+  let result: GenerateResult;
+  let again: () => GenerateResult;
+  const read = (relative: string): string => readFileSync(path.join(out, relative), 'utf8');
+
+  beforeAll(() => {
+    const source = 'file' in fixture.source ? fixture.source.file : write(path.join(temporaryDir('src'), 'PORTS.md'), fixture.source.text);
+    ({ out, result, again } = generateInto(source));
+  });
+
+  it('generates without errors, with the expected warnings and files', () => {
+    expect(result.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
+    expect(result.diagnostics.map((message) => message.ruleId)).toEqual(fixture.warnings);
+    expect(result.files).toBeDefined();
+    expect([...result.files!.keys()].sort()).toEqual(expectedFiles(fixture));
+  });
+
+  it('is idempotent: a second generate() plans no change', () => {
+    const second = again();
+    expect(second.plan?.changes.map((change) => `${change.kind} ${change.path}`)).toEqual([]);
+    expect(second.plan?.unchanged.sort()).toEqual(expectedFiles(fixture));
+  });
+
+  it('nginx -t accepts each nginx file on its own', () => {
+    for (const env of fixture.nginx) {
+      const file = path.join(out, nginxFile(env));
+      expect(outcome(nginxTest([file])), `nginx -t on ${nginxFile(env)}`).toEqual(ok);
+    }
+  });
+
+  it("nginx -t accepts all of the registry's nginx files in one http block", () => {
+    const files = fixture.nginx.map((env) => path.join(out, nginxFile(env)));
+    expect(outcome(nginxTest(files))).toEqual(ok);
+  });
+
+  it('systemd-analyze verify accepts every drop-in, silently', () => {
+    for (const [env, unit, variable] of fixture.units) {
+      const file = dropInFile(env, unit);
+      const text = read(file);
+      expect(outcome(systemdVerify(unit, text)), `systemd-analyze verify with ${file}`).toEqual(ok);
+      const port = fixture.ports[env]![variable]!;
+      expect(text.split('\n').filter((line) => line.startsWith('Environment='))).toEqual([`Environment="${variable}=${port}"`, `Environment="PORT=${port}"`]);
+    }
+  });
+
+  it('systemd-analyze cat-config sees each drop-in as part of its unit', () => {
+    for (const [env, unit] of fixture.units) {
+      const root = temporaryDir('root');
+      const unitDir = path.join(root, 'etc/systemd/system');
+      write(path.join(unitDir, `${unit}.service`), minimalUnit);
+      const dropIn = write(path.join(unitDir, `${unit}.service.d`, 'portbook.conf'), read(dropInFile(env, unit)));
+      const shown = run(systemdAnalyze, [`--root=${root}`, '--no-pager', 'cat-config', `systemd/system/${unit}.service`]);
+      expect(outcome(shown)).toEqual(ok);
+      expect(shown.stdout).toContain(`# ${dropIn}\n${read(dropInFile(env, unit))}`);
+    }
+  });
+
+  it('settings.ts compiles under tsc --strict, and a consumer sees the exact ports', () => {
+    const consumer = tsConsumer(fixture);
+    for (const type of ['module', 'commonjs'] as const) {
+      const alone = tsc({ 'settings.ts': read('settings.ts') }, type);
+      expect({ status: alone.status, stdout: alone.stdout }, `settings.ts alone (${type})`).toEqual({ status: 0, stdout: '' });
+      const used = tsc({ 'settings.ts': read('settings.ts'), 'consumer.ts': consumer }, type);
+      expect({ status: used.status, stdout: used.stdout }, `settings.ts with consumer.ts (${type}):\n${consumer}`).toEqual({ status: 0, stdout: '' });
+    }
+  });
+
+  it('dotenv parses each .env file to exactly the registry ports', () => {
+    for (const [env, ports] of Object.entries(fixture.ports)) {
+      const expected = Object.fromEntries(Object.entries(ports).map(([variable, port]) => [variable, String(port)]));
+      expect(parseDotenv(read(envFile(env))), envFile(env)).toEqual(expected);
+    }
+  });
+
+  it('python3 imports settings.py and sees exactly the registry ports', () => {
+    const python = run('python3', ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    expect(outcome(python)).toEqual(ok);
+    expect(JSON.parse(python.stdout)).toEqual({ constants: fixture.ports[fixture.primary], PORTS: fixture.ports, types: ['int'] });
+  });
+});
+
+// ---------------------------------------------------------------- what the edge registry must produce
+
+suite('inline edge-case registry: the nginx shapes and inert free text', () => {
+  let out = '';
+  const read = (relative: string): string => readFileSync(path.join(out, relative), 'utf8');
+  beforeAll(() => {
+    ({ out } = generateInto(write(path.join(temporaryDir('src'), 'PORTS.md'), edgeRegistry)));
+  });
+
+  /** The server block that contains `needle`. */
+  const serverWith = (conf: string, needle: string): string => {
+    const block = conf.split(/\n(?=server \{)/).find((part) => part.startsWith('server {') && part.includes(needle));
+    if (!block) throw new Error(`no server block with ${needle} in:\n${conf}`);
+    return block;
+  };
+
+  it('proxies the WebSocket service with a map and Upgrade headers, scoped per environment', () => {
+    const conf = read(nginxFile('default'));
+    expect(conf).toMatch(/^map \$http_upgrade \$portbook_connection_upgrade \{$/m);
+    const live = serverWith(conf, 'listen 443 ssl;');
+    expect(live).toContain('server_name live.example.com;');
+    expect(live).toContain('proxy_set_header Upgrade $http_upgrade;');
+    expect(live).toContain('proxy_set_header Connection $portbook_connection_upgrade;');
+    expect(serverWith(conf, 'server_name plain.example.com;')).not.toContain('Upgrade');
+    const production = read(nginxFile('production'));
+    expect(production).toMatch(/^map \$http_upgrade \$portbook_production_connection_upgrade \{$/m);
+    expect(serverWith(production, 'listen 443 ssl;')).toContain('proxy_set_header Connection $portbook_production_connection_upgrade;');
+  });
+
+  it('serves SSL=no as plain HTTP on port 80, and SSL on :8443 with a redirect keeping the port', () => {
+    const conf = read(nginxFile('default'));
+    const plain = serverWith(conf, 'server_name plain.example.com;');
+    expect(plain).toMatch(/^ {4}listen 80;$/m);
+    expect(plain).not.toMatch(/ssl|return 301/);
+    expect(serverWith(conf, 'listen 8443 ssl;')).toContain('server_name xn--caf-dma.example.com;');
+    expect(serverWith(conf, 'return 301 https://$host:8443$request_uri;')).toMatch(/listen 80;\n\s+server_name xn--caf-dma\.example\.com;/);
+  });
+
+  it('writes every piece of hostile free text, and only inside comments', () => {
+    const commentStart = /^\s*(#|\/\/|\/\*\*? )/;
+    const files = ['.env', 'settings.ts', 'settings.py', nginxFile('default'), dropInFile('default', 'cafe-api-v2'), dropInFile('default', 'admin-panel')];
+    const all = files.map(read).join('\n');
+    for (const piece of hostileText) expect(all, `${JSON.stringify(piece)} reaches the outputs`).toContain(piece);
+    for (const file of files) {
+      const leaking = read(file)
+        .split('\n')
+        .filter((line) => hostileText.some((piece) => line.includes(piece)) && !commentStart.test(line));
+      expect(leaking, `${file}: free text outside a comment`).toEqual([]);
+    }
+    // In TypeScript the description's `*/` must not close the doc comment early.
+    const tsLine = read('settings.ts').split('\n').find((line) => line.includes('Says "hello"'));
+    expect(tsLine).toMatch(/^\/\*\* .*\*\\\/ """.* \*\/$/);
+  });
+});
+
+// ---------------------------------------------------------------- the consumers really check
+
+suite('negative controls: each consumer check can fail', () => {
+  it('systemd-analyze verify fails on a broken drop-in, naming the drop-in and the line', () => {
+    const unknownKey = systemdVerify('control', '[Service]\nBogus=1\n');
+    expect(unknownKey.status).not.toBe(0);
+    expect(unknownKey.stderr).toContain(`${unknownKey.dropInPath}:2: Unknown key 'Bogus' in section [Service], ignoring.`);
+    const badAssignment = systemdVerify('control', '[Service]\nEnvironment=1BAD=x\n');
+    expect(badAssignment.status).not.toBe(0);
+    expect(badAssignment.stderr).toContain(`${badAssignment.dropInPath}:2: Invalid environment assignment, ignoring: 1BAD=x`);
+    const unterminated = systemdVerify('control', '[Service]\nEnvironment="PORT=1\n');
+    expect(unterminated.status).not.toBe(0);
+    expect(unterminated.stderr).toContain(`${unterminated.dropInPath}:2: Invalid syntax, ignoring: "PORT=1`);
+  });
+
+  it('nginx -t fails on an unknown directive and on a missing certificate', () => {
+    const unknown = nginxTest([write(path.join(temporaryDir('bad'), 'bad.conf'), 'bogus_directive on;\n')]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown directive "bogus_directive"');
+    const noCertificate = nginxTest([
+      write(path.join(temporaryDir('bad'), 'bad.conf'), 'server {\n    listen 443 ssl;\n    ssl_certificate "/nonexistent/cert.pem";\n    ssl_certificate_key "/nonexistent/key.pem";\n}\n'),
+    ]);
+    expect(noCertificate.status).not.toBe(0);
+    expect(noCertificate.stderr).toMatch(/cannot load certificate "\/nonexistent\/cert\.pem"/);
+  });
+
+  it('tsc fails when a consumer reads a port settings.ts does not have', () => {
+    const settings = 'export const PORTS = { "default": { API_PORT: 1 } } as const;\n';
+    const consumer = "import { PORTS } from './settings.js';\nexport const p: number = PORTS.default.NOPE_PORT;\n";
+    const result = tsc({ 'settings.ts': settings, 'consumer.ts': consumer }, 'module');
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toContain("Property 'NOPE_PORT' does not exist");
+  });
+});
+
+// ---------------------------------------------------------------- registries the consumers once rejected
+
+suite('registries the consumers once rejected', () => {
+  const generateText = (markdown: string): { out: string; result: GenerateResult } =>
+    generateInto(write(path.join(temporaryDir('src'), 'PORTS.md'), markdown));
+  const noErrors = (result: GenerateResult): void => {
+    expect(result.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
+    expect(result.files).toBeDefined();
+  };
+
+  it('a domain listed for both http and https (or on 443 and 8443) gives nginx one server per name and port', () => {
+    const { out, result } = generateText(
+      [
+        '| Service | Port | Protocol |',
+        '|---|---|---|',
+        '| Web | 18090 | HTTP |',
+        '',
+        '## External Access',
+        '',
+        '| Domain | Port | SSL | Proxy Target |',
+        '|---|---|---|---|',
+        '| http://www.example.com | 80 | no | 127.0.0.1:18090 |',
+        '| https://www.example.com | 443 | yes | 127.0.0.1:18090 |',
+        '| https://alt.example.com | 443 | yes | 127.0.0.1:18090 |',
+        '| https://alt.example.com | 8443 | yes | 127.0.0.1:18090 |',
+        '',
+      ].join('\n'),
+    );
+    noErrors(result);
+    // nginx: [warn] conflicting server name "www.example.com" on 0.0.0.0:80, ignored (and the same for alt.example.com)
+    expect(outcome(nginxTest([path.join(out, nginxFile('default'))]))).toEqual(ok);
+  });
+
+  it('an Env column naming a variable PORTS (which settings.ts declares itself) is refused at its cell', () => {
+    const { out, result } = generateText('| Service | Port | Env |\n|---|---|---|\n| Gateway | 18095 | PORTS |\n');
+    // it used to give settings.ts: error TS2451: Cannot redeclare block-scoped variable 'PORTS'.
+    expect(result.diagnostics.map((message) => [message.ruleId, message.line, message.column, message.fatal])).toEqual([['variable-invalid', 3, 21, true]]);
+    expect(existsSync(path.join(out, 'settings.ts'))).toBe(false);
+  });
+
+  it('a default-environment site whose target is in a named environment gives a nginx/portbook.conf that stands alone', () => {
+    const { out, result } = generateText(
+      [
+        '## Development Ports',
+        '',
+        '| Service | Port | Protocol |',
+        '|---|---|---|',
+        '| API Server | 16100 | HTTP |',
+        '',
+        '## Production Ports',
+        '',
+        '| Service | Port | Protocol |',
+        '|---|---|---|',
+        '| API Server | 17100 | HTTP |',
+        '',
+        '## External Access',
+        '',
+        '| Domain | SSL | Proxy Target |',
+        '|---|---|---|',
+        '| api.example.com | yes | 127.0.0.1:17100 |',
+        '',
+      ].join('\n'),
+    );
+    noErrors(result);
+    // nginx: [emerg] host not found in upstream "production_api_server" in .../nginx/portbook.conf:20
+    expect(outcome(nginxTest([path.join(out, nginxFile('default'))]))).toEqual(ok);
+  });
+
+  it('upstream names that would collide across environments are refused, since the nginx files can be included together', () => {
+    const { result } = generateText(
+      [
+        '| Service | Port | Protocol |',
+        '|---|---|---|',
+        '| Production Web | 18100 | HTTP |',
+        '',
+        '## Production',
+        '',
+        '| Service | Port | Protocol |',
+        '|---|---|---|',
+        '| Web | 18200 | HTTP |',
+        '',
+      ].join('\n'),
+    );
+    // it used to give nginx: [emerg] duplicate upstream "production_web" in .../nginx/portbook.production.conf:6
+    expect(result.diagnostics.map((message) => [message.ruleId, message.line, message.fatal])).toEqual([['identifier-duplicate', 9, true]]);
+    expect(result.diagnostics[0]!.reason).toContain('`production_web` already derived for `Production Web` (line 3, the default environment)');
+  });
+});
