@@ -42,6 +42,7 @@ Options:
   --templates DIR   templates that override or add to portbook's own (default: templates)
   --config FILE     settings file                     (default: portbook.config.json, if present)
   --dry-run         gen: print what would change as a diff, write nothing
+  --force           gen: overwrite outputs that were edited by hand
   --json            print diagnostics (and, for check, the stale files) as JSON on stdout
   -h, --help        show this help
   -v, --version     show the version
@@ -82,6 +83,7 @@ function run(argv: readonly string[], io: Io): number {
         templates: { type: 'string' },
         config: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -105,6 +107,7 @@ function run(argv: readonly string[], io: Io): number {
   const command = name as Command;
   if (extra.length > 0) throw usage(`unexpected argument \`${extra[0]}\``);
   if (values['dry-run'] && command !== 'gen') throw usage('--dry-run goes with gen');
+  if (values.force && command !== 'gen') throw usage('--force goes with gen');
 
   const paths: PathOptions = { cwd: io.cwd };
   for (const key of ['source', 'out', 'templates', 'config'] as const) {
@@ -117,7 +120,7 @@ function run(argv: readonly string[], io: Io): number {
     return 0;
   }
   const dryRun = command === 'gen' ? Boolean(values['dry-run']) : true;
-  const result = command === 'check' ? check(paths) : generate({ ...paths, dryRun });
+  const result = command === 'check' ? check(paths) : generate({ ...paths, dryRun, force: Boolean(values.force) });
   if (values.json) return printJson(result, command, io);
   printDiagnostics(result, io);
   if (!result.plan) return 1;
@@ -140,16 +143,34 @@ function printDiagnostics(result: GenerateResult, io: Io): void {
 function printJson(result: GenerateResult, command: Command, io: Io): number {
   const diagnostics = result.diagnostics.map((message) => toJson(message, result.displayPath));
   if (command === 'check') {
-    const files = (result.plan?.changes ?? []).map((change) => ({ path: outPath(result, change.path, io), status: statusOf(change) }));
+    const files = [
+      ...(result.plan?.changes ?? []).map((change) => ({ path: outPath(result, change.path, io), status: statusOf(change) })),
+      ...(result.plan?.conflicts ?? []).map((conflict) => ({ path: outPath(result, conflict.path, io), status: conflict.reason })),
+    ];
     io.stdout(`${JSON.stringify({ diagnostics, files }, null, 2)}\n`);
     return !result.plan || files.length > 0 ? 1 : 0;
   }
+  // outputs gen must not replace are errors too, reported at the output file
+  for (const conflict of result.plan?.conflicts ?? []) {
+    diagnostics.push({
+      file: outPath(result, conflict.path, io),
+      line: null,
+      column: null,
+      severity: 'error',
+      message:
+        conflict.reason === 'edited'
+          ? 'Edited by hand since portbook wrote it: move the change into the registry or a template, or run `portbook gen --force`'
+          : 'Not written by portbook, and portbook never replaces such a file: move or delete it',
+      ruleId: conflict.reason === 'edited' ? 'output-edited' : 'output-foreign',
+    });
+  }
   io.stdout(`${JSON.stringify(diagnostics, null, 2)}\n`);
-  return result.plan ? 0 : 1;
+  return result.plan && result.plan.conflicts.length === 0 ? 0 : 1;
 }
 
 function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
   const planned = result.plan!;
+  if (planned.conflicts.length > 0) return printConflicts(result, io);
   if (dryRun) {
     for (const change of planned.changes) io.stdout(diffOf(result, change, io, Infinity));
   }
@@ -166,8 +187,31 @@ function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
   return 0;
 }
 
+/** Hand-edited or foreign files where outputs go: show them, write nothing, say how to proceed. */
+function printConflicts(result: GenerateResult, io: Io): number {
+  for (const conflict of result.plan!.conflicts) {
+    const name = outPath(result, conflict.path, io);
+    if (conflict.reason === 'edited') {
+      io.stderr(`portbook: ${name} was edited by hand since portbook wrote it:\n`);
+      io.stderr(diffOf(result, { path: conflict.path, kind: 'update', before: conflict.before, after: conflict.after }, io, 20));
+    } else {
+      io.stderr(`portbook: ${name} exists and was not written by portbook; portbook never replaces such a file.\n`);
+    }
+  }
+  const edited = result.plan!.conflicts.some((conflict) => conflict.reason === 'edited');
+  const foreign = result.plan!.conflicts.some((conflict) => conflict.reason === 'foreign');
+  io.stderr(
+    `\nNothing was written.${edited ? ' Move hand edits into the registry or a template, or run `portbook gen --force` to overwrite them.' : ''}${foreign ? ' Move or delete the files portbook did not write, or choose another --out.' : ''}\n`,
+  );
+  return 1;
+}
+
 function printCheck(result: GenerateResult, io: Io): number {
-  const stale = result.plan!.changes;
+  const planned = result.plan!;
+  const stale = [
+    ...planned.changes,
+    ...planned.conflicts.map((conflict): Change => ({ path: conflict.path, kind: 'update', before: conflict.before, after: conflict.after })),
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const out = outPath(result, '', io);
   if (stale.length === 0) {
     io.stdout(`${out} is up to date.\n`);

@@ -55,18 +55,29 @@ export interface GenerateResult extends Built {
   plan: Plan | undefined;
 }
 
-/** Build, then replace the changed outputs atomically (unless `dryRun`). */
-export function generate(options: PathOptions & { dryRun?: boolean } = {}): GenerateResult {
+export interface GenerateOptions extends PathOptions {
+  /** Plan only: write nothing. */
+  dryRun?: boolean;
+  /** Overwrite outputs that were edited by hand. */
+  force?: boolean;
+}
+
+/**
+ * Build, then replace the changed outputs atomically (unless `dryRun`).
+ * When an output was edited by hand (or a file portbook never wrote stands
+ * where an output goes), nothing is written: `plan.conflicts` says which.
+ */
+export function generate(options: GenerateOptions = {}): GenerateResult {
   const built = build(options);
   if (!built.files) return { ...built, plan: undefined };
-  const planned = plan(built.config.out, built.files);
-  if (!options.dryRun) apply(planned);
+  const planned = plan(built.config.out, built.files, { force: options.force ?? false });
+  if (!options.dryRun && planned.conflicts.length === 0) apply(planned);
   return { ...built, plan: planned };
 }
 
 /** Build and compare with the disk: `plan.changes` lists every stale, missing or extra file. */
 export function check(options: PathOptions = {}): GenerateResult {
-  return generate({ ...options, dryRun: true });
+  return generate({ ...options, dryRun: true, force: false });
 }
 
 /** Rewrite a double-encoded source as the UTF-8 it meant. Returns whether anything changed. */

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from './errors.js';
+import { verifyStamp } from './stamp.js';
 
 export const manifestName = '.portbook-manifest.json';
 
@@ -49,12 +50,27 @@ export interface Change {
   after: string | undefined;
 }
 
+/** A file gen must not replace: edited by hand since portbook wrote it, or never written by portbook. */
+export interface Conflict {
+  path: string;
+  reason: 'edited' | 'foreign';
+  before: string;
+  after: string;
+}
+
 export interface Plan {
   out: string;
   changes: Change[];
   unchanged: string[];
   /** Files the manifest lists that portbook no longer renders but that were edited since: left alone. */
   kept: string[];
+  /** Files that stand where an output goes and must not be replaced; `apply` refuses a plan with any. */
+  conflicts: Conflict[];
+}
+
+export interface PlanOptions {
+  /** Replace outputs edited by hand (files portbook never wrote are still never replaced). */
+  force?: boolean;
 }
 
 export function sha256(text: string): string {
@@ -126,14 +142,24 @@ export function resolveInside(out: string, relative: string): string {
 }
 
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
-export function plan(out: string, files: ReadonlyMap<string, string>): Plan {
-  const result: Plan = { out, changes: [], unchanged: [], kept: [] };
+export function plan(out: string, files: ReadonlyMap<string, string>, options: PlanOptions = {}): Plan {
+  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [] };
+  const previous = readManifest(out);
   for (const [relative, content] of files) {
     const before = readIfExists(resolveInside(out, relative));
-    if (before === content) result.unchanged.push(relative);
-    else result.changes.push({ path: relative, kind: before === undefined ? 'create' : 'update', before, after: content });
+    if (before === content) {
+      result.unchanged.push(relative);
+      continue;
+    }
+    if (before !== undefined && relative !== manifestName) {
+      const state = ownership(before, previous?.files[relative]);
+      if (state === 'foreign' || (state === 'edited' && !options.force)) {
+        result.conflicts.push({ path: relative, reason: state, before, after: content });
+        continue;
+      }
+    }
+    result.changes.push({ path: relative, kind: before === undefined ? 'create' : 'update', before, after: content });
   }
-  const previous = readManifest(out);
   for (const [relative, hash] of Object.entries(previous?.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (files.has(relative)) continue;
     let target: string;
@@ -144,10 +170,23 @@ export function plan(out: string, files: ReadonlyMap<string, string>): Plan {
     }
     const before = readIfExists(target);
     if (before === undefined) continue;
-    if (sha256(before) === hash) result.changes.push({ path: relative, kind: 'remove', before, after: undefined });
+    if (ownership(before, hash) === 'ours') result.changes.push({ path: relative, kind: 'remove', before, after: undefined });
     else result.kept.push(relative);
   }
   return result;
+}
+
+/**
+ * Whose is a file on disk? `ours` when its header stamp is intact (or, for
+ * formats without comments, the manifest's hash matches); `edited` when its
+ * stamp no longer matches; `foreign` when portbook never wrote it.
+ */
+function ownership(content: string, manifestHash: string | undefined): 'ours' | 'edited' | 'foreign' {
+  const state = verifyStamp(content);
+  if (state === 'intact') return 'ours';
+  if (state === 'edited') return 'edited';
+  if (manifestHash === undefined) return 'foreign';
+  return sha256(content) === manifestHash ? 'ours' : 'edited';
 }
 
 /** A fresh name beside `target`, so the rename stays on one file system. */
@@ -196,9 +235,12 @@ export interface ApplyHooks {
   afterTemporaryWritten?(relative: string): void;
 }
 
-/** Apply a plan: all temporaries first, then renames, then removals. */
+/** Apply a plan: all temporaries first, then renames, then removals. Refuses a plan with conflicts. */
 export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   const out = planned.out;
+  if (planned.conflicts.length > 0) {
+    throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
+  }
   const temporaries: Array<{ temporary: string; target: string }> = [];
   try {
     for (const change of planned.changes) {

@@ -118,6 +118,44 @@ describe('portbook gen', () => {
   });
 });
 
+describe('hand edits', () => {
+  it('gen refuses to overwrite an edited output, shows the diff, writes nothing; --force overwrites', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    run(['gen'], dir);
+    const envFile = path.join(dir, 'generated/.env');
+    writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('API_PORT=8000', 'API_PORT=9999'));
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 8100 |\n');
+    const before = readFileSync(path.join(dir, 'generated/settings.ts'), 'utf8');
+    const refused = run(['gen'], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('portbook: generated/.env was edited by hand since portbook wrote it:\n');
+    expect(refused.stderr).toContain('-API_PORT=9999\n');
+    expect(refused.stderr).toContain('+API_PORT=8100\n');
+    expect(refused.stderr).toContain('Nothing was written. Move hand edits into the registry or a template, or run `portbook gen --force` to overwrite them.');
+    expect(readFileSync(path.join(dir, 'generated/settings.ts'), 'utf8')).toBe(before);
+
+    const json = run(['gen', '--json'], dir);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ file: 'generated/.env', ruleId: 'output-edited', severity: 'error' }));
+    expect(run(['check'], dir).stdout).toContain('stale: generated/.env');
+
+    expect(run(['gen', '--force'], dir).code).toBe(0);
+    expect(readFileSync(envFile, 'utf8')).toContain('API_PORT=8100');
+    expect(run(['check'], dir).code).toBe(0);
+  });
+
+  it('gen never replaces a file it did not write', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    mkdirSync(path.join(dir, 'generated'));
+    writeFileSync(path.join(dir, 'generated/.env'), 'SECRET=1\n');
+    const result = run(['gen', '--force'], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('generated/.env exists and was not written by portbook');
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toBe('SECRET=1\n');
+    expect(existsSync(path.join(dir, 'generated/settings.ts'))).toBe(false);
+  });
+});
+
 describe('portbook check', () => {
   it('passes when the outputs are what gen writes', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortbookError } from '../src/errors.js';
+import { stamp, stampPlaceholder, verifyStamp } from '../src/stamp.js';
 import { apply, manifestFor, manifestName, plan, readManifest, resolveInside } from '../src/write.js';
 
 const temporaries: string[] = [];
@@ -110,7 +111,7 @@ describe('plan and apply', () => {
     const parent = temporaryDir();
     writeFileSync(path.join(parent, 'file'), '');
     expect(() => apply(plan(path.join(parent, 'file', 'out'), withManifest({ a: '1\n' })))).toThrow(
-      /Cannot write .*file\/out\/a: part of its path is a file, not a directory/,
+      /Cannot write .*file\/out\/\S+: part of its path is a file, not a directory/,
     );
   });
 });
@@ -132,5 +133,48 @@ describe('resolveInside', () => {
     expect(() => resolveInside(out, 'systemd/a.service.d/portbook.conf')).toThrow(/links outside/);
     mkdirSync(path.join(out, 'nginx'));
     expect(resolveInside(out, 'nginx/a.conf')).toBe(path.join(out, 'nginx', 'a.conf'));
+  });
+});
+
+describe('hand edits and foreign files', () => {
+  const stamped = (body: string): string => stamp(`# header\n# ${stampPlaceholder}\n${body}`);
+
+  it('a stamp proves a file is untouched, whatever changes', () => {
+    const content = stamped('A=1\n');
+    expect(content).toMatch(/^# header\n# portbook:sha256:[0-9a-f]{64}\nA=1\n$/);
+    expect(verifyStamp(content)).toBe('intact');
+    expect(verifyStamp(content.replace('A=1', 'A=2'))).toBe('edited');
+    expect(verifyStamp(`${content}# one more line\n`)).toBe('edited');
+    expect(verifyStamp('A=1\n')).toBe('none');
+  });
+
+  it('refuses to replace an output edited by hand, unless forced', () => {
+    const out = temporaryDir();
+    write(out, { '.env': stamped('A=1\n'), other: stamped('x\n') });
+    writeFileSync(path.join(out, '.env'), `${stamped('A=1\n')}B=2\n`);
+    const refused = plan(out, withManifest({ '.env': stamped('A=3\n'), other: stamped('y\n') }));
+    expect(refused.conflicts.map((conflict) => [conflict.reason, conflict.path])).toEqual([['edited', '.env']]);
+    expect(() => apply(refused)).toThrow(/Refusing to write .*: \.env must not be replaced/);
+    expect(readFileSync(path.join(out, 'other'), 'utf8')).toBe(stamped('x\n'));
+    const forced = plan(out, withManifest({ '.env': stamped('A=3\n'), other: stamped('y\n') }), { force: true });
+    expect(forced.conflicts).toEqual([]);
+    apply(forced);
+    expect(readFileSync(path.join(out, '.env'), 'utf8')).toBe(stamped('A=3\n'));
+  });
+
+  it('never replaces a file portbook did not write, even when forced', () => {
+    const out = temporaryDir();
+    writeFileSync(path.join(out, '.env'), 'SECRET=1\n');
+    const planned = plan(out, withManifest({ '.env': stamped('A=1\n') }), { force: true });
+    expect(planned.conflicts.map((conflict) => [conflict.reason, conflict.path])).toEqual([['foreign', '.env']]);
+    expect(readFileSync(path.join(out, '.env'), 'utf8')).toBe('SECRET=1\n');
+  });
+
+  it('replaces an unstamped output (JSON has no comments) when the manifest hash matches', () => {
+    const out = temporaryDir();
+    write(out, { 'ports.json': '{"a":1}\n' });
+    expect(plan(out, withManifest({ 'ports.json': '{"a":2}\n' })).conflicts).toEqual([]);
+    writeFileSync(path.join(out, 'ports.json'), '{"a":1,"mine":true}\n');
+    expect(plan(out, withManifest({ 'ports.json': '{"a":2}\n' })).conflicts.map((conflict) => conflict.reason)).toEqual(['edited']);
   });
 });

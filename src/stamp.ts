@@ -1,0 +1,37 @@
+/**
+ * The content hash in every generated file's header, `portbook:sha256:<hex>`.
+ * It is the SHA-256 of the whole file with the hex replaced by zeros, so a
+ * file carries its own proof of being untouched since portbook wrote it,
+ * whatever its comment syntax, and gen can refuse to overwrite a hand edit.
+ */
+import { createHash } from 'node:crypto';
+
+const marker = 'portbook:sha256:';
+const blank = '0'.repeat(64);
+const stampPattern = /portbook:sha256:([0-9a-f]{64})/;
+
+/** The placeholder a header carries before `stamp` fills it in. */
+export const stampPlaceholder = `${marker}${blank}`;
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Fill in the placeholder with the hash of the content; content without one is returned as is. */
+export function stamp(content: string): string {
+  const index = content.indexOf(stampPlaceholder);
+  if (index === -1) return content;
+  const hash = digest(content);
+  return content.slice(0, index + marker.length) + hash + content.slice(index + stampPlaceholder.length);
+}
+
+export type StampState = 'intact' | 'edited' | 'none';
+
+/** `intact`: carries a stamp that matches; `edited`: carries one that does not; `none`: no stamp. */
+export function verifyStamp(content: string): StampState {
+  const match = stampPattern.exec(content);
+  if (!match) return 'none';
+  const index = match.index + marker.length;
+  const unstamped = content.slice(0, index) + blank + content.slice(index + 64);
+  return digest(unstamped) === match[1] ? 'intact' : 'edited';
+}
