@@ -195,10 +195,24 @@ function readTable(
 
   const isExternal = columns.has('domain') && (columns.has('target') || columns.has('port'));
   const isServices = !columns.has('domain') && columns.has('service') && columns.has('port');
-  if (!isExternal && !isServices) return;
+  if (!isExternal && !isServices) {
+    reportAlmostATable(header, columns, source, point);
+    return;
+  }
 
+  const width = header.children.length;
   for (const row of rows) {
     const rowPoint = point(row);
+    const extra = row.children[width];
+    if (extra && toString(extra).trim() !== '') {
+      report(
+        source.file,
+        'warning',
+        `Unexpected cell \`${toString(extra).trim()}\` past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
+        point(extra.children[0] ?? extra),
+        'table-ragged',
+      );
+    }
     const get = (kind: ColumnKind): Field<string> | undefined => {
       const index = columns.get(kind);
       if (index === undefined) return undefined;
@@ -242,6 +256,30 @@ function readTable(
       registry.externalAccess.push(access);
     }
   }
+}
+
+/**
+ * A table that has some of a port table's columns but not the ones that make
+ * it one is almost certainly meant as one: say which column is missing.
+ */
+function reportAlmostATable(
+  header: Table['children'][number],
+  columns: ReadonlyMap<ColumnKind, number>,
+  source: Source,
+  point: (node: Nodes | undefined) => Point,
+): void {
+  let missing: string | undefined;
+  if (columns.has('domain')) missing = 'a `Proxy Target` column (and a `Port` column)';
+  else if (columns.has('port') && !columns.has('service')) missing = 'a `Service` column';
+  else if (columns.has('service') && (columns.has('protocol') || columns.has('variable') || columns.has('target'))) missing = 'a `Port` column';
+  if (!missing) return;
+  report(
+    source.file,
+    'warning',
+    `Table looks like a port table but has no ${missing.replace(/^a /, '')}, so portbook does not read it: add ${missing}`,
+    point(header.children[0]?.children[0] ?? header),
+    'table-missing-column',
+  );
 }
 
 function rowEnvironmentOf(cell: Field<string> | undefined, table: Environment, source: Source): Environment {

@@ -116,25 +116,43 @@ export function repairMojibake(text: string): { text: string; repairs: Repair[] 
   return { text: out, repairs };
 }
 
-/** Decode and parse a document. `displayPath` is the path diagnostics show. */
-export function read(bytes: Uint8Array, displayPath: string): Source {
-  const file = new VFile({ path: displayPath });
-  let decoded: string;
+/** Where byte `offset` stands, as line and column of the text before it. */
+function pointAtByte(bytes: Uint8Array, offset: number): Point {
+  const lines = new TextDecoder().decode(bytes.subarray(0, offset)).split('\n');
+  return { line: lines.length, column: (lines.at(-1) ?? '').length + 1 };
+}
+
+/** Strict UTF-8; binary data and invalid bytes are reported on `file` and read as an empty document. */
+function decode(bytes: Uint8Array, file: VFile): string {
+  let text: string | undefined;
   try {
-    decoded = utf8.decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
-    const offset = firstInvalidUtf8(bytes);
-    const before = new TextDecoder().decode(bytes.subarray(0, offset));
-    const lines = before.split('\n');
+    text = undefined;
+  }
+  const nul = bytes.indexOf(0);
+  const invalid = text === undefined ? firstInvalidUtf8(bytes) : -1;
+  if (nul !== -1 && (invalid === -1 || nul < invalid)) {
+    report(file, 'error', 'Unexpected NUL byte, expected Markdown text: this looks like a binary file; point --source at your PORTS.md', pointAtByte(bytes, nul), 'encoding-invalid');
+    return '';
+  }
+  if (invalid !== -1) {
     report(
       file,
       'error',
-      `Unexpected byte 0x${bytes[offset]!.toString(16).padStart(2, '0')}, expected UTF-8 text: save the file as UTF-8 (for Windows-1252 text: \`iconv -f WINDOWS-1252 -t UTF-8\`)`,
-      { line: lines.length, column: Array.from(lines.at(-1) ?? '').length + 1 },
+      `Unexpected byte 0x${bytes[invalid]!.toString(16).padStart(2, '0')}, expected UTF-8 text: save the file as UTF-8 (for Windows-1252 text: \`iconv -f WINDOWS-1252 -t UTF-8\`)`,
+      pointAtByte(bytes, invalid),
       'encoding-invalid',
     );
-    decoded = '';
+    return '';
   }
+  return text ?? '';
+}
+
+/** Decode and parse a document. `displayPath` is the path diagnostics show. */
+export function read(bytes: Uint8Array, displayPath: string): Source {
+  const file = new VFile({ path: displayPath });
+  const decoded = decode(bytes, file);
   const withoutBom = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
   const { text: repaired, repairs } = repairMojibake(withoutBom);
   const toOriginal = originalPointMapper(repairs);
@@ -154,7 +172,7 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
   return { file, text, repaired, mojibake: repairs.length > 0, toOriginal, tree };
 }
 
-/** Offset of the first byte that does not start a valid UTF-8 sequence. */
+/** Offset of the first byte that does not start a valid UTF-8 sequence, or -1. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; ) {
     const byte = bytes[i]!;
@@ -167,7 +185,7 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     }
     i += length;
   }
-  return bytes.length - 1;
+  return -1;
 }
 
 function originalPointMapper(repairs: Repair[]): (point: Point) => Point {
