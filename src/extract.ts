@@ -8,7 +8,7 @@
  */
 import type { Heading, List, ListItem, Nodes, PhrasingContent, Table, TableCell } from 'mdast';
 import { toString } from 'mdast-util-to-string';
-import { report } from './diagnostics.js';
+import { code, report } from './diagnostics.js';
 import type { Source } from './read.js';
 import type {
   Environment,
@@ -184,7 +184,7 @@ function readTable(
       report(
         source.file,
         'warning',
-        `Unexpected second \`${kind}\` column \`${toString(cell).trim()}\`, expected one: portbook reads the first and ignores this one; rename or remove it`,
+        `Unexpected second ${code(kind)} column ${code(toString(cell).trim())}, expected one: portbook reads the first and ignores this one; rename or remove it`,
         point(cell.children[0] ?? cell),
         'table-duplicate-column',
       );
@@ -208,7 +208,7 @@ function readTable(
       report(
         source.file,
         'warning',
-        `Unexpected cell \`${toString(extra).trim()}\` past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
+        `Unexpected cell ${code(toString(extra).trim())} past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
         point(extra.children[0] ?? extra),
         'table-ragged',
       );
@@ -290,7 +290,7 @@ function rowEnvironmentOf(cell: Field<string> | undefined, table: Environment, s
   report(
     source.file,
     'error',
-    `Unexpected environment \`${cell.text}\`, expected development, staging, production, test or all`,
+    `Unexpected environment ${code(cell.text)}, expected development, staging, production, test or all`,
     cell.position,
     'environment-unknown',
   );

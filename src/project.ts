@@ -38,8 +38,10 @@ export function build(options: PathOptions = {}): Built {
   const cwd = options.cwd ?? process.cwd();
   const displayPath = displayPathOf(config.source, cwd);
   const source = read(readSource(config.source, displayPath), displayPath);
-  const registry = extract(source);
-  validate(registry, source.file, { units: config.systemd.units });
+  // a file that could not be decoded reads as empty: rules would only add noise
+  const readable = !hasErrors(source.file);
+  const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
+  if (readable) validate(registry, source.file, { units: config.systemd.units });
   let files: Map<string, string> | undefined;
   if (!hasErrors(source.file)) {
     const headerSource = headerPathOf(config.source, config.root);

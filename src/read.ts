@@ -11,7 +11,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { VFile } from 'vfile';
-import { report } from './diagnostics.js';
+import { code, report } from './diagnostics.js';
 import type { Point } from './registry.js';
 
 /** A source document ready for extract. */
@@ -130,9 +130,10 @@ function decode(bytes: Uint8Array, file: VFile): string {
   } catch {
     text = undefined;
   }
-  const nul = bytes.indexOf(0);
+  // a NUL near the start means binary data (a PNG, a zip…), whatever bytes came before it
+  const nul = bytes.subarray(0, 8192).indexOf(0);
   const invalid = text === undefined ? firstInvalidUtf8(bytes) : -1;
-  if (nul !== -1 && (invalid === -1 || nul < invalid)) {
+  if (nul !== -1) {
     report(file, 'error', 'Unexpected NUL byte, expected Markdown text: this looks like a binary file; point --source at your PORTS.md', pointAtByte(bytes, nul), 'encoding-invalid');
     return '';
   }
@@ -161,7 +162,7 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
     report(
       file,
       'warning',
-      `Unexpected \`${first.original}\`, expected \`${first.repaired}\`: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding --source ${displayPath}\``,
+      `Unexpected ${code(first.original)}, expected ${code(first.repaired)}: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding --source ${displayPath}\``,
       toOriginal({ line: first.line, column: first.column }),
       'encoding-mojibake',
     );

@@ -3,7 +3,7 @@
  * and a check that reports at the offending cell. Messages say what is
  * wrong, the value, and what to do.
  */
-import type { Severity } from '../diagnostics.js';
+import { code, type Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
 import { environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
@@ -25,7 +25,7 @@ export interface Rule {
   check(context: RuleContext): void;
 }
 
-const label = (service: Service): string => `\`${service.name.value}\``;
+const label = (service: Service): string => code(service.name.value);
 const where = (environment: Environment): string =>
   environment.name ? `the ${environment.name} environment` : 'the default environment';
 const line = (point: Point): string => `line ${point.line}`;
@@ -67,12 +67,12 @@ function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, 
   const text = port.text;
   if (kind === 'placeholder') {
     context.report(
-      `Port of ${owner} is ${text === '' ? 'empty' : `the placeholder \`${text}\``}, expected a number from 1 to 65535: choose a free port and write it here`,
+      `Port of ${owner} is ${text === '' ? 'empty' : `the placeholder ${code(text)}`}, expected a number from 1 to 65535: choose a free port and write it here`,
       port.position,
     );
   } else if (kind === 'invalid') {
     const hint = /\d\s*[-–,/]\s*\d/.test(text) ? ': give each port its own row' : '';
-    context.report(`Unexpected port \`${text}\` for ${owner}, expected one whole number from 1 to 65535${hint}`, port.position);
+    context.report(`Unexpected port ${code(text)} for ${owner}, expected one whole number from 1 to 65535${hint}`, port.position);
   } else if (kind === 'missing') {
     context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
   }
@@ -81,7 +81,7 @@ function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, 
 /** Names the generated settings use themselves. */
 const reservedVariables = new Map([['PORTS', 'the object of every environment\'s ports in settings.ts and settings.py']]);
 
-const externalOwner = (access: ExternalAccess): string => `\`${access.domain.text}\``;
+const externalOwner = (access: ExternalAccess): string => code(access.domain.text);
 
 export const rules: readonly Rule[] = [
   {
@@ -174,14 +174,14 @@ export const rules: readonly Rule[] = [
         if (!variable) continue;
         if (reservedVariables.has(variable.value)) {
           context.report(
-            `Unexpected variable name \`${variable.text}\` for ${label(service)}: it is reserved for ${reservedVariables.get(variable.value)}; choose another name`,
+            `Unexpected variable name ${code(variable.text)} for ${label(service)}: it is reserved for ${reservedVariables.get(variable.value)}; choose another name`,
             variable.position,
           );
           continue;
         }
         if (variablePattern.test(variable.value)) continue;
         context.report(
-          `Unexpected variable name \`${variable.text}\` for ${label(service)}, expected upper-case letters, digits and \`_\` not starting with a digit, e.g. \`API_PORT\``,
+          `Unexpected variable name ${code(variable.text)} for ${label(service)}, expected upper-case letters, digits and \`_\` not starting with a digit, e.g. \`API_PORT\``,
           variable.position,
         );
       }
@@ -197,7 +197,7 @@ export const rules: readonly Rule[] = [
         (service) => (service.variable && (!variablePattern.test(service.variable.value) || reservedVariables.has(service.variable.value)) ? undefined : portVariable(service)),
         (service, first, variable) =>
           context.report(
-            `Variable \`${variable}\` of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: ${service.variable ? 'change one of the `Env` cells' : 'rename one of them'}`,
+            `Variable ${code(variable)} of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: ${service.variable ? 'change one of the `Env` cells' : 'rename one of them'}`,
             (service.variable ?? service.name).position,
           ),
       );
@@ -222,7 +222,7 @@ export const rules: readonly Rule[] = [
             const sameEnvironment = service.environment.name === first.environment.name;
             if (sameEnvironment && !service.variable && !first.variable && portVariable(service) === portVariable(first)) return;
             context.report(
-              `Service ${label(service)} would get the ${what} name \`${name}\` already derived for ${label(first)} (${line(first.position)}${sameEnvironment ? '' : `, ${where(first.environment)}`}): rename one of them`,
+              `Service ${label(service)} would get the ${what} name ${code(name)} already derived for ${label(first)} (${line(first.position)}${sameEnvironment ? '' : `, ${where(first.environment)}`}): rename one of them`,
               service.name.position,
             );
           },
@@ -240,7 +240,7 @@ export const rules: readonly Rule[] = [
         const unknown = protocolInfo(service.protocol?.value).unknown;
         if (unknown.length === 0) continue;
         context.report(
-          `Unknown protocol \`${service.protocol!.text}\` for ${label(service)}, expected e.g. HTTP, WS, TCP, PostgreSQL: it is not proxied by nginx`,
+          `Unknown protocol ${code(service.protocol!.text)} for ${label(service)}, expected e.g. HTTP, WS, TCP, PostgreSQL: it is not proxied by nginx`,
           service.protocol!.position,
         );
       }
@@ -297,7 +297,7 @@ export const rules: readonly Rule[] = [
         const value = range.range.value;
         if (value && value.from >= 1 && value.to <= 65535 && value.from <= value.to) continue;
         context.report(
-          `Unexpected range \`${range.range.text}\` for \`${range.name.value}\`, expected \`from-to\` with 1 ≤ from ≤ to ≤ 65535, e.g. \`16532-17354\``,
+          `Unexpected range ${code(range.range.text)} for ${code(range.name.value)}, expected \`from-to\` with 1 ≤ from ≤ to ≤ 65535, e.g. \`16532-17354\``,
           range.range.position,
         );
       }
@@ -313,7 +313,7 @@ export const rules: readonly Rule[] = [
         context.report(
           access.domain.text === ''
             ? 'Row has an empty domain, expected a host name such as `api.example.com`'
-            : `Unexpected domain \`${access.domain.text}\`, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\``,
+            : `Unexpected domain ${code(access.domain.text)}, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\``,
           access.domain.position,
         );
       }
@@ -332,7 +332,7 @@ export const rules: readonly Rule[] = [
         },
         (access, first) =>
           context.report(
-            `Domain \`${access.domain.text}\` is already served by ${line(first.position)} in ${where(access.environment)}: remove one of the rows`,
+            `Domain ${code(access.domain.text)} is already served by ${line(first.position)} in ${where(access.environment)}: remove one of the rows`,
             access.domain.position,
           ),
       );
@@ -345,7 +345,7 @@ export const rules: readonly Rule[] = [
     check(context) {
       for (const access of context.registry.externalAccess) {
         if (!access.ssl || access.ssl.value !== undefined) continue;
-        context.report(`Unexpected SSL value \`${access.ssl.text}\` for ${externalOwner(access)}, expected ✅/yes or ❌/no`, access.ssl.position);
+        context.report(`Unexpected SSL value ${code(access.ssl.text)} for ${externalOwner(access)}, expected ✅/yes or ❌/no`, access.ssl.position);
       }
     },
   },
@@ -363,7 +363,7 @@ export const rules: readonly Rule[] = [
         const value = target.value;
         if (value && isHostOrAddress(value.host) && value.port >= 1 && value.port <= 65535) continue;
         context.report(
-          `Unexpected proxy target \`${target.text}\` for ${externalOwner(access)}, expected \`host:port\` such as \`127.0.0.1:8000\``,
+          `Unexpected proxy target ${code(target.text)} for ${externalOwner(access)}, expected \`host:port\` such as \`127.0.0.1:8000\``,
           target.position,
         );
       }
@@ -389,7 +389,7 @@ export const rules: readonly Rule[] = [
         if (target.port < 1 || target.port > 65535) continue; // proxy-target-invalid says it
         if (ports.get(environmentKey(access.environment.name))?.has(target.port) || anyPorts.has(target.port)) continue;
         context.report(
-          `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} points at port ${target.port}, which no service registers: add the service to a port table or fix the port`,
+          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} points at port ${target.port}, which no service registers: add the service to a port table or fix the port`,
           access.target!.position,
         );
       }
@@ -405,7 +405,7 @@ export const rules: readonly Rule[] = [
         const service = serviceFor(access);
         if (!service || protocolInfo(service.protocol?.value).http) continue;
         context.report(
-          `Proxy target \`${access.target!.text}\` of ${externalOwner(access)} is ${label(service)} with protocol \`${service.protocol?.text}\`, which is not HTTP: nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
+          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)} with protocol ${code(service.protocol?.text)}, which is not HTTP: nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
           access.target!.position,
         );
       }
@@ -420,7 +420,7 @@ export const rules: readonly Rule[] = [
         if (!access.scheme || access.ssl?.value === undefined) continue;
         if ((access.scheme === 'https') === access.ssl.value) continue;
         context.report(
-          `Domain \`${access.domain.text}\` says ${access.scheme} but SSL is \`${access.ssl.text}\`: portbook follows the SSL column; make them agree`,
+          `Domain ${code(access.domain.text)} says ${access.scheme} but SSL is ${code(access.ssl.text)}: portbook follows the SSL column; make them agree`,
           access.ssl.position,
         );
       }

@@ -1,0 +1,100 @@
+/**
+ * The only lines portbook may write, per output format. A test that passes
+ * every output through these proves no cell became a directive, a key, a
+ * command, an env line or a path: text from a cell can only appear on
+ * comment lines, and identifiers only in their safe alphabet.
+ */
+
+const identifier = '[A-Z_][A-Z0-9_]*';
+const port = '\\d{1,5}';
+
+const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
+  {
+    path: /^\.env(\.(development|staging|production|test))?$/,
+    comment: /^# [^\n]*$/,
+    lines: [new RegExp(`^${identifier}=${port}$`)],
+  },
+  {
+    path: /^systemd\/((development|staging|production|test)\/)?[a-z0-9:_.-]+\.service\.d\/portbook\.conf$/,
+    comment: /^# [^\n]*$/,
+    lines: [/^\[Service\]$/, new RegExp(`^Environment="${identifier}=${port}"$`)],
+  },
+  {
+    path: /^nginx\/portbook(\.(development|staging|production|test))?\.conf$/,
+    comment: /^# [^\n]*$/,
+    lines: [
+      /^upstream [a-z0-9_]+ \{$/,
+      /^ {4}server 127\.0\.0\.1:\d{1,5};$/,
+      /^ {0,4}\}$/,
+      /^server \{$/,
+      /^ {4}listen \d{1,5}( ssl)?;$/,
+      /^ {4}server_name (\*\.)?[a-z0-9.-]+;$/,
+      /^ {4}return 301 https:\/\/\$host(:\d{1,5})?\$request_uri;$/,
+      /^ {4}ssl_certificate(_key)? "[A-Za-z0-9_./@+=,:*-]+";$/,
+      /^ {4}location \/ \{$/,
+      /^ {8}proxy_pass http:\/\/([a-z0-9_]+|[a-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-f:.]+\]:\d{1,5});$/,
+      /^ {8}proxy_http_version 1\.1;$/,
+      /^ {8}proxy_set_header (Host \$host|X-Real-IP \$remote_addr|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|Upgrade \$http_upgrade|Connection \$portbook_[a-z_]*connection_upgrade);$/,
+      /^ {8}proxy_read_timeout 1h;$/,
+      /^map \$http_upgrade \$portbook_[a-z_]*connection_upgrade \{$/,
+      /^ {4}default upgrade;$/,
+      /^ {4}'' {6}close;$/,
+    ],
+  },
+  {
+    path: /^settings\.ts$/,
+    comment: /^(\/\/ [^\n]*|\/\*\*? (?:(?!\*\/).)* \*\/)$/,
+    lines: [
+      new RegExp(`^export const ${identifier}: number = ${port};$`),
+      /^export const PORTS = \{$/,
+      /^ {2}"(default|development|staging|production|test)": \{$/,
+      new RegExp(`^ {4}${identifier}: ${port},$`),
+      /^ {2}\},$/,
+      /^\} as const;$/,
+      /^export type Environment = keyof typeof PORTS;$/,
+    ],
+  },
+  {
+    path: /^settings\.py$/,
+    comment: /^# [^\n]*$/,
+    lines: [
+      /^"""Ports of the (default|development|staging|production|test) environment\. PORTS below holds every environment's\."""$/,
+      new RegExp(`^${identifier}: int = ${port}$`),
+      /^PORTS: "dict\[str, dict\[str, int\]\]" = \{$/,
+      /^ {4}"(default|development|staging|production|test)": \{$/,
+      new RegExp(`^ {8}"${identifier}": ${port},$`),
+      /^ {4}\},$/,
+      /^\}$/,
+    ],
+  },
+  {
+    path: /^\.portbook-manifest\.json$/,
+    comment: /^$/,
+    lines: [/^[\s\S]*$/], // portbook's own state; checked by JSON.parse below
+  },
+];
+
+/** Every line of every file that breaks its format's grammar, as `path:line: text`. */
+export function grammarViolations(files: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  for (const [file, content] of files) {
+    const format = formats.find((candidate) => candidate.path.test(file));
+    if (!format) {
+      problems.push(`${file}: unexpected output path`);
+      continue;
+    }
+    if (file === '.portbook-manifest.json') {
+      JSON.parse(content);
+      continue;
+    }
+    if (/[\r\u2028\u2029\u0000]/.test(content)) problems.push(`${file}: a line break or NUL inside a line`);
+    content
+      .replace(/\n$/, '')
+      .split('\n')
+      .forEach((line, index) => {
+        if (line === '' || format.comment.test(line) || format.lines.some((pattern) => pattern.test(line))) return;
+        problems.push(`${file}:${index + 1}: ${JSON.stringify(line)}`);
+      });
+  }
+  return problems;
+}

@@ -1,0 +1,84 @@
+/**
+ * The hostile and broken corpus in test/fixtures/hostile/: each registry has
+ * its expected diagnostics, exactly as the CLI prints them, in NAME.expected
+ * (rewritten on purpose with UPDATE=1). A registry that generates must give
+ * outputs in which every line fits its format's grammar.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { build } from '../src/project.js';
+import { grammarViolations } from './grammar.js';
+
+const corpus = new URL('./fixtures/hostile/', import.meta.url).pathname;
+const cases = readdirSync(corpus).filter((name) => name.endsWith('.md')).sort();
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(cases)('%s', (name) => {
+  it('gets exactly its expected diagnostics, and nothing is written on errors', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-'));
+    temporaries.push(out);
+    let stderr = '';
+    const code = main(['gen', '--source', name, '--out', path.join(out, 'generated')], {
+      stdout: () => undefined,
+      stderr: (text) => (stderr += text),
+      cwd: corpus,
+    });
+    const expectedFile = path.join(corpus, name.replace(/\.md$/, '.expected'));
+    const actual = `exit ${code}\n${stderr}`;
+    if (process.env.UPDATE) writeFileSync(expectedFile, actual);
+    expect(actual).toBe(readFileSync(expectedFile, 'utf8'));
+    expect(stderr).not.toMatch(/\n\s+at /); // never a stack trace
+    if (code !== 0) expect(existsSync(path.join(out, 'generated'))).toBe(false);
+  });
+
+  it('gives only grammatical outputs when it generates', () => {
+    const built = build({ source: name, out: 'unused', cwd: corpus });
+    if (!built.files) {
+      expect(built.diagnostics.some((message) => message.fatal)).toBe(true);
+      for (const message of built.diagnostics) expect(message.line, message.reason).toBeGreaterThan(0);
+      return;
+    }
+    expect(grammarViolations(built.files)).toEqual([]);
+  });
+});
+
+describe('the names corpus', () => {
+  it('turns every hostile name into a harmless identifier', () => {
+    const built = build({ source: 'names.md', out: 'unused', cwd: corpus });
+    const env = built.files!.get('.env.production')!;
+    expect(env.split('\n').filter((line) => !line.startsWith('#') && line !== '')).toEqual([
+      'ADMIN_DENY_ALL_PORT=16001',
+      'ETC_CRON_D_JOB_PORT=16002',
+      'CURL_X_PORT=16003',
+      'REBOOT_PORT=16004',
+      'X_Y_PORT=16005',
+      'SCRIPT_ALERT_1_SCRIPT_PORT=16006',
+      'UNICODE_SERVICE_PORT=16007',
+      'X_Y_SERVER_LISTEN_1_PORT=16008',
+      'PROXY_PASS_HTTP_EVIL_PORT=16009',
+    ]);
+    expect([...built.files!.keys()].filter((file) => file.startsWith('systemd/')).map((file) => file.split('/')[2])).toEqual([
+      'admin-deny-all.service.d',
+      'curl-x.service.d',
+      'etc-cron-d-job.service.d',
+      'proxy-pass-http-evil.service.d',
+      'reboot.service.d',
+      'script-alert-1-script.service.d',
+      'unicode-service.service.d',
+      'x-y-server-listen-1.service.d',
+      'x-y.service.d',
+    ]);
+    const nginx = built.files!.get('nginx/portbook.production.conf')!;
+    expect(nginx).toContain('server_name xn--bcher-kva.example;');
+    // free text appears, literally and only in comments
+    expect(nginx).toMatch(/^# safe\.example\.com → Admin"; deny all; #: }; include \/etc\/passwd; #$/m);
+    expect(built.files!.get('settings.ts')).toContain('/** {{x}} {{{y}}}: {{#each this}}{{/each}} {{> partial}} */');
+    expect(built.files!.get('settings.ts')).toContain('</style><!-- *\\/ """ \'\'\' -->');
+  });
+});
