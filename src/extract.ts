@@ -61,22 +61,39 @@ export function normaliseHeader(text: string): string {
 export function columnKind(header: string): ColumnKind | undefined {
   const normal = normaliseHeader(header);
   for (const [kind, names] of columnNames) if (names.includes(normal)) return kind;
+  // `Port (TCP)`, `HTTP Port`, `Admin Port`: any other header with the word port
+  const words = normal.split(' ');
+  if (words.includes('port') || words.includes('ports')) return 'port';
   return undefined;
 }
 
 const environmentWords: ReadonlyArray<[EnvironmentName, RegExp]> = [
   ['development', /^(development|develop|dev|local)$/],
-  ['staging', /^(staging|stage)$/],
+  ['staging', /^(staging|stage|preprod|preproduction)$/],
   ['production', /^(production|prod)$/],
   ['test', /^(test|testing|tests)$/],
 ];
 
-/** The environment a heading or cell names, if any: the first environment word wins. */
+/**
+ * Every environment a heading or cell names, in order and once each:
+ * `Dev and Prod` → development, production. `Non-production` names none;
+ * `Pre-production` is staging.
+ */
+export function environmentsNamed(text: string): EnvironmentName[] {
+  const found: EnvironmentName[] = [];
+  const words = text.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+  words.forEach((word, index) => {
+    const previous = words[index - 1];
+    if (previous === 'non') return;
+    const spelled = previous === 'pre' && /^prod/.test(word) ? 'preprod' : word;
+    for (const [name, pattern] of environmentWords) if (pattern.test(spelled) && !found.includes(name)) found.push(name);
+  });
+  return found;
+}
+
+/** The environment a heading names, if any: the first one. */
 export function environmentNamed(text: string): EnvironmentName | undefined {
-  for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-    for (const [name, pattern] of environmentWords) if (pattern.test(word)) return name;
-  }
-  return undefined;
+  return environmentsNamed(text)[0];
 }
 
 const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|—|–|…|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
@@ -127,23 +144,24 @@ export function extract(source: Source): Registry {
     return source.toOriginal({ line, column });
   };
 
+  // the nearest heading above a table names its environment, or it is the default one
   const environmentOf = (): Environment => {
-    for (let i = headings.length - 1; i >= 0; i--) {
-      const heading = headings[i]!;
-      const name = environmentNamed(heading.text);
-      if (name) return { name, heading: { value: heading.text, text: heading.text, position: point(heading.node) } };
-    }
-    return { name: null };
+    const heading = headings.at(-1);
+    const name = heading ? environmentNamed(heading.text) : undefined;
+    if (!heading || !name) return { name: null };
+    return { name, heading: { value: heading.text, text: heading.text, position: point(heading.node) } };
   };
 
+  // rows whose Environment cell says `all`: placed once every environment is known
+  const everywhere: Array<Service | ExternalAccess> = [];
   const visit = (node: Nodes): void => {
     if (node.type === 'heading') {
       while (headings.length > 0 && headings.at(-1)!.depth >= node.depth) headings.pop();
-      headings.push({ depth: node.depth, text: toString(node).trim(), node });
+      headings.push({ depth: node.depth, text: cellText(node).trim(), node });
       return;
     }
     if (node.type === 'table') {
-      readTable(node, environmentOf(), registry, source, point);
+      readTable(node, environmentOf(), registry, everywhere, source, point);
       return;
     }
     if (node.type === 'list' && headings.some((heading) => /\breserved\b/i.test(heading.text))) {
@@ -153,12 +171,38 @@ export function extract(source: Source): Registry {
     if ('children' in node && node.type !== 'paragraph') for (const child of node.children) visit(child as Nodes);
   };
   for (const child of source.tree.children) visit(child);
+  placeEverywhere(registry, everywhere);
   return registry;
+}
+
+/** Put each `all` row in the default environment and every environment the document names. */
+function placeEverywhere(registry: Registry, rows: Array<Service | ExternalAccess>): void {
+  if (rows.length === 0) return;
+  const named = new Set<EnvironmentName>();
+  for (const item of [...registry.services, ...registry.externalAccess]) if (item.environment.name && !rows.includes(item)) named.add(item.environment.name);
+  const environments: Environment[] = [{ name: null }, ...[...named].map((name) => ({ name }))];
+  const expand = <T extends Service | ExternalAccess>(items: T[]): T[] =>
+    items.flatMap((item) => (rows.includes(item) ? environments.map((environment) => ({ ...item, environment })) : [item]));
+  registry.services = expand(registry.services);
+  registry.externalAccess = expand(registry.externalAccess);
+}
+
+/** The text of a node with markup removed; inline HTML (`<br>`, `<b>`) separates words instead of vanishing. */
+export function cellText(node: Nodes): string {
+  if (node.type === 'html') return ' ';
+  if ('children' in node) return (node.children as Nodes[]).map(cellText).join('');
+  return toString(node);
+}
+
+/** A cell whose content is struck through (`~~16544~~`) marks a row as removed. */
+function struckThrough(cell: TableCell | undefined): boolean {
+  const content = cell?.children.filter((child) => !(child.type === 'text' && child.value.trim() === '')) ?? [];
+  return content.length > 0 && content.every((child) => child.type === 'delete');
 }
 
 function cellField(cell: TableCell | undefined, row: Point, source: Source, point: (node: Nodes | undefined) => Point): Field<string> {
   if (!cell) return { value: '', text: '', position: row };
-  const text = toString(cell).trim();
+  const text = cellText(cell).replace(/\s+/g, ' ').trim();
   const first = cell.children[0] as PhrasingContent | undefined;
   if (first) return { value: text, text, position: point(first) };
   // An empty cell starts at its pipe: point just after it.
@@ -171,6 +215,7 @@ function readTable(
   table: Table,
   environment: Environment,
   registry: Registry,
+  everywhere: Array<Service | ExternalAccess>,
   source: Source,
   point: (node: Nodes | undefined) => Point,
 ): void {
@@ -178,7 +223,7 @@ function readTable(
   if (!header) return;
   const columns = new Map<ColumnKind, number>();
   header.children.forEach((cell, index) => {
-    const kind = columnKind(toString(cell));
+    const kind = columnKind(cellText(cell));
     if (!kind) return;
     if (columns.has(kind)) {
       report(
@@ -193,8 +238,9 @@ function readTable(
     columns.set(kind, index);
   });
 
-  const isExternal = columns.has('domain') && (columns.has('target') || columns.has('port'));
-  const isServices = !columns.has('domain') && columns.has('service') && columns.has('port');
+  // a Domain/Host/URL column alone does not make a service table an external-access one
+  const isExternal = columns.has('domain') && (columns.has('target') || (columns.has('port') && !columns.has('service')));
+  const isServices = !isExternal && columns.has('service') && columns.has('port');
   if (!isExternal && !isServices) {
     reportAlmostATable(header, columns, source, point);
     return;
@@ -218,15 +264,25 @@ function readTable(
       if (index === undefined) return undefined;
       return cellField(row.children[index], rowPoint, source, point);
     };
-    if (row.children.every((cell) => toString(cell).trim() === '')) continue;
-    const rowEnvironment = rowEnvironmentOf(get('environment'), environment, source);
+    if (row.children.every((cell) => cellText(cell).trim() === '')) continue;
+    const key = isServices ? columns.get('service')! : columns.get('domain')!;
+    if (struckThrough(row.children[key]) || struckThrough(row.children[columns.get('port') ?? -1])) continue;
+    const placed = rowEnvironmentsOf(get('environment'), environment, source);
+    const add = <T extends Service | ExternalAccess>(list: T[], item: T): void => {
+      if (placed === 'all') {
+        list.push(item);
+        everywhere.push(item);
+      } else {
+        for (const rowEnvironment of placed) list.push({ ...item, environment: rowEnvironment });
+      }
+    };
     if (isServices) {
       const portField = get('port')!;
       const port: Field<PortCell> = {
         ...portField,
         value: row.children[columns.get('port')!] ? parsePort(portField.text) : { kind: 'missing' },
       };
-      const service: Service = { environment: rowEnvironment, name: get('service')!, port, position: rowPoint };
+      const service: Service = { environment, name: get('service')!, port, position: rowPoint };
       const optional = (kind: 'protocol' | 'status' | 'description' | 'variable'): void => {
         const field = get(kind);
         if (field && field.text !== '') service[kind] = field;
@@ -235,12 +291,12 @@ function readTable(
       optional('status');
       optional('description');
       optional('variable');
-      registry.services.push(service);
+      add(registry.services, service);
     } else {
       const domainField = get('domain')!;
       const { host, scheme } = parseDomain(domainField.text);
       const access: ExternalAccess = {
-        environment: rowEnvironment,
+        environment,
         domain: { ...domainField, value: host },
         position: rowPoint,
       };
@@ -253,7 +309,7 @@ function readTable(
       if (target) access.target = { ...target, value: parseProxyTarget(target.text) };
       const purpose = get('description');
       if (purpose && purpose.text !== '') access.purpose = purpose;
-      registry.externalAccess.push(access);
+      add(registry.externalAccess, access);
     }
   }
 }
@@ -282,11 +338,13 @@ function reportAlmostATable(
   );
 }
 
-function rowEnvironmentOf(cell: Field<string> | undefined, table: Environment, source: Source): Environment {
-  if (!cell || cell.text === '') return table;
-  const name = environmentNamed(cell.text);
-  if (name) return { name, heading: cell };
-  if (/^(all|any|default|shared|common|\*)$/i.test(cell.text)) return { name: null };
+/** An Environment cell: `prod`, `dev, prod` (one row each), `all`, or empty (the table's). */
+function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, source: Source): Environment[] | 'all' {
+  if (!cell || cell.text === '') return [table];
+  if (/^(all|any|every|shared|common|\*)$/i.test(cell.text)) return 'all';
+  if (/^default$/i.test(cell.text)) return [{ name: null }];
+  const names = environmentsNamed(cell.text);
+  if (names.length > 0) return names.map((name) => ({ name, heading: cell }));
   report(
     source.file,
     'error',
@@ -294,23 +352,25 @@ function rowEnvironmentOf(cell: Field<string> | undefined, table: Environment, s
     cell.position,
     'environment-unknown',
   );
-  return table;
+  return [table];
 }
 
 /** `**Primary Range**: \`16532-17354\` (API and frontend services)` */
 function readRanges(list: List, registry: Registry, source: Source, point: (node: Nodes | undefined) => Point): void {
   for (const item of list.children as ListItem[]) {
-    const text = toString(item).trim();
+    const text = cellText(item).trim();
     const match = /^([^:]+?)\s*:\s*(.*)$/s.exec(text);
-    if (!match || !/\d/.test(match[2]!)) continue;
+    // only items whose value starts with a number are ranges: `- **Note**: ports 80, 443 …` is prose
+    if (!match || !/^\d/.test(match[2]!)) continue;
     const rest = match[2]!;
-    const range = /^(\d+)\s*(?:-|–|—|to|\.\.)\s*(\d+)\b\s*(.*)$/s.exec(rest);
+    const range = /^(\d+)\s*(?:-|–|—|to|\.\.)\s*(\d+)\b\s*(.*)$/s.exec(rest) ?? /^(\d+)()\b(?![-–—.\d])\s*(.*)$/s.exec(rest);
     const valuePosition = findValuePoint(item, point) ?? point(item);
-    const rangeText = range ? `${range[1]}-${range[2]}` : rest.split(/\s/)[0] ?? rest;
+    const to = range?.[2] === '' ? range[1] : range?.[2];
+    const rangeText = range ? (range[2] === '' ? range[1]! : `${range[1]}-${range[2]}`) : rest.split(/\s/)[0] ?? rest;
     const entry: ReservedRange = {
       name: { value: match[1]!, text: match[1]!, position: point(item.children[0]) },
       range: {
-        value: range ? { from: Number(range[1]), to: Number(range[2]) } : undefined,
+        value: range ? { from: Number(range[1]), to: Number(to) } : undefined,
         text: rangeText,
         position: valuePosition,
       },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { columnKind, environmentNamed, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract.js';
+import { columnKind, environmentNamed, environmentsNamed, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract.js';
 import { read } from '../src/read.js';
 import type { Registry } from '../src/registry.js';
 
@@ -74,7 +74,7 @@ describe('table shapes', () => {
 });
 
 describe('environments', () => {
-  it('takes the environment from the nearest heading, then its parents', () => {
+  it('takes the environment from the nearest heading only', () => {
     const registry = registryOf(
       [
         '# Ports', '', '## Development Ports', '', '| Service | Port |', '|---|---|', '| a | 1 |', '',
@@ -87,7 +87,7 @@ describe('environments', () => {
       ].join('\n'),
     );
     expect(rows(registry).map((row) => [row.name, row.environment])).toEqual([
-      ['a', 'development'], ['b', 'production'], ['c', 'staging'], ['d', 'test'], ['e', null], ['f', 'development'], ['g', 'production'],
+      ['a', 'development'], ['b', null], ['c', 'staging'], ['d', 'test'], ['e', null], ['f', 'development'], ['g', 'production'],
     ]);
   });
 
@@ -96,11 +96,32 @@ describe('environments', () => {
     expect(environmentNamed('Contest')).toBeUndefined();
     expect(environmentNamed('Dev Ports')).toBe('development');
     expect(environmentNamed('STAGE')).toBe('staging');
+    expect(environmentNamed('Non-production services')).toBeUndefined();
+    expect(environmentNamed('Pre-production')).toBe('staging');
+    expect(environmentsNamed('Dev and Prod')).toEqual(['development', 'production']);
   });
 
-  it('reads an Environment column per row', () => {
-    const registry = registryOf('## Services\n\n| Service | Port | Environment |\n|---|---|---|\n| a | 1 | prod |\n| b | 2 | dev |\n| c | 3 | all |\n| d | 4 | |\n');
-    expect(rows(registry).map((row) => row.environment)).toEqual(['production', 'development', null, null]);
+  it('reads an Environment column per row: one environment, several, or all', () => {
+    const registry = registryOf(
+      '## Services\n\n| Service | Port | Environment |\n|---|---|---|\n| a | 1 | prod |\n| b | 2 | dev |\n| c | 3 | all |\n| d | 4 | |\n| e | 5 | dev, staging |\n',
+    );
+    expect(rows(registry).map((row) => [row.name, row.environment])).toEqual([
+      ['a', 'production'], ['b', 'development'], ['c', null], ['c', 'production'], ['c', 'development'], ['c', 'staging'], ['d', null], ['e', 'development'], ['e', 'staging'],
+    ]);
+  });
+
+  it('skips struck-through rows and reads inline HTML as a separator', () => {
+    const registry = registryOf('| Service | Port |\n|---|---|\n| ~~Old~~ | 1 |\n| Gone | ~~2~~ |\n| <b>Auth</b> | <code>3</code> |\n| Two | 4<br>5 |\n');
+    expect(rows(registry)).toEqual([
+      { environment: null, name: 'Auth', port: 3 },
+      { environment: null, name: 'Two', port: 'invalid' },
+    ]);
+  });
+
+  it('reads a Domain or Host column in a service table as part of the service table', () => {
+    const registry = registryOf('| Service | Port | Host |\n|---|---|---|\n| Api | 16532 | api.example.com |\n');
+    expect(rows(registry)).toEqual([{ environment: null, name: 'Api', port: 16532 }]);
+    expect(registry.externalAccess).toEqual([]);
   });
 });
 
@@ -132,10 +153,13 @@ describe('external access and reserved ranges', () => {
   });
 
   it('reads ranges only under a heading that mentions reserved ranges', () => {
-    const registry = registryOf('## Notes\n\n- **Dev**: `3000-9000`\n\n## Reserved Ranges\n\n- Web: 8000 - 8099\n- Workers: 9000 to 9010 (queue)\n- Ask ops before using these.\n- Bot Range: TBD 1\n');
+    const registry = registryOf(
+      '## Notes\n\n- **Dev**: `3000-9000`\n\n## Reserved Ranges\n\n- Web: 8000 - 8099\n- Workers: 9000 to 9010 (queue)\n- Ask ops before using these.\n- **Note**: ports 16610, 16611 are internal\n- **SSH**: 22\n- Bot Range: 18938-\n',
+    );
     expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value])).toEqual([
       ['Web', { from: 8000, to: 8099 }],
       ['Workers', { from: 9000, to: 9010 }],
+      ['SSH', { from: 22, to: 22 }],
       ['Bot Range', undefined],
     ]);
   });
@@ -176,5 +200,8 @@ describe('cell parsers', () => {
     expect(columnKind('Env')).toBe('variable');
     expect(columnKind('Environment')).toBe('environment');
     expect(columnKind('Owner')).toBeUndefined();
+    expect(columnKind('Port (TCP)')).toBe('port');
+    expect(columnKind('HTTP Port')).toBe('port');
+    expect(columnKind('Domain')).toBe('domain');
   });
 });

@@ -58,18 +58,18 @@ describe('the names corpus', () => {
       'CURL_X_PORT=16003',
       'REBOOT_PORT=16004',
       'X_Y_PORT=16005',
-      'SCRIPT_ALERT_1_SCRIPT_PORT=16006',
+      'ALERT_1_PORT=16006',
       'UNICODE_SERVICE_PORT=16007',
       'X_Y_SERVER_LISTEN_1_PORT=16008',
       'PROXY_PASS_HTTP_EVIL_PORT=16009',
     ]);
     expect([...built.files!.keys()].filter((file) => file.startsWith('systemd/')).map((file) => file.split('/')[2])).toEqual([
       'admin-deny-all.service.d',
+      'alert-1.service.d',
       'curl-x.service.d',
       'etc-cron-d-job.service.d',
       'proxy-pass-http-evil.service.d',
       'reboot.service.d',
-      'script-alert-1-script.service.d',
       'unicode-service.service.d',
       'x-y-server-listen-1.service.d',
       'x-y.service.d',
@@ -79,6 +79,6 @@ describe('the names corpus', () => {
     // free text appears, literally and only in comments
     expect(nginx).toMatch(/^# safe\.example\.com → Admin"; deny all; #: }; include \/etc\/passwd; #$/m);
     expect(built.files!.get('settings.ts')).toContain('/** {{x}} {{{y}}}: {{#each this}}{{/each}} {{> partial}} */');
-    expect(built.files!.get('settings.ts')).toContain('</style><!-- *\\/ """ \'\'\' -->');
+    expect(built.files!.get('settings.ts')).toContain('/** alert(1): *\\/ """ \'\'\' --> ]]> */');
   });
 });
