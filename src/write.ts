@@ -66,6 +66,8 @@ export interface Plan {
   kept: string[];
   /** Files that stand where an output goes and must not be replaced; `apply` refuses a plan with any. */
   conflicts: Conflict[];
+  /** Temporary files a killed run left beside outputs; `apply` removes them. */
+  debris: string[];
 }
 
 export interface PlanOptions {
@@ -143,7 +145,7 @@ export function resolveInside(out: string, relative: string): string {
 
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
 export function plan(out: string, files: ReadonlyMap<string, string>, options: PlanOptions = {}): Plan {
-  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [] };
+  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris: findDebris(out, files.keys()) };
   const previous = readManifest(out);
   for (const [relative, content] of files) {
     const before = readIfExists(resolveInside(out, relative));
@@ -194,6 +196,39 @@ function temporaryPath(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.portbook-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
+const temporaryPattern = /^\..+\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Temporaries of runs that are no longer alive, in the directories outputs go to. */
+function findDebris(out: string, outputs: Iterable<string>): string[] {
+  const debris: string[] = [];
+  const directories = new Set<string>();
+  for (const relative of outputs) directories.add(path.posix.dirname(relative));
+  for (const directory of [...directories].sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(out, directory));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const pid = temporaryPattern.exec(name)?.[1];
+      if (pid === undefined || isAlive(Number(pid))) continue;
+      debris.push(directory === '.' ? name : `${directory}/${name}`);
+    }
+  }
+  return debris;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function writeFully(file: string, content: string): void {
   const fd = openSync(file, 'wx', 0o644);
   try {
@@ -203,6 +238,14 @@ function writeFully(file: string, content: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
   }
 }
 
@@ -254,22 +297,26 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
       hooks.afterTemporaryWritten?.(change.path);
     }
   } catch (error) {
-    for (const { temporary } of temporaries) {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // already gone
-      }
-    }
+    for (const { temporary } of temporaries) removeQuietly(temporary);
     if (error instanceof PortbookError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new PortbookError(`Cannot write to ${out}: ${code ?? String(error)}; no file was replaced`);
   }
-  for (const { temporary, target } of temporaries) {
-    keepMode(temporary, target);
-    renameSync(temporary, target);
+  // Renames cannot fail for want of space; a directory in the way was refused by plan().
+  const renamed: string[] = [];
+  for (const [index, { temporary, target }] of temporaries.entries()) {
+    try {
+      keepMode(temporary, target);
+      renameSync(temporary, target);
+      renamed.push(target);
+    } catch (error) {
+      for (const { temporary: left } of temporaries.slice(index)) removeQuietly(left);
+      const done = renamed.length > 0 ? `; already replaced: ${renamed.join(', ')}` : '; no file was replaced';
+      throw new PortbookError(`Cannot replace ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}${done}`);
+    }
   }
   for (const dir of new Set(temporaries.map(({ target }) => path.dirname(target)))) syncDirectory(dir);
+  for (const relative of planned.debris) removeQuietly(resolveInside(out, relative));
   for (const change of planned.changes) {
     if (change.kind !== 'remove') continue;
     const target = resolveInside(out, change.path);
@@ -295,11 +342,7 @@ export function replaceFile(target: string, content: string): void {
     keepMode(temporary, target);
     renameSync(temporary, target);
   } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // never created
-    }
+    removeQuietly(temporary);
     throw new PortbookError(`Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }

@@ -154,6 +154,18 @@ describe('project templates', () => {
     expect(files.has('line')).toBe(false);
   });
 
+  it('may not write where another output goes', () => {
+    for (const [name, message] of [
+      ['nginx.hbs', /nginx\.hbs: it would write nginx, where other outputs need a directory/],
+      ['.env.hbs', /\.env\.hbs: it would write \.env, which portbook already writes/],
+      ['.portbook-manifest.json.hbs', /it would write \.portbook-manifest\.json, which portbook already writes/],
+    ] as const) {
+      const dir = temporaryDir();
+      writeFileSync(path.join(dir, name), 'x\n');
+      expect(() => renderMarkdown(markdown, {}, dir)).toThrow(message);
+    }
+  });
+
   it('report a syntax error with the template file', () => {
     const dir = temporaryDir();
     writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}\n{{variable}\n');

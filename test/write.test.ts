@@ -107,6 +107,18 @@ describe('plan and apply', () => {
     expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('removes temporary files a killed run left behind, and only those', () => {
+    const out = temporaryDir();
+    write(out, { 'nginx/a.conf': '1\n' });
+    const dead = path.join(out, 'nginx', '.a.conf.portbook-999999999-0123abcd.tmp');
+    const alive = path.join(out, 'nginx', `.a.conf.portbook-${process.ppid}-0123abcd.tmp`);
+    const other = path.join(out, 'nginx', '.notes.tmp');
+    for (const file of [dead, alive, other]) writeFileSync(file, 'half');
+    const planned = write(out, { 'nginx/a.conf': '1\n' });
+    expect(planned.debris).toEqual(['nginx/.a.conf.portbook-999999999-0123abcd.tmp']);
+    expect([existsSync(dead), existsSync(alive), existsSync(other)]).toEqual([false, true, true]);
+  });
+
   it('reports an unwritable output directory as a PortbookError', () => {
     const parent = temporaryDir();
     writeFileSync(path.join(parent, 'file'), '');

@@ -10,6 +10,7 @@
 import type { RenderOptions, TargetId } from '../config.js';
 import type { Registry } from '../registry.js';
 import { stamp, stampPlaceholder } from '../stamp.js';
+import { PortbookError } from '../errors.js';
 import { buildModel, type EnvironmentView, type Model } from './model.js';
 import type { TemplateSet } from './templates.js';
 
@@ -135,7 +136,26 @@ export function render({ registry, options, templates, source }: RenderInput): M
   for (const name of templates.sources.keys()) {
     if (builtinNames.has(name) || name.startsWith('_')) continue;
     const path = name.slice(0, -'.hbs'.length);
+    // `.portbook*` names are kept for portbook's own state (the manifest)
+    if (files.has(path) || path.startsWith('.portbook')) {
+      throw new PortbookError(`${templates.sources.get(name)!.file}: it would write ${path}, which portbook already writes; rename the template`);
+    }
     files.set(path, stamp(header(commentStyleFor(path), source) + normalise(templates.render(name, model))));
   }
+  refuseNestedPaths(files, templates);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** An output may not stand where another output needs a directory (`nginx` beside `nginx/portbook.conf`). */
+function refuseNestedPaths(files: ReadonlyMap<string, string>, templates: TemplateSet): void {
+  const directories = new Set<string>();
+  for (const path of files.keys()) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) directories.add(parts.slice(0, i).join('/'));
+  }
+  for (const path of files.keys()) {
+    if (!directories.has(path)) continue;
+    const template = templates.sources.get(`${path}.hbs`);
+    throw new PortbookError(`${template?.file ?? path}: it would write ${path}, where other outputs need a directory; rename the template`);
+  }
 }

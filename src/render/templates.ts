@@ -38,7 +38,7 @@ function listTemplates(dir: string, required: boolean): TemplateSource[] {
     throw new PortbookError(`Cannot read templates directory ${dir}: ${code ?? String(error)}`);
   }
   return names
-    .filter((name) => name.endsWith('.hbs') && !name.startsWith('.'))
+    .filter((name) => name.endsWith('.hbs') && name !== '.hbs')
     .sort()
     .flatMap((name) => {
       const file = path.join(dir, name);
