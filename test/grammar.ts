@@ -32,7 +32,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
       /^ {4}return 301 https:\/\/\$host(:\d{1,5})?\$request_uri;$/,
       /^ {4}ssl_certificate(_key)? "[A-Za-z0-9_./@+=,:*-]+";$/,
       /^ {4}location \/ \{$/,
-      /^ {8}proxy_pass http:\/\/([a-z0-9_]+|[a-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-f:.]+\]:\d{1,5});$/,
+      /^ {8}proxy_pass https?:\/\/([a-z0-9_]+|[a-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-f:.]+\]:\d{1,5});$/,
       /^ {8}proxy_http_version 1\.1;$/,
       /^ {8}proxy_set_header (Host \$host|X-Real-IP \$remote_addr|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|Upgrade \$http_upgrade|Connection \$portbook_[a-z_]*connection_upgrade);$/,
       /^ {8}proxy_read_timeout 1h;$/,

@@ -115,6 +115,14 @@ describe('rendering decisions', () => {
     expect(nginx).toContain('proxy_pass http://10.0.0.5:8000;');
   });
 
+  it('proxies to a service that speaks only TLS over https, and to HTTP/HTTPS over http', () => {
+    const files = renderMarkdown(
+      '| Service | Port | Protocol |\n|---|---|---|\n| Secure | 8002 | HTTPS |\n| Both | 8003 | HTTP/HTTPS |\n\n| Domain | SSL | Proxy Target |\n|---|---|---|\n| s.example.com | yes | 127.0.0.1:8002 |\n| b.example.com | yes | 127.0.0.1:8003 |\n',
+    );
+    expect(files.get('nginx/portbook.conf')).toContain('proxy_pass https://secure;');
+    expect(files.get('nginx/portbook.conf')).toContain('proxy_pass http://both;');
+  });
+
   it('takes certificate paths and unit names from the options', () => {
     const files = renderMarkdown(markdown, {
       nginx: { certificate: '/certs/{domain}.crt', certificateKey: '/certs/{domain}.key' },

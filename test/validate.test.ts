@@ -885,6 +885,49 @@ describe('proxy-target-not-http', () => {
   });
 });
 
+describe('listen-ssl-mixed', () => {
+  it('fires at the port cell when one port is served with and without SSL', () => {
+    const d = diagnose(`${services}
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| a.example.com | 443 | ✅ | 127.0.0.1:16000 |
+| b.example.com | 443 | ❌ | 127.0.0.1:16000 |
+`);
+    expectFires(d, { rule: 'listen-ssl-mixed', severity: 'error', line: 9, column: 19, says: 'make the SSL cells agree' });
+  });
+
+  it('fires when SSL on port 80 meets the redirect another SSL row needs there', () => {
+    const d = diagnose(`${services}
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| a.example.com | 443 | ✅ | 127.0.0.1:16000 |
+| b.example.com | 80 | ✅ | 127.0.0.1:16000 |
+`);
+    expect(brief(d)).toEqual(['9:19 error listen-ssl-mixed', '9:19 warning listen-port-unusual']);
+  });
+
+  it('is quiet for SSL on 443 and 8443 beside plain HTTP on 80', () => {
+    expect(diagnose(`${services}
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| a.example.com | 443 | ✅ | 127.0.0.1:16000 |
+| b.example.com | 8443 | ✅ | 127.0.0.1:16000 |
+| c.example.com | 80 | ❌ | 127.0.0.1:16000 |
+`)).toEqual([]);
+  });
+});
+
+describe('listen-port-unusual', () => {
+  it('warns about plain HTTP on 443', () => {
+    const d = diagnose(`${services}
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| a.example.com | 443 | no | 127.0.0.1:16000 |
+`);
+    expectFires(d, { rule: 'listen-port-unusual', severity: 'warning', line: 8, column: 19, says: 'turn SSL on' });
+  });
+});
+
 describe('ssl-scheme-conflict', () => {
   it('warns at the SSL cell when https:// meets SSL no', () => {
     const d = diagnose(`${services}
@@ -894,7 +937,7 @@ describe('ssl-scheme-conflict', () => {
 `);
     const reason = expectFires(d, { rule: 'ssl-scheme-conflict', severity: 'warning', line: 8, column: 35, value: '❌ No', says: 'make them agree' });
     expect(reason).toContain('`https://web.example.com`');
-    expect(brief(d)).toEqual(['8:35 warning ssl-scheme-conflict']);
+    expect(brief(d)).toEqual(['8:29 warning listen-port-unusual', '8:35 warning ssl-scheme-conflict']);
   });
 
   it('warns when http:// meets SSL yes', () => {

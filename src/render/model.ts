@@ -27,6 +27,8 @@ export interface ServiceView {
   slug: string;
   http: boolean;
   websocket: boolean;
+  /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
+  scheme: 'http' | 'https';
   environment: string;
 }
 
@@ -114,6 +116,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       slug: kebab(service.name.value),
       http: hasUpstream(service),
       websocket: protocol.websocket,
+      scheme: protocol.tls ? 'https' : 'http',
       environment: environmentKey(service.environment.name),
     };
     views.set(service, view);
@@ -144,7 +147,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       httpsPort: listen === 443 ? '' : `:${listen}`,
       certificate: options.nginx.certificate.replaceAll('{domain}', certificateDomain),
       certificateKey: options.nginx.certificateKey.replaceAll('{domain}', certificateDomain),
-      proxyPass: direct ? `http://${target.host}:${target.port}` : `http://${serviceView.upstream}`,
+      proxyPass: `${serviceView.scheme}://${direct ? `${target.host}:${target.port}` : serviceView.upstream}`,
       websocket: serviceView.websocket,
       purpose: access.purpose?.value ?? '',
       service: serviceView.name,

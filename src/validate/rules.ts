@@ -7,7 +7,7 @@ import { code, type Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
 import { environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
-import { hasUpstream, listenPort, portNumber, targetIndex } from '../queries.js';
+import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
 
 export interface RuleContext {
@@ -408,6 +408,58 @@ export const rules: readonly Rule[] = [
           `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)} with protocol ${code(service.protocol?.text)}, which is not HTTP: nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
           access.target!.position,
         );
+      }
+    },
+  },
+  {
+    id: 'listen-ssl-mixed',
+    severity: 'error',
+    summary: 'One port served both with and without SSL (nginx cannot mix them on one port; the nginx files are included together).',
+    check(context) {
+      // every socket the nginx files open: each row's own, and port 80 for each SSL row's redirect
+      const first = new Map<number, { ssl: boolean; access: ExternalAccess; redirect: boolean }>();
+      const sockets = context.registry.externalAccess.flatMap((access) => {
+        const own = { port: listenPort(access), ssl: usesSsl(access), access, redirect: false };
+        return own.ssl && own.port !== 80 ? [own, { port: 80, ssl: false, access, redirect: true }] : [own];
+      });
+      // explicit rows claim their port before the implied redirects do
+      for (const socket of [...sockets.filter((s) => !s.redirect), ...sockets.filter((s) => s.redirect)]) {
+        const seen = first.get(socket.port);
+        if (!seen) {
+          first.set(socket.port, socket);
+          continue;
+        }
+        if (seen.ssl === socket.ssl || socket.redirect) {
+          if (socket.redirect && seen.ssl) {
+            context.report(
+              `Port 80 of ${externalOwner(seen.access)} is served with SSL, but ${externalOwner(socket.access)} (${line(socket.access.position)}) redirects plain HTTP from port 80: serve ${externalOwner(seen.access)} on 443, or its SSL off`,
+              (seen.access.port ?? seen.access.ssl ?? seen.access.domain).position,
+            );
+            seen.ssl = false; // report once
+          }
+          continue;
+        }
+        context.report(
+          `Port ${socket.port} of ${externalOwner(socket.access)} is served ${socket.ssl ? 'with' : 'without'} SSL, but ${externalOwner(seen.access)} (${line(seen.access.position)}) serves it ${seen.ssl ? 'with' : 'without'}: nginx cannot mix them on one port; use another port or make the SSL cells agree`,
+          (socket.access.port ?? socket.access.ssl ?? socket.access.domain).position,
+        );
+      }
+    },
+  },
+  {
+    id: 'listen-port-unusual',
+    severity: 'warning',
+    summary: 'SSL on port 80, or plain HTTP on port 443: browsers will not expect it.',
+    check(context) {
+      for (const access of context.registry.externalAccess) {
+        const port = listenPort(access);
+        const ssl = usesSsl(access);
+        if ((port === 80 && ssl) || (port === 443 && !ssl)) {
+          context.report(
+            `Port ${port} of ${externalOwner(access)} is served ${ssl ? 'with' : 'without'} SSL, which browsers do not expect there: use ${ssl ? '443' : '80'}, or ${ssl ? 'turn SSL off' : 'turn SSL on'}`,
+            (access.port ?? access.ssl ?? access.domain).position,
+          );
+        }
       }
     },
   },
