@@ -67,43 +67,76 @@ interface Repair {
   repaired: string;
 }
 
+/** A character that can stand for a UTF-8 lead byte 0xC2–0xF4 once misread. */
+const possibleLead = /[\u00c2-\u00f4\u011e\u011f\u0130\u015e]/;
+
+interface Candidate {
+  index: number;
+  length: number;
+  decoded: string;
+  /** A 3- or 4-byte sequence, or Â/Ã + one more: the shapes real mojibake takes, never real text. */
+  strong: boolean;
+}
+
+/** Sequences of characters that spell valid multi-byte UTF-8 when mapped back through Windows-1252/1254. */
+function candidates(chars: string[]): Candidate[] {
+  const found: Candidate[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const lead = misreadByte.get(chars[i]!);
+    const length = lead === undefined ? 0 : sequenceLength(lead);
+    if (length === 0 || i + length > chars.length) continue;
+    const bytes = [lead!];
+    for (let k = 1; k < length; k++) {
+      const byte = misreadByte.get(chars[i + k]!);
+      if (byte === undefined || byte < 0x80 || byte > 0xbf) break;
+      bytes.push(byte);
+    }
+    if (bytes.length !== length) continue;
+    let decoded: string;
+    try {
+      decoded = utf8.decode(Uint8Array.from(bytes));
+    } catch {
+      continue;
+    }
+    const code = decoded.codePointAt(0)!;
+    if (code >= 0x80 && code <= 0x9f) continue; // C1 controls are never what was meant
+    found.push({ index: i, length, decoded, strong: length >= 3 || lead === 0xc2 || lead === 0xc3 });
+    i += length - 1;
+  }
+  return found;
+}
+
 /**
- * Replace every run of characters that spell a valid multi-byte UTF-8
- * sequence when mapped back through Windows-1252/1254.
+ * Replace characters that spell UTF-8 read as Windows-1252/1254 by what they
+ * meant. To leave real text alone (`„Fuß“`, `CAFÉ’s`), a two-character
+ * sequence from outside Latin-1 is repaired only in a file that also has the
+ * unmistakable shapes (`âœ…`, `Ã©`), and only into Latin, Greek or Cyrillic.
  */
 export function repairMojibake(text: string): { text: string; repairs: Repair[] } {
+  if (!possibleLead.test(text)) return { text, repairs: [] };
   const chars = Array.from(text);
+  const found = candidates(chars);
+  const trusted = found.some((candidate) => candidate.strong);
+  const accepted = new Map<number, Candidate>();
+  for (const candidate of found) {
+    const code = candidate.decoded.codePointAt(0)!;
+    if (candidate.strong || (trusted && code >= 0x100 && code <= 0x4ff)) accepted.set(candidate.index, candidate);
+  }
+  if (accepted.size === 0) return { text, repairs: [] };
   const repairs: Repair[] = [];
   let out = '';
   let line = 1;
   let column = 1;
   for (let i = 0; i < chars.length; i++) {
-    const char = chars[i]!;
-    const lead = misreadByte.get(char);
-    const length = lead === undefined ? 0 : sequenceLength(lead);
-    if (length > 0 && i + length <= chars.length) {
-      const bytes = [lead!];
-      for (let k = 1; k < length; k++) {
-        const byte = misreadByte.get(chars[i + k]!);
-        if (byte === undefined || byte < 0x80 || byte > 0xbf) break;
-        bytes.push(byte);
-      }
-      if (bytes.length === length) {
-        let decoded: string | undefined;
-        try {
-          decoded = utf8.decode(Uint8Array.from(bytes));
-        } catch {
-          decoded = undefined;
-        }
-        if (decoded !== undefined) {
-          repairs.push({ line, column, original: chars.slice(i, i + length).join(''), repaired: decoded });
-          out += decoded;
-          column += decoded.length;
-          i += length - 1;
-          continue;
-        }
-      }
+    const repair = accepted.get(i);
+    if (repair) {
+      repairs.push({ line, column, original: chars.slice(i, i + repair.length).join(''), repaired: repair.decoded });
+      out += repair.decoded;
+      column += repair.decoded.length;
+      i += repair.length - 1;
+      continue;
     }
+    const char = chars[i]!;
     out += char;
     // a line ends at LF, CRLF (counted at its LF) or a lone CR, as the parser counts them
     if (char === '\n' || (char === '\r' && chars[i + 1] !== '\n')) {

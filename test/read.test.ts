@@ -26,9 +26,15 @@ describe('repairMojibake', () => {
   });
 
   it('leaves real Latin-1 text and plain UTF-8 alone', () => {
-    for (const text of ['café, naïve, Straße', '✅ already fine', 'Ä Ö Ü', 'price: 5 €']) {
+    for (const text of ['café, naïve, Straße', '✅ already fine', 'Ä Ö Ü', 'price: 5 €', 'Der „Fuß“-Dienst', 'CAFÉ’s API', 'Größe‚ klein']) {
       expect(repairMojibake(text)).toEqual({ text, repairs: [] });
     }
+  });
+
+  it('repairs two-character shapes outside Latin-1 only beside unmistakable ones', () => {
+    expect(repairMojibake('ÄŸ').text).toBe('ÄŸ');
+    expect(repairMojibake('âœ… ÄŸ').text).toBe('✅ ğ');
+    expect(repairMojibake('Ã© alone').text).toBe('é alone');
   });
 
   it('records where each repair stands', () => {
