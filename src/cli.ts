@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import type { PathOptions } from './config.js';
+import { displayPath, type PathOptions } from './config.js';
 import { formatMessage, severityOf, toJson } from './diagnostics.js';
 import { PortbookError } from './errors.js';
 import { check, fixEncoding, generate, type GenerateResult } from './project.js';
@@ -124,7 +124,7 @@ function run(argv: readonly string[], io: Io): number {
   if (values.json) return printJson(result, command, io);
   printDiagnostics(result, io);
   if (!result.plan) return 1;
-  return command === 'check' ? printCheck(result, io) : printGen(result, dryRun, io);
+  return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
 }
 
 function usage(message: string): PortbookError {
@@ -206,7 +206,15 @@ function printConflicts(result: GenerateResult, io: Io): number {
   return 1;
 }
 
-function printCheck(result: GenerateResult, io: Io): number {
+/** The command that brings the outputs up to date: the same paths check was given. */
+function fixCommand(paths: PathOptions): string {
+  const flags = (['source', 'out', 'templates', 'config'] as const).flatMap((key) =>
+    paths[key] === undefined ? [] : [`--${key}`, /^[\w./:@=+-]+$/.test(paths[key]!) ? paths[key]! : `'${paths[key]!.replace(/'/g, `'\\''`)}'`],
+  );
+  return flags.length === 0 ? '`npm run gen` (or `portbook gen`)' : `\`portbook gen ${flags.join(' ')}\``;
+}
+
+function printCheck(result: GenerateResult, io: Io, fix: string): number {
   const planned = result.plan!;
   const stale = [
     ...planned.changes,
@@ -221,7 +229,7 @@ function printCheck(result: GenerateResult, io: Io): number {
     io.stdout(`${statusOf(change)}: ${outPath(result, change.path, io)}\n`);
     io.stdout(diffOf(result, change, io, 20));
   }
-  io.stdout(`\n${count(stale.length, 'file')} out of date in ${out}. Run \`npm run gen\` (or \`portbook gen\`) and commit the result.\n`);
+  io.stdout(`\n${count(stale.length, 'file')} out of date in ${out}. Run ${fix} and commit the result.\n`);
   return 1;
 }
 
@@ -248,10 +256,8 @@ function diffOf(result: GenerateResult, change: Change, io: Io, limit: number): 
 }
 
 function outPath(result: GenerateResult, relative: string, io: Io): string {
-  const absolute = path.join(result.config.out, relative);
-  const shown = path.relative(io.cwd, absolute);
-  const display = shown === '' ? '.' : shown.startsWith('..') ? absolute : shown;
-  return display.split(path.sep).join('/') + (relative === '' ? '/' : '');
+  const shown = displayPath(path.join(result.config.out, relative), io.cwd);
+  return relative === '' ? (shown === '.' ? './' : `${shown}/`) : shown;
 }
 
 function count(n: number, word: string): string {

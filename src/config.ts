@@ -93,15 +93,28 @@ export function loadConfig(options: PathOptions = {}): Config {
   return config;
 }
 
-/** The nearest directory at or above `start` holding a config file or a package.json; `start` if none. */
+/** The nearest directory at or above `start` holding a config file, else a package.json; `start` if none. */
 export function projectRoot(start: string): string {
+  // a config file anywhere above wins over a nearer package.json (a package inside a monorepo)
+  return nearest(start, configFileName) ?? nearest(start, 'package.json') ?? path.resolve(start);
+}
+
+function nearest(start: string, name: string): string | undefined {
   let dir = path.resolve(start);
   for (;;) {
-    if (existsSync(path.join(dir, configFileName)) || existsSync(path.join(dir, 'package.json'))) return dir;
+    if (existsSync(path.join(dir, name))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(start);
+    if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/** A path as messages show it: relative to `cwd` (POSIX separators) unless that climbs more than two levels. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  if (relative === '') return '.';
+  if (path.isAbsolute(relative) || relative.split(path.sep).filter((part) => part === '..').length > 2) return file;
+  return relative.split(path.sep).join('/');
 }
 
 function parseConfigFile(file: string): Record<string, unknown> {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { VFileMessage } from 'vfile-message';
-import { loadConfig, type Config, type PathOptions } from './config.js';
+import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { hasErrors, sortedMessages } from './diagnostics.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
@@ -36,7 +36,7 @@ export interface Built {
 export function build(options: PathOptions = {}): Built {
   const config = loadConfig(options);
   const cwd = options.cwd ?? process.cwd();
-  const displayPath = displayPathOf(config.source, cwd);
+  const displayPath = shownPath(config.source, cwd);
   const source = read(readSource(config.source, displayPath), displayPath);
   // a file that could not be decoded reads as empty: rules would only add noise
   const readable = !hasErrors(source.file);
@@ -85,7 +85,7 @@ export function check(options: PathOptions = {}): GenerateResult {
 /** Rewrite a double-encoded source as the UTF-8 it meant. Returns whether anything changed. */
 export function fixEncoding(options: PathOptions = {}): { displayPath: string; repaired: boolean } {
   const config = loadConfig(options);
-  const displayPath = displayPathOf(config.source, options.cwd ?? process.cwd());
+  const displayPath = shownPath(config.source, options.cwd ?? process.cwd());
   const source = read(readSource(config.source, displayPath), displayPath);
   if (hasErrors(source.file)) {
     throw new PortbookError(`${displayPath}: not UTF-8 text; convert it to UTF-8 first`, 1);
@@ -108,12 +108,6 @@ function readSource(file: string, displayPath: string): Uint8Array {
     throw new PortbookError(`Cannot read ${displayPath}: ${bytes.length} bytes is more than the ${maxSourceBytes}-byte limit for a registry`);
   }
   return bytes;
-}
-
-/** Relative to the working directory when below it, else absolute. */
-function displayPathOf(file: string, cwd: string): string {
-  const relative = path.relative(cwd, file);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
 }
 
 /** Relative to the project root (stable whatever the working directory), else the file name. */

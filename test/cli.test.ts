@@ -104,7 +104,7 @@ describe('portbook gen', () => {
     const dry = run(['gen', '--dry-run', '--source', path.join(dir, 'docs/PORTS.md'), '--out', path.join(dir, 'out')], elsewhere);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+API_PORT=8000');
-    expect(dry.stdout).toContain(`would create ${path.join(dir, 'out')}/.env`);
+    expect(dry.stdout).toContain(`would create ${path.relative(elsewhere, path.join(dir, 'out'))}/.env`);
     expect(existsSync(path.join(dir, 'out'))).toBe(false);
     expect(run(['gen', '--source', path.join(dir, 'docs/PORTS.md'), '--out', path.join(dir, 'out')], elsewhere).code).toBe(0);
     expect(readFileSync(path.join(dir, 'out/.env'), 'utf8')).toContain('API_PORT=8000\n');
@@ -177,6 +177,21 @@ describe('portbook check', () => {
     expect(result.stdout).toContain('extra: generated/systemd/web.service.d/portbook.conf\n');
     expect(result.stdout).toMatch(/ out of date in generated\/\. Run `npm run gen` \(or `portbook gen`\) and commit the result\.\n$/);
     expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=8000');
+  });
+
+  it('ends with the gen command for the same paths when flags were given', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    const result = run(['check', '--source', 'docs/PORTS.md', '--out', 'my out'], dir);
+    expect(result.stdout).toMatch(/Run `portbook gen --source docs\/PORTS\.md --out 'my out'` and commit the result\.\n$/);
+  });
+
+  it('finds the project root by its config file from inside a monorepo package', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{}\n');
+    mkdirSync(path.join(dir, 'packages/web/src'), { recursive: true });
+    writeFileSync(path.join(dir, 'packages/web/package.json'), '{}\n');
+    expect(run(['gen'], path.join(dir, 'packages/web/src')).code).toBe(0);
+    expect(existsSync(path.join(dir, 'generated/.env'))).toBe(true);
   });
 
   it('lists stale files as JSON with --json', () => {
