@@ -5,7 +5,8 @@
  */
 export { build, check, fixEncoding, generate, maxSourceBytes, type Built, type GenerateResult } from './project.js';
 export { read, repairMojibake, type Source } from './read.js';
-export { extract, parsePort, parseProxyTarget, parseSsl, parseDomain, columnKind, environmentNamed } from './extract.js';
+export { extract, parsePort, parseProxyTarget, parseSsl, parseDomain, columnKind } from './extract.js';
+export { environmentNamed, environmentsNamed } from './environments.js';
 export { validate, rules, type Rule } from './validate/index.js';
 export { render, targets, header, buildModel, loadTemplates, compileTemplates, quote } from './render/index.js';
 export type { Model, EnvironmentView, ServiceView, SiteView, TemplateSet } from './render/index.js';

@@ -41,7 +41,10 @@ export function build(options: PathOptions = {}): Built {
   // a file that could not be decoded reads as empty: rules would only add noise
   const readable = !hasErrors(source.file);
   const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
-  if (readable) validate(registry, source.file, { units: config.systemd.units });
+  if (readable) {
+    checkConfiguredUnits(config, registry, displayPath);
+    validate(registry, source.file, { units: config.systemd.units });
+  }
   let files: Map<string, string> | undefined;
   if (!hasErrors(source.file)) {
     const headerSource = headerPathOf(config.source, config.root);
@@ -93,6 +96,18 @@ export function fixEncoding(options: PathOptions = {}): { displayPath: string; r
   if (!source.mojibake) return { displayPath, repaired: false };
   replaceFile(config.source, source.repaired);
   return { displayPath, repaired: true };
+}
+
+/** A unit name configured for a service the registry does not have is a typo: say so. */
+function checkConfiguredUnits(config: Config, registry: Registry, displayPath: string): void {
+  const names = new Set(registry.services.map((service) => service.name.value));
+  for (const name of Object.keys(config.systemd.units)) {
+    if (names.has(name)) continue;
+    const near = [...names].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+    throw new PortbookError(
+      `${config.file ?? 'config'}: systemd.units names ${JSON.stringify(name)}, but no service in ${displayPath} is called that${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
+    );
+  }
 }
 
 function readSource(file: string, displayPath: string): Uint8Array {

@@ -256,6 +256,15 @@ describe('usage and I/O errors', () => {
     expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid JSON/) });
   });
 
+  it('a unit name configured for a service the registry lacks exits 2 with a suggestion', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| Creator Suite API | 8000 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ systemd: { units: { 'Creator Suite Api': 'api' } } }));
+    expect(run(['gen'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/systemd\.units names "Creator Suite Api", but no service in docs\/PORTS\.md is called that; did you mean "Creator Suite API"\?\n$/),
+    });
+  });
+
   it('an empty registry is an error at 1:1', () => {
     const result = run(['gen'], project(''));
     expect(result.code).toBe(1);

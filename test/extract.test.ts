@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { columnKind, environmentNamed, environmentsNamed, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract.js';
+import { environmentNamed, environmentsNamed } from '../src/environments.js';
+import { columnKind, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract.js';
 import { read } from '../src/read.js';
 import type { Registry } from '../src/registry.js';
 

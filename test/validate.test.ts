@@ -1147,3 +1147,44 @@ describe('the rules table', () => {
     expect(fired.get(id)).toMatch(actionable);
   });
 });
+
+describe('messages that point at the likely mistake', () => {
+  it('refuses system variables in the Env column', () => {
+    const d = diagnose(md`
+| Service | Port | Env |
+|---|---|---|
+| Gateway | 16000 | LD_PRELOAD |
+| Web | 16001 | NODE_OPTIONS |
+`);
+    expect(brief(d)).toEqual(['3:21 error variable-invalid', '4:17 error variable-invalid']);
+    expect(d[0]!.reason).toContain('reserved for the system');
+  });
+
+  it('hints at an Environment column when the Env column holds environments', () => {
+    const d = diagnose(md`
+| Service | Port | Env |
+|---|---|---|
+| Web | 16000 | dev |
+`);
+    expect(d[0]!.reason).toContain('rename the column header to `Environment`');
+  });
+
+  it('hints at per-environment ports for `16543 (dev)`', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| Web | 16543 (dev) |
+`);
+    expect(d[0]!.reason).toContain('use an `Environment` column or one table per environment heading');
+  });
+
+  it('does not call two out-of-range ports duplicates', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| A | 70000 |
+| B | 70000 |
+`);
+    expect(brief(d)).toEqual(['3:7 error port-out-of-range', '4:7 error port-out-of-range']);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { code, type Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
+import { environmentNamed } from '../environments.js';
 import { environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
@@ -71,7 +72,11 @@ function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, 
       port.position,
     );
   } else if (kind === 'invalid') {
-    const hint = /\d\s*[-–,/]\s*\d/.test(text) ? ': give each port its own row' : '';
+    const hint = /\d\s*[-–,/ ]\s*\d/.test(text)
+      ? ': give each port its own row'
+      : /^\d+\s*\(/.test(text)
+        ? ': put the note in another column; for a port per environment, use an `Environment` column or one table per environment heading'
+        : '';
     context.report(`Unexpected port ${code(text)} for ${owner}, expected one whole number from 1 to 65535${hint}`, port.position);
   } else if (kind === 'missing') {
     context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
@@ -79,7 +84,14 @@ function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, 
 }
 
 /** Names the generated settings use themselves. */
-const reservedVariables = new Map([['PORTS', 'the object of every environment\'s ports in settings.ts and settings.py']]);
+const reservedVariables = new Map<string, string>([
+  ['PORTS', "the object of every environment's ports in settings.ts and settings.py"],
+  ...['PATH', 'HOME', 'USER', 'SHELL', 'PWD', 'IFS', 'TMPDIR', 'LANG', 'ENV', 'BASH_ENV', 'PS4', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT',
+    'DYLD_INSERT_LIBRARIES', 'DYLD_LIBRARY_PATH', 'NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PERL5OPT',
+    'PERL5LIB', 'RUBYOPT', 'RUBYLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'GIT_SSH_COMMAND'].map(
+    (name): [string, string] => [name, 'the system: setting it from a port table would change how programs run'],
+  ),
+]);
 
 const externalOwner = (access: ExternalAccess): string => code(access.domain.text);
 
@@ -155,7 +167,10 @@ export const rules: readonly Rule[] = [
     check(context) {
       duplicates(
         context.registry.services,
-        (service) => portNumber(service.port)?.toString(),
+        (service) => {
+          const port = portNumber(service.port);
+          return port !== undefined && port >= 1 && port <= 65535 ? String(port) : undefined; // port-out-of-range says the rest
+        },
         (service, first, port) =>
           context.report(
             `Port ${port} of ${label(service)} is already used by ${label(first)} (${line(first.port.position)}) in ${where(service.environment)}: give one of them another port`,
@@ -175,6 +190,13 @@ export const rules: readonly Rule[] = [
         if (reservedVariables.has(variable.value)) {
           context.report(
             `Unexpected variable name ${code(variable.text)} for ${label(service)}: it is reserved for ${reservedVariables.get(variable.value)}; choose another name`,
+            variable.position,
+          );
+          continue;
+        }
+        if (environmentNamed(variable.value) && !variablePattern.test(variable.value)) {
+          context.report(
+            `Unexpected variable name ${code(variable.text)} for ${label(service)}: it looks like an environment; rename the column header to \`Environment\` (\`Env\` names variables)`,
             variable.position,
           );
           continue;
@@ -310,10 +332,16 @@ export const rules: readonly Rule[] = [
     check(context) {
       for (const access of context.registry.externalAccess) {
         if (asciiHostname(access.domain.value) !== undefined) continue;
+        const value = access.domain.value;
+        const hint = /^[^/\s]+\/\S/.test(value)
+          ? ': paths are not supported here; serve the path from the service, or give it a subdomain'
+          : /^[^:\s]+:\d+$/.test(value)
+            ? ': put the port in the `Port` column'
+            : '';
         context.report(
           access.domain.text === ''
             ? 'Row has an empty domain, expected a host name such as `api.example.com`'
-            : `Unexpected domain ${code(access.domain.text)}, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\``,
+            : `Unexpected domain ${code(access.domain.text)}, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\`${hint}`,
           access.domain.position,
         );
       }
