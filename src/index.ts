@@ -10,7 +10,7 @@ export { environmentNamed, environmentsNamed } from './environments.js';
 export { validate, rules, type Rule } from './validate/index.js';
 export { render, targets, header, buildModel, loadTemplates, compileTemplates, quote } from './render/index.js';
 export type { Model, EnvironmentView, ServiceView, SiteView, TemplateSet } from './render/index.js';
-export { apply, plan, manifestName, resolveInside, replaceFile, type Change, type Plan } from './write.js';
+export { apply, plan, manifestName, resolveInside, replaceFile, type ApplyHooks, type Change, type Conflict, type Plan } from './write.js';
 export { loadConfig, configFileName, targetIds, type Config, type PathOptions, type RenderOptions, type TargetId } from './config.js';
 export { formatMessage, toJson, type DiagnosticJson, type Severity } from './diagnostics.js';
 export { PortbookError } from './errors.js';

@@ -275,7 +275,10 @@ function syncDirectory(dir: string): void {
 
 /** Hooks for tests that need to interrupt a write. */
 export interface ApplyHooks {
+  /** After a changed file's temporary is written and flushed, before any rename. */
   afterTemporaryWritten?(relative: string): void;
+  /** After a file was renamed into place. */
+  afterReplaced?(relative: string): void;
 }
 
 /** Apply a plan: all temporaries first, then renames, then removals. Refuses a plan with conflicts. */
@@ -284,7 +287,7 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   if (planned.conflicts.length > 0) {
     throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
   }
-  const temporaries: Array<{ temporary: string; target: string }> = [];
+  const temporaries: Array<{ temporary: string; target: string; relative: string }> = [];
   try {
     for (const change of planned.changes) {
       if (change.kind === 'remove') continue;
@@ -293,7 +296,7 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
       resolveInside(out, change.path); // again, now that directories exist
       const temporary = temporaryPath(target);
       writeFully(temporary, change.after!);
-      temporaries.push({ temporary, target });
+      temporaries.push({ temporary, target, relative: change.path });
       hooks.afterTemporaryWritten?.(change.path);
     }
   } catch (error) {
@@ -304,11 +307,12 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   }
   // Renames cannot fail for want of space; a directory in the way was refused by plan().
   const renamed: string[] = [];
-  for (const [index, { temporary, target }] of temporaries.entries()) {
+  for (const [index, { temporary, target, relative }] of temporaries.entries()) {
     try {
       keepMode(temporary, target);
       renameSync(temporary, target);
       renamed.push(target);
+      hooks.afterReplaced?.(relative);
     } catch (error) {
       for (const { temporary: left } of temporaries.slice(index)) removeQuietly(left);
       const done = renamed.length > 0 ? `; already replaced: ${renamed.join(', ')}` : '; no file was replaced';
