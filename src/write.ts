@@ -145,8 +145,10 @@ export function resolveInside(out: string, relative: string): string {
 
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
 export function plan(out: string, files: ReadonlyMap<string, string>, options: PlanOptions = {}): Plan {
-  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris: findDebris(out, files.keys()) };
   const previous = readManifest(out);
+  // temporaries may sit beside outputs of this run or of the last one (which this run may remove)
+  const debris = findDebris(out, [...files.keys(), ...Object.keys(previous?.files ?? {})]);
+  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris };
   for (const [relative, content] of files) {
     const before = readIfExists(resolveInside(out, relative));
     if (before === content) {
@@ -202,7 +204,14 @@ const temporaryPattern = /^\..+\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
 function findDebris(out: string, outputs: Iterable<string>): string[] {
   const debris: string[] = [];
   const directories = new Set<string>();
-  for (const relative of outputs) directories.add(path.posix.dirname(relative));
+  for (const relative of outputs) {
+    try {
+      resolveInside(out, relative);
+    } catch {
+      continue; // a manifest entry pointing outside is never followed
+    }
+    directories.add(path.posix.dirname(relative));
+  }
   for (const directory of [...directories].sort()) {
     let names: string[];
     try {

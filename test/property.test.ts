@@ -1,0 +1,248 @@
+/**
+ * Property-based tests: random registries with arbitrary Unicode and
+ * metacharacters in every cell. For each, either positioned diagnostics and
+ * nothing written, or outputs in which every line fits its format's grammar,
+ * whose .env files parse back to exactly the registry's ports, and which the
+ * real consumers accept (sampled, since nginx, tsc and systemd are slow).
+ *
+ * A failure prints fast-check's seed and path; rerun it with
+ * FC_SEED=<seed> FC_PATH=<path> npx vitest run test/property.test.ts.
+ * PORTBOOK_PROPERTY_RUNS scales the number of cases.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, generate } from '../src/project.js';
+import { grammarViolations } from './grammar.js';
+
+const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
+const settings = (numRuns: number): fc.Parameters<unknown> => ({
+  numRuns: Math.max(1, Math.round(numRuns * runs)),
+  ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH } : {}),
+});
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'portbook-property-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+const freshDir = (): string => {
+  const dir = path.join(root, String(counter++));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+// ---------------------------------------------------------------- arbitraries
+
+/** Text built to break config formats and Markdown alike. */
+const nasty = fc.constantFrom(
+  '"; deny all; #', '$(reboot)', '`rm -rf /`', '{{x}}', '{{{y}}}', '{{> p}}', '*/', '/*', '"""', "'''", '\\', '\\n', '%n', '%%',
+  '../..', '/etc/passwd', '<br>', '<!--', '-->', ']]>', '&amp;', '<', '>', '"', "'", '#', ';', '{', '}', '$host', '${PATH}', '\t',
+  '\u2028', '\u202e', '\ufeff', 'âœ…', '✅', '⏸️', '𝕏', 'Straße', 'ğŸ“‹', '~', '**', '_', '[x](y)', ':', '=', 'Environment=X',
+);
+const text = fc.oneof(
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
+  { weight: 3, arbitrary: fc.array(fc.oneof(nasty, fc.string({ maxLength: 6 })), { maxLength: 5 }).map((parts) => parts.join('')) },
+);
+
+/** A cell that keeps the table's shape: pipes escaped, line breaks flattened. */
+const cell = (value: string): string => value.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/~/g, '-');
+
+/** Names: mostly a Latin word (an identifier can be derived) wrapped in hostile text, sometimes hostile text alone. */
+const name = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(text, fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,7}$/), text).map((parts) => parts.join(' ')) },
+  { weight: 1, arbitrary: text },
+);
+
+const environments = ['Development', 'Production', 'Staging', 'Notes'] as const;
+const protocol = fc.oneof(fc.constantFrom('HTTP', 'WS', 'HTTPS', 'HTTP/HTTPS', 'TCP', 'PostgreSQL', 'Redis', ''), text);
+
+interface Row {
+  name: string;
+  port: number;
+  protocol: string;
+  description: string;
+}
+
+interface Spec {
+  tables: Array<{ heading: (typeof environments)[number]; rows: Row[] }>;
+  sites: Array<{ domain: string; ssl: boolean; row: number; purpose: string }>;
+}
+
+/** Registries whose shape is known: valid unique ports per table, hostile text everywhere else. */
+const spec: fc.Arbitrary<Spec> = fc
+  .uniqueArray(fc.constantFrom(...environments), { minLength: 1, maxLength: 3 })
+  .chain((headings) =>
+    fc.record({
+      tables: fc.tuple(
+        ...headings.map((heading) =>
+          fc.record({
+            heading: fc.constant(heading),
+            rows: fc
+              .uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 1, maxLength: 6 })
+              .chain((ports) =>
+                fc.tuple(...ports.map((port) => fc.record({ name, port: fc.constant(port), protocol, description: text }))),
+              ),
+          }),
+        ),
+      ),
+      sites: fc.array(fc.record({ domain: fc.domain(), ssl: fc.boolean(), row: fc.nat(), purpose: text }), { maxLength: 3 }),
+    }),
+  );
+
+function markdown(registry: Spec): string {
+  const lines = ['# Random registry', ''];
+  for (const table of registry.tables) {
+    lines.push(`## ${table.heading}`, '', '| Service | Port | Protocol | Description |', '|---|---|---|---|');
+    for (const row of table.rows) lines.push(`| ${cell(row.name)} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} |`);
+    lines.push('');
+  }
+  // external access in the first table's environment, pointing at its ports
+  const first = registry.tables[0]!;
+  if (registry.sites.length > 0) {
+    lines.push(`## ${first.heading} External Access`, '', '| Domain | Port | SSL | Proxy Target | Purpose |', '|---|---|---|---|---|');
+    for (const site of registry.sites) {
+      const target = first.rows[site.row % first.rows.length]!;
+      lines.push(`| ${site.domain} | ${site.ssl ? 443 : 80} | ${site.ssl ? '✅' : '❌'} | 127.0.0.1:${target.port} | ${cell(site.purpose)} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const environmentKey = (heading: string): string => (heading === 'Notes' ? 'default' : heading.toLowerCase());
+const envFileOf = (key: string): string => (key === 'default' ? '.env' : `.env.${key}`);
+
+// ---------------------------------------------------------------- consumers, sampled
+
+let certificate = '';
+let configFile = '';
+beforeAll(() => {
+  certificate = freshDir();
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=t', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], {
+    cwd: certificate,
+    encoding: 'utf8',
+  });
+  if (made.status !== 0 && process.env.CI) throw new Error(`openssl failed: ${made.stderr}`);
+  configFile = path.join(certificate, 'portbook.config.json');
+  writeFileSync(configFile, JSON.stringify({ nginx: { certificate: path.join(certificate, 'cert.pem'), certificateKey: path.join(certificate, 'key.pem') } }));
+});
+
+const available = (command: string): boolean => spawnSync(command, ['--version'], { stdio: 'ignore' }).error === undefined;
+const nginx = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+const consumers = { nginx: available(nginx), python: available('python3'), systemd: available('systemd-analyze') };
+if (process.env.CI) for (const [name, ok] of Object.entries(consumers)) if (!ok) throw new Error(`${name} is needed in CI for the property tests`);
+
+function checkConsumers(out: string, sample: number): void {
+  const nginxDir = path.join(out, 'nginx');
+  const files = existsSync(nginxDir) ? readdirSync(nginxDir, { withFileTypes: true }).filter((entry) => entry.isFile()) : [];
+  if (consumers.nginx && files.length > 0) {
+    const prefix = freshDir();
+    const includes = files.map((entry) => `include ${path.join(out, 'nginx', entry.name)};`).join(' ');
+    writeFileSync(path.join(prefix, 'nginx.conf'), `pid ${prefix}/nginx.pid; error_log stderr; events {} http { access_log off; ${includes} }\n`);
+    const result = spawnSync(nginx, ['-t', '-q', '-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { encoding: 'utf8' });
+    expect({ status: result.status, stderr: result.stderr }, 'nginx -t').toEqual({ status: 0, stderr: '' });
+  }
+  if (consumers.python) {
+    const result = spawnSync('python3', ['-B', '-c', 'import settings, json; print(json.dumps(settings.PORTS))'], { cwd: out, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+  }
+  if (consumers.systemd && sample % 2 === 0) {
+    const unitDir = freshDir();
+    const dropIns = listFiles(out).filter((file) => file.endsWith('.service.d/portbook.conf'));
+    const dropIn = dropIns[sample % dropIns.length]!;
+    const unit = path.basename(path.dirname(dropIn)).replace(/\.service\.d$/, '');
+    writeFileSync(path.join(unitDir, `${unit}.service`), '[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n');
+    mkdirSync(path.join(unitDir, `${unit}.service.d`));
+    writeFileSync(path.join(unitDir, `${unit}.service.d`, 'portbook.conf'), readText(path.join(out, dropIn)));
+    const result = spawnSync('systemd-analyze', ['verify', '--recursive-errors=no', `${unit}.service`], {
+      cwd: unitDir,
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_LEVEL: 'warning' },
+    });
+    expect({ status: result.status, out: result.stdout + result.stderr }, `systemd-analyze verify ${dropIn}`).toEqual({ status: 0, out: '' });
+  }
+  if (sample % 10 === 0) {
+    const tsc = path.join(process.cwd(), 'node_modules/typescript/bin/tsc');
+    const result = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'es2022', 'settings.ts'], { cwd: out, encoding: 'utf8' });
+    expect({ status: result.status, stdout: result.stdout }, 'tsc --strict settings.ts').toEqual({ status: 0, stdout: '' });
+  }
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(dir, relative) : [relative];
+  });
+}
+
+function readText(file: string): string {
+  return spawnSync('cat', [file], { encoding: 'utf8' }).stdout;
+}
+
+// ---------------------------------------------------------------- properties
+
+/** Rules that names alone can trigger when ports are valid and unique per table (a NUL reads as binary). */
+const nameRules = new Set(['name-missing', 'variable-duplicate', 'identifier-duplicate', 'protocol-unknown', 'proxy-target-not-http', 'encoding-invalid', 'encoding-mojibake']);
+
+describe('random registries with hostile text in every cell', () => {
+  it('give positioned name diagnostics and no files, or grammatical outputs whose .env files hold exactly their ports', () => {
+    let generated = 0;
+    fc.assert(
+      fc.property(spec, (registry) => {
+        const dir = freshDir();
+        const source = path.join(dir, 'PORTS.md');
+        writeFileSync(source, markdown(registry));
+        const out = path.join(dir, 'generated');
+        const result = generate({ source, out, config: configFile, cwd: dir });
+        for (const message of result.diagnostics) {
+          expect(message.line, message.reason).toBeGreaterThan(0);
+          expect(message.column, message.reason).toBeGreaterThan(0);
+          expect(nameRules.has(message.ruleId ?? ''), `${message.ruleId}: ${message.reason}`).toBe(true);
+        }
+        if (!result.files) {
+          expect(existsSync(out)).toBe(false);
+          return;
+        }
+        expect(grammarViolations(result.files)).toEqual([]);
+        for (const table of registry.tables) {
+          const key = environmentKey(table.heading);
+          const parsed = parseDotenv(result.files.get(envFileOf(key))!);
+          expect(Object.values(parsed).sort(), envFileOf(key)).toEqual(table.rows.map((row) => String(row.port)).sort());
+        }
+        checkConsumers(out, generated);
+        generated++;
+      }),
+      settings(150),
+    );
+    // the property is not vacuous: most random registries do generate
+    expect(generated).toBeGreaterThan(30 * runs);
+  });
+
+  it('never throw, and never write on errors, whatever the bytes', () => {
+    const chaos = fc
+      .array(
+        fc.oneof(
+          text,
+          fc.constantFrom('| Service | Port |', '|---|---|', '| Domain | SSL | Proxy Target |', '## Production', '## Reserved ranges', '- **R**: ', '\n', ' | ', '`'),
+          fc.integer({ min: -5, max: 70000 }).map(String),
+        ),
+        { maxLength: 40 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(chaos, (document) => {
+        const dir = freshDir();
+        writeFileSync(path.join(dir, 'PORTS.md'), document);
+        const built = build({ source: path.join(dir, 'PORTS.md'), out: path.join(dir, 'generated'), cwd: dir });
+        for (const message of built.diagnostics) expect(message.line ?? 0, message.reason).toBeGreaterThan(0);
+        if (built.diagnostics.some((message) => message.fatal)) expect(built.files).toBeUndefined();
+        if (built.files) expect(grammarViolations(built.files)).toEqual([]);
+        rmSync(dir, { recursive: true, force: true });
+      }),
+      settings(400),
+    );
+  });
+});
