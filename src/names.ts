@@ -51,11 +51,9 @@ export function upstreamName(service: Pick<Service, 'name' | 'environment'>): st
 
 /** A systemd unit name (without `.service`): kebab case of the service name unless configured. */
 export function unitName(service: Pick<Service, 'name'>, configured: Readonly<Record<string, string>>): string {
-  return configured[service.name.value] ?? kebab(service.name.value);
+  // own properties only: a service called `valueOf` must not find Object.prototype.valueOf
+  return Object.hasOwn(configured, service.name.value) ? configured[service.name.value]! : kebab(service.name.value);
 }
-
-/** systemd's unit-name alphabet (no instance `@`, no escaping). */
-export const unitPattern = /^[A-Za-z0-9:_.\\-]+$/;
 
 /** The key an environment has in `PORTS` objects and file names. */
 export function environmentKey(name: EnvironmentName | null): string {

@@ -81,7 +81,7 @@ export function sha256(text: string): string {
 
 /** The manifest content for a set of rendered files (itself excluded). */
 export function manifestFor(files: ReadonlyMap<string, string>, source: string): string {
-  const manifest: Manifest = { source, files: {} };
+  const manifest: Manifest = { source, files: Object.create(null) as Record<string, string> };
   for (const [file, content] of files) if (file !== manifestName) manifest.files[file] = sha256(content);
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
@@ -156,7 +156,7 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
       continue;
     }
     if (before !== undefined && relative !== manifestName) {
-      const state = ownership(before, previous?.files[relative]);
+      const state = ownership(before, previous && Object.hasOwn(previous.files, relative) ? previous.files[relative] : undefined);
       if (state === 'foreign' || (state === 'edited' && !options.force)) {
         result.conflicts.push({ path: relative, reason: state, before, after: content });
         continue;

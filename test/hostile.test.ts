@@ -62,15 +62,19 @@ describe('the names corpus', () => {
       'UNICODE_SERVICE_PORT=16007',
       'X_Y_SERVER_LISTEN_1_PORT=16008',
       'PROXY_PASS_HTTP_EVIL_PORT=16009',
+      'VALUEOF_PORT=16010',
+      'CONSTRUCTOR_PORT=16011',
     ]);
     expect([...built.files!.keys()].filter((file) => file.startsWith('systemd/')).map((file) => file.split('/')[2])).toEqual([
       'admin-deny-all.service.d',
       'alert-1.service.d',
+      'constructor.service.d',
       'curl-x.service.d',
       'etc-cron-d-job.service.d',
       'proxy-pass-http-evil.service.d',
       'reboot.service.d',
       'unicode-service.service.d',
+      'valueof.service.d',
       'x-y-server-listen-1.service.d',
       'x-y.service.d',
     ]);
