@@ -3,18 +3,32 @@
  * nginx -t, systemd-analyze verify, tsc --strict, dotenv's parser and python3.
  * Expected ports are written out literally below, independently of the renderer.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, type GenerateResult } from '../src/project.js';
+import {
+  certificateConfig,
+  minimalUnit,
+  nginxBin,
+  nginxTest as nginxTestIn,
+  ok,
+  outcome,
+  run,
+  type Run,
+  skipConsumers,
+  systemdAnalyze,
+  systemdVerify as systemdVerifyIn,
+  tsc as tscIn,
+  warnIfSkipped,
+  write,
+} from './consumers.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const seeds = path.join(repo, 'test/fixtures/seeds');
-const tscBin = path.join(repo, 'node_modules/typescript/bin/tsc');
 
 // ---------------------------------------------------------------- helpers
 
@@ -28,71 +42,13 @@ function temporaryDir(label: string): string {
   return dir;
 }
 
-function write(file: string, content: string): string {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-  return file;
-}
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program (no shell); a missing program fails with a clear message. */
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, ...options });
-  if (result.error) throw new Error(`Cannot run ${command} (is it installed?): ${result.error.message}`);
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** An absolute path if the usual one exists (sbin is not always on PATH), else the bare name. */
-const program = (usual: string): string => (existsSync(usual) ? usual : path.basename(usual));
-const nginxBin = program('/usr/sbin/nginx');
-const systemdAnalyze = program('/usr/bin/systemd-analyze');
-
-/**
- * The consumers must be installed (`.ci/run` installs them). Outside CI a
- * machine without them skips this file and says what to install; in CI
- * (CI=true) a missing consumer fails the run instead.
- */
-const onPath = (name: string): boolean => spawnSync(name, ['--version'], { stdio: 'ignore' }).error === undefined;
-const missingConsumers = [
-  [nginxBin, 'nginx-light'],
-  [systemdAnalyze, 'systemd'],
-  ['python3', 'python3'],
-  ['/usr/bin/openssl', 'openssl'],
-].filter(([command]) => !onPath(command!));
-const skipConsumers = missingConsumers.length > 0 && !process.env.CI;
-if (skipConsumers) {
-  console.warn(
-    `consumers.test.ts skipped: ${missingConsumers.map(([command]) => command).join(', ')} not found. ` +
-      `Install them with: apt-get install -y ${missingConsumers.map(([, pkg]) => pkg).join(' ')}`,
-  );
-}
 const suite = skipConsumers ? describe.skip : describe;
+warnIfSkipped('consumers.test.ts');
 
 /** A self-signed certificate and a config file pointing nginx at it: made once for this file. */
-let certificateDir = '';
 let configFile = '';
 beforeAll(() => {
-  if (skipConsumers) return;
-  const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run(nginxBin, ['-v']).stderr);
-  const [major = 0, minor = 0, patch = 0] = (version?.slice(1) ?? []).map(Number);
-  const tooOld = major < 1 || (major === 1 && (minor < 19 || (minor === 19 && patch < 5)));
-  if (tooOld) throw new Error(`nginx 1.19.5+ is needed for \`nginx -e stderr\`; found: ${version?.[0] ?? 'no version'}`);
-  const openssl = '/usr/bin/openssl';
-  if (!existsSync(openssl)) throw new Error(`${openssl} is missing: install openssl to run the nginx consumer tests`);
-  certificateDir = temporaryDir('tls');
-  const made = run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=test', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], {
-    cwd: certificateDir,
-  });
-  if (made.status !== 0) throw new Error(`openssl could not make a test certificate:\n${made.stderr}`);
-  configFile = write(
-    path.join(certificateDir, 'portbook.config.json'),
-    JSON.stringify({ nginx: { certificate: path.join(certificateDir, 'cert.pem'), certificateKey: path.join(certificateDir, 'key.pem') } }),
-  );
+  if (!skipConsumers) configFile = certificateConfig(temporaryDir('tls'));
 });
 
 /** Generate `source` into a fresh directory with the test certificate config. */
@@ -102,44 +58,9 @@ function generateInto(source: string): { out: string; result: GenerateResult; ag
   return { out, result: generate(options), again: () => generate(options) };
 }
 
-/** `nginx -t` on a wrapper that includes `files` in one http block. */
-function nginxTest(files: string[]): Run {
-  const prefix = temporaryDir('nginx');
-  const conf = write(
-    path.join(prefix, 'nginx.conf'),
-    [`pid "${prefix}/nginx.pid";`, 'error_log stderr;', 'events {}', 'http {', '    access_log off;', ...files.map((file) => `    include "${file}";`), '}', ''].join('\n'),
-  );
-  return run(nginxBin, ['-t', '-q', '-e', 'stderr', '-p', `${prefix}/`, '-c', conf]);
-}
-
-const minimalUnit = '[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n';
-
-/** `systemd-analyze verify` on a minimal `<unit>.service` with `dropIn` as its portbook.conf drop-in. */
-function systemdVerify(unit: string, dropIn: string): Run & { dropInPath: string } {
-  const dir = temporaryDir('systemd');
-  write(path.join(dir, `${unit}.service`), minimalUnit);
-  const dropInPath = write(path.join(dir, `${unit}.service.d`, 'portbook.conf'), dropIn);
-  const result = run(systemdAnalyze, ['verify', '--recursive-errors=no', `${unit}.service`], {
-    cwd: dir,
-    env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
-  });
-  return { ...result, dropInPath };
-}
-
-/** `tsc --strict` on the given files (written into one fresh directory) as ESM or CommonJS. */
-function tsc(files: Record<string, string>, type: 'module' | 'commonjs'): Run {
-  const dir = temporaryDir('tsc');
-  write(path.join(dir, 'package.json'), JSON.stringify({ type }));
-  for (const [name, content] of Object.entries(files)) write(path.join(dir, name), content);
-  return run(
-    process.execPath,
-    [tscBin, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...Object.keys(files)],
-    { cwd: dir },
-  );
-}
-
-const ok = { status: 0, stderr: '' };
-const outcome = (result: Run): { status: number | null; stderr: string } => ({ status: result.status, stderr: result.stderr });
+const nginxTest = (files: string[]): Run => nginxTestIn(files, temporaryDir('nginx'));
+const systemdVerify = (unit: string, dropIn: string): Run & { dropInPath: string } => systemdVerifyIn(unit, dropIn, temporaryDir('systemd'));
+const tsc = (files: Record<string, string>, type: 'module' | 'commonjs'): Run => tscIn(files, type, temporaryDir('tsc'));
 
 // ---------------------------------------------------------------- fixtures
 

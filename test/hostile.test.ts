@@ -9,8 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { build } from '../src/project.js';
+import { build, generate } from '../src/project.js';
+import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, tsc, warnIfSkipped } from './consumers.js';
 import { grammarViolations } from './grammar.js';
+
+warnIfSkipped('hostile.test.ts');
 
 const corpus = new URL('./fixtures/hostile/', import.meta.url).pathname;
 const cases = readdirSync(corpus).filter((name) => name.endsWith('.md')).sort();
@@ -84,5 +87,31 @@ describe('the names corpus', () => {
     expect(nginx).toMatch(/^# safe\.example\.com → Admin"; deny all; #: }; include \/etc\/passwd; #$/m);
     expect(built.files!.get('settings.ts')).toContain('/** {{x}} {{{y}}}: {{#each this}}{{/each}} {{> partial}} */');
     expect(built.files!.get('settings.ts')).toContain('/** alert(1): *\\/ """ \'\'\' --> ]]> */');
+  });
+});
+
+describe.skipIf(skipConsumers)('the names corpus, read by the real consumers', () => {
+  it('passes nginx -t, systemd-analyze verify, tsc --strict and python3, and writes only inside --out', () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-consumers-'));
+    temporaries.push(scratch);
+    const dir = (name: string): string => mkdtempSync(path.join(scratch, `${name}-`));
+    const out = path.join(scratch, 'out');
+    const before = readdirSync(corpus).sort();
+    const result = generate({ source: path.join(corpus, 'names.md'), out, config: certificateConfig(dir('tls')), cwd: corpus });
+    expect(result.plan?.conflicts).toEqual([]);
+    expect(readdirSync(corpus).sort()).toEqual(before);
+    expect(readdirSync(scratch).sort()).toEqual(['out', expect.stringMatching(/^tls-/)]);
+    const files = result.files!;
+    expect(outcome(nginxTest([path.join(out, 'nginx/portbook.production.conf')], dir('nginx')))).toEqual(ok);
+    for (const [file, content] of files) {
+      if (!file.endsWith('/portbook.conf') || !file.startsWith('systemd/')) continue;
+      const unit = file.split('/')[2]!.replace(/\.service\.d$/, '');
+      const verified = systemdVerify(unit, content, dir('systemd'));
+      expect({ status: verified.status, out: verified.stdout + verified.stderr }, file).toEqual({ status: 0, out: '' });
+    }
+    const compiled = tsc({ 'settings.ts': files.get('settings.ts')! }, 'module', dir('tsc'));
+    expect({ status: compiled.status, stdout: compiled.stdout }).toEqual({ status: 0, stdout: '' });
+    const python = run('python3', ['-B', '-c', 'import settings; print(len(settings.PORTS["production"]))'], { cwd: out });
+    expect({ status: python.status, stdout: python.stdout }).toEqual({ status: 0, stdout: '11\n' });
   });
 });

@@ -9,7 +9,6 @@
  * FC_SEED=<seed> FC_PATH=<path> npx vitest run test/property.test.ts.
  * PORTBOOK_PROPERTY_RUNS scales the number of cases.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,10 @@ import { parse as parseDotenv } from 'dotenv';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, generate } from '../src/project.js';
+import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, tsc, warnIfSkipped } from './consumers.js';
 import { grammarViolations } from './grammar.js';
+
+warnIfSkipped('property.test.ts');
 
 const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
 const settings = (numRuns: number): fc.Parameters<unknown> => ({
@@ -117,60 +119,12 @@ const envFileOf = (key: string): string => (key === 'default' ? '.env' : `.env.$
 
 // ---------------------------------------------------------------- consumers, sampled
 
-let certificate = '';
-let configFile = '';
+let configFile: string | undefined;
 beforeAll(() => {
-  certificate = freshDir();
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=t', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], {
-    cwd: certificate,
-    encoding: 'utf8',
-  });
-  if (made.status !== 0 && process.env.CI) throw new Error(`openssl failed: ${made.stderr}`);
-  configFile = path.join(certificate, 'portbook.config.json');
-  writeFileSync(configFile, JSON.stringify({ nginx: { certificate: path.join(certificate, 'cert.pem'), certificateKey: path.join(certificate, 'key.pem') } }));
+  if (!skipConsumers) configFile = certificateConfig(freshDir());
 });
 
-const available = (command: string): boolean => spawnSync(command, ['--version'], { stdio: 'ignore' }).error === undefined;
-const nginx = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
-const consumers = { nginx: available(nginx), python: available('python3'), systemd: available('systemd-analyze') };
-if (process.env.CI) for (const [name, ok] of Object.entries(consumers)) if (!ok) throw new Error(`${name} is needed in CI for the property tests`);
-
-function checkConsumers(out: string, sample: number): void {
-  const nginxDir = path.join(out, 'nginx');
-  const files = existsSync(nginxDir) ? readdirSync(nginxDir, { withFileTypes: true }).filter((entry) => entry.isFile()) : [];
-  if (consumers.nginx && files.length > 0) {
-    const prefix = freshDir();
-    const includes = files.map((entry) => `include ${path.join(out, 'nginx', entry.name)};`).join(' ');
-    writeFileSync(path.join(prefix, 'nginx.conf'), `pid ${prefix}/nginx.pid; error_log stderr; events {} http { access_log off; ${includes} }\n`);
-    const result = spawnSync(nginx, ['-t', '-q', '-e', 'stderr', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { encoding: 'utf8' });
-    expect({ status: result.status, stderr: result.stderr }, 'nginx -t').toEqual({ status: 0, stderr: '' });
-  }
-  if (consumers.python) {
-    const result = spawnSync('python3', ['-B', '-c', 'import settings, json; print(json.dumps(settings.PORTS))'], { cwd: out, encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
-  }
-  if (consumers.systemd && sample % 2 === 0) {
-    const unitDir = freshDir();
-    const dropIns = listFiles(out).filter((file) => file.endsWith('.service.d/portbook.conf'));
-    const dropIn = dropIns[sample % dropIns.length]!;
-    const unit = path.basename(path.dirname(dropIn)).replace(/\.service\.d$/, '');
-    writeFileSync(path.join(unitDir, `${unit}.service`), '[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n');
-    mkdirSync(path.join(unitDir, `${unit}.service.d`));
-    writeFileSync(path.join(unitDir, `${unit}.service.d`, 'portbook.conf'), readText(path.join(out, dropIn)));
-    const result = spawnSync('systemd-analyze', ['verify', '--recursive-errors=no', `${unit}.service`], {
-      cwd: unitDir,
-      encoding: 'utf8',
-      env: { ...process.env, SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_LEVEL: 'warning' },
-    });
-    expect({ status: result.status, out: result.stdout + result.stderr }, `systemd-analyze verify ${dropIn}`).toEqual({ status: 0, out: '' });
-  }
-  if (sample % 10 === 0) {
-    const tsc = path.join(process.cwd(), 'node_modules/typescript/bin/tsc');
-    const result = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'es2022', 'settings.ts'], { cwd: out, encoding: 'utf8' });
-    expect({ status: result.status, stdout: result.stdout }, 'tsc --strict settings.ts').toEqual({ status: 0, stdout: '' });
-  }
-}
-
+/** Every output file under `dir`, as out-relative POSIX paths. */
 function listFiles(dir: string, prefix = ''): string[] {
   return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
@@ -178,8 +132,24 @@ function listFiles(dir: string, prefix = ''): string[] {
   });
 }
 
-function readText(file: string): string {
-  return spawnSync('cat', [file], { encoding: 'utf8' }).stdout;
+/** nginx -t and python3 on every sample; one systemd drop-in on every other; tsc on every tenth. */
+function checkConsumers(out: string, files: ReadonlyMap<string, string>, sample: number): void {
+  if (skipConsumers) return;
+  const nginxFiles = [...files.keys()].filter((file) => file.startsWith('nginx/')).map((file) => path.join(out, file));
+  if (nginxFiles.length > 0) expect(outcome(nginxTest(nginxFiles, freshDir())), 'nginx -t').toEqual(ok);
+  const python = run('python3', ['-B', '-c', 'import settings, json; print(json.dumps(settings.PORTS))'], { cwd: out });
+  expect(python.status, python.stderr).toBe(0);
+  if (sample % 2 === 0) {
+    const dropIns = listFiles(out).filter((file) => file.endsWith('.service.d/portbook.conf'));
+    const dropIn = dropIns[sample % dropIns.length]!;
+    const unit = path.basename(path.dirname(dropIn)).replace(/\.service\.d$/, '');
+    const verified = systemdVerify(unit, files.get(dropIn)!, freshDir());
+    expect({ status: verified.status, out: verified.stdout + verified.stderr }, `systemd-analyze verify ${dropIn}`).toEqual({ status: 0, out: '' });
+  }
+  if (sample % 10 === 0) {
+    const compiled = tsc({ 'settings.ts': files.get('settings.ts')! }, 'module', freshDir());
+    expect({ status: compiled.status, stdout: compiled.stdout }, 'tsc --strict settings.ts').toEqual({ status: 0, stdout: '' });
+  }
 }
 
 // ---------------------------------------------------------------- properties
@@ -188,7 +158,7 @@ function readText(file: string): string {
 const nameRules = new Set(['name-missing', 'variable-duplicate', 'identifier-duplicate', 'protocol-unknown', 'proxy-target-not-http', 'encoding-invalid', 'encoding-mojibake']);
 
 describe('random registries with hostile text in every cell', () => {
-  it('give positioned name diagnostics and no files, or grammatical outputs whose .env files hold exactly their ports', () => {
+  it('give positioned name diagnostics and no files, or grammatical outputs whose .env files hold exactly their ports', { timeout: 90_000 * runs }, () => {
     let generated = 0;
     fc.assert(
       fc.property(spec, (registry) => {
@@ -196,7 +166,7 @@ describe('random registries with hostile text in every cell', () => {
         const source = path.join(dir, 'PORTS.md');
         writeFileSync(source, markdown(registry));
         const out = path.join(dir, 'generated');
-        const result = generate({ source, out, config: configFile, cwd: dir });
+        const result = generate({ source, out, cwd: dir, ...(configFile ? { config: configFile } : {}) });
         for (const message of result.diagnostics) {
           expect(message.line, message.reason).toBeGreaterThan(0);
           expect(message.column, message.reason).toBeGreaterThan(0);
@@ -212,7 +182,7 @@ describe('random registries with hostile text in every cell', () => {
           const parsed = parseDotenv(result.files.get(envFileOf(key))!);
           expect(Object.values(parsed).sort(), envFileOf(key)).toEqual(table.rows.map((row) => String(row.port)).sort());
         }
-        checkConsumers(out, generated);
+        checkConsumers(out, result.files, generated);
         generated++;
       }),
       settings(150),
@@ -221,7 +191,7 @@ describe('random registries with hostile text in every cell', () => {
     expect(generated).toBeGreaterThan(30 * runs);
   });
 
-  it('never throw, and never write on errors, whatever the bytes', () => {
+  it('never throw, and never write on errors, whatever the bytes', { timeout: 60_000 * runs }, () => {
     const chaos = fc
       .array(
         fc.oneof(

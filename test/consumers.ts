@@ -1,0 +1,109 @@
+/**
+ * The real consumers of portbook's outputs, as small runners the tests share:
+ * nginx -t on a wrapper http block, systemd-analyze verify on a minimal unit
+ * with the drop-in, tsc --strict, python3. Each works in directories from the
+ * caller's `scratch` function, so the caller owns the cleanup.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const tscBin = path.join(repo, 'node_modules/typescript/bin/tsc');
+
+export function write(file: string, content: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a program (no shell); a missing program fails with a clear message. */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, ...options });
+  if (result.error) throw new Error(`Cannot run ${command} (is it installed?): ${result.error.message}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** An absolute path if the usual one exists (sbin is not always on PATH), else the bare name. */
+const program = (usual: string): string => (existsSync(usual) ? usual : path.basename(usual));
+export const nginxBin = program('/usr/sbin/nginx');
+export const systemdAnalyze = program('/usr/bin/systemd-analyze');
+const openssl = program('/usr/bin/openssl');
+
+/**
+ * The consumers must be installed (`.ci/run` installs them). Outside CI a
+ * machine without them skips the consumer checks and says what to install;
+ * in CI (CI=true) a missing consumer fails the run instead.
+ */
+const onPath = (name: string): boolean => spawnSync(name, ['--version'], { stdio: 'ignore' }).error === undefined;
+export const missingConsumers = [
+  [nginxBin, 'nginx-light'],
+  [systemdAnalyze, 'systemd'],
+  ['python3', 'python3'],
+  [openssl, 'openssl'],
+].filter(([command]) => !onPath(command!));
+export const skipConsumers = missingConsumers.length > 0 && !process.env.CI;
+export function warnIfSkipped(file: string): void {
+  if (!skipConsumers) return;
+  console.warn(
+    `${file}: consumer checks skipped: ${missingConsumers.map(([command]) => command).join(', ')} not found. ` +
+      `Install them with: apt-get install -y ${missingConsumers.map(([, pkg]) => pkg).join(' ')}`,
+  );
+}
+
+/** A self-signed certificate in `dir` and a portbook config pointing nginx at it; returns the config file. */
+export function certificateConfig(dir: string): string {
+  const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run(nginxBin, ['-v']).stderr);
+  const [major = 0, minor = 0, patch = 0] = (version?.slice(1) ?? []).map(Number);
+  const tooOld = major < 1 || (major === 1 && (minor < 19 || (minor === 19 && patch < 5)));
+  if (tooOld) throw new Error(`nginx 1.19.5+ is needed for \`nginx -e stderr\`; found: ${version?.[0] ?? 'no version'}`);
+  const made = run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=test', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: dir });
+  if (made.status !== 0) throw new Error(`openssl could not make a test certificate:\n${made.stderr}`);
+  return write(
+    path.join(dir, 'portbook.config.json'),
+    JSON.stringify({ nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem') } }),
+  );
+}
+
+/** `nginx -t` on a wrapper that includes `files` in one http block. */
+export function nginxTest(files: string[], prefix: string): Run {
+  const conf = write(
+    path.join(prefix, 'nginx.conf'),
+    [`pid "${prefix}/nginx.pid";`, 'error_log stderr;', 'events {}', 'http {', '    access_log off;', ...files.map((file) => `    include "${file}";`), '}', ''].join('\n'),
+  );
+  return run(nginxBin, ['-t', '-q', '-e', 'stderr', '-p', `${prefix}/`, '-c', conf]);
+}
+
+export const minimalUnit = '[Unit]\nDescription=x\n[Service]\nExecStart=/bin/true\n';
+
+/** `systemd-analyze verify` on a minimal `<unit>.service` in `dir` with `dropIn` as its portbook.conf drop-in. */
+export function systemdVerify(unit: string, dropIn: string, dir: string): Run & { dropInPath: string } {
+  write(path.join(dir, `${unit}.service`), minimalUnit);
+  const dropInPath = write(path.join(dir, `${unit}.service.d`, 'portbook.conf'), dropIn);
+  const result = run(systemdAnalyze, ['verify', '--recursive-errors=no', `${unit}.service`], {
+    cwd: dir,
+    env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+  });
+  return { ...result, dropInPath };
+}
+
+/** `tsc --strict` on the given files (written into `dir`) as ESM or CommonJS. */
+export function tsc(files: Record<string, string>, type: 'module' | 'commonjs', dir: string): Run {
+  write(path.join(dir, 'package.json'), JSON.stringify({ type }));
+  for (const [name, content] of Object.entries(files)) write(path.join(dir, name), content);
+  return run(
+    process.execPath,
+    [tscBin, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...Object.keys(files)],
+    { cwd: dir },
+  );
+}
+
+export const ok = { status: 0, stderr: '' };
+export const outcome = (result: Run): { status: number | null; stderr: string } => ({ status: result.status, stderr: result.stderr });
