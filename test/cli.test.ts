@@ -248,6 +248,17 @@ describe('usage and I/O errors', () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: 'portbook: Cannot read nope.md: no such file (point --source at your PORTS.md)\n' });
   });
 
+  it('a source that is too large, or a directory, exits 2 with one line', () => {
+    const dir = project('');
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), Buffer.alloc(10 * 1000 * 1000, 'a'));
+    expect(run(['gen'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'portbook: Cannot read docs/PORTS.md: 10000000 bytes is more than the 5242880-byte limit for a registry\n',
+    });
+    expect(run(['gen', '--source', '.'], dir)).toEqual({ code: 2, stdout: '', stderr: 'portbook: Cannot read .: it is a directory\n' });
+  });
+
   it('a malformed config exits 2 with one plain message', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
     writeFileSync(path.join(dir, 'portbook.config.json'), '{"nginx": {"certficate": "/x"}}');
