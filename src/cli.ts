@@ -7,10 +7,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { displayPath, type PathOptions } from './config.js';
+import { displayPath, loadConfig, type PathOptions } from './config.js';
 import { formatMessage, severityOf, toJson } from './diagnostics.js';
 import { PortbookError } from './errors.js';
+import { detectHookManager, installHook, type HookManager } from './hooks.js';
 import { check, fixEncoding, generate, type GenerateResult } from './project.js';
+import { watchInputs } from './watch.js';
+import { generateAndStage, init, preCommit, type InitResult, type StagedResult } from './workflow.js';
+
+const hookManagers: readonly HookManager[] = ['husky', 'lefthook', 'simple-git-hooks', 'githooks'];
 import type { Change } from './write.js';
 
 export interface Io {
@@ -34,6 +39,10 @@ export const helpText = `portbook ${version}: PORTS.md is the single source of t
 Usage:
   portbook gen [options]           render every output from the registry, write what changed
   portbook check [options]         exit 1 if any output on disk differs from what gen would write
+  portbook init [--force]          add portbook to this project: registry, config, gen script, hook
+  portbook hook install [--manager M]  wire the pre-commit hook (husky, lefthook, simple-git-hooks, githooks)
+  portbook pre-commit [options]    the hook: when the commit touches the registry, a template or
+                                   the config, regenerate and stage the outputs that changed
   portbook fix-encoding [options]  rewrite a double-encoded registry (âœ… for ✅) as plain UTF-8
 
 Options:
@@ -42,7 +51,9 @@ Options:
   --templates DIR   templates that override or add to portbook's own (default: templates)
   --config FILE     settings file                     (default: portbook.config.json, if present)
   --dry-run         gen: print what would change as a diff, write nothing
-  --force           gen: overwrite outputs that were edited by hand
+  --force           gen: overwrite outputs that were edited by hand; init: overwrite its files
+  --stage           gen: git add exactly the outputs that changed
+  --watch           gen: regenerate on every save until interrupted
   --json            print diagnostics (and, for check, the stale files) as JSON on stdout
   -h, --help        show this help
   -v, --version     show the version
@@ -54,23 +65,30 @@ Exit codes: 0 ok (warnings allowed), 1 errors in the registry or stale outputs,
 2 usage, configuration, template or I/O errors.
 `;
 
-const commands = ['gen', 'check', 'fix-encoding'] as const;
+const commands = ['gen', 'check', 'fix-encoding', 'init', 'hook', 'pre-commit'] as const;
 type Command = (typeof commands)[number];
 
-/** Run the CLI with `argv` (without node and script). Resolves to the exit code. */
-export function main(argv: readonly string[], io: Io = processIo): number {
+/**
+ * Run the CLI with `argv` (without node and script) and return the exit code;
+ * `gen --watch` returns a promise that settles when the watch ends.
+ */
+export function main(argv: readonly string[], io: Io = processIo): number | Promise<number> {
   try {
     return run(argv, io);
   } catch (error) {
-    if (error instanceof PortbookError) {
-      io.stderr(`portbook: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    return reportError(error, io);
   }
 }
 
-function run(argv: readonly string[], io: Io): number {
+function reportError(error: unknown, io: Io): number {
+  if (error instanceof PortbookError) {
+    io.stderr(`portbook: ${error.message}\n`);
+    return error.exitCode;
+  }
+  throw error;
+}
+
+function run(argv: readonly string[], io: Io): number | Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -84,6 +102,9 @@ function run(argv: readonly string[], io: Io): number {
         config: { type: 'string' },
         'dry-run': { type: 'boolean' },
         force: { type: 'boolean' },
+        stage: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        manager: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -105,26 +126,102 @@ function run(argv: readonly string[], io: Io): number {
   if (name === undefined) throw usage('missing command');
   if (!commands.includes(name as Command)) throw usage(`unknown command \`${name}\``);
   const command = name as Command;
+  const subcommand = command === 'hook' ? extra.shift() : undefined;
+  if (command === 'hook' && subcommand !== 'install') throw usage(subcommand ? `unknown hook command \`${subcommand}\`; expected \`hook install\`` : 'expected `hook install`');
   if (extra.length > 0) throw usage(`unexpected argument \`${extra[0]}\``);
-  if (values['dry-run'] && command !== 'gen') throw usage('--dry-run goes with gen');
-  if (values.force && command !== 'gen') throw usage('--force goes with gen');
+  for (const [flag, allowed] of [
+    ['dry-run', ['gen']],
+    ['force', ['gen', 'init']],
+    ['stage', ['gen']],
+    ['watch', ['gen']],
+    ['manager', ['hook']],
+  ] as const) {
+    if (values[flag] !== undefined && !(allowed as readonly string[]).includes(command)) throw usage(`--${flag} goes with ${allowed.join(' or ')}`);
+  }
+  if (values.watch && (values.stage || values['dry-run'] || values.json)) throw usage('--watch does not go with --stage, --dry-run or --json');
 
   const paths: PathOptions = { cwd: io.cwd };
   for (const key of ['source', 'out', 'templates', 'config'] as const) {
     if (values[key] !== undefined) paths[key] = values[key];
   }
 
+  if (command === 'init') return printInit(init({ cwd: io.cwd, force: Boolean(values.force) }), io);
+  if (command === 'hook') {
+    const manager = values.manager;
+    if (manager !== undefined && !hookManagers.includes(manager as HookManager)) throw usage(`unknown --manager \`${manager}\`; expected ${hookManagers.join(', ')}`);
+    const root = loadConfig(paths).root;
+    const hook = installHook(root, (manager as HookManager | undefined) ?? detectHookManager(root));
+    io.stdout(hook.changed.length > 0 ? `wired the pre-commit hook (${hook.manager}): ${hook.changed.join(', ')}; ${hook.message}\n` : `the pre-commit hook is already wired (${hook.manager})\n`);
+    return 0;
+  }
+  if (command === 'pre-commit') {
+    const { relevant, result } = preCommit(paths);
+    if (!relevant || !result) return 0; // quiet when the commit does not touch the registry
+    printDiagnostics(result, io);
+    if (!result.plan) return 1;
+    if (result.plan.conflicts.length > 0) return printConflicts(result, io);
+    if (result.staged.length > 0) io.stdout(`portbook: regenerated and staged ${count(result.staged.length, 'file')}\n`);
+    printIgnored(result.ignored, io);
+    return 0;
+  }
+  if (values.watch) return watchGen(paths, Boolean(values.force), io);
   if (command === 'fix-encoding') {
     const { displayPath, repaired } = fixEncoding(paths);
     io.stdout(repaired ? `Repaired ${displayPath}: it is plain UTF-8 now.\n` : `${displayPath} needs no repair.\n`);
     return 0;
   }
   const dryRun = command === 'gen' ? Boolean(values['dry-run']) : true;
-  const result = command === 'check' ? check(paths) : generate({ ...paths, dryRun, force: Boolean(values.force) });
+  const options = { ...paths, dryRun, force: Boolean(values.force) };
+  const result = command === 'check' ? check(paths) : values.stage ? generateAndStage(options) : generate(options);
   if (values.json) return printJson(result, command, io);
   printDiagnostics(result, io);
   if (!result.plan) return 1;
   return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
+}
+
+function printIgnored(ignored: readonly string[], io: Io): void {
+  if (ignored.length === 0) return;
+  io.stderr(`portbook: not staged, since .gitignore excludes them: ${ignored.map((file) => displayPath(file, io.cwd)).join(', ')}\n`);
+}
+
+function printInit(result: InitResult, io: Io): number {
+  for (const line of result.done) io.stdout(`${line}\n`);
+  for (const file of result.kept) io.stdout(`kept ${file} (it exists; \`portbook init --force\` overwrites it)\n`);
+  printDiagnostics(result.generated, io);
+  if (result.hookSkipped) io.stderr(`portbook: no pre-commit hook: ${result.hookSkipped}\n`);
+  else if (result.hook) io.stdout(`The pre-commit hook regenerates and stages the outputs on every commit that edits the registry; ${result.hook.message}.\n`);
+  if (!result.generated.plan) return 1;
+  if (result.generated.plan.conflicts.length > 0) return printConflicts(result.generated, io);
+  return 0;
+}
+
+/** Regenerate on every save; print what happened each time; end (exit 0) on SIGINT or SIGTERM. */
+function watchGen(paths: PathOptions, force: boolean, io: Io): Promise<number> {
+  const config = loadConfig(paths);
+  const once = (): void => {
+    try {
+      const result = generate({ ...paths, force });
+      printDiagnostics(result, io);
+      if (!result.plan) io.stderr('portbook: kept the last good outputs; fix the registry and save again\n');
+      else if (result.plan.conflicts.length > 0) printConflicts(result, io);
+      else printGen(result, false, io);
+    } catch (error) {
+      reportError(error, io);
+    }
+  };
+  once();
+  io.stdout(`watching ${displayPath(config.source, io.cwd)}${config.file ? `, ${displayPath(config.file, io.cwd)}` : ''} and ${displayPath(config.templates, io.cwd)}/ (Ctrl-C to stop)\n`);
+  const watcher = watchInputs(config, once);
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      watcher.close();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 function usage(message: string): PortbookError {
@@ -178,6 +275,12 @@ function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
     ? { create: 'would create', update: 'would update', remove: 'would remove' }
     : { create: 'created', update: 'updated', remove: 'removed' };
   for (const change of planned.changes) io.stdout(`${verbs[change.kind]} ${outPath(result, change.path, io)}\n`);
+  for (const ran of result.commands) io.stdout(`${ran.kind === 'validate' ? 'validated' : 'reloaded'} ${ran.target}: ${ran.command}\n`);
+  if ('staged' in result) {
+    const staged = result as StagedResult;
+    if (staged.staged.length > 0) io.stdout(`staged ${count(staged.staged.length, 'file')}\n`);
+    printIgnored(staged.ignored, io);
+  }
   for (const kept of planned.kept) {
     io.stderr(`portbook: kept ${outPath(result, kept, io)}: it is no longer generated but was edited by hand; delete it yourself if it is not needed\n`);
   }

@@ -28,6 +28,15 @@ export interface RenderOptions {
     /** The environment whose ports become the top-level constants; default: the default environment, else the first named. */
     environment?: string;
   };
+  /** Per target: a command that must accept the candidate files before they replace the real ones, and one to run after they changed. */
+  commands: Partial<Record<TargetId, TargetCommands>>;
+}
+
+export interface TargetCommands {
+  /** Run on the candidates; `{files}`, `{file}` (once per file), `{dir}` and, for nginx, `{wrapper}` are replaced by quoted paths. */
+  validate?: string;
+  /** Run after the target's files were replaced, only when they changed. */
+  reload?: string;
 }
 
 export interface Config extends RenderOptions {
@@ -48,6 +57,7 @@ export const defaultRenderOptions: RenderOptions = {
   },
   systemd: { units: {} },
   settings: {},
+  commands: {},
 };
 
 export interface PathOptions {
@@ -137,10 +147,11 @@ function parseConfigFile(file: string): Record<string, unknown> {
 }
 
 const knownKeys: Record<string, readonly string[]> = {
-  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings'],
+  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings', 'commands'],
   nginx: ['certificate', 'certificateKey'],
   systemd: ['units'],
   settings: ['environment'],
+  commands: targetIds,
 };
 
 /** Check the parsed file against the schema and merge it over the defaults. */
@@ -202,6 +213,20 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
       }
       (options.systemd.units as Record<string, string>)[name] = bare;
     }
+  }
+
+  const commands = object(top.commands, 'commands');
+  for (const [target, value] of Object.entries(commands)) {
+    if (!targetIds.includes(target as TargetId)) {
+      throw new PortbookError(`${file}: unknown target \`${target}\` in \`commands\`; known: ${targetIds.join(', ')}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`commands.${target}`, 'an object with validate and/or reload');
+    const entry: TargetCommands = {};
+    for (const [kind, command] of Object.entries(value as Record<string, unknown>)) {
+      if (kind !== 'validate' && kind !== 'reload') throw new PortbookError(`${file}: unknown setting \`commands.${target}.${kind}\`; known: validate, reload`);
+      entry[kind] = string(command, `commands.${target}.${kind}`)!;
+    }
+    options.commands[target as TargetId] = entry;
   }
 
   const settings = object(top.settings, 'settings');

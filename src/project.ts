@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
+import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, sortedMessages } from './diagnostics.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
@@ -58,6 +59,8 @@ export function build(options: PathOptions = {}): Built {
 export interface GenerateResult extends Built {
   /** What was (or, with `dryRun`, would be) changed; `undefined` when there were errors. */
   plan: Plan | undefined;
+  /** The validate and reload commands that ran (see `commands` in the config). */
+  commands: CommandRun[];
 }
 
 export interface GenerateOptions extends PathOptions {
@@ -71,13 +74,20 @@ export interface GenerateOptions extends PathOptions {
  * Build, then replace the changed outputs atomically (unless `dryRun`).
  * When an output was edited by hand (or a file portbook never wrote stands
  * where an output goes), nothing is written: `plan.conflicts` says which.
+ * Targets with a `validate` command must accept their candidates first;
+ * targets with a `reload` command get it run when their files changed.
  */
 export function generate(options: GenerateOptions = {}): GenerateResult {
   const built = build(options);
-  if (!built.files) return { ...built, plan: undefined };
+  if (!built.files) return { ...built, plan: undefined, commands: [] };
   const planned = plan(built.config.out, built.files, { force: options.force ?? false });
-  if (!options.dryRun && planned.conflicts.length === 0) apply(planned);
-  return { ...built, plan: planned };
+  const commands: CommandRun[] = [];
+  if (!options.dryRun && planned.conflicts.length === 0) {
+    commands.push(...validateCandidates(built.config, built.files, planned));
+    apply(planned);
+    commands.push(...reloadChanged(built.config, planned));
+  }
+  return { ...built, plan: planned, commands };
 }
 
 /** Build and compare with the disk: `plan.changes` lists every stale, missing or extra file. */

@@ -78,6 +78,15 @@ export const targets: readonly Target[] = [
   },
 ];
 
+/** The built-in target an output path belongs to (`undefined` for project templates' own outputs). */
+export function targetOf(path: string): TargetId | undefined {
+  if (/^\.env(\.[a-z]+)?$/.test(path)) return 'env';
+  if (path === 'settings.ts' || path === 'settings.py') return path;
+  if (path.startsWith('nginx/portbook')) return 'nginx';
+  if (path.startsWith('systemd/') && path.endsWith('.service.d/portbook.conf')) return 'systemd';
+  return undefined;
+}
+
 /** Comment syntax of a custom template's output, by its file name. */
 export function commentStyleFor(fileName: string): CommentStyle {
   const lower = fileName.toLowerCase();

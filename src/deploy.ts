@@ -1,0 +1,110 @@
+/**
+ * Validate before replace, reload after: the config may name, per target, a
+ * command that must accept the candidate files (written to a staging
+ * directory first) and a command to run once the target's files changed.
+ * A failed validation means nothing is written.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config, TargetId } from './config.js';
+import { PortbookError } from './errors.js';
+import { targetOf } from './render/index.js';
+import type { Plan } from './write.js';
+
+export interface CommandRun {
+  target: TargetId;
+  kind: 'validate' | 'reload';
+  command: string;
+}
+
+/** Targets with a change in the plan, in target order. */
+export function changedTargets(planned: Plan): Set<TargetId> {
+  const targets = new Set<TargetId>();
+  for (const change of planned.changes) {
+    const target = targetOf(change.path);
+    if (target) targets.add(target);
+  }
+  return targets;
+}
+
+/** Single-quote for sh. */
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function runShell(command: string, cwd: string): { ok: boolean; output: string } {
+  try {
+    const output = execFileSync('sh', ['-c', command], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    return { ok: true, output };
+  } catch (error) {
+    const failure = error as { status?: number; stdout?: string; stderr?: string; message: string };
+    const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`.trim() || failure.message;
+    return { ok: false, output: `exited ${failure.status ?? 'abnormally'}:\n${output}` };
+  }
+}
+
+/** Replace `{files}`, `{dir}`, `{wrapper}` (and `{file}`, giving one command per file). */
+function expand(template: string, files: string[], dir: string, wrapper: string | undefined): string[] {
+  const shared = template
+    .replaceAll('{files}', files.map(quote).join(' '))
+    .replaceAll('{dir}', quote(dir))
+    .replaceAll('{wrapper}', wrapper ? quote(wrapper) : '{wrapper}');
+  return shared.includes('{file}') ? files.map((file) => shared.replaceAll('{file}', quote(file))) : [shared];
+}
+
+/**
+ * Write every changed target's candidate files to a staging directory and run
+ * its validate command there. Throws (exit 1) with the validator's output on failure.
+ */
+export function validateCandidates(config: Config, files: ReadonlyMap<string, string>, planned: Plan): CommandRun[] {
+  const targets = [...changedTargets(planned)].filter((target) => config.commands[target]?.validate);
+  if (targets.length === 0) return [];
+  const staging = mkdtempSync(path.join(os.tmpdir(), 'portbook-candidates-'));
+  const ran: CommandRun[] = [];
+  try {
+    for (const target of targets) {
+      const candidates: string[] = [];
+      for (const [relative, content] of files) {
+        if (targetOf(relative) !== target) continue;
+        const file = path.join(staging, ...relative.split('/'));
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, content);
+        candidates.push(file);
+      }
+      const wrapper = target === 'nginx' ? nginxWrapper(staging, candidates) : undefined;
+      for (const command of expand(config.commands[target]!.validate!, candidates, staging, wrapper)) {
+        const result = runShell(command, config.root);
+        if (!result.ok) {
+          throw new PortbookError(`validation of ${target} failed: \`${command}\` ${result.output}\nNothing was written; the old files are in place.`, 1);
+        }
+        ran.push({ target, kind: 'validate', command });
+      }
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return ran;
+}
+
+/** A minimal nginx.conf that includes the candidates in one http block, for `nginx -t -c {wrapper}`. */
+function nginxWrapper(staging: string, candidates: string[]): string {
+  const file = path.join(staging, 'nginx-wrapper.conf');
+  const includes = candidates.map((candidate) => `    include "${candidate}";`).join('\n');
+  writeFileSync(file, `pid "${path.join(staging, 'nginx.pid')}";\nerror_log stderr;\nevents {}\nhttp {\n    access_log off;\n${includes}\n}\n`);
+  return file;
+}
+
+/** Run the reload command of every target whose files changed. Throws (exit 1) when one fails. */
+export function reloadChanged(config: Config, planned: Plan): CommandRun[] {
+  const ran: CommandRun[] = [];
+  for (const target of changedTargets(planned)) {
+    const command = config.commands[target]?.reload;
+    if (!command) continue;
+    const result = runShell(command, config.root);
+    if (!result.ok) throw new PortbookError(`the files were written, but reloading ${target} failed: \`${command}\` ${result.output}`, 1);
+    ran.push({ target, kind: 'reload', command });
+  }
+  return ran;
+}

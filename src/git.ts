@@ -1,0 +1,60 @@
+/** The few git operations the workflow needs, through the git CLI (no shell). */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { PortbookError } from './errors.js';
+
+function git(args: string[], cwd: string): string {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failure = error as { code?: string; stderr?: string };
+    if (failure.code === 'ENOENT') throw new PortbookError('git is not installed or not on PATH');
+    throw new PortbookError(`git ${args[0]} failed: ${(failure.stderr ?? String(error)).trim()}`);
+  }
+}
+
+/** The work tree's top directory, or `undefined` outside a git repository. */
+export function repositoryRoot(cwd: string): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Absolute paths of the files staged for the next commit (added, changed, renamed, deleted). */
+export function stagedFiles(root: string): string[] {
+  return git(['diff', '--cached', '--name-only', '-z', '--no-renames'], root)
+    .split('\0')
+    .filter(Boolean)
+    .map((file) => path.join(root, file));
+}
+
+/**
+ * Stage these paths as they are in the work tree now, deletions included.
+ * Paths that .gitignore excludes (and git does not track yet) are left out
+ * and returned: `git add` would refuse them.
+ */
+export function stage(root: string, files: readonly string[]): { ignored: string[] } {
+  if (files.length === 0) return { ignored: [] };
+  const relative = files.map((file) => path.relative(root, file));
+  const ignored = new Set(ignoredPaths(root, relative));
+  const wanted = relative.filter((file) => !ignored.has(file));
+  if (wanted.length > 0) git(['add', '-A', '--', ...wanted], root);
+  return { ignored: relative.filter((file) => ignored.has(file)).map((file) => path.join(root, file)) };
+}
+
+/** Untracked paths that an ignore rule excludes. */
+function ignoredPaths(root: string, relative: readonly string[]): string[] {
+  try {
+    return execFileSync('git', ['check-ignore', '-z', '--stdin'], { cwd: root, input: relative.join('\0'), encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] })
+      .split('\0')
+      .filter(Boolean);
+  } catch {
+    return []; // exit 1: nothing is ignored
+  }
+}
+
+export function setConfig(root: string, key: string, value: string): void {
+  git(['config', key, value], root);
+}

@@ -1,0 +1,42 @@
+/**
+ * `gen --watch`: regenerate when the registry, a template or the config is
+ * saved (debounced). A broken registry writes nothing, so the last good
+ * outputs stay in place while the diagnostics are printed.
+ */
+import { existsSync, watch as watchFs, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.js';
+
+export interface Watcher {
+  close(): void;
+}
+
+/**
+ * Call `run` whenever a file that feeds gen changes. Directories are watched
+ * (editors often save by renaming a new file over the old one), and events
+ * for other files in them are ignored.
+ */
+export function watchInputs(config: Config, run: () => void, debounceMs = 150): Watcher {
+  const files = new Set([config.source, ...(config.file ? [config.file] : [])].map((file) => path.resolve(file)));
+  const templates = path.resolve(config.templates);
+  const directories = new Set([...files].map((file) => path.dirname(file)));
+  if (existsSync(templates)) directories.add(templates);
+  let timer: NodeJS.Timeout | undefined;
+  const trigger = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(run, debounceMs);
+  };
+  const watchers: FSWatcher[] = [...directories].map((directory) =>
+    watchFs(directory, (_event, name) => {
+      if (name === null) return trigger();
+      const changed = path.join(directory, name.toString());
+      if (files.has(changed) || (directory === templates && changed.endsWith('.hbs'))) trigger();
+    }),
+  );
+  return {
+    close() {
+      if (timer) clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+    },
+  };
+}

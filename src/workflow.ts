@@ -1,0 +1,121 @@
+/**
+ * The moments users meet portbook in: adopting it (`init`), committing
+ * (`pre-commit`, `gen --stage`). Thin compositions of the library and git.
+ */
+import { copyFileSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configFileName, loadConfig, type PathOptions } from './config.js';
+import { PortbookError } from './errors.js';
+import { repositoryRoot, stage, stagedFiles } from './git.js';
+import { detectHookManager, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
+import { generate, type GenerateOptions, type GenerateResult } from './project.js';
+
+const exampleRegistry = fileURLToPath(new URL('../examples/PORTS.md', import.meta.url));
+
+/** git reports real paths; compare like with like. */
+function real(file: string): string {
+  return existsSync(file) ? realpathSync(file) : file;
+}
+
+export interface StagedResult extends GenerateResult {
+  /** Absolute paths that were staged. */
+  staged: string[];
+  /** Changed outputs that .gitignore excludes: written, not staged. */
+  ignored: string[];
+}
+
+/** Generate, then `git add` exactly the outputs that changed (nothing when there were errors or conflicts). */
+export function generateAndStage(options: GenerateOptions = {}): StagedResult {
+  const result = generate(options);
+  if (!result.plan || result.plan.conflicts.length > 0 || options.dryRun) return { ...result, staged: [], ignored: [] };
+  const root = repositoryRoot(result.config.root);
+  if (!root) throw new PortbookError(`${result.config.root} is not in a git repository: --stage needs one`);
+  const out = real(result.config.out);
+  const changed = result.plan.changes.map((change) => path.join(out, change.path));
+  const { ignored } = stage(root, changed);
+  return { ...result, staged: changed.filter((file) => !ignored.includes(file)), ignored };
+}
+
+export interface PreCommitResult {
+  /** Whether the registry, a template or the config was part of the commit. */
+  relevant: boolean;
+  result?: StagedResult;
+}
+
+/** The hook: when the commit touches the registry, a template or the config, regenerate and stage. */
+export function preCommit(options: PathOptions = {}): PreCommitResult {
+  const config = loadConfig(options);
+  const root = repositoryRoot(config.root);
+  if (!root) throw new PortbookError(`${config.root} is not in a git repository`);
+  const inputs = [config.source, config.file].filter((file): file is string => file !== undefined).map(real);
+  const templates = real(config.templates) + path.sep;
+  const relevant = stagedFiles(root).some((file) => inputs.includes(file) || file.startsWith(templates));
+  if (!relevant) return { relevant };
+  return { relevant, result: generateAndStage(options) };
+}
+
+export interface InitResult {
+  /** What was created or changed, in order, as lines for the user. */
+  done: string[];
+  /** Files that existed and were kept (rerun with `force` to overwrite). */
+  kept: string[];
+  generated: GenerateResult;
+  hook?: HookResult;
+  /** Why no hook was installed, when none was. */
+  hookSkipped?: string;
+}
+
+/** Adopt portbook in an existing project: registry, config, gen script, first gen, pre-commit hook. */
+export function init(options: { cwd?: string; force?: boolean } = {}): InitResult {
+  const root = path.resolve(options.cwd ?? process.cwd());
+  const pkg = readPackageJson(root);
+  if (!pkg) throw new PortbookError(`No package.json in ${root}: run \`npm init -y\` first, or run init in your project's root`);
+  const done: string[] = [];
+  const kept: string[] = [];
+
+  const source = path.join(root, 'docs', 'PORTS.md');
+  if (existsSync(source) && !options.force) kept.push('docs/PORTS.md');
+  else {
+    mkdirSync(path.dirname(source), { recursive: true });
+    copyFileSync(exampleRegistry, source);
+    done.push('created docs/PORTS.md (an example registry: edit it to list your services)');
+  }
+
+  const configFile = path.join(root, configFileName);
+  if (existsSync(configFile) && !options.force) kept.push(configFileName);
+  else {
+    const config = {
+      source: 'docs/PORTS.md',
+      out: 'generated',
+      templates: 'templates',
+      targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd'],
+      nginx: {
+        certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
+        certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
+      },
+    };
+    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+    done.push(`created ${configFileName}`);
+  }
+
+  const gen = pkg.data.scripts?.gen;
+  if (gen !== undefined && gen !== 'portbook gen' && !options.force) kept.push('package.json scripts.gen');
+  else if (gen !== 'portbook gen') {
+    pkg.data.scripts = { ...pkg.data.scripts, gen: 'portbook gen' };
+    writePackageJson(root, pkg.data, pkg.indent);
+    done.push('added "gen": "portbook gen" to package.json scripts');
+  }
+
+  const generated = generate({ cwd: root, ...(options.force ? { force: true } : {}) });
+  if (generated.plan && generated.plan.conflicts.length === 0) {
+    done.push(`generated ${generated.plan.changes.length + generated.plan.unchanged.length} files in ${path.relative(root, generated.config.out) || '.'}/`);
+  }
+
+  if (!repositoryRoot(root)) {
+    return { done, kept, generated, hookSkipped: 'not a git repository: run `git init`, then `portbook hook install`' };
+  }
+  const hook = installHook(root, detectHookManager(root));
+  done.push(...hook.changed.map((file) => `wired the pre-commit hook (${hook.manager}): ${file}`));
+  return { done, kept, generated, hook };
+}
