@@ -217,9 +217,6 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
 
   const commands = object(top.commands, 'commands');
   for (const [target, value] of Object.entries(commands)) {
-    if (!targetIds.includes(target as TargetId)) {
-      throw new PortbookError(`${file}: unknown target \`${target}\` in \`commands\`; known: ${targetIds.join(', ')}`);
-    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`commands.${target}`, 'an object with validate and/or reload');
     const entry: TargetCommands = {};
     for (const [kind, command] of Object.entries(value as Record<string, unknown>)) {

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderOptionsFrom } from '../src/config.js';
+import { detectHookManager } from '../src/hooks.js';
+import { generate } from '../src/project.js';
+
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A project with one HTTP service and the given `commands` config. */
+function project(commands: unknown): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-deploy-'));
+  temporaries.push(dir);
+  writeFileSync(path.join(dir, 'package.json'), '{}\n');
+  mkdirSync(path.join(dir, 'docs'));
+  writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
+  writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ commands }));
+  return dir;
+}
+
+const editPort = (dir: string, port: number): void => writeFileSync(path.join(dir, 'docs/PORTS.md'), `| Service | Port |\n|---|---|\n| api | ${port} |\n`);
+
+describe('validate before replace, reload after', () => {
+  it('a failing validation writes nothing and says what the validator said', () => {
+    const dir = project({ env: { validate: 'echo "bad candidate: $(cat {files})" >&2; exit 3' } });
+    expect(() => generate({ cwd: dir })).toThrow(/validation of env failed: `[^`]*` exited 3:\nbad candidate: [\s\S]*API_PORT=16000[\s\S]*Nothing was written; the old files are in place\./);
+    expect(existsSync(path.join(dir, 'generated'))).toBe(false);
+  });
+
+  it('a passing validation sees every candidate in the staging directory, and reload runs once per change', () => {
+    const dir = project({
+      env: { validate: 'test -s {file} && grep -q API_PORT {file}', reload: 'echo env >> reload.log' },
+      nginx: { validate: 'grep -q "include" {wrapper} && ls {dir}/nginx > /dev/null', reload: 'echo nginx >> reload.log' },
+      systemd: { reload: 'echo systemd >> reload.log' },
+    });
+    const first = generate({ cwd: dir });
+    expect(first.commands.map((ran) => `${ran.kind} ${ran.target}`)).toEqual(['validate env', 'validate nginx', 'reload env', 'reload nginx', 'reload systemd']);
+    expect(readFileSync(path.join(dir, 'reload.log'), 'utf8')).toBe('env\nnginx\nsystemd\n');
+    expect(generate({ cwd: dir }).commands).toEqual([]);
+    editPort(dir, 16001);
+    expect(generate({ cwd: dir }).commands.filter((ran) => ran.kind === 'reload').map((ran) => ran.target)).toEqual(['env', 'nginx', 'systemd']);
+    expect(readFileSync(path.join(dir, 'reload.log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(6);
+  });
+
+  it('a failed reload is reported after the files were written', () => {
+    const dir = project({ env: { reload: 'exit 1' } });
+    expect(() => generate({ cwd: dir })).toThrow(/the files were written, but reloading env failed/);
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=16000');
+  });
+
+  it('dry runs and check run no command', () => {
+    const dir = project({ env: { validate: 'exit 1', reload: 'exit 1' } });
+    expect(generate({ cwd: dir, dryRun: true }).commands).toEqual([]);
+  });
+});
+
+describe('the commands setting', () => {
+  it('accepts validate and reload per known target, and nothing else', () => {
+    expect(renderOptionsFrom({ commands: { nginx: { validate: 'nginx -t -c {wrapper}' } } }, 'c.json').commands).toEqual({ nginx: { validate: 'nginx -t -c {wrapper}' } });
+    expect(() => renderOptionsFrom({ commands: { apache: { reload: 'x' } } }, 'c.json')).toThrow(/unknown setting `commands\.apache`; known: env, settings\.ts, settings\.py, nginx, systemd/);
+    expect(() => renderOptionsFrom({ commands: { nginx: { restart: 'x' } } }, 'c.json')).toThrow(/unknown setting `commands\.nginx\.restart`/);
+    expect(() => renderOptionsFrom({ commands: { nginx: { reload: '' } } }, 'c.json')).toThrow(/must be a non-empty string/);
+  });
+});
+
+describe('hook managers', () => {
+  it('are detected from the repository', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hooks-'));
+    temporaries.push(dir);
+    writeFileSync(path.join(dir, 'package.json'), '{}');
+    expect(detectHookManager(dir)).toBe('githooks');
+    writeFileSync(path.join(dir, 'package.json'), '{"simple-git-hooks": {}}');
+    expect(detectHookManager(dir)).toBe('simple-git-hooks');
+    writeFileSync(path.join(dir, 'lefthook.yml'), '');
+    expect(detectHookManager(dir)).toBe('lefthook');
+    mkdirSync(path.join(dir, '.husky'));
+    expect(detectHookManager(dir)).toBe('husky');
+  });
+});
