@@ -58,3 +58,17 @@ function ignoredPaths(root: string, relative: readonly string[]): string[] {
 export function setConfig(root: string, key: string, value: string): void {
   git(['config', key, value], root);
 }
+
+/** Paths among `files` whose work-tree content differs from the index (unstaged changes). */
+export function unstaged(root: string, files: readonly string[]): string[] {
+  if (files.length === 0) return [];
+  return git(['diff', '--name-only', '-z', '--', ...files.map((file) => path.relative(root, file) || '.')], root)
+    .split('\0')
+    .filter(Boolean)
+    .map((file) => path.join(root, file));
+}
+
+/** `git commit <paths>` commits from a temporary index: what a hook stages there never reaches the real one. */
+export function committingWithPathspec(): boolean {
+  return /next-index-\d+\.lock$/.test(process.env.GIT_INDEX_FILE ?? '');
+}

@@ -12,6 +12,15 @@ import { repositoryRoot, setConfig } from './git.js';
 /** What the hook runs: regenerate and stage, only when the registry, a template or the config is staged. */
 export const hookCommand = 'npx --no-install portbook pre-commit';
 
+/**
+ * Hooks run from the top of the work tree; a project in a subdirectory (a
+ * monorepo package) needs its own directory first, for npx and for its config.
+ */
+function commandFor(gitRoot: string, root: string): string {
+  const relative = path.relative(gitRoot, realpathSync(root)).split(path.sep).join('/');
+  return relative === '' ? hookCommand : `cd '${relative.replace(/'/g, `'\\''`)}' && ${hookCommand}`;
+}
+
 export type HookManager = 'husky' | 'lefthook' | 'simple-git-hooks' | 'githooks';
 
 export interface HookResult {
@@ -74,7 +83,7 @@ export function installHook(root: string, manager: HookManager = detectHookManag
   if (!gitRoot) throw new PortbookError(`${root} is not in a git repository: run \`git init\`, then \`portbook hook install\``);
   switch (manager) {
     case 'husky': {
-      const changed = addToShellHook(path.join(root, '.husky', 'pre-commit'), hookCommand) ? ['.husky/pre-commit'] : [];
+      const changed = addToShellHook(path.join(root, '.husky', 'pre-commit'), commandFor(gitRoot, root)) ? ['.husky/pre-commit'] : [];
       return { manager, changed, message: 'husky runs it for everyone who runs `npm install`' };
     }
     case 'lefthook': {
@@ -84,10 +93,10 @@ export function installHook(root: string, manager: HookManager = detectHookManag
       if (text.includes('portbook pre-commit')) return { manager, changed: [], message: `${name} already runs portbook` };
       if (/^pre-commit:/m.test(text)) {
         throw new PortbookError(
-          `${name} already has a pre-commit section; add this command to it:\n    portbook:\n      run: ${hookCommand}\n      stage_fixed: true`,
+          `${name} already has a pre-commit section; add this command to it:\n    portbook:\n      run: ${commandFor(gitRoot, root)}\n      stage_fixed: true`,
         );
       }
-      const block = `pre-commit:\n  commands:\n    portbook:\n      run: ${hookCommand}\n      stage_fixed: true\n`;
+      const block = `pre-commit:\n  commands:\n    portbook:\n      run: ${commandFor(gitRoot, root)}\n      stage_fixed: true\n`;
       writeFileSync(file, text === '' ? block : `${text.replace(/\n*$/, '\n')}\n${block}`);
       return { manager, changed: [name], message: 'lefthook runs it for everyone once `lefthook install` has run (its npm package does that on install)' };
     }
@@ -96,12 +105,14 @@ export function installHook(root: string, manager: HookManager = detectHookManag
       const hooks = { ...(pkg.data['simple-git-hooks'] ?? {}) };
       const current = hooks['pre-commit'];
       if (current?.includes('portbook pre-commit')) return { manager, changed: [], message: 'simple-git-hooks already runs portbook' };
-      hooks['pre-commit'] = current ? `${current} && ${hookCommand}` : hookCommand;
+      hooks['pre-commit'] = current ? `${current} && ${commandFor(gitRoot, root)}` : commandFor(gitRoot, root);
       writePackageJson(root, { ...pkg.data, 'simple-git-hooks': hooks }, pkg.indent);
       return { manager, changed: ['package.json'], message: 'run `npx simple-git-hooks` (or keep it in your prepare script) to apply it' };
     }
     case 'githooks': {
-      const changed = addToShellHook(path.join(root, '.githooks', 'pre-commit'), `exec ${hookCommand}`) ? ['.githooks/pre-commit'] : [];
+      const command = commandFor(gitRoot, root);
+      const line = command === hookCommand ? `exec ${hookCommand}` : command.replace(' && ', ' && exec ');
+      const changed = addToShellHook(path.join(root, '.githooks', 'pre-commit'), line) ? ['.githooks/pre-commit'] : [];
       const pkg = readPackageJson(root);
       // git resolves core.hooksPath from the top of the work tree, which may be above the project
       const hooksPath = path.relative(gitRoot, path.join(realpathSync(root), '.githooks')).split(path.sep).join('/');

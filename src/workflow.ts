@@ -4,14 +4,14 @@
  */
 import { copyFileSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { configFileName, loadConfig, type PathOptions } from './config.js';
 import { PortbookError } from './errors.js';
-import { repositoryRoot, stage, stagedFiles } from './git.js';
+import { committingWithPathspec, repositoryRoot, stage, stagedFiles, unstaged } from './git.js';
 import { detectHookManager, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
+import { packageRoot } from './package.js';
 import { generate, type GenerateOptions, type GenerateResult } from './project.js';
 
-const exampleRegistry = fileURLToPath(new URL('../examples/PORTS.md', import.meta.url));
+const exampleRegistry = path.join(packageRoot, 'examples', 'PORTS.md');
 
 /** git reports real paths; compare like with like. */
 function real(file: string): string {
@@ -52,6 +52,21 @@ export function preCommit(options: PathOptions = {}): PreCommitResult {
   const templates = real(config.templates) + path.sep;
   const relevant = stagedFiles(root).some((file) => inputs.includes(file) || file.startsWith(templates));
   if (!relevant) return { relevant };
+  if (committingWithPathspec()) {
+    throw new PortbookError(
+      '`git commit <paths>` commits from a temporary index that portbook cannot stage the outputs into: run `git add` on the files, then a plain `git commit`',
+      1,
+    );
+  }
+  // gen reads the work tree: an unstaged edit would put outputs in the commit that do not match its registry
+  const pending = unstaged(root, [...inputs, ...(existsSync(config.templates) ? [real(config.templates)] : [])]);
+  if (pending.length > 0) {
+    const names = pending.map((file) => path.relative(config.root, file)).join(', ');
+    throw new PortbookError(
+      `${names} has changes that are not staged, so the outputs would not match the commit: stage them (\`git add ${names}\`) or stash them (\`git stash --keep-index\`), then commit again`,
+      1,
+    );
+  }
   return { relevant, result: generateAndStage(options) };
 }
 

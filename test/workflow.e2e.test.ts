@@ -1,0 +1,421 @@
+/**
+ * End to end, as a user meets portbook: the package as `npm pack` makes it,
+ * installed into throwaway git repositories, driven through `npx portbook`,
+ * `git commit` (the pre-commit hook) and `npm install` (the prepare script).
+ *
+ * One npm install builds a template project; every scenario works on a copy.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repository = new URL('..', import.meta.url).pathname;
+
+/** The environment of every child: no CI, no npm or git state inherited from whatever runs the tests. */
+const env: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && !/^(CI|INIT_CWD|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_PREFIX)$/.test(key)),
+);
+
+let root = ''; // every temporary directory lives in here, side by side, so `file:../pack/…` resolves from each
+let tarball = '';
+let template = ''; // git repository, portbook installed from the tarball, nothing else
+let base = ''; // the template after `portbook init` and a first commit
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: readonly string[], cwd: string): Run {
+  const result: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Run and insist on success; show the output when it fails. */
+function ok(command: string, args: readonly string[], cwd: string): Run {
+  const result = run(command, args, cwd);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+const git = (cwd: string, ...args: string[]): Run => run('git', args, cwd);
+const portbook = (cwd: string, ...args: string[]): Run => run('npx', ['portbook', ...args], cwd);
+
+/** stderr without npm's own warnings (this machine's npm config prints one for every npx). */
+function withoutNpmWarnings(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !/^npm warn /i.test(line))
+    .join('\n');
+}
+
+/** A fresh copy of `from` (a project with its .git and node_modules). */
+function copy(from: string, name: string): string {
+  const dir = path.join(root, name);
+  cpSync(from, dir, { recursive: true, verbatimSymlinks: true });
+  return dir;
+}
+
+const registryOf = (dir: string): string => path.join(dir, 'docs', 'PORTS.md');
+
+/** Replace the first occurrence of `from` in the registry (the Development table comes first). */
+function editRegistry(dir: string, from: string, to: string): void {
+  const text = readFileSync(registryOf(dir), 'utf8');
+  expect(text).toContain(from);
+  writeFileSync(registryOf(dir), text.replace(from, to));
+}
+
+/** Every file under `dir`, relative path → content. */
+function snapshot(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.set(path.relative(dir, full), readFileSync(full, 'utf8'));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const envDevelopment = (dir: string): string => readFileSync(path.join(dir, 'generated', '.env.development'), 'utf8');
+const packageJson = (dir: string): { scripts?: Record<string, string>; [key: string]: unknown } =>
+  JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+
+/** The example registry's Development table: API Server (line 12) may not take Web Frontend's port. */
+const duplicateLine = 12;
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'portbook-e2e-'));
+  const pack = path.join(root, 'pack');
+  mkdirSync(pack);
+  ok('npm', ['pack', '--pack-destination', pack], repository); // runs `prepare` (the build)
+  const packed = readdirSync(pack).filter((name) => name.endsWith('.tgz'));
+  expect(packed).toHaveLength(1);
+  tarball = path.join(pack, packed[0]!);
+
+  template = path.join(root, 'template');
+  mkdirSync(template);
+  ok('git', ['init', '-q'], template);
+  ok('git', ['config', 'user.email', 'e2e@example.com'], template);
+  ok('git', ['config', 'user.name', 'portbook e2e'], template);
+  ok('npm', ['init', '-y'], template);
+  writeFileSync(path.join(template, '.gitignore'), 'node_modules/\n');
+  ok('npm', ['install', '--no-audit', '--no-fund', tarball], template);
+
+  base = copy(template, 'base');
+  ok('npx', ['portbook', 'init'], base);
+  ok('git', ['add', '-A'], base);
+  ok('git', ['commit', '-q', '-m', 'init'], base);
+}, 120_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('portbook installed from its npm tarball, in a git repository', { timeout: 60_000 }, () => {
+  let adopted = ''; // scenarios 1 and 2 adopt portbook step by step in this copy
+
+  it('init adds the registry, config, gen script, outputs and an active pre-commit hook; a second init keeps everything', () => {
+    adopted = copy(template, 'adopted');
+    const first = portbook(adopted, 'init');
+    expect(first.status).toBe(0);
+    expect(withoutNpmWarnings(first.stderr)).toBe('');
+    expect(first.stdout).toContain('created docs/PORTS.md');
+    expect(first.stdout).toContain('created portbook.config.json');
+
+    expect(existsSync(registryOf(adopted))).toBe(true);
+    expect(existsSync(path.join(adopted, 'portbook.config.json'))).toBe(true);
+    const pkg = packageJson(adopted);
+    expect(pkg.scripts?.gen).toBe('portbook gen');
+    expect(pkg.scripts?.prepare).toContain('core.hooksPath');
+    for (const file of ['.env.development', '.env.production', 'settings.ts', 'settings.py', 'nginx/portbook.production.conf', '.portbook-manifest.json']) {
+      expect(existsSync(path.join(adopted, 'generated', file)), file).toBe(true);
+    }
+    const hook = path.join(adopted, '.githooks', 'pre-commit');
+    expect(readFileSync(hook, 'utf8')).toContain('portbook pre-commit');
+    expect(statSync(hook).mode & 0o111).toBe(0o111);
+    expect(git(adopted, 'config', 'core.hooksPath').stdout.trim()).toBe('.githooks');
+
+    // the user edits the registry; init again must not bring the example back
+    writeFileSync(registryOf(adopted), `${readFileSync(registryOf(adopted), 'utf8')}\n<!-- our own notes -->\n`);
+    const before = ['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) => readFileSync(path.join(adopted, file), 'utf8'));
+    const second = portbook(adopted, 'init');
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('kept docs/PORTS.md');
+    expect(second.stdout).toContain('kept portbook.config.json');
+    expect(second.stdout).not.toContain('created');
+    expect(['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) => readFileSync(path.join(adopted, file), 'utf8'))).toEqual(before);
+  });
+
+  it('the first commit succeeds, and a teammate who clones and runs npm install gets the hook', () => {
+    expect(adopted).not.toBe('');
+    expect(git(adopted, 'add', '-A').status).toBe(0);
+    const first = git(adopted, 'commit', '-m', 'init');
+    expect(first.status).toBe(0);
+    expect(git(adopted, 'status', '--porcelain').stdout).toBe('');
+    const committed = git(adopted, 'ls-files').stdout.split('\n');
+    expect(committed).toEqual(expect.arrayContaining(['.githooks/pre-commit', 'docs/PORTS.md', 'generated/.env.development', 'package.json', 'portbook.config.json']));
+    expect(committed.some((file) => file.startsWith('node_modules/'))).toBe(false);
+
+    const clone = path.join(root, 'teammate');
+    expect(git(root, 'clone', '--quiet', adopted, clone).status).toBe(0);
+    git(clone, 'config', 'user.email', 'teammate@example.com');
+    git(clone, 'config', 'user.name', 'teammate');
+    expect(git(clone, 'config', 'core.hooksPath').status).toBe(1); // a clone does not carry local config
+    const install = run('npm', ['install', '--no-audit', '--no-fund'], clone);
+    expect(install.status).toBe(0);
+    expect(git(clone, 'config', 'core.hooksPath').stdout.trim()).toBe('.githooks');
+
+    // and the hook works there: the teammate's port edit commits with its outputs
+    editRegistry(clone, '`16101`', '`16107`');
+    git(clone, 'add', 'docs/PORTS.md');
+    expect(git(clone, 'commit', '-q', '-m', 'move').status).toBe(0);
+    expect(git(clone, 'show', 'HEAD:generated/.env.development').stdout).toContain('API_SERVER_PORT=16107');
+    expect(git(clone, 'status', '--porcelain').stdout).toBe('');
+  });
+
+  it('a commit that edits a port carries the regenerated outputs in the same commit', () => {
+    const dir = copy(base, 'move');
+    editRegistry(dir, '`16101`', '`16105`');
+    expect(git(dir, 'add', 'docs/PORTS.md').status).toBe(0);
+    const commit = git(dir, 'commit', '-m', 'move');
+    expect(commit.status).toBe(0);
+    expect(commit.stdout + commit.stderr).toMatch(/portbook: regenerated and staged \d+ files/);
+
+    const files = git(dir, 'show', '--name-only', '--format=', 'HEAD').stdout.trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['docs/PORTS.md', 'generated/settings.ts', 'generated/.env.development', 'generated/settings.py']));
+    expect(files).not.toContain('generated/.env.production'); // production did not change
+    expect(git(dir, 'show', 'HEAD:generated/.env.development').stdout).toContain('API_SERVER_PORT=16105');
+    expect(git(dir, 'show', 'HEAD:generated/settings.ts').stdout).toContain('16105');
+    expect(git(dir, 'status', '--porcelain').stdout).toBe('');
+  });
+
+  it('a commit with a broken registry is refused at the cell, with nothing else staged or written', () => {
+    const dir = copy(base, 'broken');
+    const head = git(dir, 'rev-parse', 'HEAD').stdout.trim();
+    const outputs = snapshot(path.join(dir, 'generated'));
+    editRegistry(dir, '`16101`', '`16100`'); // API Server takes Web Frontend's port
+    git(dir, 'add', 'docs/PORTS.md');
+    const commit = git(dir, 'commit', '-m', 'broken');
+    expect(commit.status).toBe(1);
+    expect(commit.stderr).toMatch(new RegExp(`^docs/PORTS\\.md:${duplicateLine}:\\d+ error .*port-duplicate$`, 'm'));
+    expect(commit.stderr).toContain('nothing was written');
+    expect(git(dir, 'rev-parse', 'HEAD').stdout.trim()).toBe(head);
+    expect(git(dir, 'diff', '--cached', '--name-only').stdout).toBe('docs/PORTS.md\n');
+    expect(git(dir, 'status', '--porcelain').stdout).toBe('M  docs/PORTS.md\n');
+    expect(snapshot(path.join(dir, 'generated'))).toEqual(outputs);
+  });
+
+  it('a commit that does not touch the registry runs the hook quietly', () => {
+    const dir = copy(base, 'quiet');
+    writeFileSync(path.join(dir, 'README.txt'), 'hello\n');
+    git(dir, 'add', 'README.txt');
+    const commit = git(dir, 'commit', '-m', 'readme');
+    expect(commit.status).toBe(0);
+    expect(withoutNpmWarnings(commit.stderr)).toBe('');
+    expect(commit.stdout).not.toMatch(/portbook/i);
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').stdout).toBe('README.txt\n');
+  });
+
+  it('check fails on a stale tree and names the fix; after npm run gen it passes', () => {
+    const dir = copy(base, 'stale');
+    expect(portbook(dir, 'check').status).toBe(0);
+    editRegistry(dir, '`16101`', '`16106`');
+    const stale = portbook(dir, 'check');
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toContain('stale: generated/.env.development');
+    expect(stale.stdout).toMatch(/npm run gen|portbook gen/);
+    const gen = run('npm', ['run', 'gen'], dir);
+    expect(gen.status).toBe(0);
+    expect(gen.stdout).toContain('updated generated/.env.development');
+    const fresh = portbook(dir, 'check');
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toContain('generated/ is up to date');
+  });
+
+  it('gen --watch regenerates on save, keeps the last good outputs on a broken save, and ends with 0 on SIGINT', async () => {
+    const dir = copy(base, 'watch');
+    const child = spawn(process.execPath, ['node_modules/portbook/bin/portbook.js', 'gen', '--watch'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    try {
+      await until(() => stdout.includes('watching'), `"watching" on stdout (got ${JSON.stringify(stdout)}, ${JSON.stringify(stderr)})`);
+      expect(stdout).toContain('watching docs/PORTS.md');
+
+      editRegistry(dir, '`16101`', '`16105`');
+      await until(() => envDevelopment(dir).includes('API_SERVER_PORT=16105'), 'generated/.env.development to show 16105');
+      await until(() => stdout.includes('updated generated/.env.development'), 'the update on stdout');
+      const good = snapshot(path.join(dir, 'generated'));
+
+      editRegistry(dir, '`16105`', '`16100`');
+      await until(() => stderr.includes('kept the last good outputs'), `"kept the last good outputs" on stderr (got ${JSON.stringify(stderr)})`);
+      expect(stderr).toMatch(new RegExp(`^docs/PORTS\\.md:${duplicateLine}:\\d+ error .*port-duplicate$`, 'm'));
+      expect(snapshot(path.join(dir, 'generated'))).toEqual(good);
+      expect(envDevelopment(dir)).toContain('API_SERVER_PORT=16105');
+
+      child.kill('SIGINT');
+      expect(await exited).toEqual({ code: 0, signal: null });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('validates candidates before replacing, and reloads once per change', () => {
+    const dir = copy(base, 'deploy');
+    const configFile = path.join(dir, 'portbook.config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const withCommands = (commands: Record<string, string>): void => writeFileSync(configFile, `${JSON.stringify({ ...config, commands: { env: commands } }, null, 2)}\n`);
+    const reloads = (): string[] => (existsSync(path.join(dir, 'reload.log')) ? readFileSync(path.join(dir, 'reload.log'), 'utf8').split('\n').filter(Boolean) : []);
+    const outputs = snapshot(path.join(dir, 'generated'));
+
+    withCommands({ validate: 'grep -q NEVER {files}', reload: 'echo reloaded >> reload.log' });
+    editRegistry(dir, '`16101`', '`16105`');
+    const refused = portbook(dir, 'gen');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('validation of env failed');
+    expect(snapshot(path.join(dir, 'generated'))).toEqual(outputs);
+    expect(envDevelopment(dir)).toContain('API_SERVER_PORT=16101');
+    expect(reloads()).toEqual([]);
+
+    withCommands({ validate: 'test -s {file}', reload: 'echo reloaded >> reload.log' });
+    const accepted = portbook(dir, 'gen');
+    expect(accepted.status).toBe(0);
+    expect(accepted.stdout).toContain('updated generated/.env.development');
+    expect(accepted.stdout).toContain('reloaded env: echo reloaded >> reload.log');
+    expect(envDevelopment(dir)).toContain('API_SERVER_PORT=16105');
+    expect(reloads()).toEqual(['reloaded']);
+
+    const again = portbook(dir, 'gen');
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('generated/ is up to date');
+    expect(reloads()).toEqual(['reloaded']);
+  });
+
+  /** `portbook check` on a clean checkout of HEAD: are the committed outputs the ones the committed registry makes? */
+  function checkHead(dir: string, name: string): Run {
+    const tree = path.join(root, name);
+    ok('git', ['worktree', 'add', '--quiet', '--detach', tree, 'HEAD'], dir);
+    return run(process.execPath, [path.join(dir, 'node_modules', 'portbook', 'bin', 'portbook.js'), 'check'], tree);
+  }
+
+  it('a commit of a partially staged registry is refused: the outputs would not match the committed registry', () => {
+    const dir = copy(base, 'partial');
+    editRegistry(dir, '`16101`', '`16105`');
+    git(dir, 'add', 'docs/PORTS.md'); // staged: API Server moves
+    editRegistry(dir, '`16100`', '`16109`'); // not staged (yet): Web Frontend moves too
+    const commit = git(dir, 'commit', '-m', 'move the API only');
+    expect(commit.status).toBe(1);
+    expect(commit.stderr).toContain('docs/PORTS.md has changes that are not staged');
+    expect(commit.stderr).toContain('git stash --keep-index');
+    expect(readFileSync(registryOf(dir), 'utf8')).toContain('`16109`'); // the unstaged edit is not lost
+    const head = checkHead(dir, 'partial-head');
+    expect(head.stdout).toContain('generated/ is up to date');
+    expect(head.status).toBe(0);
+  });
+
+  it('a commit naming the registry on the command line (git commit docs/PORTS.md) is refused, and git add + commit works', () => {
+    const dir = copy(base, 'pathspec');
+    editRegistry(dir, '`16101`', '`16105`');
+    const refused = git(dir, 'commit', '-m', 'move', 'docs/PORTS.md');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('`git commit <paths>` commits from a temporary index');
+    expect(git(dir, 'show', 'HEAD:generated/.env.development').stdout).toContain('API_SERVER_PORT=16101');
+    git(dir, 'add', 'docs/PORTS.md');
+    const commit = git(dir, 'commit', '-m', 'move');
+    expect(commit.status).toBe(0);
+    expect(git(dir, 'show', 'HEAD:generated/.env.development').stdout).toContain('API_SERVER_PORT=16105');
+    expect.soft(git(dir, 'status', '--porcelain').stdout).toBe('');
+    // the next, unrelated commit must not take the outputs back to the old ports
+    writeFileSync(path.join(dir, 'README.txt'), 'hello\n');
+    git(dir, 'add', 'README.txt');
+    expect(git(dir, 'commit', '-m', 'readme').status).toBe(0);
+    expect(git(dir, 'show', 'HEAD:generated/.env.development').stdout).toContain('API_SERVER_PORT=16105');
+    expect(checkHead(dir, 'pathspec-head').status).toBe(0);
+  });
+
+  it('the hook works when the project is a subdirectory of the git repository (init supports that)', () => {
+    const mono = path.join(root, 'monorepo');
+    const app = path.join(mono, 'packages', 'app');
+    mkdirSync(app, { recursive: true });
+    ok('git', ['init', '-q'], mono);
+    ok('git', ['config', 'user.email', 'e2e@example.com'], mono);
+    ok('git', ['config', 'user.name', 'portbook e2e'], mono);
+    cpSync(template, app, { recursive: true, verbatimSymlinks: true, filter: (source) => path.basename(source) !== '.git' });
+    writeFileSync(path.join(mono, '.gitignore'), 'node_modules/\n');
+    const init = portbook(app, 'init');
+    expect(init.status).toBe(0);
+    expect(git(mono, 'config', 'core.hooksPath').stdout.trim()).toBe('packages/app/.githooks');
+    git(mono, 'add', '-A');
+    const first = git(mono, 'commit', '-m', 'init');
+    expect(withoutNpmWarnings(first.stderr)).toBe('');
+    expect(first.status).toBe(0);
+
+    editRegistry(app, '`16101`', '`16105`');
+    git(app, 'add', 'docs/PORTS.md');
+    const move = git(app, 'commit', '-m', 'move');
+    expect(move.status).toBe(0);
+    expect(git(mono, 'show', '--name-only', '--format=', 'HEAD').stdout).toContain('packages/app/generated/.env.development');
+    expect(git(mono, 'status', '--porcelain').stdout).toBe('');
+  });
+
+  describe('hook install wires the manager the repository already uses', () => {
+    it('husky: .husky/pre-commit', () => {
+      const dir = copy(template, 'husky');
+      mkdirSync(path.join(dir, '.husky'));
+      const install = portbook(dir, 'hook', 'install');
+      expect(install.status).toBe(0);
+      expect(install.stdout).toContain('(husky)');
+      const hook = path.join(dir, '.husky', 'pre-commit');
+      expect(readFileSync(hook, 'utf8')).toContain('portbook pre-commit');
+      expect(statSync(hook).mode & 0o111).toBe(0o111);
+      expect(git(dir, 'config', 'core.hooksPath').status).toBe(1); // husky's business, not portbook's
+      expect(existsSync(path.join(dir, '.githooks'))).toBe(false);
+
+      const again = portbook(dir, 'hook', 'install');
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('already wired');
+    });
+
+    it('lefthook: appends a pre-commit block with stage_fixed', () => {
+      const dir = copy(template, 'lefthook');
+      const existing = 'pre-push:\n  commands:\n    lint:\n      run: echo lint\n';
+      writeFileSync(path.join(dir, 'lefthook.yml'), existing);
+      const install = portbook(dir, 'hook', 'install');
+      expect(install.status).toBe(0);
+      expect(install.stdout).toContain('(lefthook)');
+      const text = readFileSync(path.join(dir, 'lefthook.yml'), 'utf8');
+      expect(text.startsWith(existing)).toBe(true);
+      expect(text.slice(existing.length)).toMatch(/^\npre-commit:\n  commands:\n    portbook:\n      run: .*portbook pre-commit\n      stage_fixed: true\n$/);
+      expect(git(dir, 'config', 'core.hooksPath').status).toBe(1);
+    });
+
+    it('simple-git-hooks: sets its pre-commit in package.json', () => {
+      const dir = copy(template, 'simple-git-hooks');
+      writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ ...packageJson(dir), 'simple-git-hooks': {} }, null, 2)}\n`);
+      const install = portbook(dir, 'hook', 'install');
+      expect(install.status).toBe(0);
+      expect(install.stdout).toContain('(simple-git-hooks)');
+      const hooks = packageJson(dir)['simple-git-hooks'] as Record<string, string>;
+      expect(hooks['pre-commit']).toContain('portbook pre-commit');
+      expect(packageJson(dir).scripts?.prepare).toBeUndefined();
+      expect(git(dir, 'config', 'core.hooksPath').status).toBe(1);
+    });
+  });
+});
