@@ -1,4 +1,14 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+// A tiny entry: answer `gen`/`check` from hashes when nothing changed, and
+// load the full CLI (parser, template engine) only when something did.
+import { fastPath } from '../dist/bundle/fast.mjs';
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const io = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), cwd: process.cwd() };
+const code = fastPath(argv, io);
+if (code !== undefined) {
+  process.exitCode = code;
+} else {
+  const { main } = await import('../dist/bundle/cli.mjs');
+  process.exitCode = await main(argv, io);
+}

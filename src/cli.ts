@@ -3,13 +3,13 @@
  * Exit codes: 0 ok (warnings allowed), 1 registry errors or stale outputs,
  * 2 usage, configuration, template or I/O errors. Never a stack trace for bad input.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { displayPath, loadConfig, type PathOptions } from './config.js';
 import { formatMessage, severityOf, toJson } from './diagnostics.js';
 import { PortbookError } from './errors.js';
+import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
 import { check, fixEncoding, generate, type GenerateResult } from './project.js';
 import { watchInputs } from './watch.js';
@@ -30,9 +30,7 @@ const processIo: Io = {
   cwd: process.cwd(),
 };
 
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { version } from './package.js';
 
 export const helpText = `portbook ${version}: PORTS.md is the single source of truth for your ports.
 

@@ -9,6 +9,7 @@ import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, sortedMessages } from './diagnostics.js';
+import { inputsHash } from './inputs.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
 import { read, type Source } from './read.js';
@@ -51,7 +52,13 @@ export function build(options: PathOptions = {}): Built {
     const headerSource = headerPathOf(config.source, config.root);
     const templates = loadTemplates(config.templates);
     files = render({ registry, options: config, templates, source: headerSource });
-    files.set(manifestName, manifestFor(files, headerSource));
+    const warnings = sortedMessages(source.file).map((message) => ({
+      line: message.line ?? 1,
+      column: message.column ?? 1,
+      message: message.reason,
+      ruleId: message.ruleId ?? '',
+    }));
+    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config), warnings));
   }
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files };
 }

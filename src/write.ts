@@ -35,6 +35,10 @@ export const manifestName = '.portbook-manifest.json';
 export interface Manifest {
   /** The source the outputs came from, as headers show it. */
   source: string;
+  /** SHA-256 of everything that determines the outputs (see inputs.ts): equal means gen would write the same. */
+  inputs?: string;
+  /** The registry's warnings, so a run that finds nothing changed can still show them. */
+  warnings?: ManifestWarning[];
   /** Out-relative path → SHA-256 of the content portbook wrote. */
   files: Record<string, string>;
 }
@@ -79,9 +83,21 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+export interface ManifestWarning {
+  line: number;
+  column: number;
+  message: string;
+  ruleId: string;
+}
+
 /** The manifest content for a set of rendered files (itself excluded). */
-export function manifestFor(files: ReadonlyMap<string, string>, source: string): string {
-  const manifest: Manifest = { source, files: Object.create(null) as Record<string, string> };
+export function manifestFor(
+  files: ReadonlyMap<string, string>,
+  source: string,
+  inputs?: string,
+  warnings: readonly ManifestWarning[] = [],
+): string {
+  const manifest: Manifest = { source, ...(inputs ? { inputs } : {}), warnings: [...warnings], files: Object.create(null) as Record<string, string> };
   for (const [file, content] of files) if (file !== manifestName) manifest.files[file] = sha256(content);
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
@@ -92,7 +108,12 @@ export function readManifest(out: string): Manifest | undefined {
   try {
     const value = JSON.parse(text) as Partial<Manifest>;
     if (typeof value.files !== 'object' || value.files === null) return undefined;
-    return { source: String(value.source ?? ''), files: value.files as Record<string, string> };
+    return {
+      source: String(value.source ?? ''),
+      ...(typeof value.inputs === 'string' ? { inputs: value.inputs } : {}),
+      warnings: Array.isArray(value.warnings) ? value.warnings : [],
+      files: value.files as Record<string, string>,
+    };
   } catch {
     return undefined; // a broken manifest only means portbook removes nothing
   }

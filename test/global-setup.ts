@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 
-/** The CLI tests run bin/portbook.js, which loads dist/: build it once. */
+/** The CLI tests run bin/portbook.js, which loads dist/ and dist/bundle/: build them once. */
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
 }

@@ -6,13 +6,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { PortbookError } from '../errors.js';
+import { packageRoot } from '../package.js';
 import { helpers } from './helpers.js';
 
 /** The templates shipped with portbook. */
-export const builtinTemplatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const builtinTemplatesDir = path.join(packageRoot, 'templates');
 
 export interface TemplateSource {
   /** `nginx.conf.hbs` */

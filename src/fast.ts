@@ -1,0 +1,63 @@
+/**
+ * The fast path of the CLI: `portbook gen` and `portbook check` when nothing
+ * changed since the last gen. It loads no parser and no template engine: it
+ * hashes the inputs, compares with the manifest, and checks each output's
+ * hash. Anything else (a change, a flag it does not know, an error) returns
+ * `undefined` and the full CLI runs instead, so behaviour is the same.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { displayPath, loadConfig, type PathOptions } from './config.js';
+import { inputsHash } from './inputs.js';
+import { readManifest, sha256 } from './write.js';
+
+const pathFlags = new Set(['--source', '--out', '--templates', '--config']);
+
+interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+}
+
+/** Parse `gen|check [--source F] [--out D] [--templates D] [--config F]`; anything else is not for the fast path. */
+function parse(argv: readonly string[]): { command: 'gen' | 'check'; paths: PathOptions } | undefined {
+  const [command, ...rest] = argv;
+  if (command !== 'gen' && command !== 'check') return undefined;
+  const paths: PathOptions = {};
+  for (let i = 0; i < rest.length; i++) {
+    let flag = rest[i]!;
+    let value: string | undefined;
+    const equals = flag.indexOf('=');
+    if (equals !== -1) [flag, value] = [flag.slice(0, equals), flag.slice(equals + 1)];
+    else value = rest[++i];
+    if (!pathFlags.has(flag) || value === undefined || value.startsWith('-')) return undefined;
+    paths[flag.slice(2) as 'source' | 'out' | 'templates' | 'config'] = value;
+  }
+  return { command, paths };
+}
+
+/** The exit code when the fast path could answer, else `undefined`. */
+export function fastPath(argv: readonly string[], io: Io): number | undefined {
+  const parsed = parse(argv);
+  if (!parsed) return undefined;
+  try {
+    const config = loadConfig({ ...parsed.paths, cwd: io.cwd });
+    const manifest = readManifest(config.out);
+    if (!manifest?.inputs || manifest.inputs !== inputsHash(config)) return undefined;
+    const files = Object.entries(manifest.files);
+    for (const [relative, hash] of files) {
+      if (relative.split('/').includes('..') || path.isAbsolute(relative)) return undefined;
+      if (sha256(readFileSync(path.join(config.out, ...relative.split('/')), 'utf8')) !== hash) return undefined;
+    }
+    const source = displayPath(config.source, io.cwd);
+    for (const warning of manifest.warnings ?? []) {
+      io.stderr(`${source}:${warning.line}:${warning.column} warning ${warning.message}${warning.ruleId ? ` ${warning.ruleId}` : ''}\n`);
+    }
+    const out = displayPath(config.out, io.cwd);
+    const shown = out === '.' ? './' : `${out}/`;
+    io.stdout(parsed.command === 'gen' ? `${shown} is up to date (${files.length + 1} files).\n` : `${shown} is up to date.\n`);
+    return 0;
+  } catch {
+    return undefined; // the full CLI reports whatever went wrong
+  }
+}
