@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { fastPath } from '../src/fast.js';
+
+const repo = new URL('..', import.meta.url).pathname;
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function project(markdown = '| Service | Port |\n|---|---|\n| api | 16000 |\n'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-fast-'));
+  temporaries.push(dir);
+  writeFileSync(path.join(dir, 'package.json'), '{}\n');
+  mkdirSync(path.join(dir, 'docs'));
+  writeFileSync(path.join(dir, 'docs/PORTS.md'), markdown);
+  return dir;
+}
+
+function capture(run: (io: { stdout(t: string): void; stderr(t: string): void; cwd: string }) => unknown, cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = run({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
+  return { code, stdout, stderr };
+}
+
+describe('the fast path', () => {
+  it('answers an unchanged gen and check exactly as the full CLI does, warnings included', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 80 |\n');
+    capture((io) => main(['gen'], io), dir);
+    for (const args of [['gen'], ['check'], ['gen', '--out', 'generated'], ['check', '--source=docs/PORTS.md']]) {
+      const fast = capture((io) => fastPath(args, io), dir);
+      expect(fast.code, args.join(' ')).toBe(0);
+      expect(fast, args.join(' ')).toEqual(capture((io) => main(args, io), dir));
+    }
+    expect(capture((io) => fastPath(['gen'], io), dir).stderr).toContain('port-privileged');
+  });
+
+  it('steps aside when anything changed or a flag needs the full CLI', () => {
+    const dir = project();
+    capture((io) => main(['gen'], io), dir);
+    for (const args of [['gen', '--dry-run'], ['gen', '--json'], ['check', '--json'], ['gen', '--stage'], ['init'], ['gen', '--out']]) {
+      expect(capture((io) => fastPath(args, io), dir).code, args.join(' ')).toBeUndefined();
+    }
+    const env = path.join(dir, 'generated/.env');
+    writeFileSync(env, readFileSync(env, 'utf8').replace('16000', '16001'));
+    expect(capture((io) => fastPath(['check'], io), dir).code).toBeUndefined();
+    capture((io) => main(['gen', '--force'], io), dir);
+    expect(capture((io) => fastPath(['check'], io), dir).code).toBe(0);
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16002 |\n');
+    expect(capture((io) => fastPath(['check'], io), dir).code).toBeUndefined();
+    capture((io) => main(['gen'], io), dir);
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{"targets": ["env"]}\n');
+    expect(capture((io) => fastPath(['gen'], io), dir).code).toBeUndefined();
+  });
+
+  it('never loads the full CLI when nothing changed', () => {
+    // a copy of the package without the full bundle: an unchanged gen must still answer
+    const pkg = mkdtempSync(path.join(os.tmpdir(), 'portbook-fast-pkg-'));
+    temporaries.push(pkg);
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.mjs']) cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
+    const dir = project();
+    spawnSync(process.execPath, [path.join(repo, 'bin/portbook.js'), 'gen'], { cwd: dir });
+    const unchanged = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: 'generated/ is up to date (6 files).\n' });
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16003 |\n');
+    const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
+    expect(changed.stderr).toMatch(/Cannot find module .*cli\.mjs/);
+  });
+});
