@@ -15,6 +15,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -135,7 +136,10 @@ function readIfExists(file: string): string | undefined {
  * Resolve an out-relative path and refuse anything that would land outside
  * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
  */
-export function resolveInside(out: string, relative: string): string {
+/** Directories already proven to be inside `out` in this plan or apply, by `out`. */
+export type InsideCache = Map<string, string>;
+
+export function resolveInside(out: string, relative: string, cache?: InsideCache): string {
   const segments = relative.split('/');
   if (
     relative === '' ||
@@ -152,6 +156,7 @@ export function resolveInside(out: string, relative: string): string {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
   // The deepest existing ancestor (or the file itself) must really be inside `out`.
+  if (cache?.has(path.dirname(target)) && !isSymbolicLink(target)) return target;
   if (existsSync(root)) {
     const realRoot = realpathSync(root);
     let probe = target;
@@ -160,8 +165,18 @@ export function resolveInside(out: string, relative: string): string {
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
       throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${probe} links outside ${out}`);
     }
+    // remember the directory once it exists and is proven inside (the file itself is checked each time)
+    if (probe === path.dirname(target) || (probe === target && !isSymbolicLink(target))) cache?.set(path.dirname(target), root);
   }
   return target;
+}
+
+function isSymbolicLink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
@@ -170,8 +185,9 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
   // temporaries may sit beside outputs of this run or of the last one (which this run may remove)
   const debris = findDebris(out, [...files.keys(), ...Object.keys(previous?.files ?? {})]);
   const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris };
+  const inside: InsideCache = new Map();
   for (const [relative, content] of files) {
-    const before = readIfExists(resolveInside(out, relative));
+    const before = readIfExists(resolveInside(out, relative, inside));
     if (before === content) {
       result.unchanged.push(relative);
       continue;
@@ -207,6 +223,7 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
  * stamp no longer matches; `foreign` when portbook never wrote it.
  */
 function ownership(content: string, manifestHash: string | undefined): 'ours' | 'edited' | 'foreign' {
+  if (content === '') return 'ours'; // nothing to lose (a new file cut short by a crash)
   const state = verifyStamp(content);
   if (state === 'intact') return 'ours';
   if (state === 'edited') return 'edited';
@@ -259,13 +276,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function writeFully(file: string, content: string): void {
+/**
+ * Write a whole file. `flush` forces it to disk before the rename that puts it
+ * in place of an existing file, so even a power cut cannot leave an empty file
+ * where a good one was. New files skip it (thousands of fsyncs would dominate
+ * a first gen); a power cut then can at worst leave an empty new file, which
+ * the next gen simply replaces.
+ */
+function writeFully(file: string, content: string, flush: boolean): void {
   const fd = openSync(file, 'wx', 0o644);
   try {
     const buffer = Buffer.from(content, 'utf8');
     let offset = 0;
     while (offset < buffer.length) offset += writeSync(fd, buffer, offset);
-    fsyncSync(fd);
+    if (flush) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -318,14 +342,17 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
     throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
   }
   const temporaries: Array<{ temporary: string; target: string; relative: string }> = [];
+  const inside: InsideCache = new Map();
   try {
     for (const change of planned.changes) {
       if (change.kind === 'remove') continue;
-      const target = resolveInside(out, change.path);
-      mkdirSync(path.dirname(target), { recursive: true });
-      resolveInside(out, change.path); // again, now that directories exist
+      const target = resolveInside(out, change.path, inside);
+      if (!inside.has(path.dirname(target))) {
+        mkdirSync(path.dirname(target), { recursive: true });
+        resolveInside(out, change.path, inside); // again, now that directories exist
+      }
       const temporary = temporaryPath(target);
-      writeFully(temporary, change.after!);
+      writeFully(temporary, change.after!, change.kind === 'update');
       temporaries.push({ temporary, target, relative: change.path });
       hooks.afterTemporaryWritten?.(change.path);
     }
@@ -349,7 +376,9 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
       throw new PortbookError(`Cannot replace ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}${done}`);
     }
   }
-  for (const dir of new Set(temporaries.map(({ target }) => path.dirname(target)))) syncDirectory(dir);
+  // make the renames that replaced existing files durable (new files were not flushed either; see writeFully)
+  const replaced = new Set(planned.changes.filter((change) => change.kind === 'update').map((change) => change.path));
+  for (const dir of new Set(temporaries.filter(({ relative }) => replaced.has(relative)).map(({ target }) => path.dirname(target)))) syncDirectory(dir);
   for (const relative of planned.debris) removeQuietly(resolveInside(out, relative));
   for (const change of planned.changes) {
     if (change.kind !== 'remove') continue;
@@ -372,7 +401,7 @@ function removeEmptyParents(dir: string, root: string): void {
 export function replaceFile(target: string, content: string): void {
   const temporary = temporaryPath(target);
   try {
-    writeFully(temporary, content);
+    writeFully(temporary, content, true);
     keepMode(temporary, target);
     renameSync(temporary, target);
   } catch (error) {

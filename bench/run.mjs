@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// npm run bench: whole-process timings of portbook against `node -e 0` and
+// against a plain remark + handlebars script (bench/plain.mjs), interleaved,
+// after a warm-up, as medians and ratios, with peak RSS. Timings never go in
+// the unit tests; this is where they are measured.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(repo, 'bin/portbook.js');
+const runs = Number(process.env.BENCH_RUNS ?? 7);
+const work = mkdtempSync(path.join(os.tmpdir(), 'portbook-bench-'));
+const rssFile = path.join(work, 'rss');
+
+function registry(services) {
+  const file = path.join(work, `ports-${services}.md`);
+  writeFileSync(file, spawnSync(process.execPath, [path.join(repo, 'bench/make-registry.mjs'), String(services)], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout);
+  return file;
+}
+
+/** One whole-process run: wall time in ms and peak RSS in MiB. */
+function once(args, cwd = work, prepare) {
+  prepare?.();
+  writeFileSync(rssFile, '');
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['--import', path.join(repo, 'bench/rss.mjs'), ...args], {
+    cwd,
+    env: { ...process.env, PORTBOOK_BENCH_RSS: rssFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 26,
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
+  const rss = Math.max(0, ...readFileSync(rssFile, 'utf8').split('\n').filter(Boolean).map(Number)) / 1024;
+  return { ms, rss };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Run the cases interleaved (a, b, c, a, b, c …) after one warm-up each; medians per case. */
+function measure(cases) {
+  for (const c of cases) once(c.args, c.cwd, c.prepare);
+  const samples = cases.map(() => ({ ms: [], rss: [] }));
+  for (let i = 0; i < runs; i++) {
+    cases.forEach((c, index) => {
+      const { ms, rss } = once(c.args, c.cwd, c.prepare);
+      samples[index].ms.push(ms);
+      samples[index].rss.push(rss);
+    });
+  }
+  return cases.map((c, index) => ({ name: c.name, ms: median(samples[index].ms), rss: Math.max(...samples[index].rss) }));
+}
+
+const seed = path.join(repo, 'test/fixtures/seeds/creator-suite.md');
+const sizes = { 200: registry(200), 2000: registry(2000), 20000: registry(20000) };
+const out = (name) => path.join(work, 'out', name);
+const fresh = (name) => () => rmSync(out(name), { recursive: true, force: true });
+const nodeBaseline = { name: 'node -e 0', args: ['-e', '0'] };
+
+const rows = [];
+const report = (label, result, baseline, target) => {
+  rows.push({ label, ms: result.ms, rss: result.rss, ratio: result.ms / baseline.ms, against: baseline.name, target });
+};
+
+// 1. cold gen on the seed, writing all targets, vs node -e 0
+{
+  const [node, cold] = measure([nodeBaseline, { name: 'cold seed', args: [bin, 'gen', '--source', seed, '--out', out('seed')], prepare: fresh('seed') }]);
+  report('cold gen, seed registry', cold, node, '≤ 2.0×');
+}
+// 2. unchanged gen and check vs node -e 0
+{
+  once([bin, 'gen', '--source', seed, '--out', out('same')]);
+  const [node, gen, check] = measure([
+    nodeBaseline,
+    { name: 'unchanged gen', args: [bin, 'gen', '--source', seed, '--out', out('same')] },
+    { name: 'unchanged check', args: [bin, 'check', '--source', seed, '--out', out('same')] },
+  ]);
+  report('unchanged gen', gen, node, '≤ 1.3×');
+  report('unchanged check', check, node, '≤ 1.3×');
+}
+// 3. cold gen on 200 and 2,000 services vs the plain pipeline
+for (const size of [200, 2000]) {
+  const plain = { name: `plain pipeline, ${size}`, args: [path.join(repo, 'bench/plain.mjs'), sizes[size], path.join(work, `plain-${size}.env`)] };
+  const [baseline, cold] = measure([plain, { name: `cold ${size}`, args: [bin, 'gen', '--source', sizes[size], '--out', out(String(size))], prepare: fresh(String(size)) }]);
+  report(`cold gen, ${size} services`, cold, baseline, size === 2000 ? '≤ 0.6×, ≤ 150 MiB' : '');
+  if (size === 2000) rows.push({ label: 'plain pipeline, 2,000 services', ms: baseline.ms, rss: baseline.rss, ratio: 1, against: 'itself', target: '' });
+}
+// 4. growth: 20,000 services vs 2,000
+{
+  const cold2000 = rows.find((row) => row.label === 'cold gen, 2000 services');
+  const [cold] = measure([{ name: 'cold 20000', args: [bin, 'gen', '--source', sizes[20000], '--out', out('20000')], prepare: fresh('20000') }]);
+  rows.push({ label: 'cold gen, 20,000 services', ms: cold.ms, rss: cold.rss, ratio: cold.ms / cold2000.ms, against: 'cold gen, 2,000', target: '≤ 11×, ≤ 600 MiB' });
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+console.log(`portbook bench: ${runs} interleaved runs per case after a warm-up, medians; ${os.cpus().length} × ${cpu}, Node ${process.version}\n`);
+console.log('| case | median | peak RSS | ratio | against | target |');
+console.log('| --- | ---: | ---: | ---: | --- | --- |');
+for (const row of rows) {
+  console.log(`| ${row.label} | ${row.ms.toFixed(0)} ms | ${row.rss.toFixed(0)} MiB | ${row.ratio.toFixed(2)}× | ${row.against} | ${row.target} |`);
+}
+rmSync(work, { recursive: true, force: true });
