@@ -11,7 +11,11 @@ import { formatMessage, severityOf, toJson } from './diagnostics.js';
 import { PortbookError } from './errors.js';
 import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
-import { check, fixEncoding, generate, type GenerateResult } from './project.js';
+import { environmentsNamed } from './environments.js';
+import { chooseRange, freePorts, registeredPorts, scan, type ScanEntry } from './ports.js';
+import { check, fixEncoding, generate, loadRegistry, type GenerateResult } from './project.js';
+import type { EnvironmentName } from './registry.js';
+import { listeningPorts } from './scan.js';
 import { watchInputs } from './watch.js';
 import { generateAndStage, init, preCommit, type InitResult, type StagedResult } from './workflow.js';
 
@@ -41,6 +45,9 @@ Usage:
   portbook hook install [--manager M]  wire the pre-commit hook (husky, lefthook, simple-git-hooks, githooks)
   portbook pre-commit [options]    the hook: when the commit touches the registry, a template or
                                    the config, regenerate and stage the outputs that changed
+  portbook next [--env E] [--range R]  print a free port: in the range, unregistered, not a common
+                                   default, not listening here (--json for more)
+  portbook scan [--env E] [--json] compare the registry with the TCP ports listening on this machine
   portbook fix-encoding [options]  rewrite a double-encoded registry (âœ… for ✅) as plain UTF-8
 
 Options:
@@ -52,6 +59,8 @@ Options:
   --force           gen: overwrite outputs that were edited by hand; init: overwrite its files
   --stage           gen: git add exactly the outputs that changed
   --watch           gen: regenerate on every save until interrupted
+  --env ENV         next, scan: the environment (development, staging, production, test, default)
+  --range NAME      next: the reserved range to pick from (default: the first declared)
   --json            print diagnostics (and, for check, the stale files) as JSON on stdout
   -h, --help        show this help
   -v, --version     show the version
@@ -63,7 +72,7 @@ Exit codes: 0 ok (warnings allowed), 1 errors in the registry or stale outputs,
 2 usage, configuration, template or I/O errors.
 `;
 
-const commands = ['gen', 'check', 'fix-encoding', 'init', 'hook', 'pre-commit'] as const;
+const commands = ['gen', 'check', 'fix-encoding', 'init', 'hook', 'pre-commit', 'next', 'scan'] as const;
 type Command = (typeof commands)[number];
 
 /**
@@ -103,6 +112,8 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
         stage: { type: 'boolean' },
         watch: { type: 'boolean' },
         manager: { type: 'string' },
+        env: { type: 'string' },
+        range: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -133,6 +144,8 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     ['stage', ['gen']],
     ['watch', ['gen']],
     ['manager', ['hook']],
+    ['env', ['next', 'scan']],
+    ['range', ['next']],
   ] as const) {
     if (values[flag] !== undefined && !(allowed as readonly string[]).includes(command)) throw usage(`--${flag} goes with ${allowed.join(' or ')}`);
   }
@@ -162,6 +175,23 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     printIgnored(result.ignored, io);
     return 0;
   }
+  if (command === 'next' || command === 'scan') {
+    const environment = values.env === undefined ? undefined : environmentOption(values.env);
+    const { registry } = loadRegistry(paths);
+    let listening: Map<number, string[]>;
+    try {
+      listening = listeningPorts();
+    } catch (error) {
+      if (command === 'scan') throw error;
+      io.stderr(`portbook: ${(error as Error).message}; the port was not checked against listening sockets\n`);
+      listening = new Map();
+    }
+    if (command === 'scan') return printScan(scan(registry, listening, environment), values.json === true, io);
+    const range = chooseRange(registry, values.range);
+    const [port] = freePorts(range, new Set([...registeredPorts(registry), ...listening.keys()]), 1);
+    io.stdout(values.json ? `${JSON.stringify({ port, range, environment: environment ?? null }, null, 2)}\n` : `${port}\n`);
+    return 0;
+  }
   if (values.watch) return watchGen(paths, Boolean(values.force), io);
   if (command === 'fix-encoding') {
     const { displayPath, repaired } = fixEncoding(paths);
@@ -175,6 +205,33 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   printDiagnostics(result, io);
   if (!result.plan) return 1;
   return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
+}
+
+function environmentOption(value: string): EnvironmentName | 'default' {
+  if (value.toLowerCase() === 'default') return 'default';
+  const [name, ...others] = environmentsNamed(value);
+  if (!name || others.length > 0) throw usage(`unknown --env \`${value}\`; expected development, staging, production, test or default`);
+  return name;
+}
+
+function printScan(entries: ScanEntry[], json: boolean, io: Io): number {
+  if (json) {
+    io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+    return 0;
+  }
+  const groups: Array<[string, ScanEntry[]]> = [
+    ['registered and listening', entries.filter((entry) => entry.service !== null && entry.listening)],
+    ['registered but not listening', entries.filter((entry) => entry.service !== null && !entry.listening)],
+    ['listening in a reserved range but not registered', entries.filter((entry) => entry.service === null)],
+  ];
+  for (const [title, list] of groups) {
+    io.stdout(`${title} (${list.length}):\n`);
+    for (const entry of list) {
+      const where = entry.addresses.length > 0 ? ` on ${[...new Set(entry.addresses)].join(', ')}` : '';
+      io.stdout(`  ${entry.port}  ${entry.service ?? '?'}${entry.environment ? ` (${entry.environment})` : ''}${where}\n`);
+    }
+  }
+  return 0;
 }
 
 function printIgnored(ignored: readonly string[], io: Io): void {

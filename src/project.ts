@@ -63,6 +63,15 @@ export function build(options: PathOptions = {}): Built {
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files };
 }
 
+/** Read and extract the registry without validating or rendering (for `next` and `scan`, which work on registries with placeholders). */
+export function loadRegistry(options: PathOptions = {}): { config: Config; registry: Registry; displayPath: string } {
+  const config = loadConfig(options);
+  const displayPath = shownPath(config.source, options.cwd ?? process.cwd());
+  const source = read(readSource(config.source, displayPath), displayPath);
+  if (hasErrors(source.file)) throw new PortbookError(`${displayPath} cannot be read: ${source.file.messages[0]?.reason ?? 'not UTF-8'}`, 1);
+  return { config, registry: extract(source), displayPath };
+}
+
 export interface GenerateResult extends Built {
   /** What was (or, with `dryRun`, would be) changed; `undefined` when there were errors. */
   plan: Plan | undefined;
