@@ -298,6 +298,7 @@ function printJson(result: GenerateResult, command: Command, io: Io): number {
     const files = [
       ...(result.plan?.changes ?? []).map((change) => ({ path: outPath(result, change.path, io), status: statusOf(change) })),
       ...(result.plan?.conflicts ?? []).map((conflict) => ({ path: outPath(result, conflict.path, io), status: conflict.reason })),
+      ...(result.sourceUpdate ? [{ path: result.sourceUpdate.path, status: 'stale' }] : []),
     ];
     io.stdout(`${JSON.stringify({ diagnostics, files }, null, 2)}\n`);
     return !result.plan || files.length > 0 ? 1 : 0;
@@ -330,6 +331,10 @@ function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
     ? { create: 'would create', update: 'would update', remove: 'would remove' }
     : { create: 'created', update: 'updated', remove: 'removed' };
   for (const change of planned.changes) io.stdout(`${verbs[change.kind]} ${outPath(result, change.path, io)}\n`);
+  if (result.sourceUpdate) {
+    if (dryRun) io.stdout(patchOf(result.sourceUpdate.path, result.sourceUpdate.before, result.sourceUpdate.after, Infinity));
+    io.stdout(`${verbs.update} ${result.sourceUpdate.path} (its diagram block)\n`);
+  }
   for (const ran of result.commands) io.stdout(`${ran.kind === 'validate' ? 'validated' : 'reloaded'} ${ran.target}: ${ran.command}\n`);
   if ('staged' in result) {
     const staged = result as StagedResult;
@@ -341,7 +346,7 @@ function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
   }
   const out = outPath(result, '', io);
   const total = planned.changes.filter((change) => change.kind !== 'remove').length + planned.unchanged.length;
-  if (planned.changes.length === 0) io.stdout(`${out} is up to date (${count(total, 'file')}).\n`);
+  if (planned.changes.length === 0 && !result.sourceUpdate) io.stdout(`${out} is up to date (${count(total, 'file')}).\n`);
   return 0;
 }
 
@@ -379,7 +384,8 @@ function printCheck(result: GenerateResult, io: Io, fix: string): number {
     ...planned.conflicts.map((conflict): Change => ({ path: conflict.path, kind: 'update', before: conflict.before, after: conflict.after })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const out = outPath(result, '', io);
-  if (stale.length === 0) {
+  const update = result.sourceUpdate;
+  if (stale.length === 0 && !update) {
     io.stdout(`${out} is up to date.\n`);
     return 0;
   }
@@ -387,7 +393,12 @@ function printCheck(result: GenerateResult, io: Io, fix: string): number {
     io.stdout(`${statusOf(change)}: ${outPath(result, change.path, io)}\n`);
     io.stdout(diffOf(result, change, io, 20));
   }
-  io.stdout(`\n${count(stale.length, 'file')} out of date in ${out}. Run ${fix} and commit the result.\n`);
+  if (update) {
+    io.stdout(`stale: ${update.path} (its diagram block)\n`);
+    io.stdout(patchOf(update.path, update.before, update.after, 20));
+  }
+  const what = [stale.length > 0 ? `${count(stale.length, 'file')} out of date in ${out}` : '', update ? `the diagram in ${update.path} is out of date` : ''].filter(Boolean).join(', and ');
+  io.stdout(`\n${what.charAt(0).toUpperCase()}${what.slice(1)}. Run ${fix} and commit the result.\n`);
   return 1;
 }
 
@@ -397,12 +408,16 @@ function statusOf(change: Change): 'stale' | 'missing' | 'extra' {
 
 /** A unified diff of one change, cut after `limit` lines. */
 function diffOf(result: GenerateResult, change: Change, io: Io, limit: number): string {
-  const name = outPath(result, change.path, io);
+  return patchOf(outPath(result, change.path, io), change.before, change.after, limit);
+}
+
+/** A unified diff of a file from `before` to `after` (`undefined`: missing), indented, cut after `limit` lines. */
+function patchOf(name: string, before: string | undefined, after: string | undefined, limit: number): string {
   const patch = createTwoFilesPatch(
-    change.before === undefined ? '/dev/null' : `a/${name}`,
-    change.after === undefined ? '/dev/null' : `b/${name}`,
-    change.before ?? '',
-    change.after ?? '',
+    before === undefined ? '/dev/null' : `a/${name}`,
+    after === undefined ? '/dev/null' : `b/${name}`,
+    before ?? '',
+    after ?? '',
     undefined,
     undefined,
     { context: 2 },

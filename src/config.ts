@@ -9,7 +9,7 @@ import { PortbookError } from './errors.js';
 
 export const configFileName = 'portbook.config.json';
 
-export const targetIds = ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd'] as const;
+export const targetIds = ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'] as const;
 export type TargetId = (typeof targetIds)[number];
 
 export interface RenderOptions {

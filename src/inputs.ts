@@ -30,8 +30,12 @@ function templateEntries(dir: string): Array<[string, Buffer]> {
     });
 }
 
-/** `undefined` when an input cannot be read (the full run will say why). */
-export function inputsHash(config: Config): string | undefined {
+/**
+ * `undefined` when an input cannot be read (the full run will say why).
+ * `source` stands in for the registry's bytes when gen is about to rewrite it
+ * (its diagram block), so the hash matches the file as the next run reads it.
+ */
+export function inputsHash(config: Config, source?: Uint8Array): string | undefined {
   const hash = createHash('sha256');
   const add = (label: string, value: string | Buffer): void => {
     hash.update(`${label}\0${value.length}\0`);
@@ -43,7 +47,7 @@ export function inputsHash(config: Config): string | undefined {
   add('out-path', relative(config.out));
   add('templates-path', relative(config.templates));
   try {
-    add('source', readFileSync(config.source));
+    add('source', source ? Buffer.from(source) : readFileSync(config.source));
     if (config.file) add('config', readFileSync(config.file));
   } catch {
     return undefined;

@@ -32,6 +32,26 @@ export interface Built {
   diagnostics: VFileMessage[];
   /** Rendered files (manifest included), or `undefined` when there were errors. */
   files: Map<string, string> | undefined;
+  /** The registry itself, when its diagram block (between the portbook:diagram markers) is out of date. */
+  sourceUpdate: SourceUpdate | undefined;
+}
+
+export interface SourceUpdate {
+  /** The registry's path as diagnostics show it. */
+  path: string;
+  before: string;
+  after: string;
+}
+
+const diagramBlock = /(<!-- portbook:diagram -->)[\s\S]*?(<!-- \/portbook:diagram -->)/;
+
+/** The registry with the diagram written between its markers, or `undefined` when it has none or it is current. */
+function withDiagram(text: string, diagram: string | undefined): string | undefined {
+  if (diagram === undefined || !diagramBlock.test(text)) return undefined;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);
+  const updated = text.replace(diagramBlock, (_match, open: string, close: string) => `${open}${eol}\`\`\`mermaid${eol}${body}\`\`\`${eol}${close}`);
+  return updated === text ? undefined : updated;
 }
 
 /** Read, extract, validate and render in memory. Writes nothing. */
@@ -39,7 +59,8 @@ export function build(options: PathOptions = {}): Built {
   const config = loadConfig(options);
   const cwd = options.cwd ?? process.cwd();
   const displayPath = shownPath(config.source, cwd);
-  const source = read(readSource(config.source, displayPath), displayPath);
+  const bytes = readSource(config.source, displayPath);
+  const source = read(bytes, displayPath);
   // a file that could not be decoded reads as empty: rules would only add noise
   const readable = !hasErrors(source.file);
   const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
@@ -48,6 +69,7 @@ export function build(options: PathOptions = {}): Built {
     validate(registry, source.file, { units: config.systemd.units });
   }
   let files: Map<string, string> | undefined;
+  let sourceUpdate: SourceUpdate | undefined;
   if (!hasErrors(source.file)) {
     const headerSource = headerPathOf(config.source, config.root);
     const templates = loadTemplates(config.templates);
@@ -58,9 +80,13 @@ export function build(options: PathOptions = {}): Built {
       message: message.reason,
       ruleId: message.ruleId ?? '',
     }));
-    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config), warnings));
+    const raw = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+    const updated = withDiagram(raw, files.get('architecture.mmd'));
+    if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
+    const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
+    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed), warnings));
   }
-  return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files };
+  return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, sourceUpdate };
 }
 
 /** Read and extract the registry without validating or rendering (for `next` and `scan`, which work on registries with placeholders). */
@@ -101,6 +127,8 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
   if (!options.dryRun && planned.conflicts.length === 0) {
     commands.push(...validateCandidates(built.config, built.files, planned));
     apply(planned);
+    // the registry's own diagram block, written last: a crash before it leaves it stale, never broken
+    if (built.sourceUpdate) replaceFile(built.config.source, built.sourceUpdate.after);
     commands.push(...reloadChanged(built.config, planned));
   }
   return { ...built, plan: planned, commands };

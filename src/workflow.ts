@@ -104,7 +104,7 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
       source: 'docs/PORTS.md',
       out: 'generated',
       templates: 'templates',
-      targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd'],
+      targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'],
       nginx: {
         certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
         certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',

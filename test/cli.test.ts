@@ -52,7 +52,7 @@ describe('portbook gen', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('created generated/nginx/portbook.conf');
     expect(first.stderr).toMatch(/^docs\/PORTS\.md:3:4 warning Unexpected `ğŸ“‹`, expected `📋`.* encoding-mojibake\n$/);
-    expect(readdirSync(path.join(dir, 'generated')).sort()).toEqual(['.env', '.portbook-manifest.json', 'nginx', 'settings.py', 'settings.ts', 'systemd']);
+    expect(readdirSync(path.join(dir, 'generated')).sort()).toEqual(['.env', '.portbook-manifest.json', 'architecture.mmd', 'nginx', 'settings.py', 'settings.ts', 'systemd']);
     const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
     expect(nginx).toContain('server_name video.destinpq.com;');
     expect(nginx).toContain('proxy_pass http://creator_suite_frontend;');
@@ -61,7 +61,7 @@ describe('portbook gen', () => {
     expect(nginx.match(/listen 443 ssl;/g)).toHaveLength(2);
 
     const second = run(['gen'], dir);
-    expect(second).toEqual({ code: 0, stdout: 'generated/ is up to date (7 files).\n', stderr: first.stderr });
+    expect(second).toEqual({ code: 0, stdout: 'generated/ is up to date (8 files).\n', stderr: first.stderr });
   });
 
   it('reports each error once at its cell, exits 1 and writes nothing', () => {
@@ -153,6 +153,31 @@ describe('hand edits', () => {
     expect(result.stderr).toContain('generated/.env exists and was not written by portbook');
     expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toBe('SECRET=1\n');
     expect(existsSync(path.join(dir, 'generated/settings.ts'))).toBe(false);
+  });
+});
+
+describe('the architecture diagram', () => {
+  it('is written between the markers in the registry, kept fresh by gen and checked by check', () => {
+    const registry = '# Ports\r\n\r\n| Service | Port |\r\n|---|---|\r\n| api | 16000 |\r\n\r\n<!-- portbook:diagram -->\r\nold\r\n<!-- /portbook:diagram -->\r\n';
+    const dir = project(registry);
+    const first = run(['gen'], dir);
+    expect(first.stdout).toContain('updated docs/PORTS.md (its diagram block)\n');
+    const text = readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8');
+    expect(text).toContain('<!-- portbook:diagram -->\r\n```mermaid\r\nflowchart LR\r\n');
+    expect(text).toContain('default_api["api<br/>:16000"]\r\n');
+    expect(text).not.toContain('old');
+    expect(text.startsWith('# Ports\r\n')).toBe(true);
+    expect(run(['gen'], dir).stdout).toBe('generated/ is up to date (7 files).\n');
+    expect(run(['check'], dir).code).toBe(0);
+
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), text.replace(':16000', ':9'));
+    const stale = run(['check'], dir);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain('stale: docs/PORTS.md (its diagram block)\n');
+    expect(stale.stdout).toMatch(/The diagram in docs\/PORTS\.md is out of date\. Run `npm run gen`/);
+    expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([{ path: 'docs/PORTS.md', status: 'stale' }]);
+    expect(run(['gen'], dir).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(text);
   });
 });
 

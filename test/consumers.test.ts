@@ -195,6 +195,7 @@ const dropInFile = (env: string, unit: string): string => `systemd/${env === 'de
 function expectedFiles(fixture: Fixture): string[] {
   return [
     '.portbook-manifest.json',
+    'architecture.mmd',
     ...Object.keys(fixture.ports).map(envFile),
     'settings.ts',
     'settings.py',

@@ -66,7 +66,7 @@ describe('the fast path', () => {
     const dir = project();
     spawnSync(process.execPath, [path.join(repo, 'bin/portbook.js'), 'gen'], { cwd: dir });
     const unchanged = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
-    expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: 'generated/ is up to date (6 files).\n' });
+    expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: 'generated/ is up to date (7 files).\n' });
     writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16003 |\n');
     const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
     expect(changed.stderr).toMatch(/Cannot find module .*cli\.mjs/);

@@ -68,6 +68,21 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     ],
   },
   {
+    path: /^architecture\.mmd$/,
+    comment: /^%% [^\n]*$/,
+    lines: [
+      /^flowchart LR$/,
+      /^ {4}internet\(\("Internet"\)\)$/,
+      /^ {4}subgraph nginx_[a-z]+\["nginx \([a-z]+\)"\]$/,
+      /^ {8}site_[a-z]+_\d+\["(\*\.)?[a-z0-9.-]+<br\/>:\d{1,5} (🔒 SSL|no SSL)"\]$/,
+      /^ {4}subgraph env_[a-z]+\["[a-z]+"\]$/,
+      /^ {8}[a-z]+_[a-z0-9_]+\["[^"\n]*<br\/>:\d{1,5}[^"\n]*"\]$/,
+      /^ {4}end$/,
+      /^ {4}internet --> site_[a-z]+_\d+$/,
+      /^ {4}site_[a-z]+_\d+ --> [a-z]+_[a-z0-9_]+$/,
+    ],
+  },
+  {
     path: /^\.portbook-manifest\.json$/,
     comment: /^$/,
     lines: [/^[\s\S]*$/], // portbook's own state; checked by JSON.parse below

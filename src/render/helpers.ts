@@ -59,6 +59,11 @@ export function systemdAssignment(name: unknown, value: unknown): string {
   return `"${key}=${text.replace(/[\\"]/g, '\\$&').replace(/%/g, '%%')}"`;
 }
 
+/** Text inside a quoted Mermaid label: one line, with quotes and markup as Mermaid entity codes. */
+export function mermaidText(text: unknown): string {
+  return hashComment(text).replace(/[#"<>&]/g, (char) => `#${char.codePointAt(0)};`);
+}
+
 /** Helpers as registered with Handlebars (the trailing options argument is dropped). */
 export const helpers: Readonly<Record<string, (...args: unknown[]) => string>> = {
   hashComment: (text) => hashComment(text),
@@ -68,5 +73,6 @@ export const helpers: Readonly<Record<string, (...args: unknown[]) => string>> =
   nginxString: (value) => nginxString(value),
   envValue: (value) => envValue(value),
   systemdAssignment: (name, value) => systemdAssignment(name, value),
+  mermaidText: (text) => mermaidText(text),
   json: (value) => JSON.stringify(value),
 };

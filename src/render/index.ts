@@ -76,6 +76,12 @@ export const targets: readonly Target[] = [
         })),
       ),
   },
+  {
+    id: 'diagram',
+    template: 'architecture.mmd.hbs',
+    comment: '%%',
+    outputs: (model) => [{ path: 'architecture.mmd', context: model }],
+  },
 ];
 
 /** The built-in target an output path belongs to (`undefined` for project templates' own outputs). */
@@ -84,6 +90,7 @@ export function targetOf(path: string): TargetId | undefined {
   if (path === 'settings.ts' || path === 'settings.py') return path;
   if (path.startsWith('nginx/portbook')) return 'nginx';
   if (path.startsWith('systemd/') && path.endsWith('.service.d/portbook.conf')) return 'systemd';
+  if (path === 'architecture.mmd') return 'diagram';
   return undefined;
 }
 

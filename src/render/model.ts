@@ -6,7 +6,7 @@
 import type { RenderOptions } from '../config.js';
 import { PortbookError } from '../errors.js';
 import { asciiHostname, isLoopback } from '../hosts.js';
-import { environmentKey, kebab, portVariable, unitName, upstreamName } from '../names.js';
+import { environmentKey, kebab, portVariable, snake, unitName, upstreamName } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { EnvironmentName, Registry, Service } from '../registry.js';
@@ -25,6 +25,8 @@ export interface ServiceView {
   unit: string;
   /** `creator-suite-api`. */
   slug: string;
+  /** The diagram's node id, `production_creator_suite_api`. */
+  node: string;
   http: boolean;
   websocket: boolean;
   /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
@@ -49,6 +51,10 @@ export interface SiteView {
   purpose: string;
   /** The name of the service proxied to. */
   service: string;
+  /** The diagram node of that service. */
+  serviceNode: string;
+  /** The diagram node of this site, `site_production_0`. */
+  node: string;
 }
 
 export interface EnvironmentView {
@@ -114,6 +120,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       upstream: upstreamName(service),
       unit: unitName(service, options.systemd.units),
       slug: kebab(service.name.value),
+      node: `${environmentKey(service.environment.name)}_${snake(service.name.value)}`,
       http: hasUpstream(service),
       websocket: protocol.websocket,
       scheme: protocol.tls ? 'https' : 'http',
@@ -151,6 +158,8 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       websocket: serviceView.websocket,
       purpose: access.purpose?.value ?? '',
       service: serviceView.name,
+      serviceNode: serviceView.node,
+      node: `site_${environmentKey(access.environment.name)}_${environment(access.environment.name).sites.length}`,
     };
     env.sites.push(site);
     if (site.websocket) env.websocket = true;
