@@ -13,14 +13,15 @@ import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
 import { environmentsNamed } from './environments.js';
 import { chooseRange, freePorts, registeredPorts, scan, type ScanEntry } from './ports.js';
-import { check, fixEncoding, generate, loadRegistry, type GenerateResult } from './project.js';
+import { addServiceRow, fillPlaceholders, placeholders, portsIn } from './edit.js';
+import { check, diagnose, fixEncoding, generate, loadRegistry, type GenerateResult } from './project.js';
 import type { EnvironmentName } from './registry.js';
 import { listeningPorts } from './scan.js';
 import { watchInputs } from './watch.js';
 import { generateAndStage, init, preCommit, type InitResult, type StagedResult } from './workflow.js';
 
 const hookManagers: readonly HookManager[] = ['husky', 'lefthook', 'simple-git-hooks', 'githooks'];
-import type { Change } from './write.js';
+import { replaceFile, type Change } from './write.js';
 
 export interface Io {
   stdout(text: string): void;
@@ -48,6 +49,11 @@ Usage:
   portbook next [--env E] [--range R]  print a free port: in the range, unregistered, not a common
                                    default, not listening here (--json for more)
   portbook scan [--env E] [--json] compare the registry with the TCP ports listening on this machine
+  portbook add NAME --protocol P [--port N] [--env E] [--description TEXT]
+                                   add a row to the environment's table (next free port unless
+                                   --port), then regenerate
+  portbook fill [--range R]        replace every placeholder port (xxxx, TBD, empty) with distinct
+                                   free ports, then regenerate
   portbook fix-encoding [options]  rewrite a double-encoded registry (âœ… for ✅) as plain UTF-8
 
 Options:
@@ -72,7 +78,7 @@ Exit codes: 0 ok (warnings allowed), 1 errors in the registry or stale outputs,
 2 usage, configuration, template or I/O errors.
 `;
 
-const commands = ['gen', 'check', 'fix-encoding', 'init', 'hook', 'pre-commit', 'next', 'scan'] as const;
+const commands = ['gen', 'check', 'fix-encoding', 'init', 'hook', 'pre-commit', 'next', 'scan', 'add', 'fill'] as const;
 type Command = (typeof commands)[number];
 
 /**
@@ -114,6 +120,9 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
         manager: { type: 'string' },
         env: { type: 'string' },
         range: { type: 'string' },
+        protocol: { type: 'string' },
+        port: { type: 'string' },
+        description: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -136,6 +145,8 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   if (!commands.includes(name as Command)) throw usage(`unknown command \`${name}\``);
   const command = name as Command;
   const subcommand = command === 'hook' ? extra.shift() : undefined;
+  const addName = command === 'add' ? extra.shift() : undefined;
+  if (command === 'add' && (addName === undefined || addName.trim() === '')) throw usage('add needs the service name: portbook add "Name" --protocol HTTP');
   if (command === 'hook' && subcommand !== 'install') throw usage(subcommand ? `unknown hook command \`${subcommand}\`; expected \`hook install\`` : 'expected `hook install`');
   if (extra.length > 0) throw usage(`unexpected argument \`${extra[0]}\``);
   for (const [flag, allowed] of [
@@ -144,8 +155,11 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     ['stage', ['gen']],
     ['watch', ['gen']],
     ['manager', ['hook']],
-    ['env', ['next', 'scan']],
-    ['range', ['next']],
+    ['env', ['next', 'scan', 'add']],
+    ['range', ['next', 'fill', 'add']],
+    ['protocol', ['add']],
+    ['port', ['add']],
+    ['description', ['add']],
   ] as const) {
     if (values[flag] !== undefined && !(allowed as readonly string[]).includes(command)) throw usage(`--${flag} goes with ${allowed.join(' or ')}`);
   }
@@ -174,6 +188,48 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     if (result.staged.length > 0) io.stdout(`portbook: regenerated and staged ${count(result.staged.length, 'file')}\n`);
     printIgnored(result.ignored, io);
     return 0;
+  }
+  if (command === 'fill' || command === 'add') {
+    const { config, registry, displayPath: source, text } = loadRegistry(paths);
+    const range = chooseRange(registry, values.range);
+    const unavailable = new Set([...registeredPorts(registry), ...listeningOrWarn(io).keys()]);
+    let edited: string;
+    if (command === 'fill') {
+      const count = placeholders(registry).length;
+      if (count === 0) {
+        io.stdout(`No placeholder ports in ${source}.\n`);
+        return 0;
+      }
+      const filled = fillPlaceholders(text, registry, freePorts(range, unavailable, count));
+      for (const entry of filled.filled) io.stdout(`${source}:${entry.line}: ${entry.service} (${entry.environment}) → ${entry.port}\n`);
+      edited = filled.text;
+    } else {
+      if (values.protocol === undefined) throw usage('add needs --protocol, e.g. --protocol HTTP');
+      const environment = values.env === undefined ? 'default' : environmentOption(values.env);
+      let port: number;
+      if (values.port !== undefined) {
+        if (!/^\d+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) throw usage(`--port must be a whole number from 1 to 65535, not \`${values.port}\``);
+        port = Number(values.port);
+        if (portsIn(registry, environment).has(port)) throw new PortbookError(`Port ${port} is already registered in the ${environment} environment; leave out --port to get a free one`, 1);
+      } else {
+        [port] = freePorts(range, unavailable, 1) as [number];
+      }
+      const added = addServiceRow(text, registry, { name: addName!, protocol: values.protocol, port, environment, ...(values.description ? { description: values.description } : {}) });
+      io.stdout(`${source}:${added.line}: added ${addName} (${environment}) on port ${port}\n`);
+      edited = added.text;
+    }
+    const problems = diagnose(edited, source, config).filter((message) => message.fatal);
+    if (problems.length > 0) {
+      for (const message of problems) io.stderr(`${formatMessage(message, source)}\n`);
+      io.stderr(`\nThe edit would leave ${count(problems.length, 'error')} in ${source}: nothing was written.\n`);
+      return 1;
+    }
+    replaceFile(config.source, edited);
+    const result = generate(paths);
+    printDiagnostics(result, io);
+    if (!result.plan) return 1;
+    if (result.plan.conflicts.length > 0) return printConflicts(result, io);
+    return printGen(result, false, io);
   }
   if (command === 'next' || command === 'scan') {
     const environment = values.env === undefined ? undefined : environmentOption(values.env);
@@ -205,6 +261,15 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   printDiagnostics(result, io);
   if (!result.plan) return 1;
   return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
+}
+
+function listeningOrWarn(io: Io): Map<number, string[]> {
+  try {
+    return listeningPorts();
+  } catch (error) {
+    io.stderr(`portbook: ${(error as Error).message}; ports were not checked against listening sockets\n`);
+    return new Map();
+  }
 }
 
 function environmentOption(value: string): EnvironmentName | 'default' {

@@ -89,13 +89,21 @@ export function build(options: PathOptions = {}): Built {
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, sourceUpdate };
 }
 
-/** Read and extract the registry without validating or rendering (for `next` and `scan`, which work on registries with placeholders). */
-export function loadRegistry(options: PathOptions = {}): { config: Config; registry: Registry; displayPath: string } {
+/** Read and extract the registry without validating or rendering (for `next`, `scan`, `fill` and `add`, which work on registries with placeholders). */
+export function loadRegistry(options: PathOptions = {}): { config: Config; registry: Registry; displayPath: string; text: string } {
   const config = loadConfig(options);
   const displayPath = shownPath(config.source, options.cwd ?? process.cwd());
-  const source = read(readSource(config.source, displayPath), displayPath);
+  const bytes = readSource(config.source, displayPath);
+  const source = read(bytes, displayPath);
   if (hasErrors(source.file)) throw new PortbookError(`${displayPath} cannot be read: ${source.file.messages[0]?.reason ?? 'not UTF-8'}`, 1);
-  return { config, registry: extract(source), displayPath };
+  return { config, registry: extract(source), displayPath, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) };
+}
+
+/** The diagnostics `text` would get as the registry (for checking an edit before it is written). */
+export function diagnose(text: string, displayPath: string, config: Config): VFileMessage[] {
+  const source = read(new TextEncoder().encode(text), displayPath);
+  if (!hasErrors(source.file)) validate(extract(source), source.file, { units: config.systemd.units });
+  return sortedMessages(source.file);
 }
 
 export interface GenerateResult extends Built {

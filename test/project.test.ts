@@ -27,7 +27,7 @@ describe('the repository itself', () => {
   });
 
   it('documents every command and option of --help in the README', () => {
-    for (const word of ['portbook gen', 'portbook check', 'portbook fix-encoding', 'portbook init', 'portbook hook install', 'portbook pre-commit', 'portbook next', 'portbook scan', '--env', '--range', '--source', '--out', '--templates', '--config', '--dry-run', '--force', '--stage', '--watch', '--manager', '--json']) {
+    for (const word of ['portbook gen', 'portbook check', 'portbook fix-encoding', 'portbook init', 'portbook hook install', 'portbook pre-commit', 'portbook next', 'portbook scan', 'portbook add', 'portbook fill', '--protocol', '--port', '--description', '--env', '--range', '--source', '--out', '--templates', '--config', '--dry-run', '--force', '--stage', '--watch', '--manager', '--json']) {
       expect(helpText).toContain(word);
       expect(readme).toContain(word);
     }

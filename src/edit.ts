@@ -1,0 +1,141 @@
+/**
+ * Editing the registry in place: filling placeholder ports and adding a row.
+ * Edits work on the source text at the positions extract recorded, so every
+ * other byte of the file (spacing, markup, line endings, the BOM) stays as it was.
+ */
+import { PortbookError } from './errors.js';
+import { environmentKey } from './names.js';
+import { portNumber } from './queries.js';
+import type { EnvironmentName, Point, Registry, Service } from './registry.js';
+
+/** The text split into lines that keep their own endings, without a BOM. */
+interface Lines {
+  bom: string;
+  lines: string[];
+}
+
+function splitLines(text: string): Lines {
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  return { bom, lines: text.slice(bom.length).match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [] };
+}
+
+const join = ({ bom, lines }: Lines): string => bom + lines.join('');
+
+/** The end (exclusive) of the cell that starts at `index` in `line`: the next unescaped pipe, or the line end. */
+function cellEnd(line: string, index: number): number {
+  for (let i = index; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (line[i] === '|' || line[i] === '\r' || line[i] === '\n') return i;
+  }
+  return line.length;
+}
+
+/** Replace a cell's content (from `at` to the cell's end, trailing spaces kept) with `content`. */
+function replaceCell(lines: Lines, at: Point, text: string, content: string): void {
+  const index = at.line - 1;
+  const line = lines.lines[index];
+  if (line === undefined) throw new Error(`internal: no line ${at.line}`);
+  const start = at.column - 1;
+  const end = cellEnd(line, start);
+  const cell = line.slice(start, end);
+  let replacement: string;
+  if (cell.trim() === '') {
+    // an empty cell (its position is just after the pipe): the value with one space each side
+    replacement = content === '' ? cell : ` ${content} `;
+  } else {
+    const trailing = /\s*$/.exec(cell)![0];
+    const body = cell.slice(0, cell.length - trailing.length);
+    // keep markup around the value (`` `xxxx` `` → `` `16001` ``); clearing a cell drops its markup too
+    const replaced = content === '' ? '' : text !== '' && body.includes(text) ? body.replace(text, content) : content;
+    replacement = replaced + (trailing === '' && line[end] === '|' ? ' ' : trailing);
+  }
+  lines.lines[index] = line.slice(0, start) + replacement + line.slice(end);
+}
+
+export interface Filled {
+  service: string;
+  environment: string;
+  port: number;
+  line: number;
+}
+
+/** Placeholder port cells, in document order. */
+export function placeholders(registry: Registry): Service[] {
+  return registry.services.filter((service) => service.port.value.kind === 'placeholder');
+}
+
+/** Write `ports[i]` into the i-th placeholder cell. */
+export function fillPlaceholders(text: string, registry: Registry, ports: readonly number[]): { text: string; filled: Filled[] } {
+  const lines = splitLines(text);
+  const targets = placeholders(registry);
+  const filled = targets.map((service, index) => {
+    const port = ports[index]!;
+    replaceCell(lines, service.port.position, service.port.text, String(port));
+    return { service: service.name.value, environment: environmentKey(service.environment.name), port, line: service.port.position.line };
+  });
+  return { text: join(lines), filled };
+}
+
+export interface NewService {
+  name: string;
+  protocol: string;
+  port: number;
+  description?: string;
+  environment?: EnvironmentName | 'default';
+}
+
+/** Escape a value for a table cell: pipes escaped, line breaks refused. */
+function cellValue(value: string, what: string): string {
+  if (/[\r\n\u2028\u2029]/.test(value)) throw new PortbookError(`${what} must be one line`);
+  return value.trim().replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+}
+
+/**
+ * Insert a row for `service` after the last row of the first service table of
+ * its environment, copying that row's shape: its cells' markup (`**name**`,
+ * `` `port` ``), padding and outer pipes. Cells the new service has no value
+ * for (status, env variable) are left empty.
+ */
+export function addServiceRow(text: string, registry: Registry, service: NewService): { text: string; line: number } {
+  const key = service.environment ?? 'default';
+  const rows = registry.services.filter((candidate) => environmentKey(candidate.environment.name) === key);
+  if (rows.length === 0) {
+    const known = [...new Set(registry.services.map((candidate) => environmentKey(candidate.environment.name)))];
+    throw new PortbookError(`No service table for the ${key} environment; tables exist for: ${known.join(', ') || 'none'}`);
+  }
+  // the first table of that environment: rows up to the first gap in line numbers
+  let last = rows[0]!;
+  for (const row of rows.slice(1)) {
+    if (row.position.line !== last.position.line + 1) break;
+    last = row;
+  }
+  const lines = splitLines(text);
+  const template = lines.lines[last.position.line - 1]!;
+  const values = new Map<Point, [string, string]>();
+  values.set(last.name.position, [last.name.text, cellValue(service.name, 'The name')]);
+  values.set(last.port.position, [last.port.text, String(service.port)]);
+  if (last.protocol) values.set(last.protocol.position, [last.protocol.text, cellValue(service.protocol, 'The protocol')]);
+  if (last.description) values.set(last.description.position, [last.description.text, cellValue(service.description ?? '', 'The description')]);
+  if (last.status) values.set(last.status.position, [last.status.text, '']);
+  if (last.variable) values.set(last.variable.position, [last.variable.text, '']);
+  // edit the copied row from right to left so earlier columns stay where they are
+  const row: Lines = { bom: '', lines: [template] };
+  for (const [at, [old, value]] of [...values].sort(([a], [b]) => b.column - a.column)) {
+    replaceCell(row, { line: 1, column: at.column }, old, value);
+  }
+  let added = row.lines[0]!;
+  if (!/\r?\n$|\r$/.test(added)) added += /\r\n/.test(text) ? '\r\n' : '\n';
+  if (!/(\r\n|\r|\n)$/.test(template)) lines.lines[last.position.line - 1] = template + (/\r\n/.test(text) ? '\r\n' : '\n');
+  lines.lines.splice(last.position.line, 0, added);
+  return { text: join(lines), line: last.position.line + 1 };
+}
+
+/** Ports registered in one environment (for validating `add --port`). */
+export function portsIn(registry: Registry, key: string): Set<number> {
+  const ports = new Set<number>();
+  for (const candidate of registry.services) {
+    const port = portNumber(candidate.port);
+    if (port !== undefined && environmentKey(candidate.environment.name) === key) ports.add(port);
+  }
+  return ports;
+}

@@ -1,0 +1,103 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+
+const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
+const temporaries: string[] = [];
+afterEach(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function project(markdown: string | Buffer): { dir: string; registry: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-edit-'));
+  temporaries.push(dir);
+  writeFileSync(path.join(dir, 'package.json'), '{}\n');
+  mkdirSync(path.join(dir, 'docs'));
+  writeFileSync(path.join(dir, 'docs/PORTS.md'), markdown);
+  return { dir, registry: path.join(dir, 'docs/PORTS.md') };
+}
+
+async function run(args: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
+  return { code, stdout, stderr };
+}
+
+/** Lines of `after` that differ from `before` (same line count expected). */
+function changedLines(before: string, after: string): Array<[string, string]> {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  expect(b).toHaveLength(a.length);
+  return a.flatMap((line, index) => (line === b[index] ? [] : [[line, b[index]!] as [string, string]]));
+}
+
+describe('portbook fill', () => {
+  it('fills every placeholder of the first seed with distinct free ports, editing only those cells, then gen succeeds', async () => {
+    const before = readFileSync(path.join(seeds, 'template.md'), 'utf8');
+    const { dir, registry } = project(before);
+    const result = await run(['fill'], dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('docs/PORTS.md:9: API Server (development) → ');
+    const after = readFileSync(registry, 'utf8');
+    const changes = changedLines(before, after);
+    expect(changes).toHaveLength(9);
+    const ports = changes.map(([old, now]) => {
+      expect(now.replace(/\| \d+ \|/, '| xxxx |')).toBe(old);
+      return Number(/\| (\d+) \|/.exec(now)![1]);
+    });
+    expect(new Set(ports).size).toBe(9);
+    expect(after).not.toContain('xxxx');
+    expect((await run(['check'], dir)).code).toBe(0);
+  });
+
+  it('keeps markup, CRLF and the BOM, and fills empty cells and TBD', async () => {
+    const before = '\uFEFF| Service | Port |\r\n|---|---|\r\n| A | `TBD` |\r\n| B |  |\r\n| C | 16500 |\r\n';
+    const { dir, registry } = project(before);
+    expect((await run(['fill'], dir)).code).toBe(0);
+    const after = readFileSync(registry, 'utf8');
+    expect(after).toMatch(/^\uFEFF\| Service \| Port \|\r\n\|---\|---\|\r\n\| A \| `\d+` \|\r\n\| B \| \d+ \|\r\n\| C \| 16500 \|\r\n$/);
+  });
+
+  it('says so when there is nothing to fill', async () => {
+    const { dir } = project('| Service | Port |\n|---|---|\n| A | 16001 |\n');
+    expect(await run(['fill'], dir)).toMatchObject({ code: 0, stdout: 'No placeholder ports in docs/PORTS.md.\n' });
+  });
+});
+
+describe('portbook add', () => {
+  it('adds exactly one line to the Creator Suite seed, in its style, and gen renders it', async () => {
+    const before = readFileSync(path.join(seeds, 'creator-suite.md'));
+    const { dir, registry } = project(before);
+    const result = await run(['add', 'Creator Suite Worker', '--protocol', 'HTTP'], dir);
+    expect(result.code).toBe(0);
+    const after = readFileSync(registry);
+    const beforeLines = before.toString('latin1').split('\n');
+    const afterLines = after.toString('latin1').split('\n');
+    expect(afterLines).toHaveLength(beforeLines.length + 1);
+    expect([...afterLines.slice(0, 10), ...afterLines.slice(11)]).toEqual(beforeLines);
+    const port = Number(/on port (\d+)/.exec(result.stdout)![1]);
+    expect(port).toBeGreaterThanOrEqual(16532);
+    expect(port).toBeLessThanOrEqual(17354);
+    expect(after.toString('utf8').split('\n')[10]).toBe(`| **Creator Suite Worker** | \`${port}\` | HTTP |  |  |`);
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain(`CREATOR_SUITE_WORKER_PORT=${port}\n`);
+  });
+
+  it('matches a table without outer pipes, in the named environment, with a description and an escaped pipe', async () => {
+    const { dir, registry } = project('## Dev\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n\n## Prod\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n');
+    expect((await run(['add', 'B x|y', '--protocol', 'WS', '--env', 'prod', '--port', '16002', '--description', 'new one'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toBe('## Dev\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n\n## Prod\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\nB x\\|y | 16002 | WS | new one\n');
+  });
+
+  it('refuses a taken port, a missing protocol, an environment without a table, and a name that cannot be an identifier', async () => {
+    const before = '| Service | Port |\n|---|---|\n| A | 16001 |\n';
+    const { dir, registry } = project(before);
+    expect(await run(['add', 'B', '--protocol', 'HTTP', '--port', '16001'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('Port 16001 is already registered in the default environment') });
+    expect(await run(['add', 'B'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('add needs --protocol') });
+    expect(await run(['add', 'B', '--protocol', 'HTTP', '--env', 'prod'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('No service table for the production environment') });
+    expect(await run(['add', '???', '--protocol', 'HTTP'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('nothing was written') });
+    expect(readFileSync(registry, 'utf8')).toBe(before);
+  });
+});
