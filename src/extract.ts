@@ -12,6 +12,8 @@ import { code, report } from './diagnostics.js';
 import { environmentNamed, environmentsNamed } from './environments.js';
 import type { Source } from './read.js';
 import type {
+  ConfigFile,
+  DetailSection,
   Environment,
   EnvironmentName,
   ExternalAccess,
@@ -22,6 +24,7 @@ import type {
   Registry,
   ReservedRange,
   Service,
+  ServiceDetails,
 } from './registry.js';
 
 type ColumnKind =
@@ -126,6 +129,9 @@ export function extract(source: Source): Registry {
 
   // rows whose Environment cell says `all`: placed once every environment is known
   const everywhere: Array<Service | ExternalAccess> = [];
+  // details and configuration files name services: matched once every table is read
+  const pendingDetails: Array<{ heading: Field<string>; items: KeyValue[] }> = [];
+  const pendingConfigFiles: KeyValue[] = [];
   const visit = (node: Nodes): void => {
     if (node.type === 'heading') {
       while (headings.length > 0 && headings.at(-1)!.depth >= node.depth) headings.pop();
@@ -140,11 +146,139 @@ export function extract(source: Source): Registry {
       readRanges(node, registry, source, point);
       return;
     }
+    if (node.type === 'list' && headings.length > 0) {
+      const heading = headings.at(-1)!;
+      const field = { value: heading.text, text: heading.text, position: point(heading.node.children[0] ?? heading.node) };
+      const items = keyValueItems(node, point);
+      if (/\bconfig(uration)? files?\b/i.test(heading.text)) pendingConfigFiles.push(...items);
+      else if (/\bsecurity\b/i.test(heading.text)) readInternalPorts(node, registry, point);
+      else if (items.some((item) => detailKey(item.key) !== undefined)) pendingDetails.push({ heading: field, items });
+      // and on into the items: a table may stand inside a list
+    }
     if ('children' in node && node.type !== 'paragraph') for (const child of node.children) visit(child as Nodes);
   };
   for (const child of source.tree.children) visit(child);
   placeEverywhere(registry, everywhere);
+  registry.detailSections = pendingDetails.map((section) => attachDetails(registry, section.heading, section.items));
+  registry.configFiles = pendingConfigFiles.map((item) => attachConfigFile(registry, item));
   return registry;
+}
+
+/** One `Key: value` list item. */
+interface KeyValue {
+  key: string;
+  value: Field<string>;
+  /** Inline code in the value (`` `0.0.0.0:17354` ``), which holds the machine-readable part. */
+  code?: string;
+}
+
+function keyValueItems(list: List, point: (node: Nodes | undefined) => Point): KeyValue[] {
+  return (list.children as ListItem[]).flatMap((item) => {
+    const text = cellText(item).replace(/\s+/g, ' ').trim();
+    const match = /^([^:]{1,60}?)\s*:\s*(.*)$/.exec(text);
+    if (!match) return [];
+    let code: string | undefined;
+    const find = (node: Nodes): void => {
+      if (code === undefined && node.type === 'inlineCode') code = node.value;
+      if ('children' in node) for (const child of node.children) find(child as Nodes);
+    };
+    find(item);
+    const value: Field<string> = { value: match[2]!, text: match[2]!, position: findValuePoint(item, point, false) ?? point(item) };
+    return [{ key: match[1]!, value, ...(code !== undefined ? { code } : {}) }];
+  });
+}
+
+type DetailKey = 'bind' | 'workers' | 'healthCheck' | 'process' | 'framework';
+
+/** Which detail a key names: `Bind`, `Workers`, `Health Check`, `Process`, `Framework`. */
+export function detailKey(key: string): DetailKey | undefined {
+  const normal = normaliseHeader(key);
+  if (/^(bind|bind address|listen|listens on|address)$/.test(normal)) return 'bind';
+  if (/^(workers|worker processes|processes|concurrency)$/.test(normal)) return 'workers';
+  if (/^(health check|healthcheck|health|health endpoint|health path)$/.test(normal)) return 'healthCheck';
+  if (/^(process|runtime|server)$/.test(normal)) return 'process';
+  if (/^(framework|stack)$/.test(normal)) return 'framework';
+  return undefined;
+}
+
+function parseDetails(items: KeyValue[]): ServiceDetails {
+  const details: ServiceDetails = { items: items.map(({ key, value }) => ({ key, value })) };
+  for (const item of items) {
+    const kind = detailKey(item.key);
+    const raw = (item.code ?? item.value.text).trim();
+    if (kind === 'bind') {
+      // `*:16532`, `0.0.0.0:17354`, `[::]:80`, `127.0.0.1`
+      const host = (/^\[([^\]]*)\](?::\d+)?$/.exec(raw)?.[1] ?? raw.replace(/:\d+$/, '')).split(/\s/)[0] ?? '';
+      details.bind = { ...item.value, value: host };
+    } else if (kind === 'workers') {
+      const number = /\b(\d+)\b/.exec(item.value.text)?.[1];
+      const single = /\b(single|one)\b/i.test(item.value.text);
+      if (number !== undefined || single) details.workers = { ...item.value, value: number !== undefined ? Number(number) : 1 };
+    } else if (kind === 'healthCheck') {
+      const path = item.code?.startsWith('/') ? item.code : /(\/[^\s`'"()]*)/.exec(item.value.text)?.[1];
+      if (path !== undefined) details.healthCheck = { ...item.value, value: path };
+    }
+  }
+  return details;
+}
+
+/** Words that say what kind of thing a heading or label is, not which service. */
+const genericWords = new Set(['port', 'ports', 'service', 'services', 'details', 'detail', 'config', 'configuration', 'file', 'files', 'unit', 'systemd', 'the', 'server']);
+
+function nameWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '' && !genericWords.has(word) && !/^\d+$/.test(word));
+}
+
+/** Services whose name contains every word (`API` → `Creator Suite API`); an exact name wins. */
+function servicesNamed(registry: Registry, words: string[], text: string): Service[] {
+  if (words.length === 0) return [];
+  const exact = registry.services.filter((service) => service.name.value.toLowerCase() === text.trim().toLowerCase());
+  if (exact.length > 0) return exact;
+  return registry.services.filter((service) => {
+    const have = new Set(nameWords(service.name.value));
+    return words.every((word) => have.has(word));
+  });
+}
+
+function attachDetails(registry: Registry, heading: Field<string>, items: KeyValue[]): DetailSection {
+  const details = parseDetails(items);
+  const port = /\b(\d{2,5})\b/.exec(heading.text)?.[1];
+  const words = nameWords(heading.text);
+  const byPort = port === undefined ? [] : registry.services.filter((service) => service.port.value.kind === 'number' && service.port.value.port === Number(port));
+  const byName = servicesNamed(registry, words, heading.text.replace(/[:\s]*\d+\s*$/, ''));
+  const names = new Set(byName.map((service) => service.name.value));
+  // a heading that names a port picks the services on it (if its words agree); otherwise the services it names
+  let services = byPort.length > 0 && (words.length === 0 || byPort.some((service) => names.has(service.name.value))) ? byPort : byName;
+  if (new Set(services.map((service) => service.name.value)).size > 1) services = []; // ambiguous
+  for (const service of services) service.details = details;
+  return { heading, ...(port !== undefined ? { port: Number(port) } : {}), details, services };
+}
+
+function attachConfigFile(registry: Registry, item: KeyValue): ConfigFile {
+  const path = (item.code ?? item.value.text).trim();
+  const kind = /\.service$/.test(path) ? 'systemd' : /nginx/i.test(`${item.key} ${path}`) ? 'nginx' : 'other';
+  const label: Field<string> = { value: item.key, text: item.key, position: item.value.position };
+  const services = kind === 'systemd' ? servicesNamed(registry, nameWords(item.key), item.key) : [];
+  const distinct = new Set(services.map((service) => service.name.value));
+  if (kind === 'systemd' && distinct.size === 1) {
+    const unit = path.split('/').at(-1)!.replace(/\.service$/, '');
+    for (const service of services) service.unit = { value: unit, text: path, position: item.value.position };
+  }
+  return { label, path: { value: path, text: path, position: item.value.position }, kind, services };
+}
+
+/** `Internal ports (5837, 6194) not directly exposed to internet` under a security heading. */
+function readInternalPorts(list: List, registry: Registry, point: (node: Nodes | undefined) => Point): void {
+  for (const item of list.children as ListItem[]) {
+    const match = /\binternal ports?\b[^(]*\(([^)]*)\)/i.exec(cellText(item));
+    if (!match) continue;
+    for (const number of match[1]!.match(/\d+/g) ?? []) {
+      (registry.internalPorts ??= []).push({ value: Number(number), text: number, position: point(item) });
+    }
+  }
 }
 
 /** Put each `all` row in the default environment and every environment the document names. */
@@ -354,8 +488,8 @@ function readRanges(list: List, registry: Registry, source: Source, point: (node
   }
 }
 
-/** Where the first digit after the `Name:` part of a list item stands. */
-function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Point): Point | undefined {
+/** Where the first digit (or, with `digit` false, the first character) after the `Name:` part of a list item stands. */
+function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Point, digit = true): Point | undefined {
   let seenColon = false;
   const at = (node: Nodes, index: number): Point => {
     const start = point(node);
@@ -371,8 +505,8 @@ function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Poin
         seenColon = true;
         from = colon + 1;
       }
-      const digit = node.value.slice(from).search(/\d/);
-      return digit === -1 ? undefined : at(node, from + digit);
+      const found = node.value.slice(from).search(digit ? /\d/ : /\S/);
+      return found === -1 ? undefined : at(node, from + found);
     }
     if ('children' in node) {
       for (const child of node.children) {

@@ -49,8 +49,9 @@ export function upstreamName(service: Pick<Service, 'name' | 'environment'>): st
   return /^\d/.test(base) && !prefix ? `_${base}` : `${prefix}${base}`;
 }
 
-/** A systemd unit name (without `.service`): kebab case of the service name unless configured. */
-export function unitName(service: Pick<Service, 'name'>, configured: Readonly<Record<string, string>>): string {
+/** A systemd unit name (without `.service`): the document's configuration-files list, else the config file, else kebab case of the name. */
+export function unitName(service: Pick<Service, 'name' | 'unit'>, configured: Readonly<Record<string, string>>): string {
+  if (service.unit && /^[A-Za-z0-9:_.-]+$/.test(service.unit.value) && !service.unit.value.startsWith('.')) return service.unit.value;
   // own properties only: a service called `valueOf` must not find Object.prototype.valueOf
   return Object.hasOwn(configured, service.name.value) ? configured[service.name.value]! : kebab(service.name.value);
 }

@@ -44,8 +44,41 @@ export interface Service {
   description?: Field<string>;
   /** An explicit environment variable name from an `Env`/`Variable` column. */
   variable?: Field<string>;
+  /** What a details section of the document says about the service. */
+  details?: ServiceDetails;
+  /** The systemd unit a configuration-files list names for it (without `.service`). */
+  unit?: Field<string>;
   /** Where the row starts. */
   position: Point;
+}
+
+/** A details section (`#### API Port: 17354` and its `Key: value` list) as read. */
+export interface ServiceDetails {
+  /** The bind address without the port: `0.0.0.0`, `127.0.0.1`, `*`, `::`. */
+  bind?: Field<string>;
+  workers?: Field<number>;
+  /** The health-check path, `/health`. */
+  healthCheck?: Field<string>;
+  /** Every item as written, recognised or not (free text: never rendered into directives). */
+  items: Array<{ key: string; value: Field<string> }>;
+}
+
+/** A details section: the heading, the port it names (if any), and which services it was matched to. */
+export interface DetailSection {
+  heading: Field<string>;
+  port?: number;
+  details: ServiceDetails;
+  /** The services it describes (empty: none matched). */
+  services: Service[];
+}
+
+/** An item of a configuration-files list: `**API Service**: \`/etc/systemd/system/creator-suite-api.service\``. */
+export interface ConfigFile {
+  label: Field<string>;
+  path: Field<string>;
+  kind: 'systemd' | 'nginx' | 'other';
+  /** For systemd units: the services the label matches (one means matched; several means ambiguous). */
+  services: Service[];
 }
 
 /** A proxy target cell, `host:port`, split when it has that shape. */
@@ -80,4 +113,9 @@ export interface Registry {
   services: Service[];
   externalAccess: ExternalAccess[];
   reservedRanges: ReservedRange[];
+  /** Details sections, in document order (also attached to their services). */
+  detailSections?: DetailSection[];
+  configFiles?: ConfigFile[];
+  /** Ports a security note calls internal (`Internal ports (5837, 6194) not directly exposed`). */
+  internalPorts?: Array<Field<number>>;
 }

@@ -80,6 +80,10 @@ interface Fixture {
   nginx: string[];
   /** Rule ids of the warnings expected. */
   warnings: string[];
+  /** Environment → variable → string value from details sections (bind host, health path). */
+  strings?: Record<string, Record<string, string>>;
+  /** Unit → the drop-in's Environment= lines after the two port lines. */
+  dropInExtra?: Record<string, string[]>;
 }
 
 const creatorSuite: Fixture = {
@@ -93,6 +97,24 @@ const creatorSuite: Fixture = {
   ],
   nginx: ['default'],
   warnings: ['encoding-mojibake'],
+  strings: {
+    default: {
+      CREATOR_SUITE_FRONTEND_HOST: '0.0.0.0',
+      CREATOR_SUITE_FRONTEND_HEALTH_PATH: '/health',
+      CREATOR_SUITE_API_HOST: '0.0.0.0',
+      CREATOR_SUITE_API_HEALTH_PATH: '/health',
+    },
+  },
+  dropInExtra: {
+    'creator-suite-frontend': ['Environment="HOST=0.0.0.0"', 'Environment="WEB_CONCURRENCY=1"'],
+    'creator-suite-api': [
+      'Environment="HOST=0.0.0.0"',
+      'Environment="WEB_CONCURRENCY=4"',
+      'Environment="UVICORN_HOST=0.0.0.0"',
+      'Environment="UVICORN_PORT=17354"',
+      'Environment="UVICORN_WORKERS=4"',
+    ],
+  },
 };
 
 const templateFilled: Fixture = {
@@ -208,14 +230,16 @@ function expectedFiles(fixture: Fixture): string[] {
 function tsConsumer(fixture: Fixture): string {
   const union = (names: string[]): string => names.map((name) => JSON.stringify(name)).join(' | ');
   const primary = fixture.ports[fixture.primary]!;
+  const strings = fixture.strings?.[fixture.primary] ?? {};
   const lines = [
     "import * as settings from './settings.js';",
-    `import { PORTS, type Environment, ${Object.keys(primary).join(', ')} } from './settings.js';`,
+    `import { PORTS, type Environment, ${[...Object.keys(primary), ...Object.keys(strings)].join(', ')} } from './settings.js';`,
     'type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;',
     `export const environments: Equal<Environment, ${union(Object.keys(fixture.ports))}> = true;`,
-    `export const exported: Equal<keyof typeof settings, ${union(['PORTS', ...Object.keys(primary)])}> = true;`,
+    `export const exported: Equal<keyof typeof settings, ${union(['PORTS', ...Object.keys(primary), ...Object.keys(strings)])}> = true;`,
   ];
   for (const variable of Object.keys(primary)) lines.push(`export const constant_${variable}: number = ${variable};`);
+  for (const variable of Object.keys(strings)) lines.push(`export const string_${variable}: string = ${variable};`);
   for (const [env, ports] of Object.entries(fixture.ports)) {
     lines.push(`export const keys_${env}: Equal<keyof (typeof PORTS)[${JSON.stringify(env)}], ${union(Object.keys(ports))}> = true;`);
     for (const [variable, port] of Object.entries(ports)) lines.push(`export const ${env}_${variable}: ${port} = PORTS[${JSON.stringify(env)}].${variable};`);
@@ -274,7 +298,11 @@ for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, 
       const text = read(file);
       expect(outcome(systemdVerify(unit, text)), `systemd-analyze verify with ${file}`).toEqual(ok);
       const port = fixture.ports[env]![variable]!;
-      expect(text.split('\n').filter((line) => line.startsWith('Environment='))).toEqual([`Environment="${variable}=${port}"`, `Environment="PORT=${port}"`]);
+      expect(text.split('\n').filter((line) => line.startsWith('Environment='))).toEqual([
+        `Environment="${variable}=${port}"`,
+        `Environment="PORT=${port}"`,
+        ...(fixture.dropInExtra?.[unit] ?? []),
+      ]);
     }
   });
 
@@ -302,7 +330,7 @@ for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, 
 
   it('dotenv parses each .env file to exactly the registry ports', () => {
     for (const [env, ports] of Object.entries(fixture.ports)) {
-      const expected = Object.fromEntries(Object.entries(ports).map(([variable, port]) => [variable, String(port)]));
+      const expected = { ...Object.fromEntries(Object.entries(ports).map(([variable, port]) => [variable, String(port)])), ...fixture.strings?.[env] };
       expect(parseDotenv(read(envFile(env))), envFile(env)).toEqual(expected);
     }
   });
@@ -310,7 +338,12 @@ for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, 
   it('python3 imports settings.py and sees exactly the registry ports', () => {
     const python = run('python3', ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(outcome(python)).toEqual(ok);
-    expect(JSON.parse(python.stdout)).toEqual({ constants: fixture.ports[fixture.primary], PORTS: fixture.ports, types: ['int'] });
+    const strings = fixture.strings?.[fixture.primary];
+    expect(JSON.parse(python.stdout)).toEqual({
+      constants: { ...fixture.ports[fixture.primary], ...strings },
+      PORTS: fixture.ports,
+      types: strings ? ['int', 'str'] : ['int'],
+    });
   });
 });
 

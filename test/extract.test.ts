@@ -166,6 +166,36 @@ describe('external access and reserved ranges', () => {
   });
 });
 
+describe('details, configuration files and security notes', () => {
+  it('reads the Creator Suite seed’s details sections, unit paths and internal ports', () => {
+    const registry = registryOf(readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url)));
+    const [frontend, api] = registry.services;
+    expect([frontend!.details?.bind?.value, frontend!.details?.workers?.value, frontend!.details?.healthCheck?.value, frontend!.unit?.value]).toEqual([
+      '*', 1, '/health', 'creator-suite-frontend',
+    ]);
+    expect([api!.details?.bind?.value, api!.details?.workers?.value, api!.details?.healthCheck?.value, api!.unit?.value]).toEqual([
+      '0.0.0.0', 4, '/health', 'creator-suite-api',
+    ]);
+    expect(api!.details?.items.map((item) => item.key)).toEqual(['Process', 'Framework', 'Workers', 'Bind', 'Health Check']);
+    expect(registry.detailSections?.map((section) => [section.heading.text, section.heading.position, section.port])).toEqual([
+      ['Frontend Port: 16532', { line: 21, column: 6 }, 16532],
+      ['API Port: 17354', { line: 28, column: 6 }, 17354],
+    ]);
+    expect(registry.configFiles?.map((file) => [file.label.value, file.kind])).toEqual([
+      ['Nginx Config', 'nginx'],
+      ['API Service', 'systemd'],
+      ['Frontend Service', 'systemd'],
+    ]);
+    expect(registry.internalPorts?.map((port) => port.value)).toEqual([5837, 6194]);
+  });
+
+  it('matches a details heading by service name, and reads bind forms', () => {
+    const registry = registryOf('| Service | Port |\n|---|---|\n| Web App | 16000 |\n\n### Web App\n\n- Bind: [::1]:16000\n- Workers: two\n');
+    expect(registry.services[0]!.details?.bind?.value).toBe('::1');
+    expect(registry.services[0]!.details?.workers).toBeUndefined();
+  });
+});
+
 describe('cell parsers', () => {
   it('parsePort', () => {
     expect(parsePort('8000')).toEqual({ kind: 'number', port: 8000 });

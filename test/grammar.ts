@@ -12,19 +12,26 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
   {
     path: /^\.env(\.(development|staging|production|test))?$/,
     comment: /^# [^\n]*$/,
-    lines: [new RegExp(`^${identifier}=${port}$`)],
+    lines: [new RegExp(`^${identifier}=${port}$`), new RegExp(`^${identifier}_(HOST|HEALTH_PATH)=[A-Za-z0-9_./:*~-]+$`)],
   },
   {
     path: /^systemd\/((development|staging|production|test)\/)?[a-z0-9:_.-]+\.service\.d\/portbook\.conf$/,
     comment: /^# [^\n]*$/,
-    lines: [/^\[Service\]$/, new RegExp(`^Environment="${identifier}=${port}"$`)],
+    lines: [
+      /^\[Service\]$/,
+      new RegExp(`^Environment="${identifier}=${port}"$`),
+      /^Environment="(UVICORN_)?HOST=[A-Za-z0-9_.:-]+"$/,
+      /^Environment="(WEB_CONCURRENCY|UVICORN_WORKERS)=\d+"$/,
+    ],
   },
   {
     path: /^nginx\/portbook(\.(development|staging|production|test))?\.conf$/,
     comment: /^# [^\n]*$/,
     lines: [
       /^upstream [a-z0-9_]+ \{$/,
-      /^ {4}server 127\.0\.0\.1:\d{1,5};$/,
+      /^ {4}server (127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5};$/,
+      /^ {4}location = \/[A-Za-z0-9._~\/-]* \{$/,
+      /^ {8}access_log off;$/,
       /^ {0,4}\}$/,
       /^server \{$/,
       /^ {4}listen \d{1,5}( ssl)?;$/,
@@ -32,6 +39,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
       /^ {4}return 301 https:\/\/\$host(:\d{1,5})?\$request_uri;$/,
       /^ {4}ssl_certificate(_key)? "[A-Za-z0-9_./@+=,:*-]+";$/,
       /^ {4}location \/ \{$/,
+      /^ {4}# the service's own health check, so the front proxy can be probed per service$/,
       /^ {8}proxy_pass https?:\/\/([a-z0-9_]+|[a-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-f:.]+\]:\d{1,5});$/,
       /^ {8}proxy_http_version 1\.1;$/,
       /^ {8}proxy_set_header (Host \$host|X-Real-IP \$remote_addr|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|Upgrade \$http_upgrade|Connection \$portbook_[a-z_]*connection_upgrade);$/,
@@ -46,6 +54,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     comment: /^(\/\/ [^\n]*|\/\*\*? (?:(?!\*\/).)* \*\/)$/,
     lines: [
       new RegExp(`^export const ${identifier}: number = ${port};$`),
+      new RegExp(`^export const ${identifier}_(HOST|HEALTH_PATH): string = "[A-Za-z0-9_./:*~-]+";$`),
       /^export const PORTS = \{$/,
       /^ {2}"(default|development|staging|production|test)": \{$/,
       new RegExp(`^ {4}${identifier}: ${port},$`),
@@ -60,6 +69,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     lines: [
       /^"""Ports of the (default|development|staging|production|test) environment\. PORTS below holds every environment's\."""$/,
       new RegExp(`^${identifier}: int = ${port}$`),
+      new RegExp(`^${identifier}_(HOST|HEALTH_PATH): str = "[A-Za-z0-9_./:*~-]+"$`),
       /^PORTS: "dict\[str, dict\[str, int\]\]" = \{$/,
       /^ {4}"(default|development|staging|production|test)": \{$/,
       new RegExp(`^ {8}"${identifier}": ${port},$`),

@@ -1127,6 +1127,76 @@ describe('seed fixtures', () => {
   });
 });
 
+describe('details sections, configuration files and security notes', () => {
+  const table = md`
+## Ports
+
+| Service | Port | Protocol |
+|---|---|---|
+| **Creator Suite API** | 16000 | HTTP |
+| **Creator Suite Frontend** | 16001 | HTTP |
+`;
+
+  it('details-port-mismatch fires at a heading whose port disagrees with the table', () => {
+    const d = diagnose(`${table}
+#### API Port: 16005
+- **Bind**: \`127.0.0.1:16005\`
+`);
+    expectFires(d, { rule: 'details-port-mismatch', severity: 'error', line: 8, column: 6, value: 'API Port: 16005', says: 'make the heading and the table agree' });
+  });
+
+  it('details-unknown-service warns about details for no registered service', () => {
+    const d = diagnose(`${table}
+#### Worker Port: 16009
+- **Workers**: 4 worker processes
+`);
+    expectFires(d, { rule: 'details-unknown-service', severity: 'warning', line: 8, column: 6, value: 'Worker Port: 16009', says: 'name the service (or its port) in the heading' });
+  });
+
+  it('details that match are quiet, by port or by name', () => {
+    expect(diagnose(`${table}
+#### API Port: 16000
+- **Workers**: 4 worker processes
+
+#### Creator Suite Frontend
+- **Health Check**: Available at \`/health\`
+`)).toEqual([]);
+  });
+
+  it('config-file-unmatched warns about a unit whose label matches no service, or several', () => {
+    const d = diagnose(`${table}
+### Configuration Files
+
+- **Suite Service**: \`/etc/systemd/system/suite.service\`
+- **API Service**: \`/etc/systemd/system/api.service\`
+`);
+    expectFires(d, { rule: 'config-file-unmatched', severity: 'warning', line: 10, column: 22, value: '/etc/systemd/system/suite.service', says: 'rename its label to one service' });
+  });
+
+  it('bind-invalid and health-path-invalid fire at their values', () => {
+    const d = diagnose(`${table}
+#### API Port: 16000
+- **Bind**: \`0.0.0.0; evil\`
+- **Health Check**: \`/health; rewrite\`
+`);
+    expectFires(d, { rule: 'bind-invalid', severity: 'error', line: 9, column: 13, value: '0.0.0.0;', says: 'expected an IP address' });
+    expectFires(d, { rule: 'health-path-invalid', severity: 'error', line: 10, column: 21, value: '/health; rewrite', says: 'expected a path' });
+  });
+
+  it('internal-port-exposed fires at a proxy target on a port the security note calls internal', () => {
+    const d = diagnose(`${table}
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| api.example.com | ✅ | 127.0.0.1:16000 |
+
+### Security Notes
+
+- ✅ Internal ports (16000, 16001) not directly exposed to internet
+`);
+    expectFires(d, { rule: 'internal-port-exposed', severity: 'error', line: 10, column: 25, value: '127.0.0.1:16000', says: 'remove the row, or update the note' });
+  });
+});
+
 describe('the rules table', () => {
   it('has unique ids and a severity for each', () => {
     const ids = rules.map((rule) => rule.id);

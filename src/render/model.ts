@@ -27,6 +27,20 @@ export interface ServiceView {
   slug: string;
   /** The diagram's node id, `production_creator_suite_api`. */
   node: string;
+  /** Where nginx reaches it: its bind address when that is a specific one, else 127.0.0.1 (`[::1]` style for IPv6). */
+  upstreamHost: string;
+  /** The bind host from a details section (`0.0.0.0` for `*`), if known. */
+  host?: string;
+  /** `CREATOR_SUITE_API_HOST`: the variable for `host`. */
+  hostVariable: string;
+  /** The health-check path, if known. */
+  healthPath?: string;
+  /** `CREATOR_SUITE_API_HEALTH_PATH`. */
+  healthVariable: string;
+  /** The worker count, if known. */
+  workers?: number;
+  /** The details mention uvicorn: its own UVICORN_* variables are set too. */
+  uvicorn: boolean;
   http: boolean;
   websocket: boolean;
   /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
@@ -53,6 +67,8 @@ export interface SiteView {
   service: string;
   /** The diagram node of that service. */
   serviceNode: string;
+  /** The service's health-check path: gets its own `location =` block. */
+  healthPath?: string;
   /** The diagram node of this site, `site_production_0`. */
   node: string;
 }
@@ -110,6 +126,10 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
     const port = portNumber(service.port);
     if (port === undefined) throw new Error(`internal: unvalidated port for ${service.name.value}`);
     const protocol = protocolInfo(service.protocol?.value);
+    const details = service.details;
+    const bind = details?.bind?.value;
+    const allInterfaces = bind === undefined || bind === '*' || bind === '0.0.0.0' || bind === '::' || bind === '';
+    const base = portVariable(service).replace(/_PORT$/, '') || portVariable(service);
     const view: ServiceView = {
       name: service.name.value,
       description: service.description?.value ?? '',
@@ -121,6 +141,13 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       unit: unitName(service, options.systemd.units),
       slug: kebab(service.name.value),
       node: `${environmentKey(service.environment.name)}_${snake(service.name.value)}`,
+      upstreamHost: allInterfaces ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind,
+      ...(bind !== undefined ? { host: bind === '*' ? '0.0.0.0' : bind } : {}),
+      hostVariable: `${base}_HOST`,
+      ...(details?.healthCheck ? { healthPath: details.healthCheck.value } : {}),
+      healthVariable: `${base}_HEALTH_PATH`,
+      ...(details?.workers ? { workers: details.workers.value } : {}),
+      uvicorn: (details?.items ?? []).some((item) => /uvicorn/i.test(item.value.text)),
       http: hasUpstream(service),
       websocket: protocol.websocket,
       scheme: protocol.tls ? 'https' : 'http',
@@ -159,6 +186,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       purpose: access.purpose?.value ?? '',
       service: serviceView.name,
       serviceNode: serviceView.node,
+      ...(serviceView.healthPath ? { healthPath: serviceView.healthPath } : {}),
       node: `site_${environmentKey(access.environment.name)}_${environment(access.environment.name).sites.length}`,
     };
     env.sites.push(site);

@@ -492,6 +492,95 @@ export const rules: readonly Rule[] = [
     },
   },
   {
+    id: 'details-port-mismatch',
+    severity: 'error',
+    summary: 'A details heading that names a port (`API Port: 17355`) the table registers differently for that service.',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        if (section.port === undefined || section.services.length === 0) continue;
+        if (section.services.some((service) => portNumber(service.port) === section.port)) continue;
+        const service = section.services[0]!;
+        context.report(
+          `Heading ${code(section.heading.text)} names port ${section.port}, but ${label(service)} is registered on ${service.port.text} (${line(service.port.position)}): make the heading and the table agree`,
+          section.heading.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'details-unknown-service',
+    severity: 'warning',
+    summary: 'A details section (a heading with `Bind:`, `Workers:`, `Health Check:` items) for no registered service, or for several.',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        if (section.services.length > 0) continue;
+        context.report(
+          `Details under ${code(section.heading.text)} match no single registered service, so they are not used: name the service (or its port) in the heading, or register it`,
+          section.heading.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'config-file-unmatched',
+    severity: 'warning',
+    summary: 'A systemd unit in a configuration-files list whose label matches no registered service, or several.',
+    check(context) {
+      for (const file of context.registry.configFiles ?? []) {
+        if (file.kind !== 'systemd') continue;
+        const names = [...new Set(file.services.map((service) => service.name.value))];
+        if (names.length === 1) continue;
+        context.report(
+          names.length === 0
+            ? `Unit ${code(file.path.text)} (${code(file.label.text)}) matches no registered service, so it is not used: rename its label to the service's name`
+            : `Unit ${code(file.path.text)} (${code(file.label.text)}) matches ${names.map(code).join(' and ')}, so it is not used: rename its label to one service's full name`,
+          file.path.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'bind-invalid',
+    severity: 'error',
+    summary: 'A `Bind` detail that is not an IP address, `*`, `localhost` or a host name.',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        const bind = section.details.bind;
+        if (!bind || bind.value === '*' || isHostOrAddress(bind.value) || isHostOrAddress(`[${bind.value}]`)) continue;
+        context.report(`Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``, bind.position);
+      }
+    },
+  },
+  {
+    id: 'health-path-invalid',
+    severity: 'error',
+    summary: 'A `Health Check` path that is not a plain URL path (`/health`).',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        const health = section.details.healthCheck;
+        if (!health || /^\/[A-Za-z0-9._~\/-]*$/.test(health.value)) continue;
+        context.report(`Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``, health.position);
+      }
+    },
+  },
+  {
+    id: 'internal-port-exposed',
+    severity: 'error',
+    summary: 'An external-access proxy target on a port a security note calls internal.',
+    check(context) {
+      const internal = new Map((context.registry.internalPorts ?? []).map((port) => [port.value, port]));
+      for (const access of context.registry.externalAccess) {
+        const port = access.target?.value?.port;
+        const note = port === undefined ? undefined : internal.get(port);
+        if (!note) continue;
+        context.report(
+          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} exposes port ${port}, which the security note (${line(note.position)}) calls internal: remove the row, or update the note`,
+          access.target!.position,
+        );
+      }
+    },
+  },
+  {
     id: 'ssl-scheme-conflict',
     severity: 'warning',
     summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
