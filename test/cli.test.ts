@@ -1,33 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main, version } from '../src/cli.js';
+import { describe, expect, it } from 'vitest';
+import { version } from '../src/cli.js';
+import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
 const bin = new URL('../bin/portbook.js', import.meta.url).pathname;
-const temporaries: string[] = [];
-afterEach(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const temporaryDir = temporaryDirs('cli');
 
 /** A throwaway project: package.json, docs/PORTS.md from `markdown`. */
-function project(markdown: string | Buffer): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-cli-'));
-  temporaries.push(dir);
-  writeFileSync(path.join(dir, 'package.json'), '{"name":"demo","private":true}\n');
-  mkdirSync(path.join(dir, 'docs'));
-  writeFileSync(path.join(dir, 'docs', 'PORTS.md'), markdown);
-  return dir;
-}
-
-function run(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
-  return { code, stdout, stderr };
-}
+const project = (markdown: string | Buffer): string => writeProject(temporaryDir(), markdown);
+const run = runCli;
 
 const broken = [
   '# Ports', // 1
@@ -99,8 +83,7 @@ describe('portbook gen', () => {
 
   it('works from any directory with --source and --out, and prints a diff with --dry-run', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
-    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'portbook-cwd-'));
-    temporaries.push(elsewhere);
+    const elsewhere = temporaryDir();
     const dry = run(['gen', '--dry-run', '--source', path.join(dir, 'docs/PORTS.md'), '--out', path.join(dir, 'out')], elsewhere);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+API_PORT=8000');

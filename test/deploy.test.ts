@@ -1,23 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderOptionsFrom } from '../src/config.js';
 import { detectHookManager } from '../src/hooks.js';
 import { generate } from '../src/project.js';
+import { temporaryDirs, writeProject } from './helpers.js';
 
-const temporaries: string[] = [];
-afterEach(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const temporaryDir = temporaryDirs('deploy');
 
 /** A project with one HTTP service and the given `commands` config. */
 function project(commands: unknown): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-deploy-'));
-  temporaries.push(dir);
-  writeFileSync(path.join(dir, 'package.json'), '{}\n');
-  mkdirSync(path.join(dir, 'docs'));
-  writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
+  const dir = writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
   writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ commands }));
   return dir;
 }
@@ -69,8 +62,7 @@ describe('the commands setting', () => {
 
 describe('hook managers', () => {
   it('are detected from the repository', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hooks-'));
-    temporaries.push(dir);
+    const dir = temporaryDir();
     writeFileSync(path.join(dir, 'package.json'), '{}');
     expect(detectHookManager(dir)).toBe('githooks');
     writeFileSync(path.join(dir, 'package.json'), '{"simple-git-hooks": {}}');

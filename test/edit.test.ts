@@ -1,30 +1,17 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
-const temporaries: string[] = [];
-afterEach(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const temporaryDir = temporaryDirs('edit');
 
 function project(markdown: string | Buffer): { dir: string; registry: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-edit-'));
-  temporaries.push(dir);
-  writeFileSync(path.join(dir, 'package.json'), '{}\n');
-  mkdirSync(path.join(dir, 'docs'));
-  writeFileSync(path.join(dir, 'docs/PORTS.md'), markdown);
+  const dir = writeProject(temporaryDir(), markdown);
   return { dir, registry: path.join(dir, 'docs/PORTS.md') };
 }
 
-async function run(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
-  return { code, stdout, stderr };
-}
+const run = async (args: string[], cwd: string) => runCli(args, cwd);
 
 /** Lines of `after` that differ from `before` (same line count expected). */
 function changedLines(before: string, after: string): Array<[string, string]> {

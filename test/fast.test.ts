@@ -1,25 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { fastPath } from '../src/fast.js';
+import { temporaryDirs, writeProject } from './helpers.js';
 
 const repo = new URL('..', import.meta.url).pathname;
-const temporaries: string[] = [];
-afterEach(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function project(markdown = '| Service | Port |\n|---|---|\n| api | 16000 |\n'): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-fast-'));
-  temporaries.push(dir);
-  writeFileSync(path.join(dir, 'package.json'), '{}\n');
-  mkdirSync(path.join(dir, 'docs'));
-  writeFileSync(path.join(dir, 'docs/PORTS.md'), markdown);
-  return dir;
-}
+const temporaryDir = temporaryDirs('fast');
+const project = (markdown = '| Service | Port |\n|---|---|\n| api | 16000 |\n'): string => writeProject(temporaryDir(), markdown);
 
 function capture(run: (io: { stdout(t: string): void; stderr(t: string): void; cwd: string }) => unknown, cwd: string) {
   let stdout = '';
@@ -60,8 +49,7 @@ describe('the fast path', () => {
 
   it('never loads the full CLI when nothing changed', () => {
     // a copy of the package without the full bundle: an unchanged gen must still answer
-    const pkg = mkdtempSync(path.join(os.tmpdir(), 'portbook-fast-pkg-'));
-    temporaries.push(pkg);
+    const pkg = temporaryDir();
     for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.mjs']) cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
     const dir = project();
     spawnSync(process.execPath, [path.join(repo, 'bin/portbook.js'), 'gen'], { cwd: dir });

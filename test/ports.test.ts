@@ -1,35 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
 import { commonPorts } from '../src/ports.js';
 import { listeningPorts } from '../src/scan.js';
+import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
-const temporaries: string[] = [];
+const temporaryDir = temporaryDirs('ports');
 const servers: net.Server[] = [];
 afterEach(async () => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-function project(markdown: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-ports-'));
-  temporaries.push(dir);
-  writeFileSync(path.join(dir, 'package.json'), '{}\n');
-  mkdirSync(path.join(dir, 'docs'));
-  writeFileSync(path.join(dir, 'docs/PORTS.md'), markdown);
-  return dir;
-}
-
-async function run(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd });
-  return { code, stdout, stderr };
-}
+const project = (markdown: string): string => writeProject(temporaryDir(), markdown);
+const run = async (args: string[], cwd: string) => runCli(args, cwd);
 
 /** Listen on 127.0.0.1:port (the test's own server, closed after each test). */
 async function hold(port: number): Promise<void> {
