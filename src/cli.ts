@@ -194,6 +194,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     const range = chooseRange(registry, values.range);
     const unavailable = new Set([...registeredPorts(registry), ...listeningOrWarn(io).keys()]);
     let edited: string;
+    let report: string;
     if (command === 'fill') {
       const count = placeholders(registry).length;
       if (count === 0) {
@@ -201,7 +202,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
         return 0;
       }
       const filled = fillPlaceholders(text, registry, freePorts(range, unavailable, count));
-      for (const entry of filled.filled) io.stdout(`${source}:${entry.line}: ${entry.service} (${entry.environment}) → ${entry.port}\n`);
+      report = filled.filled.map((entry) => `${source}:${entry.line}: ${entry.service} (${entry.environment}) → ${entry.port}\n`).join('');
       edited = filled.text;
     } else {
       if (values.protocol === undefined) throw usage('add needs --protocol, e.g. --protocol HTTP');
@@ -215,7 +216,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
         [port] = freePorts(range, unavailable, 1) as [number];
       }
       const added = addServiceRow(text, registry, { name: addName!, protocol: values.protocol, port, environment, ...(values.description ? { description: values.description } : {}) });
-      io.stdout(`${source}:${added.line}: added ${addName} (${environment}) on port ${port}\n`);
+      report = `${source}:${added.line}: added ${addName} (${environment}) on port ${port}\n`;
       edited = added.text;
     }
     const problems = diagnose(edited, source, config).filter((message) => message.fatal);
@@ -224,6 +225,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
       io.stderr(`\nThe edit would leave ${count(problems.length, 'error')} in ${source}: nothing was written.\n`);
       return 1;
     }
+    io.stdout(report);
     replaceFile(config.source, edited);
     const result = generate(paths);
     printDiagnostics(result, io);

@@ -46,7 +46,8 @@ function replaceCell(lines: Lines, at: Point, text: string, content: string): vo
     const trailing = /\s*$/.exec(cell)![0];
     const body = cell.slice(0, cell.length - trailing.length);
     // keep markup around the value (`` `xxxx` `` → `` `16001` ``); clearing a cell drops its markup too
-    const replaced = content === '' ? '' : text !== '' && body.includes(text) ? body.replace(text, content) : content;
+    // a function, so `$&` or `$'` in the new value are not replacement patterns
+    const replaced = content === '' ? '' : text !== '' && body.includes(text) ? body.replace(text, () => content) : content;
     replacement = replaced + (trailing === '' && line[end] === '|' ? ' ' : trailing);
   }
   lines.lines[index] = line.slice(0, start) + replacement + line.slice(end);
@@ -59,9 +60,15 @@ export interface Filled {
   line: number;
 }
 
-/** Placeholder port cells, in document order. */
+/** Placeholder port cells, in document order, each once (a row that counts in several environments is one cell). */
 export function placeholders(registry: Registry): Service[] {
-  return registry.services.filter((service) => service.port.value.kind === 'placeholder');
+  const seen = new Set<string>();
+  return registry.services.filter((service) => {
+    const at = `${service.port.position.line}:${service.port.position.column}`;
+    if (service.port.value.kind !== 'placeholder' || seen.has(at)) return false;
+    seen.add(at);
+    return true;
+  });
 }
 
 /** Write `ports[i]` into the i-th placeholder cell. */
@@ -103,11 +110,18 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
     const known = [...new Set(registry.services.map((candidate) => environmentKey(candidate.environment.name)))];
     throw new PortbookError(`No service table for the ${key} environment; tables exist for: ${known.join(', ') || 'none'}`);
   }
-  // the first table of that environment: rows up to the first gap in line numbers
-  let last = rows[0]!;
-  for (const row of rows.slice(1)) {
-    if (row.position.line !== last.position.line + 1) break;
-    last = row;
+  // the first table of that environment; the new row goes after its last line (struck-through rows included)
+  const tableEnd = rows[0]!.tableEnd ?? rows[0]!.position.line;
+  const table = rows.filter((row) => (row.tableEnd ?? row.position.line) === tableEnd);
+  // copy the last row that has every cell the new one needs
+  const fits = (row: Service): boolean => (!service.protocol || row.protocol !== undefined || !hasColumn(table, 'protocol')) && (!service.description || row.description !== undefined || !hasColumn(table, 'description'));
+  const last = [...table].reverse().find(fits) ?? table.at(-1)!;
+  if (service.protocol && !last.protocol && !/^https?$/i.test(service.protocol.trim())) {
+    // without a Protocol cell the service reads as HTTP: anything else would be lost
+    throw new PortbookError(`The table has no Protocol cell to copy, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
+  }
+  if (service.description && !last.description && hasColumn(table, 'description')) {
+    throw new PortbookError('No row of the table has a Description cell to copy: add the row by hand, or leave out --description');
   }
   const lines = splitLines(text);
   const template = lines.lines[last.position.line - 1]!;
@@ -123,11 +137,22 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   for (const [at, [old, value]] of [...values].sort(([a], [b]) => b.column - a.column)) {
     replaceCell(row, { line: 1, column: at.column }, old, value);
   }
+  const eol = /\r\n/.test(text) ? '\r\n' : /\r/.test(text) ? '\r' : '\n';
   let added = row.lines[0]!;
-  if (!/\r?\n$|\r$/.test(added)) added += /\r\n/.test(text) ? '\r\n' : '\n';
-  if (!/(\r\n|\r|\n)$/.test(template)) lines.lines[last.position.line - 1] = template + (/\r\n/.test(text) ? '\r\n' : '\n');
-  lines.lines.splice(last.position.line, 0, added);
-  return { text: join(lines), line: last.position.line + 1 };
+  if (!/(\r\n|\r|\n)$/.test(added)) added += eol;
+  const endLine = lines.lines[tableEnd - 1]!;
+  if (!/(\r\n|\r|\n)$/.test(endLine)) {
+    // the table ends the file without a final newline: the new row takes the end, without one either
+    lines.lines[tableEnd - 1] = endLine + eol;
+    added = added.replace(/(\r\n|\r|\n)$/, '');
+  }
+  lines.lines.splice(tableEnd, 0, added);
+  return { text: join(lines), line: tableEnd + 1 };
+}
+
+/** Whether some row of the table has a cell of this kind (its header has the column). */
+function hasColumn(table: readonly Service[], kind: 'protocol' | 'description'): boolean {
+  return table.some((row) => row[kind] !== undefined);
 }
 
 /** Ports registered in one environment (for validating `add --port`). */

@@ -207,16 +207,20 @@ function parseDetails(items: KeyValue[]): ServiceDetails {
     const kind = detailKey(item.key);
     const raw = (item.code ?? item.value.text).trim();
     if (kind === 'bind') {
-      // `*:16532`, `0.0.0.0:17354`, `[::]:80`, `127.0.0.1`
-      const host = (/^\[([^\]]*)\](?::\d+)?$/.exec(raw)?.[1] ?? raw.replace(/:\d+$/, '')).split(/\s/)[0] ?? '';
+      // `*:16532`, `0.0.0.0:17354 (all interfaces)`, `[::]:80`, `::1`, `127.0.0.1`
+      const token = raw.split(/\s/)[0] ?? '';
+      const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(token)?.[1];
+      const host = bracketed ?? ((token.match(/:/g) ?? []).length > 1 ? token : token.replace(/:\d+$/, ''));
       details.bind = { ...item.value, value: host };
     } else if (kind === 'workers') {
       const number = /\b(\d+)\b/.exec(item.value.text)?.[1];
       const single = /\b(single|one)\b/i.test(item.value.text);
       if (number !== undefined || single) details.workers = { ...item.value, value: number !== undefined ? Number(number) : 1 };
     } else if (kind === 'healthCheck') {
-      const path = item.code?.startsWith('/') ? item.code : /(\/[^\s`'"()]*)/.exec(item.value.text)?.[1];
-      if (path !== undefined) details.healthCheck = { ...item.value, value: path };
+      // a backticked path, a URL's path, or a word that is a path: never the slash in `N/A` or `TCP/UDP`
+      const candidate = item.code ?? /(?:^|\s)((?:https?:\/\/\S+)|\/\S*)/.exec(item.value.text)?.[1];
+      const path = candidate === undefined ? undefined : /^https?:\/\/[^/\s]+(\/\S*)?$/.exec(candidate) ? (/^https?:\/\/[^/\s]+(\/\S*)?$/.exec(candidate)![1] ?? '/') : candidate;
+      if (path !== undefined && path.startsWith('/')) details.healthCheck = { ...item.value, value: path.replace(/[.,;)]+$/, '') || '/' };
     }
   }
   return details;
@@ -229,7 +233,7 @@ function nameWords(text: string): string[] {
   return text
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word !== '' && !genericWords.has(word) && !/^\d+$/.test(word));
+    .filter((word) => word !== '' && !genericWords.has(word) && !/^\d+$/.test(word) && environmentNamed(word) === undefined);
 }
 
 /** Services whose name contains every word (`API` → `Creator Suite API`); an exact name wins. */
@@ -253,8 +257,16 @@ function attachDetails(registry: Registry, heading: Field<string>, items: KeyVal
   // a heading that names a port picks the services on it (if its words agree); otherwise the services it names
   let services = byPort.length > 0 && (words.length === 0 || byPort.some((service) => names.has(service.name.value))) ? byPort : byName;
   if (new Set(services.map((service) => service.name.value)).size > 1) services = []; // ambiguous
-  for (const service of services) service.details = details;
+  // a second section for the same service adds to the first (its own values win)
+  for (const service of services) {
+    const earlier = service.details;
+    service.details = earlier ? { ...earlier, ...withoutUndefined(details), items: [...earlier.items, ...details.items] } : details;
+  }
   return { heading, ...(port !== undefined ? { port: Number(port) } : {}), details, services };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
 function attachConfigFile(registry: Registry, item: KeyValue): ConfigFile {
@@ -388,7 +400,7 @@ function readTable(
         ...portField,
         value: row.children[columns.get('port')!] ? parsePort(portField.text) : { kind: 'missing' },
       };
-      const service: Service = { environment, name: get('service')!, port, position: rowPoint };
+      const service: Service = { environment, name: get('service')!, port, position: rowPoint, tableEnd: source.toOriginal(table.position?.end ?? rowPoint).line };
       const optional = (kind: 'protocol' | 'status' | 'description' | 'variable'): void => {
         const field = get(kind);
         if (field && field.text !== '') service[kind] = field;

@@ -38,6 +38,18 @@ export function portVariable(service: Pick<Service, 'name' | 'variable'>): strin
   return base === 'PORT' || base.endsWith('_PORT') ? base : `${base}_PORT`;
 }
 
+/** `CREATOR_SUITE_API_PORT` → `CREATOR_SUITE_API`: the stem of a service's other variables. */
+export function variableStem(service: Pick<Service, 'name' | 'variable'>): string {
+  const variable = portVariable(service);
+  return variable.replace(/_PORT$/, '') || variable;
+}
+
+/** The variables a service's details add: `<stem>_HOST` and `<stem>_HEALTH_PATH`, when known. */
+export function detailVariables(service: Pick<Service, 'name' | 'variable' | 'details'>): string[] {
+  const stem = variableStem(service);
+  return [...(service.details?.bind ? [`${stem}_HOST`] : []), ...(service.details?.healthCheck ? [`${stem}_HEALTH_PATH`] : [])];
+}
+
 /** A valid environment variable / TS / Python constant name. */
 export const variablePattern = /^[A-Z_][A-Z0-9_]*$/;
 

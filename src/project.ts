@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Root } from 'mdast';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
@@ -43,15 +44,26 @@ export interface SourceUpdate {
   after: string;
 }
 
-const diagramBlock = /(<!-- portbook:diagram -->)[\s\S]*?(<!-- \/portbook:diagram -->)/;
-
-/** The registry with the diagram written between its markers, or `undefined` when it has none or it is current. */
-function withDiagram(text: string, diagram: string | undefined): string | undefined {
-  if (diagram === undefined || !diagramBlock.test(text)) return undefined;
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+/**
+ * The registry with the diagram written between its markers, or `undefined`
+ * when it has none or the block is current. Only markers that stand on their
+ * own at the top level of the document count (not in a code block, a quote
+ * or a list), found in the parsed tree; the first pair is used.
+ */
+function withDiagram(raw: string, tree: Root, diagram: string | undefined): string | undefined {
+  if (diagram === undefined) return undefined;
+  const lineOf = (value: string): number | undefined =>
+    tree.children.find((node) => node.type === 'html' && node.value.trim() === value)?.position?.start.line;
+  const open = lineOf('<!-- portbook:diagram -->');
+  const close = lineOf('<!-- /portbook:diagram -->');
+  if (open === undefined || close === undefined || close <= open) return undefined;
+  const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const lines = raw.slice(bom.length).match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+  const eol = /(\r\n|\r|\n)$/.exec(lines[open - 1] ?? '')?.[1] ?? '\n';
   const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);
-  const updated = text.replace(diagramBlock, (_match, open: string, close: string) => `${open}${eol}\`\`\`mermaid${eol}${body}\`\`\`${eol}${close}`);
-  return updated === text ? undefined : updated;
+  const block = `\`\`\`mermaid${eol}${body}\`\`\`${eol}`;
+  const updated = bom + [...lines.slice(0, open), block, ...lines.slice(close - 1)].join('');
+  return updated === raw ? undefined : updated;
 }
 
 /** Read, extract, validate and render in memory. Writes nothing. */
@@ -81,7 +93,7 @@ export function build(options: PathOptions = {}): Built {
       ruleId: message.ruleId ?? '',
     }));
     const raw = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
-    const updated = withDiagram(raw, files.get('architecture.mmd'));
+    const updated = withDiagram(raw, source.tree, files.get('architecture.mmd'));
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
     files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed), warnings));

@@ -6,7 +6,7 @@
  * (`âœ…` for `✅`), and parses with remark-parse + remark-gfm. Positions that
  * later stages report are mapped back to the file as it is on disk.
  */
-import type { Root } from 'mdast';
+import type { Nodes, Root } from 'mdast';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -202,8 +202,74 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
   }
   const text = repaired.replace(/\r\n?/g, '\n');
   file.value = text;
-  const tree = unified().use(remarkParse).use(remarkGfm).parse(file);
+  const tree = parse(text);
   return { file, text, repaired, mojibake: repairs.length > 0, toOriginal, tree };
+}
+
+/** Rows of one table parsed at a time: micromark's memory grows with the text it is given. */
+export const rowsPerChunk = 1000;
+
+const delimiterRow = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+/**
+ * Parse with remark-parse + remark-gfm. A very long table is parsed in slices
+ * of `chunk` rows, each given the table's header and delimiter rows, and the
+ * slices' rows are joined back into one table with their true positions: the
+ * same tree, without micromark holding the events of the whole table at once.
+ */
+export function parse(text: string, chunk = rowsPerChunk): Root {
+  const processor = unified().use(remarkParse).use(remarkGfm);
+  // link reference definitions would not reach the other slices: parse such documents whole
+  if (text.length < 64 * 1024 || /^ {0,3}\[[^\]]+\]:/m.test(text)) return processor.parse(text);
+  const lines = text.split('\n');
+  const starts: number[] = []; // line indexes where a slice (after the first) begins
+  const headers = new Map<number, [string, string]>();
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!lines[i]!.includes('|') || !delimiterRow.test(lines[i + 1]!) || !lines[i + 1]!.includes('-')) continue;
+    let end = i + 2;
+    while (end < lines.length && /^ {0,3}\|/.test(lines[end]!)) end++;
+    for (let split = i + 2 + chunk; split < end; split += chunk) {
+      starts.push(split);
+      headers.set(split, [lines[i]!, lines[i + 1]!]);
+    }
+    i = end - 1;
+  }
+  if (starts.length === 0) return processor.parse(text);
+  const lineOffsets: number[] = [0];
+  for (const line of lines) lineOffsets.push(lineOffsets.at(-1)! + line.length + 1);
+  const bounds = [0, ...starts, lines.length];
+  let root: Root | undefined;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const from = bounds[k]!;
+    const body = lines.slice(from, bounds[k + 1]).join('\n') + (bounds[k + 1] === lines.length ? '' : '\n');
+    if (k === 0) {
+      root = processor.parse(body);
+      continue;
+    }
+    const [header, delimiter] = headers.get(from)!;
+    const prefix = `${header}\n${delimiter}\n`;
+    const slice = processor.parse(prefix + body);
+    shift(slice, from - 2, lineOffsets[from]! - prefix.length);
+    const [table, ...rest] = slice.children;
+    const previous = root!.children.at(-1);
+    if (table?.type !== 'table' || previous?.type !== 'table') throw new Error('internal: a table slice did not parse as a table');
+    previous.children.push(...table.children.slice(1));
+    if (previous.position && table.position) previous.position.end = table.position.end;
+    root!.children.push(...rest);
+  }
+  if (root!.position) root!.position.end = { line: lines.length, column: lines.at(-1)!.length + 1, offset: text.length };
+  return root!;
+}
+
+/** Move every position in a tree by whole lines and characters. */
+function shift(node: Nodes, lines: number, offset: number): void {
+  if (node.position) {
+    for (const point of [node.position.start, node.position.end]) {
+      point.line += lines;
+      if (point.offset !== undefined) point.offset += offset;
+    }
+  }
+  if ('children' in node) for (const child of node.children) shift(child as Nodes, lines, offset);
 }
 
 /** Offset of the first byte that does not start a valid UTF-8 sequence, or -1. */

@@ -50,6 +50,8 @@ export interface Service {
   unit?: Field<string>;
   /** Where the row starts. */
   position: Point;
+  /** The line of its table's last row (struck-through rows included), for inserting rows after it. */
+  tableEnd?: number;
 }
 
 /** A details section (`#### API Port: 17354` and its `Key: value` list) as read. */

@@ -164,6 +164,16 @@ describe('the architecture diagram', () => {
   });
 });
 
+describe('the architecture diagram: markers that do not count', () => {
+  it('leaves markers inside a code block or a quote alone', () => {
+    const registry = '# Ports\n\n```markdown\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n```\n\n> <!-- portbook:diagram -->\n> <!-- /portbook:diagram -->\n\n| Service | Port |\n|---|---|\n| API | 16001 |\n';
+    const dir = project(registry);
+    expect(run(['gen'], dir).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(registry);
+    expect(run(['check'], dir).code).toBe(0);
+  });
+});
+
 describe('portbook check', () => {
   it('passes when the outputs are what gen writes', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');

@@ -88,3 +88,34 @@ describe('portbook add', () => {
     expect(readFileSync(registry, 'utf8')).toBe(before);
   });
 });
+
+describe('add and fill: what review found', () => {
+  it('writes $ patterns in names and descriptions literally', async () => {
+    const { dir, registry } = project('| Service | Port | Protocol | Description |\n|---|---|---|---|\n| **API** | `16001` | HTTP | main api |\n');
+    expect((await run(['add', 'Pay $& `$1`', '--protocol', 'HTTP', '--description', "costs $' and $&"], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8').split('\n')[3]).toMatch(/^\| \*\*Pay \$& `\$1`\*\* \| `\d+` \| HTTP \| costs \$' and \$& \|$/);
+  });
+
+  it('copies a row that has the cells it needs, and goes after struck-through rows', async () => {
+    const { dir, registry } = project('| Service | Port | Protocol | Notes |\n|---|---|---|---|\n| API | 16001 | HTTP | main |\n| ~~Old~~ | ~~16002~~ | HTTP | gone |\n| Web | 16003 |\n');
+    expect((await run(['add', 'Sock', '--protocol', 'WS', '--description', 'socket'], dir)).code).toBe(0);
+    const lines = readFileSync(registry, 'utf8').split('\n');
+    expect(lines[5]).toMatch(/^\| Sock \| \d+ \| WS \| socket \|$/);
+    expect(lines).toHaveLength(7);
+  });
+
+  it('refuses a protocol it cannot record', async () => {
+    const before = '| Service | Port |\n|---|---|\n| API | 16001 |\n';
+    const { dir, registry } = project(before);
+    expect(await run(['add', 'Sock', '--protocol', 'WS'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot be recorded') });
+    expect((await run(['add', 'Web', '--protocol', 'HTTP'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toMatch(/^\| Service \| Port \|\n\|---\|---\|\n\| API \| 16001 \|\n\| Web \| \d+ \|\n$/);
+  });
+
+  it('fills a row that counts in several environments once', async () => {
+    const { dir, registry } = project('## Dev\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Prod\n\n| Service | Port | Environment |\n|---|---|---|\n| Shared | xxxx | all |\n');
+    const result = await run(['fill'], dir);
+    expect(result.stdout.split('\n').filter((line) => line.includes('→'))).toHaveLength(1);
+    expect(readFileSync(registry, 'utf8')).toMatch(/\| Shared \| \d+ \| all \|/);
+  });
+});

@@ -189,6 +189,16 @@ describe('details, configuration files and security notes', () => {
     expect(registry.internalPorts?.map((port) => port.value)).toEqual([5837, 6194]);
   });
 
+  it('reads health checks and binds as written in prose, merges sections, ignores environment words', () => {
+    const registry = registryOf(
+      '| Service | Port |\n|---|---|\n| API | 16000 |\n| Web | 16001 |\n| Db | 16002 |\n\n### API\n\n- Health Check: N/A\n- Bind: 127.0.0.1:16000 (loopback)\n\n#### Production API Port: 16000\n\n- Workers: 2\n\n### Web\n\n- Health Check: at http://localhost:16001/healthz today\n- Bind: `::1`\n\n### Db\n\n- Health Check: TCP/UDP only\n',
+    );
+    const [api, web, db] = registry.services;
+    expect([api!.details?.healthCheck, api!.details?.bind?.value, api!.details?.workers?.value]).toEqual([undefined, '127.0.0.1', 2]);
+    expect([web!.details?.healthCheck?.value, web!.details?.bind?.value]).toEqual(['/healthz', '::1']);
+    expect(db!.details?.healthCheck).toBeUndefined();
+  });
+
   it('matches a details heading by service name, and reads bind forms', () => {
     const registry = registryOf('| Service | Port |\n|---|---|\n| Web App | 16000 |\n\n### Web App\n\n- Bind: [::1]:16000\n- Workers: two\n');
     expect(registry.services[0]!.details?.bind?.value).toBe('::1');

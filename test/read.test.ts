@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { read, repairMojibake } from '../src/read.js';
+import { spawnSync } from 'node:child_process';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { parse, read, repairMojibake } from '../src/read.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 /** UTF-8 bytes misread as Windows-1252 and saved again as UTF-8. */
@@ -86,5 +90,16 @@ describe('read', () => {
     expect(source.file.messages).toHaveLength(1);
     expect(source.file.messages[0]).toMatchObject({ line: 2, column: 6, fatal: true, ruleId: 'encoding-invalid' });
     expect(source.file.messages[0]!.reason).toContain('0xe9');
+  });
+});
+
+describe('parse', () => {
+  it('gives the same tree when it parses a long table in slices', () => {
+    const generated = spawnSync(process.execPath, [new URL('../bench/make-registry.mjs', import.meta.url).pathname, '900'], { encoding: 'utf8' }).stdout;
+    // a second table without outer pipes, prose and a list between, and a table at the very end
+    const text = `${generated}\n\nSome prose.\n\nA | B\n--- | ---\nx | 1\n\n| Service | Port |\n|---|---|\n${Array.from({ length: 250 }, (_, i) => `| s${i} | ${20000 + i} |`).join('\n')}`;
+    const whole = unified().use(remarkParse).use(remarkGfm).parse(text);
+    const sliced = parse(text, 97);
+    expect(JSON.stringify(sliced)).toBe(JSON.stringify(whole));
   });
 });

@@ -1153,6 +1153,20 @@ describe('details sections, configuration files and security notes', () => {
     expectFires(d, { rule: 'details-unknown-service', severity: 'warning', line: 8, column: 6, value: 'Worker Port: 16009', says: 'name the service (or its port) in the heading' });
   });
 
+  it('variable-duplicate covers the host and health-path variables details add', () => {
+    const d = diagnose(md`
+| Service | Port | Env |
+|---|---|---|
+| API | 16000 | |
+| Admin | 16001 | API_HOST |
+
+### API
+- **Bind**: \`127.0.0.1:16000\`
+`);
+    expect(brief(d)).toEqual(['3:3 error variable-duplicate']);
+    expect(d[0]!.reason).toContain('`API_HOST` that the details of `API` add is already taken by `Admin`');
+  });
+
   it('details that match are quiet, by port or by name', () => {
     expect(diagnose(`${table}
 #### API Port: 16000

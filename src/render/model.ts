@@ -6,7 +6,7 @@
 import type { RenderOptions } from '../config.js';
 import { PortbookError } from '../errors.js';
 import { asciiHostname, isLoopback } from '../hosts.js';
-import { environmentKey, kebab, portVariable, snake, unitName, upstreamName } from '../names.js';
+import { environmentKey, kebab, portVariable, snake, unitName, upstreamName, variableStem } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { EnvironmentName, Registry, Service } from '../registry.js';
@@ -129,7 +129,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
     const details = service.details;
     const bind = details?.bind?.value;
     const allInterfaces = bind === undefined || bind === '*' || bind === '0.0.0.0' || bind === '::' || bind === '';
-    const base = portVariable(service).replace(/_PORT$/, '') || portVariable(service);
+    const base = variableStem(service);
     const view: ServiceView = {
       name: service.name.value,
       description: service.description?.value ?? '',

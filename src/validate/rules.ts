@@ -6,7 +6,7 @@
 import { code, type Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
 import { environmentNamed } from '../environments.js';
-import { environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
+import { detailVariables, environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
@@ -212,17 +212,36 @@ export const rules: readonly Rule[] = [
   {
     id: 'variable-duplicate',
     severity: 'error',
-    summary: 'Two services in one environment that would get the same variable name.',
+    summary: 'Two services in one environment that would get the same variable name (port, host or health-path variables).',
     check(context) {
+      const usable = (service: Service): boolean =>
+        !service.variable || (variablePattern.test(service.variable.value) && !reservedVariables.has(service.variable.value));
       duplicates(
         context.registry.services,
-        (service) => (service.variable && (!variablePattern.test(service.variable.value) || reservedVariables.has(service.variable.value)) ? undefined : portVariable(service)),
+        (service) => (usable(service) ? portVariable(service) : undefined),
         (service, first, variable) =>
           context.report(
             `Variable ${code(variable)} of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: ${service.variable ? 'change one of the `Env` cells' : 'rename one of them'}`,
             (service.variable ?? service.name).position,
           ),
       );
+      // the variables details add must not meet any other variable of the environment
+      for (const group of byEnvironment(context.registry.services).values()) {
+        const owners = new Map<string, Service>();
+        for (const service of group) if (usable(service)) owners.set(portVariable(service), service);
+        for (const service of group) {
+          if (!usable(service)) continue;
+          for (const variable of detailVariables(service)) {
+            const first = owners.get(variable);
+            if (first && first !== service) {
+              context.report(
+                `Variable ${code(variable)} that the details of ${label(service)} add is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: change its \`Env\` cell or rename one of them`,
+                service.name.position,
+              );
+            } else owners.set(variable, service);
+          }
+        }
+      }
     },
   },
   {
@@ -529,6 +548,14 @@ export const rules: readonly Rule[] = [
       for (const file of context.registry.configFiles ?? []) {
         if (file.kind !== 'systemd') continue;
         const names = [...new Set(file.services.map((service) => service.name.value))];
+        const unit = file.path.value.split('/').at(-1)!.replace(/\.service$/, '');
+        if (names.length === 1 && (!/^[A-Za-z0-9:_.-]+$/.test(unit) || unit.startsWith('.'))) {
+          context.report(
+            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps its derived one: rename the unit file to letters, digits and \`:_.-\``,
+            file.path.position,
+          );
+          continue;
+        }
         if (names.length === 1) continue;
         context.report(
           names.length === 0
