@@ -207,7 +207,7 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
 }
 
 /** Rows of one table parsed at a time: micromark's memory grows with the text it is given. */
-export const rowsPerChunk = 1000;
+export const rowsPerChunk = 250;
 
 const delimiterRow = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 
