@@ -65,14 +65,17 @@ Options:
   --force           gen: overwrite outputs that were edited by hand; init: overwrite its files
   --stage           gen: git add exactly the outputs that changed
   --watch           gen: regenerate on every save until interrupted
-  --env ENV         next, scan: the environment (development, staging, production, test, default)
-  --range NAME      next: the reserved range to pick from (default: the first declared)
+  --env ENV         next, scan, add: the environment (development, staging, production, test, default)
+  --range NAME      next, fill, add: the reserved range to pick from (default: the first declared)
+  --protocol P      add: the new service's protocol (HTTP, WS, TCP, PostgreSQL…)
+  --port N          add: its port (default: the next free one)
+  --description T   add: its description
   --json            print diagnostics (and, for check, the stale files) as JSON on stdout
   -h, --help        show this help
   -v, --version     show the version
 
 Defaults are relative to the project root: the nearest directory at or above
-the working directory with a portbook.config.json or a package.json.
+the working directory with a portbook.config.json, else with a package.json.
 
 Exit codes: 0 ok (warnings allowed), 1 errors in the registry or stale outputs,
 2 usage, configuration, template or I/O errors.
