@@ -70,13 +70,15 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const source of sources.values()) {
     const text = source.text.replace(/\r\n?/g, '\n');
+    let ast: hbs.AST.Program;
     try {
       // parse now: compile() is lazy and would report syntax errors only at first render
-      handlebars.parse(text);
+      ast = handlebars.parse(text);
     } catch (error) {
       throw new PortbookError(`${source.file}: ${firstLines((error as Error).message)}`);
     }
-    const template = handlebars.compile(text, { noEscape: true, strict: true });
+    // compile the tree already parsed: the template is parsed once
+    const template = handlebars.compile(ast, { noEscape: true, strict: true });
     if (source.name.startsWith('_')) {
       handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
     } else {
