@@ -143,7 +143,7 @@ export function extract(source: Source): Registry {
       return;
     }
     if (node.type === 'list' && headings.some((heading) => /\breserved\b/i.test(heading.text))) {
-      readRanges(node, registry, source, point);
+      readRanges(node, registry, point);
       return;
     }
     if (node.type === 'list' && headings.length > 0) {
@@ -474,7 +474,7 @@ function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, 
 }
 
 /** `**Primary Range**: \`16532-17354\` (API and frontend services)` */
-function readRanges(list: List, registry: Registry, source: Source, point: (node: Nodes | undefined) => Point): void {
+function readRanges(list: List, registry: Registry, point: (node: Nodes | undefined) => Point): void {
   for (const item of list.children as ListItem[]) {
     const text = cellText(item).trim();
     const match = /^([^:]+?)\s*:\s*(.*)$/s.exec(text);

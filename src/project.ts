@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
-import { hasErrors, sortedMessages } from './diagnostics.js';
+import { hasErrors, report, sortedMessages } from './diagnostics.js';
 import { inputsHash } from './inputs.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
@@ -50,12 +51,16 @@ export interface SourceUpdate {
  * own at the top level of the document count (not in a code block, a quote
  * or a list), found in the parsed tree; the first pair is used.
  */
-function withDiagram(raw: string, tree: Root, diagram: string | undefined): string | undefined {
+function withDiagram(raw: string, tree: Root, diagram: string | undefined, file: VFile): string | undefined {
   if (diagram === undefined) return undefined;
-  const lineOf = (value: string): number | undefined =>
-    tree.children.find((node) => node.type === 'html' && node.value.trim() === value)?.position?.start.line;
-  const open = lineOf('<!-- portbook:diagram -->');
-  const close = lineOf('<!-- /portbook:diagram -->');
+  const markers = (value: string) => tree.children.filter((node) => node.type === 'html' && node.value.trim() === value);
+  const opens = markers('<!-- portbook:diagram -->');
+  const second = opens[1]?.position?.start;
+  if (second) {
+    report(file, 'warning', 'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one', { line: second.line, column: second.column }, 'diagram-markers');
+  }
+  const open = opens[0]?.position?.start.line;
+  const close = markers('<!-- /portbook:diagram -->').find((node) => (node.position?.start.line ?? 0) > (open ?? Infinity))?.position?.start.line;
   if (open === undefined || close === undefined || close <= open) return undefined;
   const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
   const lines = raw.slice(bom.length).match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
@@ -86,14 +91,14 @@ export function build(options: PathOptions = {}): Built {
     const headerSource = headerPathOf(config.source, config.root);
     const templates = loadTemplates(config.templates);
     files = render({ registry, options: config, templates, source: headerSource });
+    const raw = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+    const updated = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
     const warnings = sortedMessages(source.file).map((message) => ({
       line: message.line ?? 1,
       column: message.column ?? 1,
       message: message.reason,
       ruleId: message.ruleId ?? '',
     }));
-    const raw = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
-    const updated = withDiagram(raw, source.tree, files.get('architecture.mmd'));
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
     files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed), warnings));

@@ -172,6 +172,13 @@ describe('the architecture diagram: markers that do not count', () => {
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(registry);
     expect(run(['check'], dir).code).toBe(0);
   });
+
+  it('warns about a second pair of markers and fills only the first', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n');
+    const result = run(['gen'], dir);
+    expect(result.stderr).toMatch(/^docs\/PORTS\.md:8:1 warning Unexpected second .* diagram-markers\n$/);
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8').match(/```mermaid/g)).toHaveLength(1);
+  });
 });
 
 describe('portbook check', () => {

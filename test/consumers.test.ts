@@ -13,7 +13,6 @@ import { generate, type GenerateResult } from '../src/project.js';
 import {
   certificateConfig,
   minimalUnit,
-  nginxBin,
   nginxTest as nginxTestIn,
   ok,
   outcome,
