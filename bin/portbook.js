@@ -4,7 +4,7 @@
 import { fastPath } from '../dist/bundle/fast.mjs';
 
 const argv = process.argv.slice(2);
-const io = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), cwd: process.cwd() };
+const io = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), cwd: process.cwd(), tty: process.stderr.isTTY === true };
 const code = fastPath(argv, io);
 if (code !== undefined) {
   process.exitCode = code;

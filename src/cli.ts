@@ -4,7 +4,7 @@
  * 2 usage, configuration, template or I/O errors. Never a stack trace for bad input.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, styleText } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { displayPath, loadConfig, type PathOptions } from './config.js';
 import { formatMessage, severityOf, toJson } from './diagnostics.js';
@@ -27,12 +27,15 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   cwd: string;
+  /** A person reads stderr (a terminal): show the source line under each diagnostic, in colour unless NO_COLOR. */
+  tty?: boolean;
 }
 
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
+  tty: process.stderr.isTTY === true,
 };
 
 export { version } from './package.js';
@@ -354,7 +357,18 @@ function usage(message: string): PortbookError {
 }
 
 function printDiagnostics(result: GenerateResult, io: Io): void {
-  for (const message of result.diagnostics) io.stderr(`${formatMessage(message, result.displayPath)}\n`);
+  const lines = io.tty ? result.source.original.split(/\r\n|\r|\n/) : [];
+  const paint = (format: Parameters<typeof styleText>[0], text: string): string => (io.tty && !process.env.NO_COLOR ? styleText(format, text) : text);
+  for (const message of result.diagnostics) {
+    const line = formatMessage(message, result.displayPath);
+    io.stderr(`${io.tty ? line.replace(/ (error|warning) /, (_, severity: string) => ` ${paint(severity === 'error' ? 'red' : 'yellow', severity)} `) : line}\n`);
+    const text = message.line ? lines[message.line - 1] : undefined;
+    if (text === undefined) continue;
+    // a code frame, as tsc --pretty shows one: the line, and a caret under the column
+    const number = String(message.line);
+    const caret = ' '.repeat(Math.max(0, (message.column ?? 1) - 1));
+    io.stderr(`${paint('dim', `${number} | `)}${text}\n${' '.repeat(number.length)}${paint('dim', ' | ')}${caret}${paint(message.fatal ? 'red' : 'yellow', '^')}\n`);
+  }
   const errors = result.diagnostics.filter((message) => severityOf(message) === 'error').length;
   const warnings = result.diagnostics.length - errors;
   if (errors > 0) {

@@ -22,6 +22,8 @@ export interface Source {
   text: string;
   /** The repaired text with its original line endings, for `fix-encoding`. */
   repaired: string;
+  /** The text as on disk (no BOM): what positions, after `toOriginal`, point into. */
+  original: string;
   /** Whether any mojibake was repaired. */
   mojibake: boolean;
   /** Map a point in `text` back to the file on disk. */
@@ -203,7 +205,7 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
   const text = repaired.replace(/\r\n?/g, '\n');
   file.value = text;
   const tree = parse(text);
-  return { file, text, repaired, mojibake: repairs.length > 0, toOriginal, tree };
+  return { file, text, repaired, original: withoutBom, mojibake: repairs.length > 0, toOriginal, tree };
 }
 
 /** Rows of one table parsed at a time: micromark's memory grows with the text it is given. */

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { version } from '../src/cli.js';
+import { main, version } from '../src/cli.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
@@ -63,6 +63,20 @@ describe('portbook gen', () => {
     expect(result.stderr).toContain('docs/PORTS.md:6:9 error Port 8000 of `Web` is already used by `API` (line 5) in the default environment: give one of them another port port-duplicate');
     expect(lines.at(-1)).toBe('4 errors in docs/PORTS.md: nothing was written.');
     expect(existsSync(path.join(dir, 'generated'))).toBe(false);
+  });
+
+  it('shows the source line and a caret under each diagnostic when a person reads the terminal', () => {
+    const dir = project(broken);
+    let stderr = '';
+    const previous = process.env.NO_COLOR;
+    process.env.NO_COLOR = '1';
+    try {
+      main(['gen'], { stdout: () => undefined, stderr: (text) => (stderr += text), cwd: dir, tty: true });
+    } finally {
+      if (previous === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = previous;
+    }
+    expect(stderr).toContain('port-duplicate\n6 | | Web | 8000 | HTTP |\n  |         ^\n');
   });
 
   it('prints the diagnostics as a JSON array with --json', () => {
