@@ -178,7 +178,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
 
   if (command === 'init') return printInit(init({ cwd: io.cwd, force: Boolean(values.force) }), io);
   if (command === 'hook') {
-    const manager = values.manager;
+    const manager = values.manager === 'none' ? 'githooks' : values.manager;
     if (manager !== undefined && !hookManagers.includes(manager as HookManager)) throw usage(`unknown --manager \`${manager}\`; expected ${hookManagers.join(', ')}`);
     const root = loadConfig(paths).root;
     const hook = installHook(root, (manager as HookManager | undefined) ?? detectHookManager(root));
@@ -212,7 +212,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
       edited = filled.text;
     } else {
       if (values.protocol === undefined) throw usage('add needs --protocol, e.g. --protocol HTTP');
-      const environment = values.env === undefined ? 'default' : environmentOption(values.env);
+      const environment = values.env === undefined ? defaultEnvironmentFor(registry) : environmentOption(values.env);
       let port: number;
       if (values.port !== undefined) {
         if (!/^\d+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) throw usage(`--port must be a whole number from 1 to 65535, not \`${values.port}\``);
@@ -269,6 +269,13 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   printDiagnostics(result, io);
   if (!result.plan) return 1;
   return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
+}
+
+/** `add` without --env: the default environment, which needs a table of its own. */
+function defaultEnvironmentFor(registry: { services: Array<{ environment: { name: EnvironmentName | null } }> }): 'default' {
+  if (registry.services.some((service) => service.environment.name === null)) return 'default';
+  const named = [...new Set(registry.services.flatMap((service) => (service.environment.name ? [service.environment.name] : [])))];
+  throw usage(`the registry has no default-environment table: say which one with ${named.map((name) => `--env ${name}`).join(' or ') || '--env'}`);
 }
 
 function listeningOrWarn(io: Io): Map<number, string[]> {

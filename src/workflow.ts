@@ -124,7 +124,9 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
 
   const generated = generate({ cwd: root, ...(options.force ? { force: true } : {}) });
   if (generated.plan && generated.plan.conflicts.length === 0) {
-    done.push(`generated ${generated.plan.changes.length + generated.plan.unchanged.length} files in ${path.relative(root, generated.config.out) || '.'}/`);
+    const total = generated.plan.changes.filter((change) => change.kind !== 'remove').length + generated.plan.unchanged.length;
+    const out = `${path.relative(root, generated.config.out) || '.'}/`;
+    done.push(generated.plan.changes.length > 0 ? `generated ${total} files in ${out}` : `${out} is up to date (${total} files)`);
   }
 
   if (!repositoryRoot(root)) {

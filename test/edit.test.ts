@@ -104,6 +104,14 @@ describe('add and fill: what review found', () => {
     expect(lines).toHaveLength(7);
   });
 
+  it('asks for --env when the registry has no default-environment table', async () => {
+    const { dir } = project('## Development\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Production\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n');
+    expect(await run(['add', 'B', '--protocol', 'HTTP'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('the registry has no default-environment table: say which one with --env development or --env production'),
+    });
+  });
+
   it('refuses a protocol it cannot record', async () => {
     const before = '| Service | Port |\n|---|---|\n| API | 16001 |\n';
     const { dir, registry } = project(before);
