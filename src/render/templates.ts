@@ -4,6 +4,7 @@
  * partials. Compiled with `noEscape` (HTML escaping is wrong for every
  * target here) and `strict` (a misspelt field is an error, not a blank).
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
@@ -61,6 +62,19 @@ export function loadTemplates(projectDir: string | undefined): TemplateSet {
   return compileTemplates(sources);
 }
 
+/** Set by the bundle build (scripts/bundle.mjs): portbook's templates, precompiled, by name. */
+declare const PORTBOOK_PRECOMPILED: string | undefined;
+const precompiled: Record<string, { hash: string; spec: string }> =
+  typeof PORTBOOK_PRECOMPILED === 'string' ? (JSON.parse(PORTBOOK_PRECOMPILED) as Record<string, { hash: string; spec: string }>) : {};
+
+/** The precompiled form of a template, when the build made one from exactly this text. */
+function precompiledSpec(name: string, text: string): TemplateSpecification | undefined {
+  const entry = precompiled[name];
+  if (!entry || entry.hash !== createHash('sha256').update(text).digest('hex')) return undefined;
+  // the spec is JavaScript that Handlebars.precompile wrote at build time, from portbook's own template
+  return new Function(`return ${entry.spec};`)() as TemplateSpecification;
+}
+
 /** Compile a set of template sources into an isolated Handlebars environment. */
 export function compileTemplates(sources: Map<string, TemplateSource>): TemplateSet {
   const handlebars = Handlebars.create();
@@ -70,6 +84,11 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const source of sources.values()) {
     const text = source.text.replace(/\r\n?/g, '\n');
+    const spec = precompiledSpec(source.name, text);
+    if (spec && !source.name.startsWith('_')) {
+      compiled.set(source.name, handlebars.template(spec));
+      continue;
+    }
     let ast: hbs.AST.Program;
     try {
       // parse now: compile() is lazy and would report syntax errors only at first render
