@@ -242,14 +242,8 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   if (command === 'next' || command === 'scan') {
     const environment = values.env === undefined ? undefined : environmentOption(values.env);
     const { registry } = loadRegistry(paths);
-    let listening: Map<number, string[]>;
-    try {
-      listening = listeningPorts();
-    } catch (error) {
-      if (command === 'scan') throw error;
-      io.stderr(`portbook: ${(error as Error).message}; the port was not checked against listening sockets\n`);
-      listening = new Map();
-    }
+    // scan is about listening sockets, so it fails without them; next only uses them to skip busy ports
+    const listening = command === 'scan' ? listeningPorts() : listeningOrWarn(io);
     if (command === 'scan') return printScan(scan(registry, listening, environment), values.json === true, io);
     const range = chooseRange(registry, values.range);
     const [port] = freePorts(range, new Set([...registeredPorts(registry), ...listening.keys()]), 1);

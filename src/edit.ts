@@ -4,22 +4,10 @@
  * other byte of the file (spacing, markup, line endings, the BOM) stays as it was.
  */
 import { PortbookError } from './errors.js';
+import { joinLines, splitLines, type Lines } from './lines.js';
 import { environmentKey } from './names.js';
 import { portNumber } from './queries.js';
 import type { EnvironmentName, Point, Registry, Service } from './registry.js';
-
-/** The text split into lines that keep their own endings, without a BOM. */
-interface Lines {
-  bom: string;
-  lines: string[];
-}
-
-function splitLines(text: string): Lines {
-  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
-  return { bom, lines: text.slice(bom.length).match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [] };
-}
-
-const join = ({ bom, lines }: Lines): string => bom + lines.join('');
 
 /** The end (exclusive) of the cell that starts at `index` in `line`: the next unescaped pipe, or the line end. */
 function cellEnd(line: string, index: number): number {
@@ -80,7 +68,7 @@ export function fillPlaceholders(text: string, registry: Registry, ports: readon
     replaceCell(lines, service.port.position, service.port.text, String(port));
     return { service: service.name.value, environment: environmentKey(service.environment.name), port, line: service.port.position.line };
   });
-  return { text: join(lines), filled };
+  return { text: joinLines(lines), filled };
 }
 
 export interface NewService {
@@ -147,7 +135,7 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
     added = added.replace(/(\r\n|\r|\n)$/, '');
   }
   lines.lines.splice(tableEnd, 0, added);
-  return { text: join(lines), line: tableEnd + 1 };
+  return { text: joinLines(lines), line: tableEnd + 1 };
 }
 
 /** Whether some row of the table has a cell of this kind (its header has the column). */

@@ -7,17 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Io } from './cli.js';
 import { displayPath, loadConfig, type PathOptions } from './config.js';
 import { inputsHash } from './inputs.js';
 import { readManifest, sha256 } from './write.js';
 
 const pathFlags = new Set(['--source', '--out', '--templates', '--config']);
-
-interface Io {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  cwd: string;
-}
 
 /** Parse `gen|check [--source F] [--out D] [--templates D] [--config F]`; anything else is not for the fast path. */
 function parse(argv: readonly string[]): { command: 'gen' | 'check'; paths: PathOptions } | undefined {

@@ -12,6 +12,7 @@ import { displayPath as shownPath, loadConfig, type Config, type PathOptions } f
 import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, report, sortedMessages } from './diagnostics.js';
 import { inputsHash } from './inputs.js';
+import { joinLines, splitLines } from './lines.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
 import { read, type Source } from './read.js';
@@ -62,12 +63,11 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   const open = opens[0]?.position?.start.line;
   const close = markers('<!-- /portbook:diagram -->').find((node) => (node.position?.start.line ?? 0) > (open ?? Infinity))?.position?.start.line;
   if (open === undefined || close === undefined || close <= open) return undefined;
-  const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
-  const lines = raw.slice(bom.length).match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+  const { bom, lines } = splitLines(raw);
   const eol = /(\r\n|\r|\n)$/.exec(lines[open - 1] ?? '')?.[1] ?? '\n';
   const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);
   const block = `\`\`\`mermaid${eol}${body}\`\`\`${eol}`;
-  const updated = bom + [...lines.slice(0, open), block, ...lines.slice(close - 1)].join('');
+  const updated = joinLines({ bom, lines: [...lines.slice(0, open), block, ...lines.slice(close - 1)] });
   return updated === raw ? undefined : updated;
 }
 
@@ -91,7 +91,7 @@ export function build(options: PathOptions = {}): Built {
     const headerSource = headerPathOf(config.source, config.root);
     const templates = loadTemplates(config.templates);
     files = render({ registry, options: config, templates, source: headerSource });
-    const raw = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+    const raw = asOnDisk(bytes);
     const updated = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
     const warnings = sortedMessages(source.file).map((message) => ({
       line: message.line ?? 1,
@@ -113,7 +113,7 @@ export function loadRegistry(options: PathOptions = {}): { config: Config; regis
   const bytes = readSource(config.source, displayPath);
   const source = read(bytes, displayPath);
   if (hasErrors(source.file)) throw new PortbookError(`${displayPath} cannot be read: ${source.file.messages[0]?.reason ?? 'not UTF-8'}`, 1);
-  return { config, registry: extract(source), displayPath, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) };
+  return { config, registry: extract(source), displayPath, text: asOnDisk(bytes) };
 }
 
 /** The diagnostics `text` would get as the registry (for checking an edit before it is written). */
@@ -187,6 +187,11 @@ function checkConfiguredUnits(config: Config, registry: Registry, displayPath: s
       `${config.file ?? 'config'}: systemd.units names ${JSON.stringify(name)}, but no service in ${displayPath} is called that${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
     );
   }
+}
+
+/** The registry's text exactly as on disk, BOM included: what in-place edits start from. */
+function asOnDisk(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
 function readSource(file: string, displayPath: string): Uint8Array {
