@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import type { Table } from 'mdast';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { parse, read, repairMojibake } from '../src/read.js';
+import { toString } from 'mdast-util-to-string';
+import { parse, processor, read, repairMojibake } from '../src/read.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 /** UTF-8 bytes misread as Windows-1252 and saved again as UTF-8. */
@@ -95,11 +97,25 @@ describe('read', () => {
 
 describe('parse', () => {
   it('gives the same tree when it parses a long table in slices', () => {
-    const generated = spawnSync(process.execPath, [new URL('../bench/make-registry.mjs', import.meta.url).pathname, '900'], { encoding: 'utf8' }).stdout;
+    const generated = spawnSync(process.execPath, [new URL('../bench/make-registry.mjs', import.meta.url).pathname, '1500'], { encoding: 'utf8' }).stdout;
+    expect(generated.length).toBeGreaterThan(64 * 1024); // long enough to be sliced at all
     // a second table without outer pipes, prose and a list between, and a table at the very end
     const text = `${generated}\n\nSome prose.\n\nA | B\n--- | ---\nx | 1\n\n| Service | Port |\n|---|---|\n${Array.from({ length: 250 }, (_, i) => `| s${i} | ${20000 + i} |`).join('\n')}`;
-    const whole = unified().use(remarkParse).use(remarkGfm).parse(text);
-    const sliced = parse(text, 97);
-    expect(JSON.stringify(sliced)).toBe(JSON.stringify(whole));
+    const whole = processor().parse(text);
+    for (const chunk of [97, 50, 7]) expect(JSON.stringify(parse(text, chunk))).toBe(JSON.stringify(whole));
+  });
+
+  it('reads every cell as remark-gfm does, bare URLs included, without the literal-autolink transform', () => {
+    const text = [
+      '| Domain | Note |',
+      '|---|---|',
+      '| https://api.example.com/a_b_ | see www.example.org/*x* or ops@example.com |',
+      '| [docs](https://x.example.com) | ~~old~~ `code` **bold** |',
+      '| a_https://b.example.com/(c) | x*https://d.example.com*y, <https://e.example.com> |',
+    ].join('\n');
+    const cells = (tree: ReturnType<typeof parse>) => (tree.children[0] as Table).children.flatMap((row) => row.children.map((cell) => toString(cell)));
+    const full = unified().use(remarkParse).use(remarkGfm).parse(text);
+    expect(cells(processor().parse(text))).toEqual(cells(full));
+    expect(cells(full).slice(2, 4)).toEqual(['https://api.example.com/a_b_', 'see www.example.org/*x* or ops@example.com']);
   });
 });
