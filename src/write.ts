@@ -133,13 +133,18 @@ function readIfExists(file: string): string | undefined {
 }
 
 /**
+ * What one plan or apply has learnt about the directories under `out`: which
+ * are proven to be real directories inside it, and which do not exist. Each
+ * directory is then checked once, not once per file in it (2,000 drop-in
+ * directories would otherwise cost tens of thousands of system calls).
+ */
+export type InsideCache = Map<string, 'inside' | 'missing'>;
+
+/**
  * Resolve an out-relative path and refuse anything that would land outside
  * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
  */
-/** Directories already proven to be inside `out` in this plan or apply, by `out`. */
-export type InsideCache = Map<string, string>;
-
-export function resolveInside(out: string, relative: string, cache?: InsideCache): string {
+export function resolveInside(out: string, relative: string, cache: InsideCache = new Map()): string {
   const segments = relative.split('/');
   if (
     relative === '' ||
@@ -155,20 +160,36 @@ export function resolveInside(out: string, relative: string, cache?: InsideCache
   if (!target.startsWith(root + path.sep)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
-  // The deepest existing ancestor (or the file itself) must really be inside `out`.
-  if (cache?.has(path.dirname(target)) && !isSymbolicLink(target)) return target;
-  if (existsSync(root)) {
-    const realRoot = realpathSync(root);
-    let probe = target;
-    while (!existsSync(probe) && probe !== root) probe = path.dirname(probe);
-    const real = realpathSync(probe);
-    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
-      throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${probe} links outside ${out}`);
-    }
-    // remember the directory once it exists and is proven inside (the file itself is checked each time)
-    if (probe === path.dirname(target) || (probe === target && !isSymbolicLink(target))) cache?.set(path.dirname(target), root);
+  const directory = path.dirname(target);
+  const known = cache.get(directory);
+  // in a directory that does not exist, nothing can link anywhere
+  if (known === 'missing') return target;
+  // in a directory proven inside, only the file itself could still be a link
+  if (known === 'inside') {
+    if (isSymbolicLink(target)) proveInside(target, root, relative, out);
+    return target;
   }
+  if (!existsSync(root)) return target;
+  // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
+  let probe = directory;
+  while (probe !== root && cache.get(probe) !== 'inside' && !existsSync(probe)) {
+    cache.set(probe, 'missing');
+    probe = path.dirname(probe);
+  }
+  if (cache.get(probe) !== 'inside') {
+    proveInside(probe, root, relative, out);
+    cache.set(probe, 'inside');
+  }
+  if (probe === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
   return target;
+}
+
+function proveInside(probe: string, root: string, relative: string, out: string): void {
+  const realRoot = realpathSync(root);
+  const real = realpathSync(probe);
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${probe} links outside ${out}`);
+  }
 }
 
 function isSymbolicLink(file: string): boolean {
@@ -182,12 +203,16 @@ function isSymbolicLink(file: string): boolean {
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
 export function plan(out: string, files: ReadonlyMap<string, string>, options: PlanOptions = {}): Plan {
   const previous = readManifest(out);
-  // temporaries may sit beside outputs of this run or of the last one (which this run may remove)
-  const debris = findDebris(out, [...files.keys(), ...Object.keys(previous?.files ?? {})]);
-  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris };
   const inside: InsideCache = new Map();
+  const listings = new Map<string, Set<string>>();
+  // temporaries may sit beside outputs of this run or of the last one (which this run may remove)
+  const debris = findDebris(out, [...files.keys(), ...Object.keys(previous?.files ?? {})], inside, listings);
+  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris };
   for (const [relative, content] of files) {
-    const before = readIfExists(resolveInside(out, relative, inside));
+    const target = resolveInside(out, relative, inside);
+    // a name its directory's listing does not have is not there: no need to try opening it
+    const listing = listings.get(path.dirname(target));
+    const before = listing && !listing.has(path.basename(target)) ? undefined : readIfExists(target);
     if (before === content) {
       result.unchanged.push(relative);
       continue;
@@ -238,25 +263,32 @@ function temporaryPath(target: string): string {
 
 const temporaryPattern = /^\..+\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
 
-/** Temporaries of runs that are no longer alive, in the directories outputs go to. */
-function findDebris(out: string, outputs: Iterable<string>): string[] {
+/**
+ * Temporaries of runs that are no longer alive, in the directories outputs go
+ * to. Reading each directory also tells `plan` which directories are missing
+ * and which names the others hold.
+ */
+function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache, listings: Map<string, Set<string>>): string[] {
   const debris: string[] = [];
   const directories = new Set<string>();
   for (const relative of outputs) {
     try {
-      resolveInside(out, relative);
+      resolveInside(out, relative, inside);
     } catch {
       continue; // a manifest entry pointing outside is never followed
     }
     directories.add(path.posix.dirname(relative));
   }
   for (const directory of [...directories].sort()) {
+    const absolute = path.resolve(out, directory);
     let names: string[];
     try {
-      names = readdirSync(path.join(out, directory));
-    } catch {
+      names = readdirSync(absolute);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') inside.set(absolute, 'missing');
       continue;
     }
+    listings.set(absolute, new Set(names));
     for (const name of names.sort()) {
       const pid = temporaryPattern.exec(name)?.[1];
       if (pid === undefined || isAlive(Number(pid))) continue;
@@ -347,9 +379,9 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
     for (const change of planned.changes) {
       if (change.kind === 'remove') continue;
       const target = resolveInside(out, change.path, inside);
-      if (!inside.has(path.dirname(target))) {
-        mkdirSync(path.dirname(target), { recursive: true });
-        resolveInside(out, change.path, inside); // again, now that directories exist
+      // in a directory made just now the file cannot be there yet; in one that was there, check the file itself too
+      if (inside.get(path.dirname(target)) !== 'inside' && !makeDirectory(path.dirname(target), path.resolve(out), inside)) {
+        resolveInside(out, change.path, inside);
       }
       const temporary = temporaryPath(target);
       writeFully(temporary, change.after!, change.kind === 'update');
@@ -363,10 +395,11 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
     throw new PortbookError(`Cannot write to ${out}: ${code ?? String(error)}; no file was replaced`);
   }
   // Renames cannot fail for want of space; a directory in the way was refused by plan().
+  const replaced = new Set(planned.changes.filter((change) => change.kind === 'update').map((change) => change.path));
   const renamed: string[] = [];
   for (const [index, { temporary, target, relative }] of temporaries.entries()) {
     try {
-      keepMode(temporary, target);
+      if (replaced.has(relative)) keepMode(temporary, target);
       renameSync(temporary, target);
       renamed.push(target);
       hooks.afterReplaced?.(relative);
@@ -377,7 +410,6 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
     }
   }
   // make the renames that replaced existing files durable (new files were not flushed either; see writeFully)
-  const replaced = new Set(planned.changes.filter((change) => change.kind === 'update').map((change) => change.path));
   for (const dir of new Set(temporaries.filter(({ relative }) => replaced.has(relative)).map(({ target }) => path.dirname(target)))) syncDirectory(dir);
   for (const relative of planned.debris) removeQuietly(resolveInside(out, relative));
   for (const change of planned.changes) {
@@ -386,6 +418,31 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
     unlinkSync(target);
     removeEmptyParents(path.dirname(target), path.resolve(out));
   }
+}
+
+/**
+ * Make `dir` and its missing parents, proving each inside `root`: a directory
+ * made here, in a parent already proven, is inside by construction; one that
+ * was already there is checked like any path. Returns whether `dir` was made.
+ */
+function makeDirectory(dir: string, root: string, inside: InsideCache): boolean {
+  if (inside.get(dir) === 'inside') return false;
+  if (dir === root) {
+    const made = mkdirSync(root, { recursive: true }) !== undefined;
+    inside.set(root, 'inside');
+    return made;
+  }
+  makeDirectory(path.dirname(dir), root, inside);
+  let made = true;
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    proveInside(dir, root, path.relative(root, dir), root);
+    made = false;
+  }
+  inside.set(dir, 'inside');
+  return made;
 }
 
 function removeEmptyParents(dir: string, root: string): void {

@@ -119,6 +119,21 @@ describe('plan and apply', () => {
     expect([existsSync(dead), existsSync(alive), existsSync(other)]).toEqual([false, true, true]);
   });
 
+  it('makes new directories once each, and still refuses one swapped for a link out between plan and apply', () => {
+    const out = temporaryDir();
+    const files = withManifest(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`systemd/s${i}.service.d/portbook.conf`, `${i}\n`])));
+    apply(plan(out, files));
+    expect(readdirSync(path.join(out, 'systemd'))).toHaveLength(30);
+    expect(readFileSync(path.join(out, 'systemd/s7.service.d/portbook.conf'), 'utf8')).toBe('7\n');
+
+    const elsewhere = temporaryDir();
+    const next = withManifest({ 'nginx/a.conf': '1\n', 'nginx/b/c.conf': '2\n' });
+    const planned = plan(out, next);
+    symlinkSync(elsewhere, path.join(out, 'nginx'));
+    expect(() => apply(planned)).toThrow(/links outside/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
   it('reports an unwritable output directory as a PortbookError', () => {
     const parent = temporaryDir();
     writeFileSync(path.join(parent, 'file'), '');
