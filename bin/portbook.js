@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A tiny entry: answer `gen`/`check` from hashes when nothing changed, and
-// load the full CLI (parser, template engine) only when something did.
-import { fastPath } from '../dist/bundle/fast.mjs';
+// load the full CLI (parser, template engine) only when something did,
+// through V8's code cache (see src/compile-cache.ts).
+import { fastPath, loadWithCodeCache } from '../dist/bundle/fast.mjs';
 
 // a reader that stops early (`portbook gen --dry-run | head`) is not an error
 for (const stream of [process.stdout, process.stderr]) {
@@ -17,6 +18,8 @@ const code = fastPath(argv, io);
 if (code !== undefined) {
   process.exitCode = code;
 } else {
-  const { main } = await import('../dist/bundle/cli.mjs');
-  process.exitCode = await main(argv, io);
+  const cli = loadWithCodeCache(new URL('../dist/bundle/cli.cjs', import.meta.url).pathname);
+  process.exitCode = await cli.exports.main(argv, io);
+  // cache what a gen or check compiled: the code the next run needs
+  if (argv[0] === 'gen' || argv[0] === 'check') cli.saveCache();
 }

@@ -1,8 +1,8 @@
-// Bundle the CLI into two minified ESM files: fast.mjs (the no-change path,
-// node builtins only) and cli.mjs (everything). bin/portbook.js loads the
-// second only when the first cannot answer.
+// Bundle the CLI into two minified files: fast.mjs (the no-change path and the
+// code-cache loader, node builtins only) and cli.cjs (everything). bin/portbook.js
+// loads the second, through V8's code cache, only when the first cannot answer.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 
@@ -17,18 +17,27 @@ for (const name of readdirSync('templates').filter((file) => file.endsWith('.hbs
   };
 }
 
-await build({
-  entryPoints: { fast: 'src/fast.ts', cli: 'src/cli.ts' },
-  outdir: 'dist/bundle',
-  outExtension: { '.js': '.mjs' },
+// code caches of an earlier build: never used (each starts with its source's hash), only in the way
+const stale = existsSync('dist/bundle') ? readdirSync('dist/bundle').filter((name) => name.endsWith('.cache')) : [];
+for (const name of stale) rmSync(`dist/bundle/${name}`);
+
+const common = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { PORTBOOK_PRECOMPILED: JSON.stringify(JSON.stringify(precompiled)) },
-  // CommonJS dependencies (handlebars) call require(): give the ESM bundle one
-  banner: { js: "import { createRequire as __portbookRequire } from 'node:module'; const require = __portbookRequire(import.meta.url);" },
+};
+// the entry's first step: the no-change path and the code-cache loader, node builtins only
+await build({ ...common, entryPoints: { fast: 'src/fast.ts' }, outdir: 'dist/bundle', outExtension: { '.js': '.mjs' }, format: 'esm' });
+// everything else, as CommonJS so that src/compile-cache.ts can compile it with V8's code cache
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { PORTBOOK_PRECOMPILED: JSON.stringify(JSON.stringify(precompiled)), 'import.meta.url': '__portbookUrl' },
+  banner: { js: "var __portbookUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { cacheFileOf, loadWithCodeCache } from '../src/compile-cache.js';
 import { fastPath } from '../src/fast.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
@@ -57,6 +58,43 @@ describe('the fast path', () => {
     expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: 'generated/ is up to date (7 files).\n' });
     writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16003 |\n');
     const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
-    expect(changed.stderr).toMatch(/Cannot find module .*cli\.mjs/);
+    expect(changed.stderr).toMatch(/ENOENT.*cli\.cjs/);
+  });
+});
+
+describe('the code cache', () => {
+  const bundle = (body: string): string => {
+    const file = path.join(temporaryDir(), 'cli.cjs');
+    writeFileSync(file, `const path = require('node:path');\nexports.answer = () => ${body};\nexports.dir = () => path.basename(__dirname);\n`);
+    return file;
+  };
+
+  it('compiles without a cache, writes one, and uses it next time', () => {
+    const file = bundle('"one"');
+    const first = loadWithCodeCache<{ answer(): string; dir(): string }>(file);
+    expect([first.cached, first.exports.answer(), first.exports.dir()]).toEqual([false, 'one', path.basename(path.dirname(file))]);
+    expect(existsSync(cacheFileOf(file))).toBe(false);
+    first.saveCache();
+    expect(existsSync(cacheFileOf(file))).toBe(true);
+    const second = loadWithCodeCache<{ answer(): string }>(file);
+    expect([second.cached, second.exports.answer()]).toEqual([true, 'one']);
+  });
+
+  it('never runs the bytecode of another source, even one of the same length', () => {
+    const file = bundle('"one"');
+    loadWithCodeCache(file).saveCache();
+    // V8 alone would accept this cache: it knows a source only by its length
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"one"', '"two"'));
+    const changed = loadWithCodeCache<{ answer(): string }>(file);
+    expect([changed.cached, changed.exports.answer()]).toEqual([false, 'two']);
+  });
+
+  it('runs without a cache it cannot read or write', () => {
+    const file = bundle('"one"');
+    writeFileSync(cacheFileOf(file), 'not a cache at all, and longer than a hash');
+    const loaded = loadWithCodeCache<{ answer(): string }>(file);
+    expect([loaded.cached, loaded.exports.answer()]).toEqual([false, 'one']);
+    loaded.saveCache(); // replaces the broken one
+    expect(loadWithCodeCache(file).cached).toBe(true);
   });
 });
