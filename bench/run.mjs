@@ -4,13 +4,13 @@
 // after a warm-up, as medians and ratios, with peak RSS. Timings never go in
 // the unit tests; this is where they are measured.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const bin = path.join(repo, 'bin/portbook.js');
+const bin = path.join(repo, 'bin/portbook.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const work = mkdtempSync(path.join(os.tmpdir(), 'portbook-bench-'));
 const rssFile = path.join(work, 'rss');
@@ -21,12 +21,18 @@ function registry(services) {
   return file;
 }
 
-/** One whole-process run: wall time in ms and peak RSS in MiB. */
-function once(args, cwd = work, prepare) {
+/**
+ * One whole-process run: wall time in ms, or with `rss`, peak RSS in MiB
+ * (measured by a preloaded module, so those runs are not timed). `sync` first,
+ * so that the write-back of earlier runs (thousands of files) does not land
+ * in this one.
+ */
+function once(args, cwd = work, prepare, rss = false) {
   prepare?.();
-  writeFileSync(rssFile, '');
+  spawnSync('sync');
+  if (rss) writeFileSync(rssFile, '');
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--import', path.join(repo, 'bench/rss.mjs'), ...args], {
+  const result = spawnSync(process.execPath, [...(rss ? ['--import', path.join(repo, 'bench/rss.mjs')] : []), ...args], {
     cwd,
     env: { ...process.env, PORTBOOK_BENCH_RSS: rssFile },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -34,24 +40,18 @@ function once(args, cwd = work, prepare) {
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
-  const rss = Math.max(0, ...readFileSync(rssFile, 'utf8').split('\n').filter(Boolean).map(Number)) / 1024;
-  return { ms, rss };
+  if (!rss) return ms;
+  return Math.max(0, ...readFileSync(rssFile, 'utf8').split('\n').filter(Boolean).map(Number)) / 1024;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Run the cases interleaved (a, b, c, a, b, c …) after one warm-up each; medians per case. */
+/** Run the cases interleaved (a, b, c, a, b, c …) after one warm-up each (which also measures peak RSS); medians per case. */
 function measure(cases) {
-  for (const c of cases) once(c.args, c.cwd, c.prepare);
-  const samples = cases.map(() => ({ ms: [], rss: [] }));
-  for (let i = 0; i < runs; i++) {
-    cases.forEach((c, index) => {
-      const { ms, rss } = once(c.args, c.cwd, c.prepare);
-      samples[index].ms.push(ms);
-      samples[index].rss.push(rss);
-    });
-  }
-  return cases.map((c, index) => ({ name: c.name, ms: median(samples[index].ms), rss: Math.max(...samples[index].rss) }));
+  const peaks = cases.map((c) => once(c.args, c.cwd, c.prepare, true));
+  const samples = cases.map(() => []);
+  for (let i = 0; i < runs; i++) cases.forEach((c, index) => samples[index].push(once(c.args, c.cwd, c.prepare)));
+  return cases.map((c, index) => ({ name: c.name, ms: median(samples[index]), rss: peaks[index] }));
 }
 
 const seed = path.join(repo, 'test/fixtures/seeds/creator-suite.md');
@@ -67,8 +67,14 @@ const report = (label, result, baseline, target) => {
 
 // 1. cold gen on the seed, writing all targets, vs node -e 0
 {
-  const [node, cold] = measure([nodeBaseline, { name: 'cold seed', args: [bin, 'gen', '--source', seed, '--out', out('seed')], prepare: fresh('seed') }]);
+  const args = [bin, 'gen', '--source', seed, '--out', out('seed')];
+  const withoutCache = () => {
+    fresh('seed')();
+    for (const name of readdirSync(path.join(repo, 'dist/bundle')).filter((file) => file.endsWith('.cache'))) rmSync(path.join(repo, 'dist/bundle', name));
+  };
+  const [node, cold, first] = measure([nodeBaseline, { name: 'cold seed', args, prepare: fresh('seed') }, { name: 'first seed', args, prepare: withoutCache }]);
   report('cold gen, seed registry', cold, node, '≤ 2.0×');
+  report('first gen after install (no code cache yet), seed', first, node, '');
 }
 // 2. unchanged gen and check vs node -e 0
 {
@@ -87,6 +93,19 @@ for (const size of [200, 2000]) {
   const [baseline, cold] = measure([plain, { name: `cold ${size}`, args: [bin, 'gen', '--source', sizes[size], '--out', out(String(size))], prepare: fresh(String(size)) }]);
   report(`cold gen, ${size} services`, cold, baseline, size === 2000 ? '≤ 0.6×, ≤ 150 MiB' : '');
   if (size === 2000) rows.push({ label: 'plain pipeline, 2,000 services', ms: baseline.ms, rss: baseline.rss, ratio: 1, against: 'itself', target: '' });
+}
+// 3b. the pre-commit hook's case: one port edited in the 2,000-service registry, outputs from the last gen present
+{
+  const source = path.join(work, 'edited-2000.md');
+  const original = readFileSync(sizes[2000], 'utf8');
+  const edited = original.replace('| `10005` |', '| `12000` |');
+  let toggle = false;
+  const edit = () => writeFileSync(source, (toggle = !toggle) ? edited : original);
+  writeFileSync(source, original);
+  once([bin, 'gen', '--source', source, '--out', out('edited')]);
+  const plain = { name: 'plain pipeline, 2000', args: [path.join(repo, 'bench/plain.mjs'), sizes[2000], path.join(work, 'plain-2000.env')] };
+  const [baseline, gen] = measure([plain, { name: 'edited 2000', args: [bin, 'gen', '--source', source, '--out', out('edited')], prepare: edit }]);
+  report('gen after a one-port edit, 2000 services', gen, baseline, '');
 }
 // 4. growth: 20,000 services vs 2,000
 {

@@ -12,7 +12,7 @@ import { displayPath, loadConfig, type PathOptions } from './config.js';
 import { inputsHash } from './inputs.js';
 import { readManifest, sha256 } from './write.js';
 
-// bin/portbook.js takes the loader of the full CLI from this bundle too: it is all it loads before deciding
+// bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
 export { loadWithCodeCache } from './compile-cache.js';
 
 const pathFlags = new Set(['--source', '--out', '--templates', '--config']);

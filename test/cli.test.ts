@@ -6,7 +6,7 @@ import { main, version } from '../src/cli.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
-const bin = new URL('../bin/portbook.js', import.meta.url).pathname;
+const bin = new URL('../bin/portbook.cjs', import.meta.url).pathname;
 const temporaryDir = temporaryDirs('cli');
 
 /** A throwaway project: package.json, docs/PORTS.md from `markdown`. */

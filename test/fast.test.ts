@@ -51,13 +51,13 @@ describe('the fast path', () => {
   it('never loads the full CLI when nothing changed', () => {
     // a copy of the package without the full bundle: an unchanged gen must still answer
     const pkg = temporaryDir();
-    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.mjs']) cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.cjs']) cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
     const dir = project();
-    spawnSync(process.execPath, [path.join(repo, 'bin/portbook.js'), 'gen'], { cwd: dir });
-    const unchanged = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
+    spawnSync(process.execPath, [path.join(repo, 'bin/portbook.cjs'), 'gen'], { cwd: dir });
+    const unchanged = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.cjs'), 'gen'], { cwd: dir, encoding: 'utf8' });
     expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: 'generated/ is up to date (7 files).\n' });
     writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16003 |\n');
-    const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.js'), 'gen'], { cwd: dir, encoding: 'utf8' });
+    const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.cjs'), 'gen'], { cwd: dir, encoding: 'utf8' });
     expect(changed.stderr).toMatch(/ENOENT.*cli\.cjs/);
   });
 });

@@ -249,7 +249,7 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
 
   it('gen --watch regenerates on save, keeps the last good outputs on a broken save, and ends with 0 on SIGINT', async () => {
     const dir = copy(base, 'watch');
-    const child = spawn(process.execPath, ['node_modules/portbook/bin/portbook.js', 'gen', '--watch'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['node_modules/portbook/bin/portbook.cjs', 'gen', '--watch'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -312,7 +312,7 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
   function checkHead(dir: string, name: string): Run {
     const tree = path.join(root, name);
     ok('git', ['worktree', 'add', '--quiet', '--detach', tree, 'HEAD'], dir);
-    return run(process.execPath, [path.join(dir, 'node_modules', 'portbook', 'bin', 'portbook.js'), 'check'], tree);
+    return run(process.execPath, [path.join(dir, 'node_modules', 'portbook', 'bin', 'portbook.cjs'), 'check'], tree);
   }
 
   it('a commit of a partially staged registry is refused: the outputs would not match the committed registry', () => {

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // A tiny entry: answer `gen`/`check` from hashes when nothing changed, and
 // load the full CLI (parser, template engine) only when something did,
-// through V8's code cache (see src/compile-cache.ts).
-import { fastPath, loadWithCodeCache } from '../dist/bundle/fast.mjs';
+// through V8's code cache (see src/compile-cache.ts). CommonJS, like the
+// bundles it loads: Node's ESM loader alone would add a tenth to a run that
+// nothing changed for.
+'use strict';
+const path = require('node:path');
+const { fastPath, loadWithCodeCache } = require('../dist/bundle/fast.cjs');
 
 // a reader that stops early (`portbook gen --dry-run | head`) is not an error
 for (const stream of [process.stdout, process.stderr]) {
@@ -18,8 +22,10 @@ const code = fastPath(argv, io);
 if (code !== undefined) {
   process.exitCode = code;
 } else {
-  const cli = loadWithCodeCache(new URL('../dist/bundle/cli.cjs', import.meta.url).pathname);
-  process.exitCode = await cli.exports.main(argv, io);
-  // cache what a gen or check compiled: the code the next run needs
-  if (argv[0] === 'gen' || argv[0] === 'check') cli.saveCache();
+  const cli = loadWithCodeCache(path.join(__dirname, '../dist/bundle/cli.cjs'));
+  Promise.resolve(cli.exports.main(argv, io)).then((exitCode) => {
+    process.exitCode = exitCode;
+    // cache what a gen or check compiled: the code the next run needs
+    if (argv[0] === 'gen' || argv[0] === 'check') cli.saveCache();
+  });
 }
