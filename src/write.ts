@@ -281,6 +281,7 @@ function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache,
   }
   for (const directory of [...directories].sort()) {
     const absolute = path.resolve(out, directory);
+    if (inside.get(absolute) === 'missing') continue; // resolveInside found it missing already
     let names: string[];
     try {
       names = readdirSync(absolute);
