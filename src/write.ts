@@ -145,6 +145,39 @@ export type InsideCache = Map<string, 'inside' | 'missing'>;
  * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
  */
 export function resolveInside(out: string, relative: string, cache: InsideCache = new Map()): string {
+  const target = lexicalTarget(out, relative);
+  const root = path.resolve(out);
+  const directory = path.dirname(target);
+  // nothing exists yet: nothing can link anywhere
+  if (cache.get(root) === 'missing' || (!cache.has(root) && !existsSync(root))) {
+    cache.set(root, 'missing');
+    cache.set(directory, 'missing');
+    return target;
+  }
+  const known = cache.get(directory);
+  // in a directory that does not exist, nothing can link anywhere
+  if (known === 'missing') return target;
+  // in a directory proven inside, only the file itself could still be a link
+  if (known === 'inside') {
+    if (isSymbolicLink(target)) proveInside(target, root, relative, out);
+    return target;
+  }
+  // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
+  let probe = directory;
+  while (probe !== root && cache.get(probe) !== 'inside' && !existsSync(probe)) {
+    cache.set(probe, 'missing');
+    probe = path.dirname(probe);
+  }
+  if (cache.get(probe) !== 'inside') {
+    proveInside(probe, root, relative, out);
+    cache.set(probe, 'inside');
+  }
+  if (probe === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
+  return target;
+}
+
+/** The absolute path of an out-relative one, refused when it is absolute, climbs with `..` or would leave `out` by its letters alone. */
+function lexicalTarget(out: string, relative: string): string {
   const segments = relative.split('/');
   if (
     relative === '' ||
@@ -160,27 +193,6 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   if (!target.startsWith(root + path.sep)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
-  const directory = path.dirname(target);
-  const known = cache.get(directory);
-  // in a directory that does not exist, nothing can link anywhere
-  if (known === 'missing') return target;
-  // in a directory proven inside, only the file itself could still be a link
-  if (known === 'inside') {
-    if (isSymbolicLink(target)) proveInside(target, root, relative, out);
-    return target;
-  }
-  if (!existsSync(root)) return target;
-  // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
-  let probe = directory;
-  while (probe !== root && cache.get(probe) !== 'inside' && !existsSync(probe)) {
-    cache.set(probe, 'missing');
-    probe = path.dirname(probe);
-  }
-  if (cache.get(probe) !== 'inside') {
-    proveInside(probe, root, relative, out);
-    cache.set(probe, 'inside');
-  }
-  if (probe === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
   return target;
 }
 
@@ -212,7 +224,8 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
     const target = resolveInside(out, relative, inside);
     // a name its directory's listing does not have is not there: no need to try opening it
     const listing = listings.get(path.dirname(target));
-    const before = listing && !listing.has(path.basename(target)) ? undefined : readIfExists(target);
+    const absent = inside.get(path.dirname(target)) === 'missing' || (listing !== undefined && !listing.has(path.basename(target)));
+    const before = absent ? undefined : readIfExists(target);
     if (before === content) {
       result.unchanged.push(relative);
       continue;
@@ -256,9 +269,15 @@ function ownership(content: string, manifestHash: string | undefined): 'ours' | 
   return sha256(content) === manifestHash ? 'ours' : 'edited';
 }
 
+/** This process's id (reading `process.pid` is a system call each time). */
+const ownPid = process.pid;
+/** Temporaries are numbered from a random start: unique in this process, and unlike a dead run's with the same pid. */
+let temporaryNumber = randomBytes(4).readUInt32BE(0);
+
 /** A fresh name beside `target`, so the rename stays on one file system. */
 function temporaryPath(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.portbook-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  temporaryNumber = (temporaryNumber + 1) >>> 0;
+  return path.join(path.dirname(target), `.${path.basename(target)}.portbook-${ownPid}-${temporaryNumber.toString(16).padStart(8, '0')}.tmp`);
 }
 
 const temporaryPattern = /^\..+\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
@@ -300,7 +319,7 @@ function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache,
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+  if (pid === ownPid) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -379,11 +398,9 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   try {
     for (const change of planned.changes) {
       if (change.kind === 'remove') continue;
-      const target = resolveInside(out, change.path, inside);
-      // in a directory made just now the file cannot be there yet; in one that was there, check the file itself too
-      if (inside.get(path.dirname(target)) !== 'inside' && !makeDirectory(path.dirname(target), path.resolve(out), inside)) {
-        resolveInside(out, change.path, inside);
-      }
+      const target = lexicalTarget(out, change.path);
+      // a directory made just now is inside and cannot hold the file yet; one that was there is proven, and the file checked
+      if (!makeDirectory(path.dirname(target), path.resolve(out), inside)) resolveInside(out, change.path, inside);
       const temporary = temporaryPath(target);
       writeFully(temporary, change.after!, change.kind === 'update');
       temporaries.push({ temporary, target, relative: change.path });
