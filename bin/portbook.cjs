@@ -23,9 +23,13 @@ if (code !== undefined) {
   process.exitCode = code;
 } else {
   const cli = loadWithCodeCache(path.join(__dirname, '../dist/bundle/cli.cjs'));
-  Promise.resolve(cli.exports.main(argv, io)).then((exitCode) => {
+  const done = (exitCode) => {
     process.exitCode = exitCode;
     // cache what a gen or check compiled: the code the next run needs
     if (argv[0] === 'gen' || argv[0] === 'check') cli.saveCache();
-  });
+  };
+  // set the exit code at once when main answers at once: an EPIPE handler that runs next must exit with it
+  const result = cli.exports.main(argv, io);
+  if (typeof result === 'number') done(result);
+  else result.then(done);
 }

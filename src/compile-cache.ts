@@ -10,17 +10,21 @@
  *
  * V8 checks that cached data fits its own version and flags, but it knows the
  * source only by its length: a rebuilt bundle of the same length would run the
- * old bytecode. The cache file therefore starts with the SHA-256 of the source
- * it was made from, and is used only when that matches. A cache that cannot be
- * written (a read-only install) only means every run compiles.
+ * old bytecode, and release builds check no checksum of the bytecode either: a
+ * damaged file can crash the process. The cache file therefore starts with the
+ * SHA-256 of the source it was made from and the SHA-256 of the bytecode, and
+ * is used only when both match. A cache that cannot be written (a read-only
+ * install) only means every run compiles.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 
 const hashLength = 32;
+
+const sha256 = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
 export interface LoadedBundle<T> {
   /** What the bundle put in `module.exports`. */
@@ -38,12 +42,14 @@ export function cacheFileOf(file: string): string {
 
 export function loadWithCodeCache<T>(file: string): LoadedBundle<T> {
   const source = readFileSync(file, 'utf8');
-  const hash = createHash('sha256').update(source).digest();
+  const hash = sha256(source);
   const cacheFile = cacheFileOf(file);
   let cachedData: Buffer | undefined;
   try {
     const stored = readFileSync(cacheFile);
-    if (stored.length > hashLength && stored.subarray(0, hashLength).equals(hash)) cachedData = stored.subarray(hashLength);
+    const data = stored.subarray(2 * hashLength);
+    // V8 checks no checksum of the bytecode itself in release builds: a damaged file must never reach it
+    if (data.length > 0 && stored.subarray(0, hashLength).equals(hash) && stored.subarray(hashLength, 2 * hashLength).equals(sha256(data))) cachedData = data;
   } catch {
     // no cache yet
   }
@@ -62,7 +68,15 @@ export function loadWithCodeCache<T>(file: string): LoadedBundle<T> {
       if (cached) return;
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       try {
-        writeFileSync(temporary, Buffer.concat([hash, script.createCachedData()]));
+        const data = script.createCachedData();
+        const fd = openSync(temporary, 'w');
+        try {
+          const bytes = Buffer.concat([hash, sha256(data), data]);
+          for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
         renameSync(temporary, cacheFile);
       } catch {
         try {

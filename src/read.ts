@@ -251,8 +251,18 @@ export function parse(text: string, chunk = rowsPerChunk): Root {
   const lines = text.split('\n');
   const starts: number[] = []; // line indexes where a slice (after the first) begins
   const headers = new Map<number, [string, string]>();
+  let fence: string | undefined; // the marker of the fenced code block the scan is in
   for (let i = 0; i + 1 < lines.length; i++) {
-    if (!lines[i]!.includes('|') || !delimiterRow.test(lines[i + 1]!) || !lines[i + 1]!.includes('-')) continue;
+    const line = lines[i]!;
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)))) {
+      fence = fence === undefined ? marker : undefined;
+      continue;
+    }
+    if (fence !== undefined) continue;
+    // only a table of the document itself: at the margin, after a blank line or a heading (not in a list, a quote or a paragraph)
+    const after = i === 0 || /^\s*$/.test(lines[i - 1]!) || /^ {0,3}#/.test(lines[i - 1]!);
+    if (!after || !line.startsWith('|') || !delimiterRow.test(lines[i + 1]!) || !lines[i + 1]!.includes('-')) continue;
     let end = i + 2;
     while (end < lines.length && /^ {0,3}\|/.test(lines[end]!)) end++;
     for (let split = i + 2 + chunk; split < end; split += chunk) {
@@ -279,7 +289,8 @@ export function parse(text: string, chunk = rowsPerChunk): Root {
     shift(slice, from - 2, lineOffsets[from]! - prefix.length);
     const [table, ...rest] = slice.children;
     const previous = root!.children.at(-1);
-    if (table?.type !== 'table' || previous?.type !== 'table') throw new Error('internal: a table slice did not parse as a table');
+    // a slice that is not the continuation of a table (an HTML block or some construct the scan does not know): parse whole
+    if (table?.type !== 'table' || previous?.type !== 'table') return parser.parse(text);
     previous.children.push(...table.children.slice(1));
     if (previous.position && table.position) previous.position.end = table.position.end;
     root!.children.push(...rest);

@@ -13,7 +13,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
-  existsSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -148,8 +147,10 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   const target = lexicalTarget(out, relative);
   const root = path.resolve(out);
   const directory = path.dirname(target);
-  // nothing exists yet: nothing can link anywhere
-  if (cache.get(root) === 'missing' || (!cache.has(root) && !existsSync(root))) {
+  // nothing exists yet: nothing can link anywhere (a file in the way is left for the read or write to report)
+  const rootState = cache.get(root) ?? probe(root);
+  if (rootState === 'blocked') return target;
+  if (rootState === 'missing') {
     cache.set(root, 'missing');
     cache.set(directory, 'missing');
     return target;
@@ -163,17 +164,31 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
     return target;
   }
   // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
-  let probe = directory;
-  while (probe !== root && cache.get(probe) !== 'inside' && !existsSync(probe)) {
-    cache.set(probe, 'missing');
-    probe = path.dirname(probe);
+  let deepest = directory;
+  for (;;) {
+    if (deepest === root || cache.get(deepest) === 'inside') break;
+    const state = probe(deepest);
+    if (state === 'blocked') return target;
+    if (state === 'exists') break;
+    cache.set(deepest, 'missing');
+    deepest = path.dirname(deepest);
   }
-  if (cache.get(probe) !== 'inside') {
-    proveInside(probe, root, relative, out);
-    cache.set(probe, 'inside');
+  if (cache.get(deepest) !== 'inside') {
+    proveInside(deepest, root, relative, out);
+    cache.set(deepest, 'inside');
   }
-  if (probe === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
+  if (deepest === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
   return target;
+}
+
+/** Whether a path exists, is missing, or cannot exist because a file stands where a directory of its path should be. */
+function probe(file: string): 'exists' | 'missing' | 'blocked' {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) === undefined ? 'missing' : 'exists';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return 'blocked';
+    throw error;
+  }
 }
 
 /** The absolute path of an out-relative one, refused when it is absolute, climbs with `..` or would leave `out` by its letters alone. */
@@ -198,7 +213,14 @@ function lexicalTarget(out: string, relative: string): string {
 
 function proveInside(probe: string, root: string, relative: string, out: string): void {
   const realRoot = realpathSync(root);
-  const real = realpathSync(probe);
+  let real: string;
+  try {
+    real = realpathSync(probe);
+  } catch (error) {
+    // a link to nothing: the rename replaces the link itself, it never writes through it
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && isSymbolicLink(probe)) return;
+    throw error;
+  }
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${probe} links outside ${out}`);
   }
@@ -224,7 +246,7 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
     const target = resolveInside(out, relative, inside);
     // a name its directory's listing does not have is not there: no need to try opening it
     const listing = listings.get(path.dirname(target));
-    const absent = inside.get(path.dirname(target)) === 'missing' || (listing !== undefined && !listing.has(path.basename(target)));
+    const absent = inside.get(path.dirname(target)) === 'missing' || (listing !== undefined && !listing.has(foldName(path.basename(target))));
     const before = absent ? undefined : readIfExists(target);
     if (before === content) {
       result.unchanged.push(relative);
@@ -269,6 +291,11 @@ function ownership(content: string, manifestHash: string | undefined): 'ours' | 
   return sha256(content) === manifestHash ? 'ours' : 'edited';
 }
 
+/** A file name as case- and normalization-insensitive file systems (APFS, NTFS) compare them. */
+function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
 /** This process's id (reading `process.pid` is a system call each time). */
 const ownPid = process.pid;
 /** Temporaries are numbered from a random start: unique in this process, and unlike a dead run's with the same pid. */
@@ -308,7 +335,8 @@ function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache,
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') inside.set(absolute, 'missing');
       continue;
     }
-    listings.set(absolute, new Set(names));
+    // folded, so that a case-insensitive file system's `Settings.ts` still counts as `settings.ts` being there
+    listings.set(absolute, new Set(names.map(foldName)));
     for (const name of names.sort()) {
       const pid = temporaryPattern.exec(name)?.[1];
       if (pid === undefined || isAlive(Number(pid))) continue;

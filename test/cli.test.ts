@@ -30,6 +30,15 @@ const broken = [
 ].join('\n');
 
 describe('portbook gen', () => {
+  it('keeps its exit code when the reader closes the pipe early', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 16000 |\n');
+    spawnSync(process.execPath, [bin, 'gen'], { cwd: dir });
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16001 |\n');
+    // `set -o pipefail` in CI: a stale tree must still fail when `head` stops reading
+    const piped = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" check 2>/dev/null | head -c1 >/dev/null`], { cwd: dir });
+    expect(piped.status).toBe(1);
+  });
+
   it('writes every target for the Creator Suite seed, then rewrites nothing', () => {
     const dir = project(readFileSync(path.join(seeds, 'creator-suite.md')));
     const first = run(['gen'], dir);

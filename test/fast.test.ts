@@ -89,6 +89,18 @@ describe('the code cache', () => {
     expect([changed.cached, changed.exports.answer()]).toEqual([false, 'two']);
   });
 
+  it('never hands V8 a damaged cache, and replaces it', () => {
+    const file = bundle('"one"');
+    loadWithCodeCache(file).saveCache();
+    const stored = readFileSync(cacheFileOf(file));
+    stored[stored.length - 8]! ^= 0x10; // one bit, deep in the bytecode: V8 itself would not notice
+    writeFileSync(cacheFileOf(file), stored);
+    const loaded = loadWithCodeCache<{ answer(): string }>(file);
+    expect([loaded.cached, loaded.exports.answer()]).toEqual([false, 'one']);
+    loaded.saveCache();
+    expect(loadWithCodeCache(file).cached).toBe(true);
+  });
+
   it('runs without a cache it cannot read or write', () => {
     const file = bundle('"one"');
     writeFileSync(cacheFileOf(file), 'not a cache at all, and longer than a hash');

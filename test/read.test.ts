@@ -105,6 +105,23 @@ describe('parse', () => {
     for (const chunk of [97, 50, 7]) expect(JSON.stringify(parse(text, chunk))).toBe(JSON.stringify(whole));
   });
 
+  it('leaves tables in code blocks, lists, quotes and HTML to the whole-document parse', () => {
+    const generated = spawnSync(process.execPath, [new URL('../bench/make-registry.mjs', import.meta.url).pathname, '1500'], { encoding: 'utf8' }).stdout;
+    const rows = (indent: string) => Array.from({ length: 120 }, (_, i) => `${indent}| s${i} | ${20000 + i} |`).join('\n');
+    const table = (indent: string) => `${indent}| Service | Port |\n${indent}|---|---|\n${rows(indent)}`;
+    for (const wrapped of [
+      `\`\`\`\n${table('')}\n\`\`\``,
+      `~~~~md\n${table('')}\n~~~\n~~~~`,
+      `- an example:\n\n${table('  ')}`,
+      `> ${table('').split('\n').join('\n> ')}`,
+      `<!--\n\n${table('')}\n-->`,
+      `Some prose\n${table('')}`,
+    ]) {
+      const text = `${wrapped}\n\n${generated}`;
+      expect(JSON.stringify(parse(text, 50))).toBe(JSON.stringify(processor().parse(text)));
+    }
+  });
+
   it('reads every cell as remark-gfm does, bare URLs included, without the literal-autolink transform', () => {
     const text = [
       '| Domain | Note |',

@@ -134,6 +134,23 @@ describe('plan and apply', () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
+  it('replaces an output that is a link to nothing: the link itself, never its target', () => {
+    const out = temporaryDir();
+    mkdirSync(path.join(out, 'nginx'));
+    symlinkSync('../../nowhere/a.conf', path.join(out, 'nginx', 'a.conf'));
+    const planned = plan(out, withManifest({ 'nginx/a.conf': '1\n' }));
+    expect(planned.changes.map((change) => [change.kind, change.path])).toContainEqual(['create', 'nginx/a.conf']);
+    apply(planned);
+    expect(readFileSync(path.join(out, 'nginx', 'a.conf'), 'utf8')).toBe('1\n');
+    expect(existsSync(path.join(out, '..', 'nowhere'))).toBe(false);
+  });
+
+  it('plan reports a file standing where a directory of an output path goes', () => {
+    const out = temporaryDir();
+    writeFileSync(path.join(out, 'x'), 'a file\n');
+    expect(() => plan(out, withManifest({ 'x/y/z.conf': '1\n' }))).toThrow(/part of its path is a file, not a directory/);
+  });
+
   it('reports an unwritable output directory as a PortbookError', () => {
     const parent = temporaryDir();
     writeFileSync(path.join(parent, 'file'), '');
