@@ -155,6 +155,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
     cache.set(directory, 'missing');
     return target;
   }
+  cache.set(root, 'inside'); // it exists, and is inside itself: no second stat for the next file
   const known = cache.get(directory);
   // in a directory that does not exist, nothing can link anywhere
   if (known === 'missing') return target;
