@@ -7,11 +7,9 @@ import type { EnvironmentName, Service } from './registry.js';
 
 /** Words of a name: markup is already gone; accents are folded, everything else splits. */
 export function words(name: string): string[] {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean);
+  // ASCII has nothing to fold: skip NFKD and the mark pattern, most of this function's time
+  const folded = /^[\x00-\x7f]*$/.test(name) ? name : name.normalize('NFKD').replace(/\p{M}+/gu, '');
+  return folded.split(/[^A-Za-z0-9]+/).filter(Boolean);
 }
 
 /** `Creator Suite API` → `CREATOR_SUITE_API`; a leading digit gets a `_` prefix. Empty when the name has no letters or digits. */

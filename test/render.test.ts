@@ -7,7 +7,8 @@ import { PortbookError } from '../src/errors.js';
 import { extract } from '../src/extract.js';
 import { read } from '../src/read.js';
 import { blockComment, envValue, hashComment, jsString, nginxString, systemdAssignment } from '../src/render/helpers.js';
-import { commentStyleFor, header, render } from '../src/render/index.js';
+import { commentStyleFor, header, normalise, render } from '../src/render/index.js';
+import { kebab, screamingSnake, words } from '../src/names.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { validate } from '../src/validate/index.js';
 
@@ -246,5 +247,28 @@ describe('headers', () => {
     expect(commentStyleFor('ports.yaml')).toBe('#');
     expect(commentStyleFor('PORTS.html')).toBe('<!--');
     expect(commentStyleFor('ports.json')).toBe('none');
+  });
+});
+
+describe('normalise', () => {
+  // the regular expressions it replaced, for comparison
+  const byPatterns = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n*$/, '\n').replace(/^\n+/, '');
+
+  it('gives LF only, no blank lines at either end, one final newline, as the patterns did', () => {
+    const cases = ['', '\n', '\n\n', '  \n\t\n', 'a', 'a\n', 'a\n\n\n', '\n\na\n', 'a \t\nb  ', 'a\r\nb\rc\r\n\r\n', '\r\n\r\nx', 'x\n \n\n', 'a\n\nb\n'];
+    for (const text of cases) expect(normalise(text), JSON.stringify(text)).toBe(byPatterns(text));
+    expect(normalise('\n\nA=1  \r\n\r\n')).toBe('A=1\n');
+  });
+});
+
+describe('names', () => {
+  it('folds accents and splits on everything else, with or without non-ASCII text', () => {
+    expect(words('Creator Suite API')).toEqual(['Creator', 'Suite', 'API']);
+    expect(words('  __a--b__ ')).toEqual(['a', 'b']);
+    expect(words('Café Crème')).toEqual(['Cafe', 'Creme']);
+    expect(words('ﬁle ① naïve')).toEqual(['file', '1', 'naive']);
+    expect(screamingSnake('2fa service')).toBe('_2FA_SERVICE');
+    expect(kebab('Señor Bot')).toBe('senor-bot');
+    expect(words('日本 API')).toEqual(['API']);
   });
 });

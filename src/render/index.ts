@@ -126,8 +126,15 @@ export function header(style: CommentStyle, source: string): string {
 }
 
 /** LF only, no trailing blank lines, exactly one final newline. */
-function normalise(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n*$/, '\n').replace(/^\n+/, '');
+export function normalise(text: string): string {
+  const lf = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const trimmed = lf.replace(/[ \t]+$/gm, '');
+  // by hand: /\n*$/ tries a match at every position of the file, a tenth of rendering 2,000 services
+  let start = 0;
+  while (trimmed.charCodeAt(start) === 10) start++;
+  let end = trimmed.length;
+  while (end > start && trimmed.charCodeAt(end - 1) === 10) end--;
+  return start === end ? '' : `${trimmed.slice(start, end)}\n`;
 }
 
 export interface RenderInput {
