@@ -13,9 +13,9 @@ import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
 import { environmentsNamed } from './environments.js';
 import { chooseRange, freePorts, registeredPorts, scan, type ScanEntry } from './ports.js';
-import { addServiceRow, fillPlaceholders, placeholders, portsIn } from './edit.js';
+import { addServiceRow, fillPlaceholders, placeholders, portsIn, tableEnvironments } from './edit.js';
 import { check, diagnose, fixEncoding, generate, loadRegistry, type GenerateResult } from './project.js';
-import type { EnvironmentName } from './registry.js';
+import type { EnvironmentName, Registry } from './registry.js';
 import { listeningPorts } from './scan.js';
 import { watchInputs } from './watch.js';
 import { generateAndStage, init, preCommit, type InitResult, type StagedResult } from './workflow.js';
@@ -266,10 +266,11 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
 }
 
 /** `add` without --env: the default environment, which needs a table of its own. */
-function defaultEnvironmentFor(registry: { services: Array<{ environment: { name: EnvironmentName | null } }> }): 'default' {
-  if (registry.services.some((service) => service.environment.name === null)) return 'default';
-  const named = [...new Set(registry.services.flatMap((service) => (service.environment.name ? [service.environment.name] : [])))];
-  throw usage(`the registry has no default-environment table: say which one with ${named.map((name) => `--env ${name}`).join(' or ') || '--env'}`);
+/** `add` without --env: the default environment, when a table stands under a heading that names no environment. */
+function defaultEnvironmentFor(registry: Registry): 'default' {
+  const named = tableEnvironments(registry);
+  if (registry.services.some((service) => (service.tableEnvironment === undefined ? service.environment.name : service.tableEnvironment) === null)) return 'default';
+  throw usage(`the registry has no default-environment table: say which one with ${named.filter((name) => name !== 'default').map((name) => `--env ${name}`).join(' or ') || '--env'}`);
 }
 
 function listeningOrWarn(io: Io): Map<number, string[]> {

@@ -85,25 +85,45 @@ function cellValue(value: string, what: string): string {
   return value.trim().replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
 }
 
+/** The environment a row's table stands under (its heading's), whatever the row's Environment cell says. */
+const tableKey = (row: Service): string => environmentKey(row.tableEnvironment === undefined ? row.environment.name : row.tableEnvironment);
+const tableEndOf = (row: Service): number => row.tableEnd ?? row.position.line;
+
+/** Environments that have a table of their own (by heading), then those that only have rows placed in them by an Environment cell. */
+export function tableEnvironments(registry: Registry): string[] {
+  return [...new Set([...registry.services.map(tableKey), ...registry.services.map((row) => environmentKey(row.environment.name))])];
+}
+
 /**
- * Insert a row for `service` after the last row of the first service table of
- * its environment, copying that row's shape: its cells' markup (`**name**`,
- * `` `port` ``), padding and outer pipes. Cells the new service has no value
- * for (status, env variable) are left empty.
+ * Insert a row for `service` after the last row of its environment's table
+ * (the first table under a heading that names the environment; failing that,
+ * the first table with a row placed in it by an Environment cell), copying
+ * that row's shape: its cells' markup (`**name**`, `` `port` ``), padding and
+ * outer pipes. Cells the new service has no value for (status, env variable)
+ * are left empty; an Environment cell is left empty under the environment's
+ * own heading, and names the environment elsewhere.
  */
 export function addServiceRow(text: string, registry: Registry, service: NewService): { text: string; line: number } {
   const key = service.environment ?? 'default';
-  const rows = registry.services.filter((candidate) => environmentKey(candidate.environment.name) === key);
-  if (rows.length === 0) {
-    const known = [...new Set(registry.services.map((candidate) => environmentKey(candidate.environment.name)))];
-    throw new PortbookError(`No service table for the ${key} environment; tables exist for: ${known.join(', ') || 'none'}`);
+  const own = registry.services.find((candidate) => tableKey(candidate) === key);
+  const first = own ?? registry.services.find((candidate) => environmentKey(candidate.environment.name) === key);
+  if (!first) {
+    throw new PortbookError(`No service table for the ${key} environment; tables exist for: ${tableEnvironments(registry).join(', ') || 'none'}`);
   }
-  // the first table of that environment; the new row goes after its last line (struck-through rows included)
-  const tableEnd = rows[0]!.tableEnd ?? rows[0]!.position.line;
-  const table = rows.filter((row) => (row.tableEnd ?? row.position.line) === tableEnd);
+  // the new row goes after that table's last line (struck-through rows included); rows that count in several environments are listed once each
+  const tableEnd = tableEndOf(first);
+  const seen = new Set<string>();
+  const table = registry.services.filter((row) => {
+    const at = `${row.position.line}:${row.position.column}`;
+    if (tableEndOf(row) !== tableEnd || seen.has(at)) return false;
+    seen.add(at);
+    return true;
+  });
   // copy the last row that has every cell the new one needs
   const fits = (row: Service): boolean => (!service.protocol || row.protocol !== undefined || !hasColumn(table, 'protocol')) && (!service.description || row.description !== undefined || !hasColumn(table, 'description'));
-  const last = [...table].reverse().find(fits) ?? table.at(-1)!;
+  // under another environment's heading, only a row with an Environment cell can say where the new one belongs
+  const candidates = tableKey(first) === key ? table : table.filter((row) => row.placement !== undefined);
+  const last = [...candidates].reverse().find(fits) ?? candidates.at(-1)!;
   if (service.protocol && !last.protocol && !/^https?$/i.test(service.protocol.trim())) {
     // without a Protocol cell the service reads as HTTP: anything else would be lost
     throw new PortbookError(`The table has no Protocol cell to copy, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
@@ -120,6 +140,8 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   if (last.description) values.set(last.description.position, [last.description.text, cellValue(service.description ?? '', 'The description')]);
   if (last.status) values.set(last.status.position, [last.status.text, '']);
   if (last.variable) values.set(last.variable.position, [last.variable.text, '']);
+  // `all` or another environment copied from the template row would put the new service somewhere else
+  if (last.placement) values.set(last.placement.position, [last.placement.text, tableKey(first) === key ? '' : key]);
   // edit the copied row from right to left so earlier columns stay where they are
   const row: Lines = { bom: '', lines: [template] };
   for (const [at, [old, value]] of [...values].sort(([a], [b]) => b.column - a.column)) {

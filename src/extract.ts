@@ -296,11 +296,13 @@ function readInternalPorts(list: List, registry: Registry, point: (node: Nodes |
 /** Put each `all` row in the default environment and every environment the document names. */
 function placeEverywhere(registry: Registry, rows: Array<Service | ExternalAccess>): void {
   if (rows.length === 0) return;
+  // a Set: with thousands of `all` rows, rows.includes per item was quadratic
+  const shared = new Set<Service | ExternalAccess>(rows);
   const named = new Set<EnvironmentName>();
-  for (const item of [...registry.services, ...registry.externalAccess]) if (item.environment.name && !rows.includes(item)) named.add(item.environment.name);
+  for (const item of [...registry.services, ...registry.externalAccess]) if (item.environment.name && !shared.has(item)) named.add(item.environment.name);
   const environments: Environment[] = [{ name: null }, ...[...named].map((name) => ({ name }))];
   const expand = <T extends Service | ExternalAccess>(items: T[]): T[] =>
-    items.flatMap((item) => (rows.includes(item) ? environments.map((environment) => ({ ...item, environment })) : [item]));
+    items.flatMap((item) => (shared.has(item) ? environments.map((environment) => ({ ...item, environment })) : [item]));
   registry.services = expand(registry.services);
   registry.externalAccess = expand(registry.externalAccess);
 }
@@ -385,7 +387,8 @@ function readTable(
     if (row.children.every((cell) => cellText(cell).trim() === '')) continue;
     const key = isServices ? columns.get('service')! : columns.get('domain')!;
     if (struckThrough(row.children[key]) || struckThrough(row.children[columns.get('port') ?? -1])) continue;
-    const placed = rowEnvironmentsOf(get('environment'), environment, source);
+    const placement = get('environment');
+    const placed = rowEnvironmentsOf(placement, environment, source);
     const add = <T extends Service | ExternalAccess>(list: T[], item: T): void => {
       if (placed === 'all') {
         list.push(item);
@@ -400,7 +403,15 @@ function readTable(
         ...portField,
         value: row.children[columns.get('port')!] ? parsePort(portField.text) : { kind: 'missing' },
       };
-      const service: Service = { environment, name: get('service')!, port, position: rowPoint, tableEnd: source.toOriginal(table.position?.end ?? rowPoint).line };
+      const service: Service = {
+        environment,
+        name: get('service')!,
+        port,
+        position: rowPoint,
+        tableEnd: source.toOriginal(table.position?.end ?? rowPoint).line,
+        tableEnvironment: environment.name,
+      };
+      if (placement && placement.text !== '') service.placement = placement;
       const optional = (kind: 'protocol' | 'status' | 'description' | 'variable'): void => {
         const field = get(kind);
         if (field && field.text !== '') service[kind] = field;

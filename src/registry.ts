@@ -52,6 +52,10 @@ export interface Service {
   position: Point;
   /** The line of its table's last row (struck-through rows included), for inserting rows after it. */
   tableEnd?: number;
+  /** The environment its table's heading names (`null`: the default), whatever the row's own Environment cell says. */
+  tableEnvironment?: EnvironmentName | null;
+  /** The row's Environment cell (`all`, `prod`), when the table has that column and the cell is not empty. */
+  placement?: Field<string>;
 }
 
 /** A details section (`#### API Port: 17354` and its `Key: value` list) as read. */

@@ -120,6 +120,27 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(registry, 'utf8')).toMatch(/^\| Service \| Port \|\n\|---\|---\|\n\| API \| 16001 \|\n\| Web \| \d+ \|\n$/);
   });
 
+  it('adds to a table whose rows all count everywhere, under its own heading, without copying `all`', async () => {
+    const before = '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| Shared DB | 5432 | PostgreSQL | all |\n';
+    const { dir, registry } = project(before);
+    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--port', '17000'], dir)).toMatchObject({ code: 0, stdout: expect.stringContaining('docs/PORTS.md:12: added Web (production) on port 17000') });
+    expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 17000 | HTTP |  |\n`);
+    // the development environment has its own table, the default one none
+    expect(await run(['add', 'Worker', '--protocol', 'HTTP'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('say which one with --env development or --env production'),
+    });
+  });
+
+  it('names the environment in a copied Environment cell when the table stands under another heading', async () => {
+    const before = '| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| API | 16001 | HTTP | |\n| Prod API | 16002 | HTTP | prod |\n| Cache | 16003 | HTTP | |\n';
+    const { dir, registry } = project(before);
+    expect((await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--port', '17000'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 17000 | HTTP | production |\n`);
+    expect((await run(['add', 'Queue', '--protocol', 'HTTP', '--port', '17001'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8').split('\n').at(-2)).toBe('| Queue | 17001 | HTTP |  |');
+  });
+
   it('fills a row that counts in several environments once', async () => {
     const { dir, registry } = project('## Dev\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Prod\n\n| Service | Port | Environment |\n|---|---|---|\n| Shared | xxxx | all |\n');
     const result = await run(['fill'], dir);
