@@ -4,10 +4,10 @@
  * 2 usage, configuration, template or I/O errors. Never a stack trace for bad input.
  */
 import path from 'node:path';
-import { parseArgs, styleText } from 'node:util';
+import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { displayPath, loadConfig, type PathOptions } from './config.js';
-import { formatMessage, severityOf, toJson } from './diagnostics.js';
+import { formatForTerminal, formatMessage, severityOf, sourceLines, toJson } from './diagnostics.js';
 import { PortbookError } from './errors.js';
 import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
@@ -359,17 +359,14 @@ function usage(message: string): PortbookError {
 }
 
 function printDiagnostics(result: GenerateResult, io: Io): void {
-  const lines = io.tty ? result.source.original.split(/\r\n|\r|\n/) : [];
-  const paint = (format: Parameters<typeof styleText>[0], text: string): string => (io.tty && !process.env.NO_COLOR ? styleText(format, text) : text);
+  const lines = io.tty ? sourceLines(result.source.original) : [];
   for (const message of result.diagnostics) {
-    const line = formatMessage(message, result.displayPath);
-    io.stderr(`${io.tty ? line.replace(/ (error|warning) /, (_, severity: string) => ` ${paint(severity === 'error' ? 'red' : 'yellow', severity)} `) : line}\n`);
-    const text = message.line ? lines[message.line - 1] : undefined;
-    if (text === undefined) continue;
-    // a code frame, as tsc --pretty shows one: the line, and a caret under the column
-    const number = String(message.line);
-    const caret = ' '.repeat(Math.max(0, (message.column ?? 1) - 1));
-    io.stderr(`${paint('dim', `${number} | `)}${text}\n${' '.repeat(number.length)}${paint('dim', ' | ')}${caret}${paint(message.fatal ? 'red' : 'yellow', '^')}\n`);
+    if (!io.tty) {
+      io.stderr(`${formatMessage(message, result.displayPath)}\n`);
+      continue;
+    }
+    const shown = { line: message.line, column: message.column, severity: severityOf(message), reason: message.reason, ruleId: message.ruleId };
+    io.stderr(formatForTerminal(shown, result.displayPath, lines));
   }
   const errors = result.diagnostics.filter((message) => severityOf(message) === 'error').length;
   const warnings = result.diagnostics.length - errors;

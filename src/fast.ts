@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Io } from './cli.js';
 import { displayPath, loadConfig, type PathOptions } from './config.js';
+import { formatForTerminal, formatShown, sourceLines } from './diagnostics.js';
 import { inputsHash } from './inputs.js';
 import { readManifest, sha256 } from './write.js';
 
@@ -48,8 +49,12 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
       if (sha256(readFileSync(path.join(config.out, ...relative.split('/')), 'utf8')) !== hash) return undefined;
     }
     const source = displayPath(config.source, io.cwd);
-    for (const warning of manifest.warnings ?? []) {
-      io.stderr(`${source}:${warning.line}:${warning.column} warning ${warning.message}${warning.ruleId ? ` ${warning.ruleId}` : ''}\n`);
+    const warnings = manifest.warnings ?? [];
+    // a person at a terminal gets the code frames the full CLI shows
+    const lines = io.tty && warnings.length > 0 ? sourceLines(new TextDecoder().decode(readFileSync(config.source))) : [];
+    for (const warning of warnings) {
+      const shown = { line: warning.line, column: warning.column, severity: 'warning' as const, reason: warning.message, ruleId: warning.ruleId || undefined };
+      io.stderr(io.tty ? formatForTerminal(shown, source, lines) : `${formatShown(shown, source)}\n`);
     }
     const out = displayPath(config.out, io.cwd);
     const shown = out === '.' ? './' : `${out}/`;

@@ -30,6 +30,24 @@ describe('the fast path', () => {
     expect(capture((io) => fastPath(['gen'], io), dir).stderr).toContain('port-privileged');
   });
 
+  it('shows the full CLI’s code frames to a person at a terminal, from a BOM and CRLF registry too', () => {
+    const dir = project('\uFEFF| Service | Port |\r\n|---|---|\r\n| api | 80 |\r\n| web | `443` |\r\n');
+    const previous = process.env.NO_COLOR;
+    process.env.NO_COLOR = '1';
+    try {
+      const tty = (run: (io: { stdout(t: string): void; stderr(t: string): void; cwd: string; tty: boolean }) => unknown) =>
+        capture((io) => run({ ...io, tty: true }), dir);
+      tty((io) => main(['gen'], io));
+      const fast = tty((io) => fastPath(['gen'], io));
+      expect(fast.code).toBe(0);
+      expect(fast).toEqual(tty((io) => main(['gen'], io)));
+      expect(fast.stderr).toContain('port-privileged\n3 | | api | 80 |\n  |         ^\n');
+    } finally {
+      if (previous === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = previous;
+    }
+  });
+
   it('steps aside when anything changed or a flag needs the full CLI', () => {
     const dir = project();
     capture((io) => main(['gen'], io), dir);
