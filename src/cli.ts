@@ -266,10 +266,16 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
 }
 
 /** `add` without --env: the default environment, which needs a table of its own. */
-/** `add` without --env: the default environment, when a table stands under a heading that names no environment. */
+/**
+ * `add` without --env: the default environment, when some row is in it by its
+ * table's heading (one that names no environment) or by a `default` cell; not
+ * when it only holds rows that say `all` under another environment's heading.
+ */
 function defaultEnvironmentFor(registry: Registry): 'default' {
   const named = tableEnvironments(registry);
-  if (registry.services.some((service) => (service.tableEnvironment === undefined ? service.environment.name : service.tableEnvironment) === null)) return 'default';
+  const inDefault = (service: Registry['services'][number]): boolean =>
+    service.environment.name === null && (service.tableEnvironment == null || /^default$/i.test(service.placement?.text ?? ''));
+  if (registry.services.some(inDefault)) return 'default';
   throw usage(`the registry has no default-environment table: say which one with ${named.filter((name) => name !== 'default').map((name) => `--env ${name}`).join(' or ') || '--env'}`);
 }
 

@@ -141,6 +141,21 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(registry, 'utf8').split('\n').at(-2)).toBe('| Queue | 17001 | HTTP |  |');
   });
 
+  it('adds without --env only where the default environment has rows of its own', async () => {
+    const placed = '| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| A | 16001 | HTTP | dev |\n| B | 16002 | HTTP | prod |\n';
+    const { dir, registry } = project(placed);
+    expect(await run(['add', 'New', '--protocol', 'HTTP', '--port', '17000'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('say which one with --env development or --env production'),
+    });
+    expect(readFileSync(registry, 'utf8')).toBe(placed);
+    const byCell = '## Production\n\n| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| A | 16001 | HTTP | default |\n| B | 16002 | HTTP | |\n';
+    const other = project(byCell);
+    expect((await run(['add', 'New', '--protocol', 'HTTP', '--port', '17000'], other.dir)).code).toBe(0);
+    expect(readFileSync(other.registry, 'utf8')).toBe(`${byCell}| New | 17000 | HTTP | default |\n`);
+    expect(readFileSync(path.join(other.dir, 'generated/.env'), 'utf8')).toContain('NEW_PORT=17000');
+  });
+
   it('fills a row that counts in several environments once', async () => {
     const { dir, registry } = project('## Dev\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Prod\n\n| Service | Port | Environment |\n|---|---|---|\n| Shared | xxxx | all |\n');
     const result = await run(['fill'], dir);
