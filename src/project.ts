@@ -52,7 +52,7 @@ export interface SourceUpdate {
  * own at the top level of the document count (not in a code block, a quote
  * or a list), found in the parsed tree; the first pair is used.
  */
-function withDiagram(raw: string, tree: Root, diagram: string | undefined, file: VFile): string | undefined {
+function withDiagram(raw: string, tree: Root, diagram: string | undefined, file: VFile): { text: string; from: number; by: number } | undefined {
   if (diagram === undefined) return undefined;
   const markers = (value: string) => tree.children.filter((node) => node.type === 'html' && node.value.trim() === value);
   const opens = markers('<!-- portbook:diagram -->');
@@ -68,7 +68,9 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);
   const block = `\`\`\`mermaid${eol}${body}\`\`\`${eol}`;
   const updated = joinLines({ bom, lines: [...lines.slice(0, open), block, ...lines.slice(close - 1)] });
-  return updated === raw ? undefined : updated;
+  if (updated === raw) return undefined;
+  // lines from the closing marker on move by the difference in the block's length
+  return { text: updated, from: close, by: splitLines(updated).lines.length - lines.length };
 }
 
 /** Read, extract, validate and render in memory. Writes nothing. */
@@ -92,9 +94,12 @@ export function build(options: PathOptions = {}): Built {
     const templates = loadTemplates(config.templates);
     files = render({ registry, options: config, templates, source: headerSource });
     const raw = asOnDisk(bytes);
-    const updated = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
+    const diagramUpdate = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
+    const updated = diagramUpdate?.text;
+    // the manifest's warnings are what the next run, reading the registry as written, would show: at their lines there
+    const shifted = (line: number): number => (diagramUpdate && line >= diagramUpdate.from ? line + diagramUpdate.by : line);
     const warnings = sortedMessages(source.file).map((message) => ({
-      line: message.line ?? 1,
+      line: shifted(message.line ?? 1),
       column: message.column ?? 1,
       message: message.reason,
       ruleId: message.ruleId ?? '',

@@ -48,6 +48,18 @@ describe('the fast path', () => {
     }
   });
 
+  it('keeps warnings at their lines in the registry as gen rewrote it (a diagram block filled in above them)', () => {
+    const dir = project('# Ports\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n\n| Service | Port |\n|---|---|\n| api | 80 |\n');
+    capture((io) => main(['gen'], io), dir);
+    const registry = readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8');
+    const line = registry.split('\n').indexOf('| api | 80 |') + 1;
+    expect(line).toBeGreaterThan(8);
+    const fast = capture((io) => fastPath(['check'], io), dir);
+    expect(fast.code).toBe(0);
+    expect(fast.stderr).toContain(`docs/PORTS.md:${line}:9 warning`);
+    expect(fast).toEqual(capture((io) => main(['check'], io), dir));
+  });
+
   it('steps aside when anything changed or a flag needs the full CLI', () => {
     const dir = project();
     capture((io) => main(['gen'], io), dir);
