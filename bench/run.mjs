@@ -13,6 +13,10 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(repo, 'bin/portbook.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const work = mkdtempSync(path.join(os.tmpdir(), 'portbook-bench-'));
+// the moved-aside outputs (below) come to about 2 GB by the end: removed however the bench ends
+// (and a second bench started within five minutes of that pays for it, on such a disk)
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+process.on('SIGINT', () => process.exit(130));
 const rssFile = path.join(work, 'rss');
 
 function registry(services) {
@@ -131,4 +135,3 @@ console.log('| --- | ---: | ---: | ---: | --- | --- |');
 for (const row of rows) {
   console.log(`| ${row.label} | ${row.ms.toFixed(0)} ms | ${row.rss.toFixed(0)} MiB | ${row.ratio.toFixed(2)}× | ${row.against} | ${row.target} |`);
 }
-rmSync(work, { recursive: true, force: true });
