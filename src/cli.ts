@@ -39,6 +39,8 @@ const processIo: Io = {
 };
 
 export { version } from './package.js';
+// for bench/parse-only.cjs: the bundle's own reader, to time the floor under a cold gen
+export { read } from './read.js';
 
 export const helpText = `portbook ${version}: PORTS.md is the single source of truth for your ports.
 
