@@ -267,7 +267,6 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
 }
 
-/** `add` without --env: the default environment, which needs a table of its own. */
 /**
  * `add` without --env: the default environment, when some row is in it by its
  * table's heading (one that names no environment) or by a `default` cell; not
