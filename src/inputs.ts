@@ -32,8 +32,9 @@ function templateEntries(dir: string): Array<[string, Buffer]> {
 
 /**
  * `undefined` when an input cannot be read (the full run will say why).
- * `source` stands in for the registry's bytes when gen is about to rewrite it
- * (its diagram block), so the hash matches the file as the next run reads it.
+ * `source`, when given, stands in for the registry's file: the bytes gen
+ * parsed, or those it is about to write (its diagram block), so the hash
+ * matches the file as the next run reads it.
  */
 export function inputsHash(config: Config, source?: Uint8Array): string | undefined {
   const hash = createHash('sha256');

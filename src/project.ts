@@ -106,7 +106,8 @@ export function build(options: PathOptions = {}): Built {
     }));
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
-    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed), warnings));
+    // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
+    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes), warnings));
   }
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, sourceUpdate };
 }

@@ -1,11 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { cacheFileOf, loadWithCodeCache } from '../src/compile-cache.js';
 import { fastPath } from '../src/fast.js';
 import { temporaryDirs, writeProject } from './helpers.js';
+
+// readFileSync as is, with a hook a test can set to act right after a file is read
+const reads = vi.hoisted(() => ({ after: undefined as ((file: string) => void) | undefined }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const readFileSync = ((...args: Parameters<typeof fs.readFileSync>) => {
+    const result = fs.readFileSync(...args);
+    if (typeof args[0] === 'string') reads.after?.(args[0]);
+    return result;
+  }) as typeof fs.readFileSync;
+  return { ...fs, default: { ...fs, readFileSync }, readFileSync };
+});
 
 const repo = new URL('..', import.meta.url).pathname;
 const temporaryDir = temporaryDirs('fast');
@@ -58,6 +70,29 @@ describe('the fast path', () => {
     expect(fast.code).toBe(0);
     expect(fast.stderr).toContain(`docs/PORTS.md:${line}:9 warning`);
     expect(fast).toEqual(capture((io) => main(['check'], io), dir));
+  });
+
+  it('records the registry as gen parsed it: an edit saved during the run is not taken for done', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 16000 |\n');
+    const registry = path.join(dir, 'docs/PORTS.md');
+    let saved = false;
+    reads.after = (file) => {
+      // the editor saves right after gen has read the registry
+      if (!saved && file.endsWith(path.join('docs', 'PORTS.md'))) {
+        saved = true;
+        writeFileSync(registry, '| Service | Port |\n|---|---|\n| api | 16001 |\n');
+      }
+    };
+    try {
+      capture((io) => main(['gen'], io), dir);
+    } finally {
+      reads.after = undefined;
+    }
+    expect(saved).toBe(true);
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=16000');
+    // outputs of 16000, registry says 16001: stale, and the fast path must not say otherwise
+    expect(capture((io) => fastPath(['check'], io), dir).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), dir).code).toBe(1);
   });
 
   it('steps aside when anything changed or a flag needs the full CLI', () => {
