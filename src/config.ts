@@ -3,6 +3,7 @@
  * Paths in it are relative to the file's directory. Unknown keys are errors,
  * so a typo never silently does nothing.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from './errors.js';
@@ -44,6 +45,8 @@ export interface Config extends RenderOptions {
   root: string;
   /** The config file read, if any. */
   file?: string;
+  /** The SHA-256 (hex) of the config file's bytes as they were read, for the inputs hash: the file is read once. */
+  fileHash?: string;
   source: string;
   out: string;
   templates: string;
@@ -87,7 +90,7 @@ export function loadConfig(options: PathOptions = {}): Config {
     const candidate = path.join(root, configFileName);
     if (existsSync(candidate)) file = candidate;
   }
-  const raw = file ? parseConfigFile(file) : {};
+  const { value: raw, hash }: { value: Record<string, unknown>; hash?: string } = file ? parseConfigFile(file) : { value: {} };
   const fromFile = (key: 'source' | 'out' | 'templates', fallback: string): string =>
     options[key] !== undefined
       ? path.resolve(cwd, options[key]!)
@@ -100,6 +103,7 @@ export function loadConfig(options: PathOptions = {}): Config {
     ...renderOptionsFrom(raw, file ?? configFileName),
   };
   if (file) config.file = file;
+  if (hash) config.fileHash = hash;
   return config;
 }
 
@@ -127,13 +131,14 @@ export function displayPath(file: string, cwd: string): string {
   return relative.split(path.sep).join('/');
 }
 
-function parseConfigFile(file: string): Record<string, unknown> {
-  let text: string;
+function parseConfigFile(file: string): { value: Record<string, unknown>; hash: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new PortbookError(`Cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -143,7 +148,7 @@ function parseConfigFile(file: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PortbookError(`${file}: expected a JSON object`);
   }
-  return value as Record<string, unknown>;
+  return { value: value as Record<string, unknown>, hash: createHash('sha256').update(bytes).digest('hex') };
 }
 
 const knownKeys: Record<string, readonly string[]> = {

@@ -31,12 +31,34 @@ function templateEntries(dir: string): Array<[string, Buffer]> {
 }
 
 /**
+ * The templates portbook would use, hashed: the package's and, when it is
+ * another directory, the project's. `build` takes it before it loads the
+ * templates, so an edit saved in between makes the recorded hash older than
+ * the outputs (a needless rerun), never newer (stale outputs passed as fresh).
+ */
+export function templatesHash(config: Config): string {
+  const hash = createHash('sha256');
+  const builtin = path.join(packageRoot, 'templates');
+  const add = (label: string, content: Buffer): void => {
+    hash.update(`${label}\0${content.length}\0`);
+    hash.update(content);
+  };
+  for (const [name, content] of templateEntries(builtin)) add(`builtin:${name}`, content);
+  if (path.resolve(config.templates) !== path.resolve(builtin)) {
+    for (const [name, content] of templateEntries(config.templates)) add(`project:${name}`, content);
+  }
+  return hash.digest('hex');
+}
+
+/**
  * `undefined` when an input cannot be read (the full run will say why).
  * `source`, when given, stands in for the registry's file: the bytes gen
  * parsed, or those it is about to write (its diagram block), so the hash
- * matches the file as the next run reads it.
+ * matches the file as the next run reads it. The config file counts as
+ * `loadConfig` read it; `templates` is `templatesHash` taken before the
+ * templates were loaded.
  */
-export function inputsHash(config: Config, source?: Uint8Array): string | undefined {
+export function inputsHash(config: Config, source?: Uint8Array, templates: string = templatesHash(config)): string | undefined {
   const hash = createHash('sha256');
   const add = (label: string, value: string | Buffer): void => {
     hash.update(`${label}\0${value.length}\0`);
@@ -49,14 +71,10 @@ export function inputsHash(config: Config, source?: Uint8Array): string | undefi
   add('templates-path', relative(config.templates));
   try {
     add('source', source ? Buffer.from(source) : readFileSync(config.source));
-    if (config.file) add('config', readFileSync(config.file));
+    if (config.file) add('config', config.fileHash ?? createHash('sha256').update(readFileSync(config.file)).digest('hex'));
   } catch {
     return undefined;
   }
-  const builtin = path.join(packageRoot, 'templates');
-  for (const [name, content] of templateEntries(builtin)) add(`builtin:${name}`, content);
-  if (path.resolve(config.templates) !== path.resolve(builtin)) {
-    for (const [name, content] of templateEntries(config.templates)) add(`project:${name}`, content);
-  }
+  add('templates', templates);
   return hash.digest('hex');
 }

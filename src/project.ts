@@ -11,7 +11,7 @@ import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, report, sortedMessages } from './diagnostics.js';
-import { inputsHash } from './inputs.js';
+import { inputsHash, templatesHash } from './inputs.js';
 import { joinLines, splitLines } from './lines.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
@@ -91,6 +91,8 @@ export function build(options: PathOptions = {}): Built {
   let sourceUpdate: SourceUpdate | undefined;
   if (!hasErrors(source.file)) {
     const headerSource = headerPathOf(config.source, config.root);
+    // hashed before they are read for rendering: see templatesHash
+    const templatesSeen = templatesHash(config);
     const templates = loadTemplates(config.templates);
     files = render({ registry, options: config, templates, source: headerSource });
     const raw = asOnDisk(bytes);
@@ -107,7 +109,7 @@ export function build(options: PathOptions = {}): Built {
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
-    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes), warnings));
+    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, sourceUpdate };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
@@ -72,27 +72,49 @@ describe('the fast path', () => {
     expect(fast).toEqual(capture((io) => main(['check'], io), dir));
   });
 
-  it('records the registry as gen parsed it: an edit saved during the run is not taken for done', () => {
-    const dir = project('| Service | Port |\n|---|---|\n| api | 16000 |\n');
-    const registry = path.join(dir, 'docs/PORTS.md');
+  /** Run gen while an editor saves `file` as `content` right after gen first reads it. */
+  function genWhileSaving(dir: string, file: string, content: string): void {
     let saved = false;
-    reads.after = (file) => {
-      // the editor saves right after gen has read the registry
-      if (!saved && file.endsWith(path.join('docs', 'PORTS.md'))) {
-        saved = true;
-        writeFileSync(registry, '| Service | Port |\n|---|---|\n| api | 16001 |\n');
-      }
+    reads.after = (read) => {
+      if (saved || read !== file) return;
+      saved = true;
+      writeFileSync(file, content);
     };
     try {
       capture((io) => main(['gen'], io), dir);
     } finally {
       reads.after = undefined;
     }
-    expect(saved).toBe(true);
+    expect(saved, file).toBe(true);
+  }
+
+  it('records the inputs as gen read them: an edit saved during the run is never taken for done', () => {
+    // the registry: outputs of 16000 while it says 16001 are stale, and the fast path must not say otherwise
+    const dir = project('| Service | Port |\n|---|---|\n| api | 16000 |\n');
+    genWhileSaving(dir, path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16001 |\n');
     expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=16000');
-    // outputs of 16000, registry says 16001: stale, and the fast path must not say otherwise
     expect(capture((io) => fastPath(['check'], io), dir).code).toBeUndefined();
     expect(capture((io) => main(['check'], io), dir).code).toBe(1);
+
+    // the config file
+    const configured = project();
+    writeFileSync(path.join(configured, 'portbook.config.json'), '{}\n');
+    genWhileSaving(configured, path.join(configured, 'portbook.config.json'), '{"targets": ["env"]}\n');
+    expect(existsSync(path.join(configured, 'generated/settings.ts'))).toBe(true);
+    expect(capture((io) => fastPath(['check'], io), configured).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), configured).code).toBe(1);
+
+    // a project template
+    const templated = project();
+    mkdirSync(path.join(templated, 'templates'));
+    const template = path.join(templated, 'templates/env.hbs');
+    writeFileSync(template, '{{#each environment.services}}{{variable}}={{port}}\n{{/each}}');
+    genWhileSaving(templated, template, '{{#each environment.services}}export {{variable}}={{port}}\n{{/each}}');
+    expect(capture((io) => fastPath(['check'], io), templated).code).toBeUndefined();
+    // whichever template text the run rendered, the next gen makes outputs and manifest agree with the file
+    capture((io) => main(['gen'], io), templated);
+    expect(readFileSync(path.join(templated, 'generated/.env'), 'utf8')).toContain('export API_PORT=16000');
+    expect(capture((io) => fastPath(['check'], io), templated).code).toBe(0);
   });
 
   it('steps aside when anything changed or a flag needs the full CLI', () => {
