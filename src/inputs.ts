@@ -5,7 +5,7 @@
  * manifest, it lets a run that finds it unchanged answer from hashes alone,
  * without loading the parser or the template engine. Light: node builtins only.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
@@ -39,15 +39,17 @@ function templateEntries(dir: string): Array<[string, Buffer]> {
 export function templatesHash(config: Config): string {
   const hash = createHash('sha256');
   const builtin = path.join(packageRoot, 'templates');
-  const add = (label: string, content: Buffer): void => {
-    hash.update(`${label}\0${content.length}\0`);
-    hash.update(content);
-  };
-  for (const [name, content] of templateEntries(builtin)) add(`builtin:${name}`, content);
+  for (const [name, content] of templateEntries(builtin)) addPart(hash, `builtin:${name}`, content);
   if (path.resolve(config.templates) !== path.resolve(builtin)) {
-    for (const [name, content] of templateEntries(config.templates)) add(`project:${name}`, content);
+    for (const [name, content] of templateEntries(config.templates)) addPart(hash, `project:${name}`, content);
   }
   return hash.digest('hex');
+}
+
+/** One labelled, length-prefixed part of a hash, so no two sets of parts run together the same way. */
+function addPart(hash: Hash, label: string, value: string | Buffer): void {
+  hash.update(`${label}\0${value.length}\0`);
+  hash.update(value);
 }
 
 /**
@@ -60,10 +62,7 @@ export function templatesHash(config: Config): string {
  */
 export function inputsHash(config: Config, source?: Uint8Array, templates: string = templatesHash(config)): string | undefined {
   const hash = createHash('sha256');
-  const add = (label: string, value: string | Buffer): void => {
-    hash.update(`${label}\0${value.length}\0`);
-    hash.update(value);
-  };
+  const add = (label: string, value: string | Buffer): void => addPart(hash, label, value);
   const relative = (file: string): string => path.relative(config.root, file).split(path.sep).join('/');
   add('version', version);
   add('source-path', relative(config.source));
