@@ -63,6 +63,19 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   const open = opens[0]?.position?.start.line;
   const close = markers('<!-- /portbook:diagram -->').find((node) => (node.position?.start.line ?? 0) > (open ?? Infinity))?.position?.start.line;
   if (open === undefined || close === undefined || close <= open) return undefined;
+  // only a block portbook wrote (nothing, or one mermaid code block) is replaced: anything else there is someone's text
+  const inside = tree.children.filter((node) => (node.position?.start.line ?? 0) > open && (node.position?.start.line ?? Infinity) < close);
+  const foreign = inside.find((node) => !(node.type === 'code' && node.lang === 'mermaid' && inside.length === 1));
+  if (foreign?.position) {
+    report(
+      file,
+      'warning',
+      'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram',
+      { line: foreign.position.start.line, column: foreign.position.start.column },
+      'diagram-markers',
+    );
+    return undefined;
+  }
   const { bom, lines } = splitLines(raw);
   const eol = /(\r\n|\r|\n)$/.exec(lines[open - 1] ?? '')?.[1] ?? '\n';
   const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);

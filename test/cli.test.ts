@@ -164,7 +164,7 @@ describe('hand edits', () => {
 
 describe('the architecture diagram', () => {
   it('is written between the markers in the registry, kept fresh by gen and checked by check', () => {
-    const registry = '# Ports\r\n\r\n| Service | Port |\r\n|---|---|\r\n| api | 16000 |\r\n\r\n<!-- portbook:diagram -->\r\nold\r\n<!-- /portbook:diagram -->\r\n';
+    const registry = '# Ports\r\n\r\n| Service | Port |\r\n|---|---|\r\n| api | 16000 |\r\n\r\n<!-- portbook:diagram -->\r\n```mermaid\r\nold\r\n```\r\n<!-- /portbook:diagram -->\r\n';
     const dir = project(registry);
     const first = run(['gen'], dir);
     expect(first.stdout).toContain('updated docs/PORTS.md (its diagram block)\n');
@@ -184,6 +184,22 @@ describe('the architecture diagram', () => {
     expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([{ path: 'docs/PORTS.md', status: 'stale' }]);
     expect(run(['gen'], dir).code).toBe(0);
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(text);
+  });
+});
+
+describe('the architecture diagram: someone else’s text between the markers', () => {
+  it('is left as it is, with a warning, and is never taken for registry data that gen would then erase', () => {
+    const registry = '| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n| Service | Port |\n|---|---|\n| Worker | 16002 |\n<!-- /portbook:diagram -->\n';
+    const dir = project(registry);
+    const result = run(['gen'], dir);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('docs/PORTS.md:6:1 warning Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram diagram-markers\n');
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(registry);
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('WORKER_PORT=16002');
+    // the next runs agree with this one, the fast path included
+    expect(run(['check'], dir)).toMatchObject({ code: 0, stderr: result.stderr });
+    const fromBin = spawnSync(process.execPath, [bin, 'check'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: fromBin.status, stderr: fromBin.stderr }).toEqual({ status: 0, stderr: result.stderr });
   });
 });
 
