@@ -197,7 +197,7 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
     report(
       file,
       'warning',
-      `Unexpected ${code(first.original)}, expected ${code(first.repaired)}: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding --source ${displayPath}\``,
+      `Unexpected ${code(first.original)}, expected ${code(first.repaired)}: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding\` (and gen's --source, if you pass one)`,
       toOriginal({ line: first.line, column: first.column }),
       'encoding-mojibake',
     );

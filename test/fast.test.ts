@@ -117,6 +117,16 @@ describe('the fast path', () => {
     expect(capture((io) => fastPath(['check'], io), templated).code).toBe(0);
   });
 
+  it('answers the same from any directory, warnings included', () => {
+    const dir = project('| Service | Port | Status |\n|---|---|---|\n| api | 16000 | \u00e2\u0153\u2026 Active |\n');
+    capture((io) => main(['gen'], io), dir);
+    const docs = path.join(dir, 'docs');
+    const fast = capture((io) => fastPath(['check'], io), docs);
+    expect(fast.code).toBe(0);
+    expect(fast.stderr).toContain('PORTS.md:3:17 warning Unexpected');
+    expect(fast).toEqual(capture((io) => main(['check'], io), docs));
+  });
+
   it('steps aside when anything changed or a flag needs the full CLI', () => {
     const dir = project();
     capture((io) => main(['gen'], io), dir);

@@ -71,7 +71,7 @@ describe('read', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ line: 3, column: 4, fatal: false });
     expect(warnings[0]!.reason).toContain('`ğŸ“‹`');
-    expect(warnings[0]!.reason).toContain('portbook fix-encoding --source docs/PORTS.md');
+    expect(warnings[0]!.reason).toContain("repair the file with `portbook fix-encoding` (and gen's --source, if you pass one)");
     expect(source.text).toContain('| ✅ |');
     expect(source.text).toContain('## 📋 Port Allocation Registry');
     expect(source.text).not.toMatch(/âœ…|ğŸ/);

@@ -1091,7 +1091,7 @@ describe('seed fixtures', () => {
     expect(brief(d)).toEqual(['3:4 warning encoding-mojibake']);
     expect(d[0]!.reason).toContain('`ğŸ“‹`');
     expect(d[0]!.reason).toContain('`📋`');
-    expect(d[0]!.reason).toContain('portbook fix-encoding --source docs/PORTS.md');
+    expect(d[0]!.reason).toContain("repair the file with `portbook fix-encoding` (and gen's --source, if you pass one)");
   });
 
   it('template.md: a port-placeholder error at each of the 9 `xxxx` cells', () => {
