@@ -5,13 +5,13 @@
  * hash. Anything else (a change, a flag it does not know, an error) returns
  * `undefined` and the full CLI runs instead, so behaviour is the same.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Io } from './cli.js';
 import { displayPath, loadConfig, type PathOptions } from './config.js';
 import { formatForTerminal, formatShown, sourceLines } from './diagnostics.js';
 import { inputsHash } from './inputs.js';
-import { readManifest, sha256 } from './write.js';
+import { manifestName, readManifest, sha256 } from './write.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
 export { loadWithCodeCache } from './compile-cache.js';
@@ -41,12 +41,17 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
   if (!parsed) return undefined;
   try {
     const config = loadConfig({ ...parsed.paths, cwd: io.cwd });
-    const manifest = readManifest(config.out);
+    const manifest = readManifest(config.out, true);
     if (!manifest?.inputs || manifest.inputs !== inputsHash(config)) return undefined;
+    // gen refuses outputs (and a manifest) that resolve outside --out: so does this path, by leaving them to it
+    const root = realpathSync.native(config.out);
+    const inside = (file: string): boolean => realpathSync.native(file).startsWith(root + path.sep);
+    if (!inside(path.join(config.out, manifestName))) return undefined;
     const files = Object.entries(manifest.files);
     for (const [relative, hash] of files) {
       if (relative.split('/').includes('..') || path.isAbsolute(relative)) return undefined;
-      if (sha256(readFileSync(path.join(config.out, ...relative.split('/')), 'utf8')) !== hash) return undefined;
+      const file = path.join(config.out, ...relative.split('/'));
+      if (!inside(file) || sha256(readFileSync(file, 'utf8')) !== hash) return undefined;
     }
     const source = displayPath(config.source, io.cwd);
     const warnings = manifest.warnings ?? [];
@@ -58,7 +63,8 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
     }
     const out = displayPath(config.out, io.cwd);
     const shown = out === '.' ? './' : `${out}/`;
-    io.stdout(parsed.command === 'gen' ? `${shown} is up to date (${files.length + 1} files).\n` : `${shown} is up to date.\n`);
+    const count = files.length + 1;
+    io.stdout(parsed.command === 'gen' ? `${shown} is up to date (${count} file${count === 1 ? '' : 's'}).\n` : `${shown} is up to date.\n`);
     return 0;
   } catch {
     return undefined; // the full CLI reports whatever went wrong

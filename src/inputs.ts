@@ -6,26 +6,49 @@
  * without loading the parser or the template engine. Light: node builtins only.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
+import { PortbookError } from './errors.js';
 import { packageRoot, version } from './package.js';
 
-function templateEntries(dir: string): Array<[string, Buffer]> {
+/** Refuse sources larger than this (5 MiB; 20,000 services take 2.2 MB): a registry is tables, not a data dump. */
+export const maxSourceBytes = 5 * 1024 * 1024;
+
+export interface TemplateFile {
+  /** `nginx.conf.hbs` */
+  name: string;
+  file: string;
+  bytes: Buffer;
+}
+
+/**
+ * The `*.hbs` files of a templates directory, by name: what the renderer
+ * loads and the inputs hash covers, read the same way for both. A directory
+ * that does not exist has none (unless `required`); anything else that cannot
+ * be read is a PortbookError. Entries that are not files (a directory named
+ * `x.hbs`) are skipped.
+ */
+export function readTemplateFiles(dir: string, required: boolean): TemplateFile[] {
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
-    return [];
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!required && code === 'ENOENT') return [];
+    throw new PortbookError(`Cannot read templates directory ${dir}: ${code ?? String(error)}`);
   }
   return names
-    .filter((name) => name.endsWith('.hbs'))
+    .filter((name) => name.endsWith('.hbs') && name !== '.hbs')
     .sort()
-    .flatMap((name): Array<[string, Buffer]> => {
+    .flatMap((name) => {
+      const file = path.join(dir, name);
       try {
-        return [[name, readFileSync(path.join(dir, name))]];
-      } catch {
-        return []; // a directory named *.hbs: the full run reports it
+        // stat first: a FIFO or a device named *.hbs is skipped, never read
+        if (!statSync(file).isFile()) return [];
+        return [{ name, file, bytes: readFileSync(file) }];
+      } catch (error) {
+        throw new PortbookError(`Cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
     });
 }
@@ -36,12 +59,16 @@ function templateEntries(dir: string): Array<[string, Buffer]> {
  * templates, so an edit saved in between makes the recorded hash older than
  * the outputs (a needless rerun), never newer (stale outputs passed as fresh).
  */
-export function templatesHash(config: Config): string {
+export function templatesHash(config: Config): string | undefined {
   const hash = createHash('sha256');
   const builtin = path.join(packageRoot, 'templates');
-  for (const [name, content] of templateEntries(builtin)) addPart(hash, `builtin:${name}`, content);
-  if (path.resolve(config.templates) !== path.resolve(builtin)) {
-    for (const [name, content] of templateEntries(config.templates)) addPart(hash, `project:${name}`, content);
+  try {
+    for (const { name, bytes } of readTemplateFiles(builtin, true)) addPart(hash, `builtin:${name}`, bytes);
+    if (path.resolve(config.templates) !== path.resolve(builtin)) {
+      for (const { name, bytes } of readTemplateFiles(config.templates, false)) addPart(hash, `project:${name}`, bytes);
+    }
+  } catch {
+    return undefined; // the full run reports it
   }
   return hash.digest('hex');
 }
@@ -60,7 +87,8 @@ function addPart(hash: Hash, label: string, value: string | Buffer): void {
  * `loadConfig` read it; `templates` is `templatesHash` taken before the
  * templates were loaded.
  */
-export function inputsHash(config: Config, source?: Uint8Array, templates: string = templatesHash(config)): string | undefined {
+export function inputsHash(config: Config, source?: Uint8Array, templates: string | undefined = templatesHash(config)): string | undefined {
+  if (templates === undefined) return undefined;
   const hash = createHash('sha256');
   const add = (label: string, value: string | Buffer): void => addPart(hash, label, value);
   const relative = (file: string): string => path.relative(config.root, file).split(path.sep).join('/');
@@ -69,7 +97,10 @@ export function inputsHash(config: Config, source?: Uint8Array, templates: strin
   add('out-path', relative(config.out));
   add('templates-path', relative(config.templates));
   try {
-    add('source', source ? Buffer.from(source) : readFileSync(config.source));
+    const registry = source ? Buffer.from(source) : readFileSync(config.source);
+    // a registry gen would refuse (one its diagram block grew past the limit, say) is never up to date
+    if (registry.length > maxSourceBytes) return undefined;
+    add('source', registry);
     if (config.file) add('config', config.fileHash ?? createHash('sha256').update(readFileSync(config.file)).digest('hex'));
   } catch {
     return undefined;

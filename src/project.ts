@@ -11,7 +11,7 @@ import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, report, sortedMessages } from './diagnostics.js';
-import { inputsHash, templatesHash } from './inputs.js';
+import { inputsHash, maxSourceBytes, templatesHash } from './inputs.js';
 import { joinLines, splitLines } from './lines.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
@@ -22,8 +22,7 @@ import { loadTemplates } from './render/templates.js';
 import { validate } from './validate/index.js';
 import { apply, manifestFor, manifestName, plan, replaceFile, type Plan } from './write.js';
 
-/** Refuse sources larger than this (5 MiB; 20,000 services take 2.2 MB): a registry is tables, not a data dump. */
-export const maxSourceBytes = 5 * 1024 * 1024;
+export { maxSourceBytes } from './inputs.js';
 
 export interface Built {
   config: Config;

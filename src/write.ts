@@ -28,11 +28,13 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from './errors.js';
-import { verifyStamp } from './stamp.js';
+import { stamp, stampPlaceholder, verifyStamp } from './stamp.js';
 
 export const manifestName = '.portbook-manifest.json';
 
 export interface Manifest {
+  /** `portbook:sha256:<hex>` of the manifest itself (see stamp.ts): a manifest changed by hand or by a merge is not trusted to say nothing changed. */
+  stamp?: string;
   /** The source the outputs came from, as headers show it. */
   source: string;
   /** SHA-256 of everything that determines the outputs (see inputs.ts): equal means gen would write the same. */
@@ -97,14 +99,26 @@ export function manifestFor(
   inputs?: string,
   warnings: readonly ManifestWarning[] = [],
 ): string {
-  const manifest: Manifest = { source, ...(inputs ? { inputs } : {}), warnings: [...warnings], files: Object.create(null) as Record<string, string> };
+  const manifest: Manifest = {
+    stamp: stampPlaceholder,
+    source,
+    ...(inputs ? { inputs } : {}),
+    warnings: [...warnings],
+    files: Object.create(null) as Record<string, string>,
+  };
   for (const [file, content] of files) if (file !== manifestName) manifest.files[file] = sha256(content);
-  return `${JSON.stringify(manifest, null, 2)}\n`;
+  return stamp(`${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-export function readManifest(out: string): Manifest | undefined {
+/**
+ * The manifest in `out`, or `undefined` when there is none or it cannot be
+ * parsed. With `intact`, also `undefined` unless its stamp matches: the fast
+ * path answers only from a manifest exactly as gen wrote it.
+ */
+export function readManifest(out: string, intact = false): Manifest | undefined {
   const text = readIfExists(path.join(out, manifestName));
   if (text === undefined) return undefined;
+  if (intact && verifyStamp(text) !== 'intact') return undefined;
   try {
     const value = JSON.parse(text) as Partial<Manifest>;
     if (typeof value.files !== 'object' || value.files === null) return undefined;

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { cacheFileOf, loadWithCodeCache } from '../src/compile-cache.js';
+import { loadConfig } from '../src/config.js';
 import { fastPath } from '../src/fast.js';
+import { inputsHash, maxSourceBytes } from '../src/inputs.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 // readFileSync as is, with a hook a test can set to act right after a file is read
@@ -125,6 +127,53 @@ describe('the fast path', () => {
     expect(fast.code).toBe(0);
     expect(fast.stderr).toContain('PORTS.md:3:17 warning Unexpected');
     expect(fast).toEqual(capture((io) => main(['check'], io), docs));
+  });
+
+  it('leaves to the full CLI what it would refuse or find changed, however the outputs still hash', () => {
+    const fresh = (): string => {
+      const dir = project();
+      capture((io) => main(['gen'], io), dir);
+      expect(capture((io) => fastPath(['check'], io), dir).code).toBe(0);
+      return dir;
+    };
+    // an output swapped for a link to a copy outside --out: gen refuses to write through it
+    const linked = fresh();
+    const outside = path.join(temporaryDir(), 'settings.py');
+    cpSync(path.join(linked, 'generated/settings.py'), outside);
+    rmSync(path.join(linked, 'generated/settings.py'));
+    symlinkSync(outside, path.join(linked, 'generated/settings.py'));
+    expect(capture((io) => fastPath(['check'], io), linked).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), linked).code).toBe(2);
+    // a templates path that is not a directory
+    const blocked = fresh();
+    writeFileSync(path.join(blocked, 'templates'), '');
+    expect(capture((io) => fastPath(['check'], io), blocked).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), blocked)).toMatchObject({ code: 2, stderr: expect.stringContaining('Cannot read templates directory') });
+    // a manifest edited by hand (or merged): an output dropped from it, then deleted
+    const edited = fresh();
+    const manifestFile = path.join(edited, 'generated/.portbook-manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: Record<string, string> };
+    delete manifest.files['settings.py'];
+    writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+    rmSync(path.join(edited, 'generated/settings.py'));
+    expect(capture((io) => fastPath(['check'], io), edited).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), edited).code).toBe(1);
+  });
+
+  it('never calls a registry over the size limit up to date (gen would refuse it)', () => {
+    const dir = project();
+    const config = loadConfig({ cwd: dir });
+    expect(inputsHash(config)).toMatch(/^[0-9a-f]{64}$/);
+    expect(inputsHash(config, new Uint8Array(maxSourceBytes + 1))).toBeUndefined();
+  });
+
+  it('counts files as the full CLI does', () => {
+    const dir = project();
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{"targets": []}\n');
+    expect(capture((io) => main(['gen'], io), dir).code).toBe(0);
+    const fast = capture((io) => fastPath(['gen'], io), dir);
+    expect(fast).toEqual({ code: 0, stdout: 'generated/ is up to date (1 file).\n', stderr: '' });
+    expect(fast).toEqual(capture((io) => main(['gen'], io), dir));
   });
 
   it('steps aside when anything changed or a flag needs the full CLI', () => {

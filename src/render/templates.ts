@@ -5,10 +5,10 @@
  * target here) and `strict` (a misspelt field is an error, not a blank).
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { PortbookError } from '../errors.js';
+import { readTemplateFiles } from '../inputs.js';
 import { packageRoot } from '../package.js';
 import { helpers } from './helpers.js';
 
@@ -30,26 +30,8 @@ export interface TemplateSet {
 }
 
 function listTemplates(dir: string, required: boolean): TemplateSource[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!required && code === 'ENOENT') return [];
-    throw new PortbookError(`Cannot read templates directory ${dir}: ${code ?? String(error)}`);
-  }
-  return names
-    .filter((name) => name.endsWith('.hbs') && name !== '.hbs')
-    .sort()
-    .flatMap((name) => {
-      const file = path.join(dir, name);
-      try {
-        if (!statSync(file).isFile()) return [];
-        return [{ name, file, text: readFileSync(file, 'utf8') }];
-      } catch (error) {
-        throw new PortbookError(`Cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-    });
+  // the same files, read the same way, as the inputs hash covers
+  return readTemplateFiles(dir, required).map(({ name, file, bytes }) => ({ name, file, text: bytes.toString('utf8') }));
 }
 
 /** Load the package's templates, then the project's (which win by name). */
