@@ -15,12 +15,12 @@ import { inputsHash, maxSourceBytes, templatesHash } from './inputs.js';
 import { joinLines, splitLines } from './lines.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
-import { read, type Source } from './read.js';
+import { read, readingMessages, type Source } from './read.js';
 import type { Registry } from './registry.js';
 import { render } from './render/index.js';
 import { loadTemplates } from './render/templates.js';
 import { validate } from './validate/index.js';
-import { apply, manifestFor, manifestName, plan, replaceFile, type Plan } from './write.js';
+import { apply, manifestFor, manifestName, plan, replaceFile, type ManifestWarning, type Plan } from './write.js';
 
 export { maxSourceBytes } from './inputs.js';
 
@@ -85,6 +85,30 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   return { text: updated, from: close, by: splitLines(updated).lines.length - lines.length };
 }
 
+/**
+ * The warnings the manifest keeps: those the next run, reading the registry
+ * as gen leaves it, would show. When gen rewrites the diagram block, lines
+ * from its closing marker on move, and the reading diagnostics (a count of
+ * mojibake, say) are those of the new text; the block itself holds only the
+ * diagram, which no other rule reads.
+ */
+function manifestWarnings(file: VFile, update: { bytes: Uint8Array; from: number; by: number } | undefined, displayPath: string): ManifestWarning[] {
+  const plain = (message: VFileMessage, shift = 0): ManifestWarning => ({
+    line: (message.line ?? 1) + shift,
+    column: message.column ?? 1,
+    message: message.reason,
+    ruleId: message.ruleId ?? '',
+  });
+  if (!update) return sortedMessages(file).map((message) => plain(message));
+  const reading = new Set(['encoding-mojibake', 'encoding-invalid']);
+  const next = [
+    ...readingMessages(update.bytes, displayPath).map((message) => plain(message)),
+    ...file.messages.filter((message) => !reading.has(message.ruleId ?? '')).map((message) => plain(message, (message.line ?? 1) >= update.from ? update.by : 0)),
+  ];
+  // source order, as sortedMessages gives it (a stable sort keeps reading diagnostics first at one place)
+  return next.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
 /** Read, extract, validate and render in memory. Writes nothing. */
 export function build(options: PathOptions = {}): Built {
   const config = loadConfig(options);
@@ -110,16 +134,9 @@ export function build(options: PathOptions = {}): Built {
     const raw = asOnDisk(bytes);
     const diagramUpdate = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
     const updated = diagramUpdate?.text;
-    // the manifest's warnings are what the next run, reading the registry as written, would show: at their lines there
-    const shifted = (line: number): number => (diagramUpdate && line >= diagramUpdate.from ? line + diagramUpdate.by : line);
-    const warnings = sortedMessages(source.file).map((message) => ({
-      line: shifted(message.line ?? 1),
-      column: message.column ?? 1,
-      message: message.reason,
-      ruleId: message.ruleId ?? '',
-    }));
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
+    const warnings = manifestWarnings(source.file, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath);
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
     files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }

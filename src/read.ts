@@ -188,6 +188,22 @@ function decode(bytes: Uint8Array, file: VFile): string {
 /** Decode and parse a document. `displayPath` is the path diagnostics show. */
 export function read(bytes: Uint8Array, displayPath: string): Source {
   const file = new VFile({ path: displayPath });
+  const { withoutBom, repaired, repairs, toOriginal } = decodeText(bytes, file);
+  const text = repaired.replace(/\r\n?/g, '\n');
+  file.value = text;
+  const tree = parse(text);
+  return { file, text, repaired, original: withoutBom, mojibake: repairs.length > 0, toOriginal, tree };
+}
+
+/** The diagnostics of reading `bytes` as text (encoding, mojibake) without parsing them: what `read` would report first. */
+export function readingMessages(bytes: Uint8Array, displayPath: string): VFile['messages'] {
+  const file = new VFile({ path: displayPath });
+  decodeText(bytes, file);
+  return file.messages;
+}
+
+/** Strict UTF-8 without the BOM, with double-encoded text repaired; reports on `file`. */
+function decodeText(bytes: Uint8Array, file: VFile): { withoutBom: string; repaired: string; repairs: Repair[]; toOriginal: (point: Point) => Point } {
   const decoded = decode(bytes, file);
   const withoutBom = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
   const { text: repaired, repairs } = repairMojibake(withoutBom);
@@ -202,10 +218,7 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
       'encoding-mojibake',
     );
   }
-  const text = repaired.replace(/\r\n?/g, '\n');
-  file.value = text;
-  const tree = parse(text);
-  return { file, text, repaired, original: withoutBom, mojibake: repairs.length > 0, toOriginal, tree };
+  return { withoutBom, repaired, repairs, toOriginal };
 }
 
 /**

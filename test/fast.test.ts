@@ -119,6 +119,16 @@ describe('the fast path', () => {
     expect(capture((io) => fastPath(['check'], io), templated).code).toBe(0);
   });
 
+  it('keeps the reading warnings of the registry as gen rewrote it (mojibake gone with the old diagram)', () => {
+    const mojibake = '\u00e2\u0153\u2026';
+    const dir = project(`| Service | Port | Status |\n|---|---|---|\n| api | 16000 | ${mojibake} Active |\n\n<!-- portbook:diagram -->\n\`\`\`mermaid\nflowchart LR\n  old["${mojibake}"]\n\`\`\`\n<!-- /portbook:diagram -->\n`);
+    expect(capture((io) => main(['gen'], io), dir).stderr).toContain('(2 places)');
+    const fast = capture((io) => fastPath(['check'], io), dir);
+    expect(fast.code).toBe(0);
+    expect(fast.stderr).toContain('(1 place)');
+    expect(fast).toEqual(capture((io) => main(['check'], io), dir));
+  });
+
   it('answers the same from any directory, warnings included', () => {
     const dir = project('| Service | Port | Status |\n|---|---|---|\n| api | 16000 | \u00e2\u0153\u2026 Active |\n');
     capture((io) => main(['gen'], io), dir);
