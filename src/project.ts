@@ -64,7 +64,7 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   if (open === undefined || close === undefined || close <= open) return undefined;
   // only a block portbook wrote (nothing, or one mermaid code block) is replaced: anything else there is someone's text
   const inside = tree.children.filter((node) => (node.position?.start.line ?? 0) > open && (node.position?.start.line ?? Infinity) < close);
-  const foreign = inside.find((node) => !(node.type === 'code' && node.lang === 'mermaid' && inside.length === 1));
+  const foreign = inside.find((node) => !(node.type === 'code' && node.lang?.toLowerCase() === 'mermaid' && inside.length === 1));
   if (foreign?.position) {
     report(
       file,
@@ -89,8 +89,11 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
  * The warnings the manifest keeps: those the next run, reading the registry
  * as gen leaves it, would show. When gen rewrites the diagram block, lines
  * from its closing marker on move, and the reading diagnostics (a count of
- * mojibake, say) are those of the new text; the block itself holds only the
- * diagram, which no other rule reads.
+ * mojibake, say) are those of the new text; the block itself holds only a
+ * mermaid block, which no rule reads. (Known gap: in a double-encoded file
+ * whose only unmistakable mojibake sat in the old block, weaker candidates
+ * elsewhere are no longer repaired after the rewrite, and until the registry
+ * next changes the fast path answers from outputs of the earlier reading.)
  */
 function manifestWarnings(file: VFile, update: { bytes: Uint8Array; from: number; by: number } | undefined, displayPath: string): ManifestWarning[] {
   const plain = (message: VFileMessage, shift = 0): ManifestWarning => ({

@@ -154,6 +154,22 @@ describe('the fast path', () => {
     symlinkSync(outside, path.join(linked, 'generated/settings.py'));
     expect(capture((io) => fastPath(['check'], io), linked).code).toBeUndefined();
     expect(capture((io) => main(['check'], io), linked).code).toBe(2);
+    // a directory of outputs swapped for a link to a copy outside
+    const linkedDirectory = fresh();
+    const outsideDirectory = path.join(temporaryDir(), 'systemd');
+    cpSync(path.join(linkedDirectory, 'generated/systemd'), outsideDirectory, { recursive: true });
+    rmSync(path.join(linkedDirectory, 'generated/systemd'), { recursive: true });
+    symlinkSync(outsideDirectory, path.join(linkedDirectory, 'generated/systemd'));
+    expect(capture((io) => fastPath(['check'], io), linkedDirectory).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), linkedDirectory).code).toBe(2);
+    // links that stay inside --out are fine for both
+    const linkedInside = fresh();
+    const kept = path.join(linkedInside, 'generated/systemd/.kept');
+    cpSync(path.join(linkedInside, 'generated/systemd/api.service.d'), kept, { recursive: true });
+    rmSync(path.join(linkedInside, 'generated/systemd/api.service.d'), { recursive: true });
+    symlinkSync(kept, path.join(linkedInside, 'generated/systemd/api.service.d'));
+    expect(capture((io) => main(['check'], io), linkedInside).code).toBe(0);
+    expect(capture((io) => fastPath(['check'], io), linkedInside).code).toBe(0);
     // a templates path that is not a directory
     const blocked = fresh();
     writeFileSync(path.join(blocked, 'templates'), '');
