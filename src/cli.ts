@@ -276,7 +276,7 @@ function defaultEnvironmentFor(registry: Registry): 'default' {
   const named = tableEnvironments(registry);
   const inDefault = (service: Registry['services'][number]): boolean =>
     service.environment.name === null && (service.tableEnvironment == null || /^default$/i.test(service.placement?.text ?? ''));
-  if (registry.services.some(inDefault)) return 'default';
+  if (registry.services.some(inDefault) || registry.serviceTables?.some((table) => table.environment === null && !registry.services.some((service) => service.tableEnd === table.end))) return 'default';
   throw usage(`the registry has no default-environment table: say which one with ${named.filter((name) => name !== 'default').map((name) => `--env ${name}`).join(' or ') || '--env'}`);
 }
 

@@ -7,7 +7,7 @@ import { PortbookError } from './errors.js';
 import { joinLines, splitLines, type Lines } from './lines.js';
 import { environmentKey } from './names.js';
 import { portNumber } from './queries.js';
-import type { EnvironmentName, Point, Registry, Service } from './registry.js';
+import type { EnvironmentName, Point, Registry, Service, ServiceTable } from './registry.js';
 
 /** The end (exclusive) of the cell that starts at `index` in `line`: the next unescaped pipe, or the line end. */
 function cellEnd(line: string, index: number): number {
@@ -91,7 +91,13 @@ const tableEndOf = (row: Service): number => row.tableEnd ?? row.position.line;
 
 /** Environments that have a table of their own (by heading), then those that only have rows placed in them by an Environment cell. */
 export function tableEnvironments(registry: Registry): string[] {
-  return [...new Set([...registry.services.map(tableKey), ...registry.services.map((row) => environmentKey(row.environment.name))])];
+  return [
+    ...new Set([
+      ...(registry.serviceTables ?? []).map((table) => environmentKey(table.environment)),
+      ...registry.services.map(tableKey),
+      ...registry.services.map((row) => environmentKey(row.environment.name)),
+    ]),
+  ];
 }
 
 /**
@@ -106,6 +112,9 @@ export function tableEnvironments(registry: Registry): string[] {
 export function addServiceRow(text: string, registry: Registry, service: NewService): { text: string; line: number } {
   const key = service.environment ?? 'default';
   const own = registry.services.find((candidate) => tableKey(candidate) === key);
+  // a table under the environment's heading with no rows yet gets the first one, built from its header
+  const empty = own ? undefined : registry.serviceTables?.find((table) => environmentKey(table.environment) === key);
+  if (empty) return addFirstRow(text, empty, service);
   const first = own ?? registry.services.find((candidate) => environmentKey(candidate.environment.name) === key);
   if (!first) {
     throw new PortbookError(`No service table for the ${key} environment; tables exist for: ${tableEnvironments(registry).join(', ') || 'none'}`);
@@ -147,17 +156,41 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   for (const [at, [old, value]] of [...values].sort(([a], [b]) => b.column - a.column)) {
     replaceCell(row, { line: 1, column: at.column }, old, value);
   }
+  return insertAfter(lines, tableEnd, row.lines[0]!, text);
+}
+
+/** The first row of a table that has none: one cell per header cell, in the header's style (outer pipes or not, indentation). */
+function addFirstRow(text: string, table: ServiceTable, service: NewService): { text: string; line: number } {
+  if (service.protocol && !table.columns.includes('protocol') && !/^https?$/i.test(service.protocol.trim())) {
+    throw new PortbookError(`The table has no Protocol column, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
+  }
+  const values: Record<string, string> = {
+    service: cellValue(service.name, 'The name'),
+    port: String(service.port),
+    protocol: cellValue(service.protocol, 'The protocol'),
+    description: cellValue(service.description ?? '', 'The description'),
+  };
+  const cells = table.columns.map((kind) => (kind !== undefined && Object.hasOwn(values, kind) ? values[kind]! : ''));
+  const lines = splitLines(text);
+  const header = lines.lines[table.position.line - 1]!.replace(/(\r\n|\r|\n)$/, '');
+  const indent = /^\s*/.exec(header)![0];
+  // without outer pipes, a first cell left empty would read as an outer pipe: use them then
+  const outer = header.trimStart().startsWith('|') || cells[0] === '';
+  const row = outer ? `${indent}| ${cells.join(' | ')} |` : `${indent}${cells.join(' | ')}`;
+  return insertAfter(lines, table.end, row, text);
+}
+
+/** Insert `row` after line `end` (1-based), with the file's line ending; a table at the very end of a file keeps it without a final one. */
+function insertAfter(lines: Lines, end: number, row: string, text: string): { text: string; line: number } {
   const eol = /\r\n/.test(text) ? '\r\n' : /\r/.test(text) ? '\r' : '\n';
-  let added = row.lines[0]!;
-  if (!/(\r\n|\r|\n)$/.test(added)) added += eol;
-  const endLine = lines.lines[tableEnd - 1]!;
+  let added = /(\r\n|\r|\n)$/.test(row) ? row : row + eol;
+  const endLine = lines.lines[end - 1]!;
   if (!/(\r\n|\r|\n)$/.test(endLine)) {
-    // the table ends the file without a final newline: the new row takes the end, without one either
-    lines.lines[tableEnd - 1] = endLine + eol;
+    lines.lines[end - 1] = endLine + eol;
     added = added.replace(/(\r\n|\r|\n)$/, '');
   }
-  lines.lines.splice(tableEnd, 0, added);
-  return { text: joinLines(lines), line: tableEnd + 1 };
+  lines.lines.splice(end, 0, added);
+  return { text: joinLines(lines), line: end + 1 };
 }
 
 /** Whether some row of the table has a cell of this kind (its header has the column). */

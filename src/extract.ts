@@ -365,6 +365,15 @@ function readTable(
     reportAlmostATable(header, columns, source, point);
     return;
   }
+  if (isServices) {
+    const kinds = header.children.map((_, index) => [...columns].find(([, at]) => at === index)?.[0]);
+    (registry.serviceTables ??= []).push({
+      environment: environment.name,
+      position: point(header),
+      end: source.toOriginal(table.position?.end ?? point(header)).line,
+      columns: kinds,
+    });
+  }
 
   const width = header.children.length;
   for (const row of rows) {

@@ -115,10 +115,24 @@ export interface ReservedRange {
   position: Point;
 }
 
+/** A service table as read, rows or not: where it stands and what its columns hold (for `add` into an empty one). */
+export interface ServiceTable {
+  /** The environment its heading names (`null`: the default). */
+  environment: EnvironmentName | null;
+  /** Where its header row starts. */
+  position: Point;
+  /** The line of its last row (the delimiter row when it has none). */
+  end: number;
+  /** What each header cell names (`service`, `port`, `protocol`…; the first of a kind only), `undefined` for columns portbook does not read. */
+  columns: Array<string | undefined>;
+}
+
 export interface Registry {
   services: Service[];
   externalAccess: ExternalAccess[];
   reservedRanges: ReservedRange[];
+  /** Every service table, in document order, empty ones included. */
+  serviceTables?: ServiceTable[];
   /** Details sections, in document order (also attached to their services). */
   detailSections?: DetailSection[];
   configFiles?: ConfigFile[];

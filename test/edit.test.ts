@@ -156,6 +156,21 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(path.join(other.dir, 'generated/.env'), 'utf8')).toContain('NEW_PORT=17000');
   });
 
+  it('adds the first row of a table that has none yet, in its header’s style', async () => {
+    const before = '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Status | Protocol | Notes |\n|---|---|---|---|---|\n\nMore text.\n';
+    const { dir, registry } = project(before);
+    expect(await run(['add', 'Web', '--protocol', 'WS', '--env', 'production', '--port', '17000', '--description', 'a | b'], dir)).toMatchObject({ code: 0, stdout: expect.stringContaining('docs/PORTS.md:11: added Web (production) on port 17000') });
+    expect(readFileSync(registry, 'utf8')).toBe(before.replace('|---|---|---|---|---|\n', '|---|---|---|---|---|\n| Web | 17000 |  | WS | a \\| b |\n'));
+    expect(readFileSync(path.join(dir, 'generated/.env.production'), 'utf8')).toContain('WEB_PORT=17000');
+
+    // without outer pipes, after struck-through rows, at the end of a file without a final newline; and without --env
+    const bare = 'Service | Port\n--- | ---\n~~Old~~ | ~~16000~~';
+    const other = project(bare);
+    expect((await run(['add', 'Web', '--protocol', 'HTTP', '--port', '17001'], other.dir)).code).toBe(0);
+    expect(readFileSync(other.registry, 'utf8')).toBe(`${bare}\nWeb | 17001`);
+    expect(readFileSync(path.join(other.dir, 'generated/.env'), 'utf8')).toContain('WEB_PORT=17001');
+  });
+
   it('fills a row that counts in several environments once', async () => {
     const { dir, registry } = project('## Dev\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Prod\n\n| Service | Port | Environment |\n|---|---|---|\n| Shared | xxxx | all |\n');
     const result = await run(['fill'], dir);
