@@ -107,7 +107,8 @@ export function tableEnvironments(registry: Registry): string[] {
  * that row's shape: its cells' markup (`**name**`, `` `port` ``), padding and
  * outer pipes. Cells the new service has no value for (status, env variable)
  * are left empty; an Environment cell is left empty under the environment's
- * own heading, and names the environment elsewhere.
+ * own heading, and names the environment elsewhere. A table under that
+ * heading with no rows yet gets a first row built from its header.
  */
 export function addServiceRow(text: string, registry: Registry, service: NewService): { text: string; line: number } {
   const key = service.environment ?? 'default';
