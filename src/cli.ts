@@ -13,7 +13,7 @@ import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
 import { environmentsNamed } from './environments.js';
 import { chooseRange, freePorts, registeredPorts, scan, type ScanEntry } from './ports.js';
-import { addServiceRow, fillPlaceholders, placeholders, portsIn, tableEnvironments } from './edit.js';
+import { addServiceRow, fillPlaceholders, hasDefaultTable, placeholders, portsIn, tableEnvironments } from './edit.js';
 import { check, diagnose, fixEncoding, generate, loadRegistry, type GenerateResult } from './project.js';
 import type { EnvironmentName, Registry } from './registry.js';
 import { listeningPorts } from './scan.js';
@@ -267,17 +267,11 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
 }
 
-/**
- * `add` without --env: the default environment, when some row is in it by its
- * table's heading (one that names no environment) or by a `default` cell; not
- * when it only holds rows that say `all` under another environment's heading.
- */
+/** `add` without --env: the default environment, when it has a table of its own (see hasDefaultTable). */
 function defaultEnvironmentFor(registry: Registry): 'default' {
-  const named = tableEnvironments(registry);
-  const inDefault = (service: Registry['services'][number]): boolean =>
-    service.environment.name === null && (service.tableEnvironment == null || /^default$/i.test(service.placement?.text ?? ''));
-  if (registry.services.some(inDefault) || registry.serviceTables?.some((table) => table.environment === null && !registry.services.some((service) => service.tableEnd === table.end))) return 'default';
-  throw usage(`the registry has no default-environment table: say which one with ${named.filter((name) => name !== 'default').map((name) => `--env ${name}`).join(' or ') || '--env'}`);
+  if (hasDefaultTable(registry)) return 'default';
+  const named = tableEnvironments(registry).filter((name) => name !== 'default');
+  throw usage(`the registry has no default-environment table: say which one with ${named.map((name) => `--env ${name}`).join(' or ') || '--env'}`);
 }
 
 function listeningOrWarn(io: Io): Map<number, string[]> {

@@ -101,6 +101,18 @@ export function tableEnvironments(registry: Registry): string[] {
 }
 
 /**
+ * Whether the default environment has a table of its own: a row in it by its
+ * table's heading (one that names no environment) or by a `default` cell, or a
+ * table under such a heading with no rows yet; not rows that only say `all`
+ * under another environment's heading.
+ */
+export function hasDefaultTable(registry: Registry): boolean {
+  const inDefault = (row: Service): boolean => row.environment.name === null && (row.tableEnvironment == null || /^default$/i.test(row.placement?.text ?? ''));
+  const rowless = (table: ServiceTable): boolean => !registry.services.some((row) => row.tableEnd === table.end);
+  return registry.services.some(inDefault) || (registry.serviceTables ?? []).some((table) => table.environment === null && rowless(table));
+}
+
+/**
  * Insert a row for `service` after the last row of its environment's table
  * (the first table under a heading that names the environment; failing that,
  * the first table with a row placed in it by an Environment cell), copying
