@@ -51,6 +51,7 @@ Usage:
   portbook hook install [--manager M]  wire the pre-commit hook (husky, lefthook, simple-git-hooks, githooks)
   portbook pre-commit [options]    the hook: when the commit touches the registry, a template or
                                    the config, regenerate and stage the outputs that changed
+                                   (and the registry, when gen rewrote its diagram block)
   portbook next [--env E] [--range R]  print a free port: in the range, unregistered, not a common
                                    default, not listening here (--json for more)
   portbook scan [--env E] [--json] compare the registry with the TCP ports listening on this machine
@@ -68,7 +69,8 @@ Options:
   --config FILE     settings file                     (default: portbook.config.json, if present)
   --dry-run         gen: print what would change as a diff, write nothing
   --force           gen: overwrite outputs that were edited by hand; init: overwrite its files
-  --stage           gen: git add exactly the outputs that changed
+  --stage           gen: git add exactly the outputs that changed (and the registry's
+                    diagram block, when gen rewrote it)
   --watch           gen: regenerate on every save until interrupted
   --env ENV         next, scan, add: the environment (development, staging, production, test, default)
   --range NAME      next, fill, add: the reserved range to pick from (default: the first declared)

@@ -25,14 +25,22 @@ export interface StagedResult extends GenerateResult {
   ignored: string[];
 }
 
-/** Generate, then `git add` exactly the outputs that changed (nothing when there were errors or conflicts). */
+/**
+ * Generate, then `git add` exactly the outputs that changed, and the registry
+ * when gen rewrote its diagram block (nothing when there were errors or
+ * conflicts). Outside a git repository it fails before writing anything.
+ */
 export function generateAndStage(options: GenerateOptions = {}): StagedResult {
+  const { root: projectRoot } = loadConfig(options);
+  const root = repositoryRoot(projectRoot);
+  if (!root) throw new PortbookError(`${projectRoot} is not in a git repository: --stage needs one`);
   const result = generate(options);
   if (!result.plan || result.plan.conflicts.length > 0 || options.dryRun) return { ...result, staged: [], ignored: [] };
-  const root = repositoryRoot(result.config.root);
-  if (!root) throw new PortbookError(`${result.config.root} is not in a git repository: --stage needs one`);
   const out = real(result.config.out);
   const changed = result.plan.changes.map((change) => path.join(out, change.path));
+  // the diagram gen wrote into the registry belongs to the same commit as the outputs
+  const registry = real(result.config.source);
+  if (result.sourceUpdate && !path.relative(root, registry).startsWith('..')) changed.push(registry);
   const { ignored } = stage(root, changed);
   return { ...result, staged: changed.filter((file) => !ignored.includes(file)), ignored };
 }

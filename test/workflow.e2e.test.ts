@@ -204,6 +204,41 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     expect(git(dir, 'status', '--porcelain').stdout).toBe('');
   });
 
+  it('the diagram block gen writes into the registry joins the commit, so the committed tree passes check', () => {
+    const dir = copy(base, 'diagram');
+    writeFileSync(registryOf(dir), `${readFileSync(registryOf(dir), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`);
+    git(dir, 'add', 'docs/PORTS.md');
+    expect(git(dir, 'commit', '-q', '-m', 'markers').status).toBe(0);
+    expect(git(dir, 'show', 'HEAD:docs/PORTS.md').stdout).toContain('```mermaid');
+    expect(git(dir, 'status', '--porcelain').stdout).toBe('');
+
+    editRegistry(dir, '`16101`', '`16105`');
+    git(dir, 'add', 'docs/PORTS.md');
+    expect(git(dir, 'commit', '-q', '-m', 'move').status).toBe(0);
+    expect(git(dir, 'status', '--porcelain').stdout).toBe('');
+    const committed = git(dir, 'show', 'HEAD:docs/PORTS.md').stdout;
+    expect(committed.slice(committed.indexOf('<!-- portbook:diagram -->'))).toContain(':16105');
+    expect(portbook(dir, 'check').status).toBe(0);
+
+    // gen --stage, the same
+    editRegistry(dir, '`16105`', '`16106`');
+    const staged = portbook(dir, 'gen', '--stage');
+    expect(staged.status).toBe(0);
+    expect(git(dir, 'status', '--porcelain').stdout.split('\n').filter(Boolean).every((line) => line.startsWith('M  '))).toBe(true);
+    expect(git(dir, 'diff', '--cached', '--name-only').stdout).toContain('docs/PORTS.md');
+  });
+
+  it('gen --stage outside a git repository writes nothing', () => {
+    const dir = copy(base, 'no-git');
+    rmSync(path.join(dir, '.git'), { recursive: true, force: true });
+    editRegistry(dir, '`16101`', '`16105`');
+    const before = snapshot(path.join(dir, 'generated'));
+    const staged = portbook(dir, 'gen', '--stage');
+    expect(staged.status).toBe(2);
+    expect(withoutNpmWarnings(staged.stderr)).toMatch(/is not in a git repository: --stage needs one$/);
+    expect(snapshot(path.join(dir, 'generated'))).toEqual(before);
+  });
+
   it('a commit with a broken registry is refused at the cell, with nothing else staged or written', () => {
     const dir = copy(base, 'broken');
     const head = git(dir, 'rev-parse', 'HEAD').stdout.trim();
