@@ -264,9 +264,9 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   const options = { ...paths, dryRun, force: Boolean(values.force) };
   const result = command === 'check' ? check(paths) : values.stage ? generateAndStage(options) : generate(options);
   if (values.json) return printJson(result, command, io);
-  printDiagnostics(result, io);
+  printDiagnostics(result, io, command === 'check' ? 'the outputs were not compared' : 'nothing was written');
   if (!result.plan) return 1;
-  return command === 'check' ? printCheck(result, io, fixCommand(paths)) : printGen(result, dryRun, io);
+  return command === 'check' ? printCheck(result, io, paths) : printGen(result, dryRun, io);
 }
 
 /** `add` without --env: the default environment, when it has a table of its own (see hasDefaultTable). */
@@ -361,7 +361,8 @@ function usage(message: string): PortbookError {
   return new PortbookError(`${message}\nRun \`portbook --help\` for usage.`, 2);
 }
 
-function printDiagnostics(result: GenerateResult, io: Io): void {
+/** Each diagnostic, then, when there were errors, a count and `consequence` (what the command did not do because of them). */
+function printDiagnostics(result: GenerateResult, io: Io, consequence = 'nothing was written'): void {
   const lines = io.tty ? sourceLines(result.source.original) : [];
   for (const message of result.diagnostics) {
     if (!io.tty) {
@@ -374,7 +375,7 @@ function printDiagnostics(result: GenerateResult, io: Io): void {
   const errors = result.diagnostics.filter((message) => severityOf(message) === 'error').length;
   const warnings = result.diagnostics.length - errors;
   if (errors > 0) {
-    io.stderr(`\n${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''} in ${result.displayPath}: nothing was written.\n`);
+    io.stderr(`\n${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''} in ${result.displayPath}: ${consequence}.\n`);
   }
 }
 
@@ -457,28 +458,32 @@ function printConflicts(result: GenerateResult, io: Io): number {
   return 1;
 }
 
-/** The command that brings the outputs up to date: the same paths check was given. */
-function fixCommand(paths: PathOptions): string {
+/** The command that brings the outputs up to date: the same paths check was given (and `--force` over hand edits). */
+function fixCommand(paths: PathOptions, force = false): string {
   const flags = (['source', 'out', 'templates', 'config'] as const).flatMap((key) =>
     paths[key] === undefined ? [] : [`--${key}`, /^[\w./:@=+-]+$/.test(paths[key]!) ? paths[key]! : `'${paths[key]!.replace(/'/g, `'\\''`)}'`],
   );
+  if (force) flags.unshift('--force');
   return flags.length === 0 ? '`npm run gen` (or `portbook gen`)' : `\`portbook gen ${flags.join(' ')}\``;
 }
 
-function printCheck(result: GenerateResult, io: Io, fix: string): number {
+function printCheck(result: GenerateResult, io: Io, paths: PathOptions): number {
   const planned = result.plan!;
   const stale = [
-    ...planned.changes,
-    ...planned.conflicts.map((conflict): Change => ({ path: conflict.path, kind: 'update', before: conflict.before, after: conflict.after })),
-  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    ...planned.changes.map((change) => ({ change, status: statusOf(change) as string })),
+    ...planned.conflicts.map((conflict) => ({
+      change: { path: conflict.path, kind: 'update', before: conflict.before, after: conflict.after } satisfies Change,
+      status: conflict.reason,
+    })),
+  ].sort((a, b) => (a.change.path < b.change.path ? -1 : a.change.path > b.change.path ? 1 : 0));
   const out = outPath(result, '', io);
   const update = result.sourceUpdate;
   if (stale.length === 0 && !update) {
     io.stdout(`${out} is up to date.\n`);
     return 0;
   }
-  for (const change of stale) {
-    io.stdout(`${statusOf(change)}: ${outPath(result, change.path, io)}\n`);
+  for (const { change, status } of stale) {
+    io.stdout(`${status}: ${outPath(result, change.path, io)}${status === 'foreign' ? ' (not written by portbook)' : status === 'edited' ? ' (by hand, since portbook wrote it)' : ''}\n`);
     io.stdout(diffOf(result, change, io, 20));
   }
   if (update) {
@@ -486,7 +491,16 @@ function printCheck(result: GenerateResult, io: Io, fix: string): number {
     io.stdout(patchOf(update.path, update.before, update.after, 20));
   }
   const what = [stale.length > 0 ? `${count(stale.length, 'file')} out of date in ${out}` : '', update ? `the diagram in ${update.path} is out of date` : ''].filter(Boolean).join(', and ');
-  io.stdout(`\n${what.charAt(0).toUpperCase()}${what.slice(1)}. Run ${fix} and commit the result.\n`);
+  // gen refuses hand edits (without --force) and files it did not write (always): say what it takes instead
+  const edited = planned.conflicts.some((conflict) => conflict.reason === 'edited');
+  const foreign = planned.conflicts.some((conflict) => conflict.reason === 'foreign');
+  const steps = [
+    foreign ? 'move or delete the files portbook did not write (it never replaces them)' : '',
+    edited ? 'move the hand edits into the registry or a template' : '',
+    `run ${fixCommand(paths, edited)}`,
+  ].filter(Boolean);
+  const advice = `${steps.slice(0, -1).join(', ')}${steps.length > 1 ? ', then ' : ''}${steps.at(-1)!}`;
+  io.stdout(`\n${what.charAt(0).toUpperCase()}${what.slice(1)}. ${advice.charAt(0).toUpperCase()}${advice.slice(1)} and commit the result.\n`);
   return 1;
 }
 

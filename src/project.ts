@@ -199,9 +199,27 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
   return { ...built, plan: planned, commands };
 }
 
-/** Build and compare with the disk: `plan.changes` lists every stale, missing or extra file. */
+/**
+ * Build and compare with the disk: `plan.changes` lists every stale, missing
+ * or extra file. The manifest counts only when it is missing or lists other
+ * files than gen would: its record of the inputs (a hash of the registry's
+ * prose, portbook's version, the warnings) is bookkeeping for the next run,
+ * and outputs that all match are not stale because it is out of date.
+ */
 export function check(options: PathOptions = {}): GenerateResult {
-  return generate({ ...options, dryRun: true, force: false });
+  const result = generate({ ...options, dryRun: true, force: false });
+  const manifest = result.plan?.changes.find((change) => change.path === manifestName);
+  if (!result.plan || !manifest || manifest.before === undefined || manifest.after === undefined) return result;
+  const listed = (text: string): string | undefined => {
+    try {
+      return JSON.stringify((JSON.parse(text) as { files?: unknown }).files);
+    } catch {
+      return undefined;
+    }
+  };
+  if (listed(manifest.before) === undefined || listed(manifest.before) !== listed(manifest.after)) return result;
+  const changes = result.plan.changes.filter((change) => change !== manifest);
+  return { ...result, plan: { ...result.plan, changes } };
 }
 
 /** Rewrite a double-encoded source as the UTF-8 it meant. Returns whether anything changed. */

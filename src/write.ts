@@ -165,6 +165,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   const rootState = cache.get(root) ?? probe(root);
   if (rootState === 'blocked') return target;
   if (rootState === 'missing') {
+    refuseDanglingLink(root, relative);
     cache.set(root, 'missing');
     cache.set(directory, 'missing');
     return target;
@@ -180,18 +181,22 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   }
   // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
   let deepest = directory;
+  // remembered as missing only once the directory above them is proven inside: a refusal must hold for every later call
+  const missing: string[] = [];
   for (;;) {
     if (deepest === root || cache.get(deepest) === 'inside') break;
     const state = probe(deepest);
     if (state === 'blocked') return target;
     if (state === 'exists') break;
-    cache.set(deepest, 'missing');
+    refuseDanglingLink(deepest, relative);
+    missing.push(deepest);
     deepest = path.dirname(deepest);
   }
   if (cache.get(deepest) !== 'inside') {
     proveInside(deepest, root, relative, out);
     cache.set(deepest, 'inside');
   }
+  for (const each of missing) cache.set(each, 'missing');
   if (deepest === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
   return target;
 }
@@ -224,6 +229,13 @@ function lexicalTarget(out: string, relative: string): string {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
   return target;
+}
+
+/** A directory of an output's path that is a link to nothing: gen could neither create it nor tell where it leads. */
+function refuseDanglingLink(directory: string, relative: string): void {
+  if (isSymbolicLink(directory)) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${directory} is a link to nothing; remove the link, or create what it points to`);
+  }
 }
 
 function proveInside(probe: string, root: string, relative: string, out: string): void {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, version } from '../src/cli.js';
@@ -143,7 +143,7 @@ describe('hand edits', () => {
     const json = run(['gen', '--json'], dir);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ file: 'generated/.env', ruleId: 'output-edited', severity: 'error' }));
-    expect(run(['check'], dir).stdout).toContain('stale: generated/.env');
+    expect(run(['check'], dir).stdout).toContain('edited: generated/.env (by hand, since portbook wrote it)\n');
 
     expect(run(['gen', '--force'], dir).code).toBe(0);
     expect(readFileSync(envFile, 'utf8')).toContain('API_PORT=8100');
@@ -225,6 +225,55 @@ describe('portbook check', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
     run(['gen'], dir);
     expect(run(['check'], dir)).toEqual({ code: 0, stdout: 'generated/ is up to date.\n', stderr: '' });
+  });
+
+  it('passes when only the manifest’s record of the inputs is out of date (prose edited, portbook upgraded)', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    run(['gen'], dir);
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 8000 |\n\nA sentence of prose.\n');
+    const manifestFile = path.join(dir, 'generated/.portbook-manifest.json');
+    // what another portbook version would have recorded
+    writeFileSync(manifestFile, readFileSync(manifestFile, 'utf8').replace(/"inputs": "[^"]+"/, '"inputs": "portbook 0.0.9"'));
+    expect(run(['check'], dir)).toEqual({ code: 0, stdout: 'generated/ is up to date.\n', stderr: '' });
+    expect(JSON.parse(run(['check', '--json'], dir).stdout)).toEqual({ diagnostics: [], files: [] });
+    expect(run(['gen'], dir).stdout).toBe('updated generated/.portbook-manifest.json\n');
+
+    // a missing manifest still counts: gen needs it to know which files are its own
+    rmSync(manifestFile);
+    expect(run(['check'], dir)).toMatchObject({ code: 1, stdout: expect.stringContaining('missing: generated/.portbook-manifest.json\n') });
+  });
+
+  it('says what it takes when gen would refuse: --force for hand edits, moving files portbook did not write', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    run(['gen'], dir);
+    writeFileSync(path.join(dir, 'generated/.env'), readFileSync(path.join(dir, 'generated/.env'), 'utf8').replace('8000', '9000'));
+    const edited = run(['check', '--out', 'generated'], dir);
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toContain('edited: generated/.env (by hand, since portbook wrote it)\n');
+    expect(edited.stdout).toContain('\n1 file out of date in generated/. Move the hand edits into the registry or a template, then run `portbook gen --force --out generated` and commit the result.\n');
+    expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([{ path: 'generated/.env', status: 'edited' }]);
+
+    rmSync(path.join(dir, 'generated/.portbook-manifest.json'));
+    writeFileSync(path.join(dir, 'generated/.env'), 'SECRET=1\n');
+    const foreign = run(['check'], dir);
+    expect(foreign.stdout).toContain('foreign: generated/.env (not written by portbook)\n');
+    expect(foreign.stdout).toContain('Move or delete the files portbook did not write (it never replaces them), then run `npm run gen` (or `portbook gen`) and commit the result.\n');
+  });
+
+  it('refuses, as gen does, an output directory that links outside --out', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    run(['gen'], dir);
+    rmSync(path.join(dir, 'generated/systemd'), { recursive: true });
+    symlinkSync(temporaryDir(), path.join(dir, 'generated/systemd'));
+    const checked = run(['check'], dir);
+    expect(checked).toMatchObject({ code: 2, stdout: '' });
+    expect(checked.stderr).toMatch(/^portbook: Refusing output path "systemd\/api\.service\.d\/portbook\.conf": .*links outside/);
+    expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: checked.stderr });
+  });
+
+  it('with registry errors, says the outputs were not compared (check writes nothing anyway)', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | eighty |\n');
+    expect(run(['check'], dir).stderr).toMatch(/\n1 error in docs\/PORTS\.md: the outputs were not compared\.\n$/);
   });
 
   it('names stale, missing and extra files with a short diff and the command that fixes them', () => {

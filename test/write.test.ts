@@ -178,6 +178,24 @@ describe('resolveInside', () => {
     mkdirSync(path.join(out, 'nginx'));
     expect(resolveInside(out, 'nginx/a.conf')).toBe(path.join(out, 'nginx', 'a.conf'));
   });
+
+  it('keeps refusing a link out for every later path through it (plan looks twice, with one cache)', () => {
+    const out = temporaryDir();
+    symlinkSync(temporaryDir(), path.join(out, 'systemd'));
+    const cache = new Map<string, 'inside' | 'missing'>();
+    expect(() => resolveInside(out, 'systemd/a.service.d/portbook.conf', cache)).toThrow(/links outside/);
+    expect(() => resolveInside(out, 'systemd/a.service.d/portbook.conf', cache)).toThrow(/links outside/);
+    expect(() => plan(out, withManifest({ 'systemd/a.service.d/portbook.conf': '1\n' }))).toThrow(/links outside/);
+  });
+
+  it('refuses a directory of the path that is a link to nothing', () => {
+    const out = temporaryDir();
+    symlinkSync(path.join(temporaryDir(), 'gone'), path.join(out, 'systemd'));
+    expect(() => plan(out, withManifest({ 'systemd/a.service.d/portbook.conf': '1\n' }))).toThrow(/systemd is a link to nothing; remove the link/);
+    const root = path.join(temporaryDir(), 'out');
+    symlinkSync(path.join(temporaryDir(), 'gone'), root);
+    expect(() => plan(root, withManifest({ '.env': '1\n' }))).toThrow(/out is a link to nothing/);
+  });
 });
 
 describe('hand edits and foreign files', () => {
