@@ -102,6 +102,10 @@ export function loadConfig(options: PathOptions = {}): Config {
     templates: fromFile('templates', 'templates'),
     ...renderOptionsFrom(raw, file ?? configFileName),
   };
+  // the default directory may well not exist (no overrides); one named on the command line is a typo if it does not
+  if (options.templates !== undefined && !existsSync(config.templates)) {
+    throw new PortbookError(`Cannot read templates directory ${options.templates}: no such directory`);
+  }
   if (file) config.file = file;
   if (hash) config.fileHash = hash;
   return config;

@@ -361,6 +361,16 @@ describe('usage and I/O errors', () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: 'portbook: Cannot read nope.md: no such file (point --source at your PORTS.md)\n' });
   });
 
+  it('a --templates directory that does not exist is a typo, not "no overrides": exit 2, on the fast path too', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    expect(run(['gen'], dir).code).toBe(0);
+    const expected = { code: 2, stdout: '', stderr: 'portbook: Cannot read templates directory tmpls-typo: no such directory\n' };
+    expect(run(['gen', '--templates', 'tmpls-typo'], dir)).toEqual(expected);
+    expect(run(['check', '--templates', 'tmpls-typo'], dir)).toEqual(expected);
+    const fromBin = spawnSync(process.execPath, [bin, 'check', '--templates', 'tmpls-typo'], { cwd: dir, encoding: 'utf8' });
+    expect({ code: fromBin.status, stdout: fromBin.stdout, stderr: fromBin.stderr }).toEqual(expected);
+  });
+
   it('a source that is too large, or a directory, exits 2 with one line', () => {
     const dir = project('');
     writeFileSync(path.join(dir, 'docs/PORTS.md'), Buffer.alloc(10 * 1000 * 1000, 'a'));
