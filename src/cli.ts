@@ -48,7 +48,8 @@ Usage:
   portbook gen [options]           render every output from the registry, write what changed
   portbook check [options]         exit 1 if any output on disk differs from what gen would write
   portbook init [--force]          add portbook to this project: registry, config, gen script, hook
-  portbook hook install [--manager M]  wire the pre-commit hook (husky, lefthook, simple-git-hooks, githooks)
+  portbook hook install [--manager M]  wire the pre-commit hook (husky, lefthook, simple-git-hooks,
+                                   or githooks, also called none: a committed .githooks/)
   portbook pre-commit [options]    the hook: when the commit touches the registry, a template or
                                    the config, regenerate and stage the outputs that changed
                                    (and the registry, when gen rewrote its diagram block)
@@ -77,7 +78,8 @@ Options:
   --protocol P      add: the new service's protocol (HTTP, WS, TCP, PostgreSQL…)
   --port N          add: its port (default: the next free one)
   --description T   add: its description
-  --json            print diagnostics (and, for check, the stale files) as JSON on stdout
+  --json            gen, check, next, scan: print diagnostics (for check, also the stale
+                    files; for next and scan, their answer) as JSON on stdout
   -h, --help        show this help
   -v, --version     show the version
 
@@ -170,8 +172,13 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     ['protocol', ['add']],
     ['port', ['add']],
     ['description', ['add']],
+    ['json', ['gen', 'check', 'next', 'scan']],
+    // init writes its own layout (docs/PORTS.md, generated/, templates/): paths would be silently ignored
+    ...(['source', 'out', 'templates', 'config'] as const).map((flag) => [flag, commands.filter((each) => each !== 'init')] as const),
   ] as const) {
-    if (values[flag] !== undefined && !(allowed as readonly string[]).includes(command)) throw usage(`--${flag} goes with ${allowed.join(' or ')}`);
+    if (values[flag] !== undefined && !(allowed as readonly string[]).includes(command)) {
+      throw usage(allowed.length > 4 ? `--${flag} does not go with ${command}` : `--${flag} goes with ${allowed.join(' or ')}`);
+    }
   }
   if (values.watch && (values.stage || values['dry-run'] || values.json)) throw usage('--watch does not go with --stage, --dry-run or --json');
 
@@ -183,7 +190,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
   if (command === 'init') return printInit(init({ cwd: io.cwd, force: Boolean(values.force) }), io);
   if (command === 'hook') {
     const manager = values.manager === 'none' ? 'githooks' : values.manager;
-    if (manager !== undefined && !hookManagers.includes(manager as HookManager)) throw usage(`unknown --manager \`${manager}\`; expected ${hookManagers.join(', ')}`);
+    if (manager !== undefined && !hookManagers.includes(manager as HookManager)) throw usage(`unknown --manager \`${values.manager}\`; expected ${hookManagers.join(', ')} (or none, the same as githooks)`);
     const root = loadConfig(paths).root;
     const hook = installHook(root, (manager as HookManager | undefined) ?? detectHookManager(root));
     io.stdout(hook.changed.length > 0 ? `wired the pre-commit hook (${hook.manager}): ${hook.changed.join(', ')}; ${hook.message}\n` : `the pre-commit hook is already wired (${hook.manager})\n`);

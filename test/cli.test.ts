@@ -348,6 +348,10 @@ describe('usage and I/O errors', () => {
     [[], /missing command/],
     [['gen', 'extra'], /unexpected argument `extra`/],
     [['check', '--dry-run'], /--dry-run goes with gen/],
+    [['add', 'X', '--protocol', 'HTTP', '--json'], /--json goes with gen or check or next or scan/],
+    [['fix-encoding', '--json'], /--json goes with gen or check or next or scan/],
+    [['init', '--source', 'x.md'], /--source does not go with init/],
+    [['hook', 'install', '--manager', 'nonesuch'], /unknown --manager `nonesuch`; expected husky, lefthook, simple-git-hooks, githooks \(or none, the same as githooks\)/],
     [['gen', '--source'], /argument missing/],
   ])('%j exits 2', (args, message) => {
     const result = run(args, project(''));
