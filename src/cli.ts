@@ -18,7 +18,7 @@ import { check, diagnose, fixEncoding, generate, loadRegistry, type GenerateResu
 import type { EnvironmentName, Registry } from './registry.js';
 import { listeningPorts } from './scan.js';
 import { watchInputs } from './watch.js';
-import { generateAndStage, init, preCommit, type InitResult, type StagedResult } from './workflow.js';
+import { generateAndStage, init, initRegistry, preCommit, type InitResult, type StagedResult } from './workflow.js';
 
 const hookManagers: readonly HookManager[] = ['husky', 'lefthook', 'simple-git-hooks', 'githooks'];
 import { replaceFile, type Change } from './write.js';
@@ -69,7 +69,8 @@ Options:
   --templates DIR   templates that override or add to portbook's own (default: templates)
   --config FILE     settings file                     (default: portbook.config.json, if present)
   --dry-run         gen: print what would change as a diff, write nothing
-  --force           gen: overwrite outputs that were edited by hand; init: overwrite its files
+  --force           gen: overwrite outputs that were edited by hand; init: replace an
+                    existing config and gen script (never the registry)
   --stage           gen: git add exactly the outputs that changed (and the registry's
                     diagram block, when gen rewrote it)
   --watch           gen: regenerate on every save until interrupted
@@ -326,7 +327,9 @@ function printIgnored(ignored: readonly string[], io: Io): void {
 
 function printInit(result: InitResult, io: Io): number {
   for (const line of result.done) io.stdout(`${line}\n`);
-  for (const file of result.kept) io.stdout(`kept ${file} (it exists; \`portbook init --force\` overwrites it)\n`);
+  for (const file of result.kept) {
+    io.stdout(`kept ${file} (${file === initRegistry ? 'your registry: init never replaces it' : 'it exists; `portbook init --force` replaces it'})\n`);
+  }
   printDiagnostics(result.generated, io);
   if (result.hookSkipped) io.stderr(`portbook: no pre-commit hook: ${result.hookSkipped}\n`);
   else if (result.hook) io.stdout(`The pre-commit hook regenerates and stages the outputs on every commit that edits the registry; ${result.hook.message}.\n`);

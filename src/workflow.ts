@@ -81,66 +81,89 @@ export function preCommit(options: PathOptions = {}): PreCommitResult {
 export interface InitResult {
   /** What was created or changed, in order, as lines for the user. */
   done: string[];
-  /** Files that existed and were kept (rerun with `force` to overwrite). */
+  /** Files that existed and were kept: the registry always, the others unless `force`. */
   kept: string[];
   generated: GenerateResult;
   hook?: HookResult;
-  /** Why no hook was installed, when none was. */
+  /** Why no hook was installed, when none was (not a git repository, a hook manager portbook cannot edit). */
   hookSkipped?: string;
 }
 
-/** Adopt portbook in an existing project: registry, config, gen script, first gen, pre-commit hook. */
+/** Where init puts the registry, relative to the project root. */
+export const initRegistry = 'docs/PORTS.md';
+
+/**
+ * Adopt portbook in an existing project: registry, config, gen script, first
+ * gen, pre-commit hook. An existing registry is never replaced, not even with
+ * `force` (which replaces the config and the gen script); outputs edited by
+ * hand are never overwritten (that is `gen --force`). When a step fails after
+ * others changed files, the error says which.
+ */
 export function init(options: { cwd?: string; force?: boolean } = {}): InitResult {
   const root = path.resolve(options.cwd ?? process.cwd());
   const pkg = readPackageJson(root);
   if (!pkg) throw new PortbookError(`No package.json in ${root}: run \`npm init -y\` first, or run init in your project's root`);
+  const configFile = path.join(root, configFileName);
+  // a config init keeps must be valid before init changes anything
+  if (existsSync(configFile) && !options.force) loadConfig({ cwd: root });
   const done: string[] = [];
   const kept: string[] = [];
+  try {
+    const source = path.join(root, ...initRegistry.split('/'));
+    if (existsSync(source)) kept.push(initRegistry);
+    else {
+      mkdirSync(path.dirname(source), { recursive: true });
+      copyFileSync(exampleRegistry, source);
+      done.push(`created ${initRegistry} (an example registry: edit it to list your services)`);
+    }
 
-  const source = path.join(root, 'docs', 'PORTS.md');
-  if (existsSync(source) && !options.force) kept.push('docs/PORTS.md');
-  else {
-    mkdirSync(path.dirname(source), { recursive: true });
-    copyFileSync(exampleRegistry, source);
-    done.push('created docs/PORTS.md (an example registry: edit it to list your services)');
-  }
+    const configExisted = existsSync(configFile);
+    if (configExisted && !options.force) kept.push(configFileName);
+    else {
+      const config = {
+        source: initRegistry,
+        out: 'generated',
+        templates: 'templates',
+        targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'],
+        nginx: {
+          certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
+          certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
+        },
+      };
+      writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+      done.push(`${configExisted ? 'replaced' : 'created'} ${configFileName}`);
+    }
 
-  const configFile = path.join(root, configFileName);
-  if (existsSync(configFile) && !options.force) kept.push(configFileName);
-  else {
-    const config = {
-      source: 'docs/PORTS.md',
-      out: 'generated',
-      templates: 'templates',
-      targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'],
-      nginx: {
-        certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
-        certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
-      },
-    };
-    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-    done.push(`created ${configFileName}`);
-  }
+    const gen = pkg.data.scripts?.gen;
+    if (gen !== undefined && gen !== 'portbook gen' && !options.force) kept.push('package.json scripts.gen');
+    else if (gen !== 'portbook gen') {
+      pkg.data.scripts = { ...pkg.data.scripts, gen: 'portbook gen' };
+      writePackageJson(root, pkg.data, pkg.indent);
+      done.push(`${gen === undefined ? 'added' : 'replaced'} "gen": "portbook gen" ${gen === undefined ? 'to' : 'in'} package.json scripts`);
+    }
 
-  const gen = pkg.data.scripts?.gen;
-  if (gen !== undefined && gen !== 'portbook gen' && !options.force) kept.push('package.json scripts.gen');
-  else if (gen !== 'portbook gen') {
-    pkg.data.scripts = { ...pkg.data.scripts, gen: 'portbook gen' };
-    writePackageJson(root, pkg.data, pkg.indent);
-    done.push('added "gen": "portbook gen" to package.json scripts');
-  }
+    const generated = generate({ cwd: root });
+    if (generated.plan && generated.plan.conflicts.length === 0) {
+      const total = generated.plan.changes.filter((change) => change.kind !== 'remove').length + generated.plan.unchanged.length;
+      const out = `${path.relative(root, generated.config.out) || '.'}/`;
+      done.push(generated.plan.changes.length > 0 ? `generated ${total} files in ${out}` : `${out} is up to date (${total} files)`);
+    }
 
-  const generated = generate({ cwd: root, ...(options.force ? { force: true } : {}) });
-  if (generated.plan && generated.plan.conflicts.length === 0) {
-    const total = generated.plan.changes.filter((change) => change.kind !== 'remove').length + generated.plan.unchanged.length;
-    const out = `${path.relative(root, generated.config.out) || '.'}/`;
-    done.push(generated.plan.changes.length > 0 ? `generated ${total} files in ${out}` : `${out} is up to date (${total} files)`);
+    if (!repositoryRoot(root)) {
+      return { done, kept, generated, hookSkipped: 'not a git repository: run `git init`, then `portbook hook install`' };
+    }
+    let hook: HookResult;
+    try {
+      hook = installHook(root, detectHookManager(root));
+    } catch (error) {
+      // everything else is done: the hook is the one step left to the user, and the message says how
+      if (error instanceof PortbookError) return { done, kept, generated, hookSkipped: error.message };
+      throw error;
+    }
+    done.push(...hook.changed.map((file) => `wired the pre-commit hook (${hook.manager}): ${file}`));
+    return { done, kept, generated, hook };
+  } catch (error) {
+    if (!(error instanceof PortbookError) || done.length === 0) throw error;
+    throw new PortbookError(`${error.message}\n(init had already done this: ${done.join('; ')})`, error.exitCode);
   }
-
-  if (!repositoryRoot(root)) {
-    return { done, kept, generated, hookSkipped: 'not a git repository: run `git init`, then `portbook hook install`' };
-  }
-  const hook = installHook(root, detectHookManager(root));
-  done.push(...hook.changed.map((file) => `wired the pre-commit hook (${hook.manager}): ${file}`));
-  return { done, kept, generated, hook };
 }

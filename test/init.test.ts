@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, temporaryDirs } from './helpers.js';
+
+const temporaryDir = temporaryDirs('init');
+
+/** An npm project (package.json with a script of its own), optionally a git repository. */
+function npmProject(options: { git?: boolean; gen?: string } = {}): string {
+  const dir = temporaryDir();
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'app', scripts: options.gen ? { gen: options.gen } : {} }, null, 2)}\n`);
+  if (options.git) spawnSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+const read = (dir: string, file: string): string => readFileSync(path.join(dir, file), 'utf8');
+
+describe('portbook init', () => {
+  it('keeps an existing registry, even with --force, which replaces only the config and the gen script', () => {
+    const dir = npmProject({ gen: 'make gen' });
+    mkdirSync(path.join(dir, 'docs'));
+    const mine = '| Service | Port |\n|---|---|\n| Billing | 16500 |\n';
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), mine);
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{ "out": "generated" }\n');
+
+    const first = runCli(['init'], dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('kept docs/PORTS.md (your registry: init never replaces it)\n');
+    expect(first.stdout).toContain('kept package.json scripts.gen (it exists; `portbook init --force` replaces it)\n');
+    expect(first.stderr).toBe('portbook: no pre-commit hook: not a git repository: run `git init`, then `portbook hook install`\n');
+
+    const forced = runCli(['init', '--force'], dir);
+    expect(forced.code).toBe(0);
+    expect(read(dir, 'docs/PORTS.md')).toBe(mine);
+    expect(forced.stdout).toContain('kept docs/PORTS.md (your registry: init never replaces it)\n');
+    expect(forced.stdout).toContain('replaced portbook.config.json\n');
+    expect(forced.stdout).toContain('replaced "gen": "portbook gen" in package.json scripts\n');
+    expect(JSON.parse(read(dir, 'package.json')).scripts.gen).toBe('portbook gen');
+    expect(read(dir, 'generated/.env')).toContain('BILLING_PORT=16500');
+  });
+
+  it('--force never overwrites an output edited by hand (that is gen --force)', () => {
+    const dir = npmProject();
+    expect(runCli(['init'], dir).code).toBe(0);
+    const env = path.join(dir, 'generated/.env.development');
+    const edited = read(dir, 'generated/.env.development').replace(/=\d+/, '=1');
+    writeFileSync(env, edited);
+    const forced = runCli(['init', '--force'], dir);
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toContain('generated/.env.development was edited by hand');
+    expect(read(dir, 'generated/.env.development')).toBe(edited);
+  });
+
+  it('checks a config it keeps before it changes anything', () => {
+    const dir = npmProject();
+    writeFileSync(path.join(dir, 'portbook.config.json'), 'junk\n');
+    const result = runCli(['init'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^portbook: .*portbook\.config\.json.*JSON/);
+    expect(existsSync(path.join(dir, 'docs'))).toBe(false);
+    expect(JSON.parse(read(dir, 'package.json')).scripts).toEqual({});
+  });
+
+  it('finishes everything but a hook it cannot wire, and prints the lines to add', () => {
+    const dir = npmProject({ git: true });
+    writeFileSync(path.join(dir, 'lefthook.yml'), 'pre-commit:\n  commands:\n    lint:\n      run: npm run lint\n');
+    const result = runCli(['init'], dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('created docs/PORTS.md');
+    expect(result.stdout).toMatch(/generated \d+ files in generated\//);
+    expect(result.stderr).toContain('portbook: no pre-commit hook: lefthook.yml already has a pre-commit section; add this command to it:');
+    expect(read(dir, 'lefthook.yml')).toBe('pre-commit:\n  commands:\n    lint:\n      run: npm run lint\n');
+  });
+
+  it('says what it had already done when a later step fails', () => {
+    const dir = npmProject();
+    writeFileSync(path.join(dir, 'generated'), 'a file where the outputs go\n');
+    const result = runCli(['init'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json; added "gen": "portbook gen" to package\.json scripts\)\n$/);
+  });
+});
