@@ -1197,6 +1197,23 @@ describe('details sections, configuration files and security notes', () => {
     expectFires(d, { rule: 'health-path-invalid', severity: 'error', line: 10, column: 21, value: '/health; rewrite', says: 'expected a path' });
   });
 
+  it('workers-invalid fires at a worker count that is zero or past 1024 (a number JavaScript cannot even hold exactly)', () => {
+    const d = diagnose(`${table}
+#### API Port: 16000
+- **Workers**: 99999999999999999999 processes
+`);
+    expectFires(d, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '99999999999999999999', says: 'expected a whole number of processes from 1 to 1024' });
+    const zero = diagnose(`${table}
+#### API Port: 16000
+- **Workers**: 0
+`);
+    expectFires(zero, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '0', says: 'from 1 to 1024' });
+    expect(diagnose(`${table}
+#### API Port: 16000
+- **Workers**: 1024
+`)).toEqual([]);
+  });
+
   it('internal-port-exposed fires at a proxy target on a port the security note calls internal', () => {
     const d = diagnose(`${table}
 | Domain | SSL | Proxy Target |

@@ -11,6 +11,9 @@ import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
 
+/** More worker processes than this is a typo, not a plan (and WEB_CONCURRENCY must stay a safe integer). */
+const maxWorkers = 1024;
+
 export interface RuleContext {
   registry: Registry;
   /** Configured unit names, service name → unit. */
@@ -575,6 +578,19 @@ export const rules: readonly Rule[] = [
         const bind = section.details.bind;
         if (!bind || bind.value === '*' || isHostOrAddress(bind.value) || isHostOrAddress(`[${bind.value}]`)) continue;
         context.report(`Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``, bind.position);
+      }
+    },
+  },
+  {
+    id: 'workers-invalid',
+    severity: 'error',
+    summary: 'A `Workers` detail that is not a whole number of processes from 1 to 1024.',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        const workers = section.details.workers;
+        if (!workers || (Number.isSafeInteger(workers.value) && workers.value >= 1 && workers.value <= maxWorkers)) continue;
+        const written = /\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value);
+        context.report(`Unexpected worker count ${code(written)}, expected a whole number of processes from 1 to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit)`, workers.position);
       }
     },
   },
