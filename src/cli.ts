@@ -54,7 +54,7 @@ Usage:
                                    the config, regenerate and stage the outputs that changed
                                    (and the registry, when gen rewrote its diagram block)
   portbook next [--env E] [--range R]  print a free port: in the range, unregistered, not a common
-                                   default, not listening here (--json for more)
+                                   default, not privileged, not listening here (--json for more)
   portbook scan [--env E] [--json] compare the registry with the TCP ports listening on this machine
   portbook add NAME --protocol P [--port N] [--env E] [--description TEXT]
                                    add a row to the environment's table (next free port unless
@@ -74,7 +74,9 @@ Options:
   --stage           gen: git add exactly the outputs that changed (and the registry's
                     diagram block, when gen rewrote it)
   --watch           gen: regenerate on every save until interrupted
-  --env ENV         next, scan, add: the environment (development, staging, production, test, default)
+  --env ENV         scan, add: the environment (development, staging, production, test,
+                    default); next: only echoed by --json, since the port it prints
+                    is free in every environment
   --range NAME      next, fill, add: the reserved range to pick from (default: the first declared)
   --protocol P      add: the new service's protocol (HTTP, WS, TCP, PostgreSQL…)
   --port N          add: its port (default: the next free one)
@@ -142,7 +144,9 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
       },
     });
   } catch (error) {
-    throw usage((error as Error).message);
+    // Node's own wording for an unknown flag ends in advice about `--` with unbalanced quotes
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    throw usage(unknown ? `unknown option \`${unknown}\`` : (error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.version) {

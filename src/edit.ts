@@ -150,8 +150,12 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
     // without a Protocol cell the service reads as HTTP: anything else would be lost
     throw new PortbookError(`The table has no Protocol cell to copy, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
   }
-  if (service.description && !last.description && hasColumn(table, 'description')) {
-    throw new PortbookError('No row of the table has a Description cell to copy: add the row by hand, or leave out --description');
+  if (service.description && !last.description) {
+    throw new PortbookError(
+      hasColumn(table, 'description')
+        ? 'No row of the table has a Description cell to copy: add the row by hand, or leave out --description'
+        : 'The table has no Description column, so the description cannot be recorded: add the column, or leave out --description',
+    );
   }
   const lines = splitLines(text);
   const template = lines.lines[last.position.line - 1]!;
@@ -176,6 +180,9 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
 function addFirstRow(text: string, table: ServiceTable, service: NewService): { text: string; line: number } {
   if (service.protocol && !table.columns.includes('protocol') && !/^https?$/i.test(service.protocol.trim())) {
     throw new PortbookError(`The table has no Protocol column, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
+  }
+  if (service.description && !table.columns.includes('description')) {
+    throw new PortbookError('The table has no Description column, so the description cannot be recorded: add the column, or leave out --description');
   }
   const values: Record<string, string> = {
     service: cellValue(service.name, 'The name'),

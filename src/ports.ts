@@ -57,15 +57,19 @@ export function registeredPorts(registry: Registry): Set<number> {
   return ports;
 }
 
-/** Free ports in `range`, lowest first: not registered, not a common default, not listening, not in `taken`. */
+/** Ports below this need root to bind (gen warns about them: port-privileged), so they are never handed out. */
+export const firstUnprivilegedPort = 1024;
+
+/** Free ports in `range`, lowest first: not privileged, not registered, not a common default, not listening, not in `unavailable`. */
 export function freePorts(range: PortRange, unavailable: ReadonlySet<number>, count: number): number[] {
   const found: number[] = [];
-  for (let port = range.from; port <= range.to && found.length < count; port++) {
+  for (let port = Math.max(range.from, firstUnprivilegedPort); port <= range.to && found.length < count; port++) {
     if (!unavailable.has(port) && !commonPorts.has(port)) found.push(port);
   }
   if (found.length < count) {
+    const privileged = range.from < firstUnprivilegedPort ? ` (ports below ${firstUnprivilegedPort} need root, so none is chosen)` : '';
     throw new PortbookError(
-      `No free port left in ${range.name} (${range.from}-${range.to})${count > 1 ? ` for ${count} services` : ''}: widen the range or declare another`,
+      `No free port left in ${range.name} (${range.from}-${range.to})${count > 1 ? ` for ${count} services` : ''}${privileged}: widen the range or declare another`,
       1,
     );
   }

@@ -343,7 +343,7 @@ describe('usage and I/O errors', () => {
   });
 
   it.each([
-    [['gen', '--bogus'], /Unknown option '--bogus'/],
+    [['gen', '--bogus'], /^portbook: unknown option `--bogus`\nRun `portbook --help` for usage\.\n$/],
     [['frobnicate'], /unknown command `frobnicate`/],
     [[], /missing command/],
     [['gen', 'extra'], /unexpected argument `extra`/],

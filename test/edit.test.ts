@@ -156,6 +156,15 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(path.join(other.dir, 'generated/.env'), 'utf8')).toContain('NEW_PORT=17000');
   });
 
+  it('refuses a description it cannot record, rather than dropping it', async () => {
+    const before = '| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port |\n|---|---|\n';
+    const { dir, registry } = project(before);
+    const expected = { code: 2, stderr: 'portbook: The table has no Description column, so the description cannot be recorded: add the column, or leave out --description\n' };
+    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--description', 'hello'], dir)).toMatchObject(expected);
+    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--description', 'hello'], dir)).toMatchObject(expected);
+    expect(readFileSync(registry, 'utf8')).toBe(before);
+  });
+
   it('adds the first row of a table that has none yet, in its header’s style', async () => {
     const before = '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Status | Protocol | Notes |\n|---|---|---|---|---|\n\nMore text.\n';
     const { dir, registry } = project(before);

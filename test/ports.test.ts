@@ -64,6 +64,14 @@ describe('portbook next', () => {
     expect(await run(['next'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('No free port left in Primary Range (16001-16001)') });
   });
 
+  it('never hands out a port below 1024, which needs root (gen would warn: port-privileged)', async () => {
+    expect((await run(['next'], project(withRange('1020-1030')))).stdout).toBe('1024\n');
+    expect(await run(['next'], project(withRange('1-3')))).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('No free port left in Primary Range (1-3) (ports below 1024 need root, so none is chosen)'),
+    });
+  });
+
   it('uses a default range when none is declared, and works on registries with placeholders', async () => {
     const dir = project(readFileSync(path.join(seeds, 'template.md'), 'utf8'));
     const port = Number((await run(['next'], dir)).stdout);
