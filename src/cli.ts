@@ -3,6 +3,7 @@
  * Exit codes: 0 ok (warnings allowed), 1 registry errors or stale outputs,
  * 2 usage, configuration, template or I/O errors. Never a stack trace for bad input.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
@@ -56,7 +57,7 @@ Usage:
   portbook next [--env E] [--range R]  print a free port: in the range, unregistered, not a common
                                    default, not privileged, not listening here (--json for more)
   portbook scan [--env E] [--json] compare the registry with the TCP ports listening on this machine
-  portbook add NAME --protocol P [--port N] [--env E] [--description TEXT]
+  portbook add NAME --protocol P [--port N] [--env E] [--range R] [--description TEXT]
                                    add a row to the environment's table (next free port unless
                                    --port), then regenerate
   portbook fill [--range R]        replace every placeholder port (xxxx, TBD, empty) with distinct
@@ -357,7 +358,8 @@ function watchGen(paths: PathOptions, force: boolean, io: Io): Promise<number> {
     }
   };
   once();
-  io.stdout(`watching ${displayPath(config.source, io.cwd)}${config.file ? `, ${displayPath(config.file, io.cwd)}` : ''} and ${displayPath(config.templates, io.cwd)}/ (Ctrl-C to stop)\n`);
+  const templates = `${displayPath(config.templates, io.cwd)}/${existsSync(config.templates) ? '' : ' (once it exists)'}`;
+  io.stdout(`watching ${displayPath(config.source, io.cwd)}${config.file ? `, ${displayPath(config.file, io.cwd)}` : ''} and ${templates} (Ctrl-C to stop)\n`);
   const watcher = watchInputs(config, once);
   return new Promise((resolve) => {
     const stop = (): void => {

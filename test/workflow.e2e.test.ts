@@ -297,6 +297,13 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
       editRegistry(dir, '`16101`', '`16105`');
       await until(() => envDevelopment(dir).includes('API_SERVER_PORT=16105'), 'generated/.env.development to show 16105');
       await until(() => stdout.includes('updated generated/.env.development'), 'the update on stdout');
+      expect(stdout).toContain('and templates/ (once it exists)');
+
+      // a templates directory made while watching counts from then on
+      mkdirSync(path.join(dir, 'templates'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writeFileSync(path.join(dir, 'templates', 'hello.txt.hbs'), 'hello\n');
+      await until(() => existsSync(path.join(dir, 'generated', 'hello.txt')), 'generated/hello.txt from a template in a new templates/');
       const good = snapshot(path.join(dir, 'generated'));
 
       editRegistry(dir, '`16105`', '`16100`');
