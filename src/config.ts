@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from './errors.js';
+import { isUnitName } from './names.js';
 
 export const configFileName = 'portbook.config.json';
 
@@ -217,8 +218,8 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
     for (const [name, unit] of Object.entries(units as Record<string, unknown>)) {
       const value = string(unit, `systemd.units["${name}"]`)!;
       const bare = value.replace(/\.service$/, '');
-      if (!/^[A-Za-z0-9:_.-]+$/.test(bare) || bare.startsWith('.')) {
-        fail(`systemd.units["${name}"]`, 'a unit name of letters, digits and : _ . -');
+      if (!isUnitName(bare)) {
+        fail(`systemd.units["${name}"]`, 'a unit name of letters, digits and : _ . - (and one @ for a template or instance)');
       }
       (options.systemd.units as Record<string, string>)[name] = bare;
     }

@@ -60,8 +60,17 @@ export function upstreamName(service: Pick<Service, 'name' | 'environment'>): st
 }
 
 /** A systemd unit name (without `.service`): the document's configuration-files list, else the config file, else kebab case of the name. */
+/**
+ * Whether `value` (without `.service`) is a unit name portbook writes as is:
+ * letters, digits and `:_.-`, not starting with a dot, with at most one `@`
+ * after the first character (a template, `worker@`, or an instance, `worker@1`).
+ */
+export function isUnitName(value: string): boolean {
+  return /^[A-Za-z0-9:_-][A-Za-z0-9:_.-]*(@[A-Za-z0-9:_.-]*)?$/.test(value) && value.length <= 240;
+}
+
 export function unitName(service: Pick<Service, 'name' | 'unit'>, configured: Readonly<Record<string, string>>): string {
-  if (service.unit && /^[A-Za-z0-9:_.-]+$/.test(service.unit.value) && !service.unit.value.startsWith('.')) return service.unit.value;
+  if (service.unit && isUnitName(service.unit.value)) return service.unit.value;
   // own properties only: a service called `valueOf` must not find Object.prototype.valueOf
   return Object.hasOwn(configured, service.name.value) ? configured[service.name.value]! : kebab(service.name.value);
 }

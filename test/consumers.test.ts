@@ -185,10 +185,14 @@ Ports for the café's services.
 | Domain | SSL | Proxy Target | Purpose |
 |--------|-----|--------------|---------|
 | live.prod.example.com | yes | 127.0.0.1:19081 | Production live feed |
+
+### Configuration Files
+
+- **Cache Service**: ${'`/etc/systemd/system/cache@main.service`'} (an instance of a template unit)
 `;
 
 const edge: Fixture = {
-  name: 'inline edge-case registry (WS, plain HTTP, :8443, unicode, hostile descriptions, Env column)',
+  name: 'inline edge-case registry (WS, plain HTTP, :8443, unicode, hostile descriptions, Env column, a template instance unit)',
   source: { text: edgeRegistry },
   ports: {
     default: { CAFE_API: 18080, LIVE_FEED_WS: 18081, ADMIN_PANEL_PORT: 18082, CACHE_PORT: 18083 },
@@ -199,7 +203,7 @@ const edge: Fixture = {
     ['default', 'cafe-api-v2', 'CAFE_API'],
     ['default', 'live-feed', 'LIVE_FEED_WS'],
     ['default', 'admin-panel', 'ADMIN_PANEL_PORT'],
-    ['default', 'cache', 'CACHE_PORT'],
+    ['default', 'cache@main', 'CACHE_PORT'],
     ['production', 'live-feed', 'LIVE_FEED_WS'],
     ['production', 'cafe-api-v2', 'CAFE_API_V2_PORT'],
   ],

@@ -8,7 +8,7 @@ import { extract } from '../src/extract.js';
 import { read } from '../src/read.js';
 import { blockComment, envValue, hashComment, jsString, nginxString, systemdAssignment } from '../src/render/helpers.js';
 import { commentStyleFor, header, normalise, render } from '../src/render/index.js';
-import { kebab, screamingSnake, words } from '../src/names.js';
+import { isUnitName, kebab, screamingSnake, words } from '../src/names.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { validate } from '../src/validate/index.js';
 
@@ -191,6 +191,13 @@ describe('project templates', () => {
     const dir = temporaryDir();
     writeFileSync(path.join(dir, 'proto.txt.hbs'), '{{#with source}}[{{lookup this "constructor"}}]{{/with}}[{{lookup primary "__proto__"}}]');
     expect(renderMarkdown(markdown, {}, dir).get('proto.txt')).toMatch(/\[\]\[\]\n$/);
+  });
+});
+
+describe('unit names', () => {
+  it('takes plain names, templates and instances, and nothing that could leave the drop-in directory or hide', () => {
+    for (const name of ['api', 'creator-suite_api.v2', 'bot@', 'bot@1', 'getty@tty1', 'a:b']) expect(isUnitName(name), name).toBe(true);
+    for (const name of ['', '.hidden', '@bot', 'a@b@c', 'a/b', '..', 'a b', 'a\nb', 'x'.repeat(241)]) expect(isUnitName(name), name).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@
 import { code, type Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
 import { environmentNamed } from '../environments.js';
-import { detailVariables, environmentKey, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
+import { detailVariables, environmentKey, isUnitName, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
@@ -552,9 +552,9 @@ export const rules: readonly Rule[] = [
         if (file.kind !== 'systemd') continue;
         const names = [...new Set(file.services.map((service) => service.name.value))];
         const unit = file.path.value.split('/').at(-1)!.replace(/\.service$/, '');
-        if (names.length === 1 && (!/^[A-Za-z0-9:_.-]+$/.test(unit) || unit.startsWith('.'))) {
+        if (names.length === 1 && !isUnitName(unit)) {
           context.report(
-            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps its derived one: rename the unit file to letters, digits and \`:_.-\``,
+            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps its derived one: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,
             file.path.position,
           );
           continue;
