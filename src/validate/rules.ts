@@ -9,7 +9,7 @@ import { environmentNamed } from '../environments.js';
 import { detailVariables, environmentKey, isUnitName, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
-import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry.js';
+import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service, ServiceDetails } from '../registry.js';
 
 /** More worker processes than this is a typo, not a plan (and WEB_CONCURRENCY must stay a safe integer). */
 const maxWorkers = 1024;
@@ -574,11 +574,9 @@ export const rules: readonly Rule[] = [
     severity: 'error',
     summary: 'A `Bind` detail that is not an IP address, `*`, `localhost` or a host name.',
     check(context) {
-      for (const section of context.registry.detailSections ?? []) {
-        const bind = section.details.bind;
-        if (!bind || bind.value === '*' || isHostOrAddress(bind.value) || isHostOrAddress(`[${bind.value}]`)) continue;
-        context.report(`Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``, bind.position);
-      }
+      checkDetail(context, 'bind', (bind) => bind === '*' || isHostOrAddress(bind) || isHostOrAddress(`[${bind}]`), (bind) =>
+        `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``,
+      );
     },
   },
   {
@@ -586,12 +584,9 @@ export const rules: readonly Rule[] = [
     severity: 'error',
     summary: 'A `Workers` detail that is not a whole number of processes from 1 to 1024.',
     check(context) {
-      for (const section of context.registry.detailSections ?? []) {
-        const workers = section.details.workers;
-        if (!workers || (Number.isSafeInteger(workers.value) && workers.value >= 1 && workers.value <= maxWorkers)) continue;
-        const written = /\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value);
-        context.report(`Unexpected worker count ${code(written)}, expected a whole number of processes from 1 to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit)`, workers.position);
-      }
+      checkDetail(context, 'workers', (workers) => Number.isSafeInteger(workers) && workers >= 1 && workers <= maxWorkers, (workers) =>
+        `Unexpected worker count ${code(/\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value))}, expected a whole number of processes from 1 to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit)`,
+      );
     },
   },
   {
@@ -599,11 +594,9 @@ export const rules: readonly Rule[] = [
     severity: 'error',
     summary: 'A `Health Check` path that is not a plain URL path (`/health`).',
     check(context) {
-      for (const section of context.registry.detailSections ?? []) {
-        const health = section.details.healthCheck;
-        if (!health || /^\/[A-Za-z0-9._~\/-]*$/.test(health.value)) continue;
-        context.report(`Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``, health.position);
-      }
+      checkDetail(context, 'healthCheck', (health) => /^\/[A-Za-z0-9._~\/-]*$/.test(health), (health) =>
+        `Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``,
+      );
     },
   },
   {
@@ -639,3 +632,16 @@ export const rules: readonly Rule[] = [
     },
   },
 ];
+
+/** Report each details section's `key` value that `valid` refuses, at the value. */
+function checkDetail<K extends 'bind' | 'workers' | 'healthCheck'>(
+  context: RuleContext,
+  key: K,
+  valid: (value: NonNullable<ServiceDetails[K]>['value']) => boolean,
+  message: (field: NonNullable<ServiceDetails[K]>) => string,
+): void {
+  for (const section of context.registry.detailSections ?? []) {
+    const field = section.details[key] as NonNullable<ServiceDetails[K]> | undefined;
+    if (field && !valid(field.value)) context.report(message(field), field.position);
+  }
+}
