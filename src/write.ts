@@ -165,7 +165,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   const rootState = cache.get(root) ?? probe(root);
   if (rootState === 'blocked') return target;
   if (rootState === 'missing') {
-    refuseDanglingLink(root, relative);
+    if (!cache.has(root)) refuseDanglingLink(root, relative);
     cache.set(root, 'missing');
     cache.set(directory, 'missing');
     return target;
@@ -185,10 +185,14 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   const missing: string[] = [];
   for (;;) {
     if (deepest === root || cache.get(deepest) === 'inside') break;
-    const state = probe(deepest);
+    // known missing: the directories above it were proven when it was learnt
+    if (cache.get(deepest) === 'missing') {
+      for (const each of missing) cache.set(each, 'missing');
+      return target;
+    }
+    const state = probeEntry(deepest, relative);
     if (state === 'blocked') return target;
     if (state === 'exists') break;
-    refuseDanglingLink(deepest, relative);
     missing.push(deepest);
     deepest = path.dirname(deepest);
   }
@@ -199,6 +203,25 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   for (const each of missing) cache.set(each, 'missing');
   if (deepest === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
   return target;
+}
+
+/**
+ * `probe` for a directory on an output's path, in one system call when it is
+ * missing: a link there is followed, and refused when it leads nowhere.
+ */
+function probeEntry(directory: string, relative: string): 'exists' | 'missing' | 'blocked' {
+  let entry;
+  try {
+    entry = lstatSync(directory, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return 'blocked';
+    throw error;
+  }
+  if (entry === undefined) return 'missing';
+  if (!entry.isSymbolicLink()) return 'exists';
+  const state = probe(directory);
+  if (state === 'missing') refuseDanglingLink(directory, relative);
+  return state;
 }
 
 /** Whether a path exists, is missing, or cannot exist because a file stands where a directory of its path should be. */
