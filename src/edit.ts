@@ -127,7 +127,7 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   const own = registry.services.find((candidate) => tableKey(candidate) === key);
   // a table under the environment's heading with no rows yet gets the first one, built from its header
   const empty = own ? undefined : registry.serviceTables?.find((table) => environmentKey(table.environment) === key);
-  if (empty) return addFirstRow(text, empty, service);
+  if (empty) return addRowFromHeader(text, empty, service);
   const first = own ?? registry.services.find((candidate) => environmentKey(candidate.environment.name) === key);
   if (!first) {
     throw new PortbookError(`No service table for the ${key} environment; tables exist for: ${tableEnvironments(registry).join(', ') || 'none'}`);
@@ -146,13 +146,19 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   // under another environment's heading, only a row with an Environment cell can say where the new one belongs
   const candidates = tableKey(first) === key ? table : table.filter((row) => row.placement !== undefined);
   const last = [...candidates].reverse().find(fits) ?? candidates.at(-1)!;
+  // a cell the new row needs that no row has filled in yet (empty cells are not read): build the row from the header instead
+  const header = registry.serviceTables?.find((each) => each.end === tableEnd);
+  const lacking = (kind: 'protocol' | 'description'): boolean => !last[kind] && header?.columns.includes(kind) === true;
+  if (header && ((service.protocol && lacking('protocol')) || (service.description && lacking('description')))) {
+    return addRowFromHeader(text, header, service);
+  }
   if (service.protocol && !last.protocol && !/^https?$/i.test(service.protocol.trim())) {
     // without a Protocol cell the service reads as HTTP: anything else would be lost
     throw new PortbookError(`The table has no Protocol cell to copy, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
   }
   if (service.description && !last.description) {
     throw new PortbookError(
-      hasColumn(table, 'description')
+      hasColumn(table, 'description') || header?.columns.includes('description')
         ? 'No row of the table has a Description cell to copy: add the row by hand, or leave out --description'
         : 'The table has no Description column, so the description cannot be recorded: add the column, or leave out --description',
     );
@@ -176,8 +182,12 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   return insertAfter(lines, tableEnd, row.lines[0]!, text);
 }
 
-/** The first row of a table that has none: one cell per header cell, in the header's style (outer pipes or not, indentation). */
-function addFirstRow(text: string, table: ServiceTable, service: NewService): { text: string; line: number } {
+/**
+ * A row built from a table's header (the first row of a table that has none,
+ * or one that needs a cell no row has filled in): one cell per header cell,
+ * in the header's style (outer pipes or not, indentation), after its last row.
+ */
+function addRowFromHeader(text: string, table: ServiceTable, service: NewService): { text: string; line: number } {
   if (service.protocol && !table.columns.includes('protocol') && !/^https?$/i.test(service.protocol.trim())) {
     throw new PortbookError(`The table has no Protocol column, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
   }
@@ -189,6 +199,8 @@ function addFirstRow(text: string, table: ServiceTable, service: NewService): { 
     port: String(service.port),
     protocol: cellValue(service.protocol, 'The protocol'),
     description: cellValue(service.description ?? '', 'The description'),
+    // under another environment's heading, the Environment cell says where the row belongs
+    environment: environmentKey(table.environment) === (service.environment ?? 'default') ? '' : (service.environment ?? 'default'),
   };
   const cells = table.columns.map((kind) => (kind !== undefined && Object.hasOwn(values, kind) ? values[kind]! : ''));
   const lines = splitLines(text);

@@ -156,6 +156,19 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(path.join(other.dir, 'generated/.env'), 'utf8')).toContain('NEW_PORT=17000');
   });
 
+  it('fills a Description (or Protocol) column no row has filled in yet, building the row from the header', async () => {
+    const before = '| Service | Port | Protocol | Description |\n|---|---|---|---|\n| **API** | `16001` | | |\n';
+    const { dir, registry } = project(before);
+    expect((await run(['add', 'Web', '--protocol', 'WS', '--port', '16002', '--description', 'hi'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 16002 | WS | hi |\n`);
+
+    // under another environment's heading, the Environment cell names where it belongs
+    const placed = '## Production\n\n| Service | Port | Environment | Description |\n|---|---|---|---|\n| API | 16001 | staging | |\n';
+    const other = project(placed);
+    expect((await run(['add', 'Web', '--protocol', 'HTTP', '--port', '16002', '--env', 'staging', '--description', 'hi'], other.dir)).code).toBe(0);
+    expect(readFileSync(other.registry, 'utf8')).toBe(`${placed}| Web | 16002 | staging | hi |\n`);
+  });
+
   it('refuses a description it cannot record, rather than dropping it', async () => {
     const before = '| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port |\n|---|---|\n';
     const { dir, registry } = project(before);
