@@ -19,7 +19,7 @@ import { check, diagnose, fixEncoding, generate, loadRegistry, type GenerateResu
 import type { EnvironmentName, Registry } from './registry.js';
 import { listeningPorts } from './scan.js';
 import { watchInputs } from './watch.js';
-import { generateAndStage, init, initRegistry, preCommit, type InitResult, type StagedResult } from './workflow.js';
+import { generateAndStage, init, preCommit, type InitResult, type StagedResult } from './workflow.js';
 
 const hookManagers: readonly HookManager[] = ['husky', 'lefthook', 'simple-git-hooks', 'githooks'];
 import { replaceFile, type Change } from './write.js';
@@ -333,9 +333,9 @@ function printIgnored(ignored: readonly string[], io: Io): void {
 function printInit(result: InitResult, io: Io): number {
   for (const line of result.done) io.stdout(`${line}\n`);
   for (const file of result.kept) {
-    io.stdout(`kept ${file} (${file === initRegistry ? 'your registry: init never replaces it' : 'it exists; `portbook init --force` replaces it'})\n`);
+    io.stdout(`kept ${file} (${file === result.registry ? 'your registry: init never replaces it' : 'it exists; `portbook init --force` replaces it'})\n`);
   }
-  printDiagnostics(result.generated, io);
+  printDiagnostics(result.generated, io, 'gen wrote no outputs');
   if (result.hookSkipped) io.stderr(`portbook: no pre-commit hook: ${result.hookSkipped}\n`);
   else if (result.hook) io.stdout(`The pre-commit hook regenerates and stages the outputs on every commit that edits the registry; ${result.hook.message}.\n`);
   if (!result.generated.plan) return 1;

@@ -77,6 +77,9 @@ function addToShellHook(file: string, line: string): boolean {
   return true;
 }
 
+/** The hook manager's file is one portbook does not edit: the message says what to add by hand. Nothing was changed. */
+export class HookNeedsEditing extends PortbookError {}
+
 /** Install the pre-commit hook for the repository at `root` (the project root, inside a git work tree). */
 export function installHook(root: string, manager: HookManager = detectHookManager(root)): HookResult {
   const gitRoot = repositoryRoot(root);
@@ -92,7 +95,7 @@ export function installHook(root: string, manager: HookManager = detectHookManag
       const name = path.basename(file);
       if (text.includes('portbook pre-commit')) return { manager, changed: [], message: `${name} already runs portbook` };
       if (/^pre-commit:/m.test(text)) {
-        throw new PortbookError(
+        throw new HookNeedsEditing(
           `${name} already has a pre-commit section; add this command to it:\n    portbook:\n      run: ${commandFor(gitRoot, root)}\n      stage_fixed: true`,
         );
       }

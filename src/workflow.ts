@@ -4,10 +4,10 @@
  */
 import { copyFileSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { configFileName, loadConfig, type PathOptions } from './config.js';
+import { configFileName, loadConfig, type Config, type PathOptions } from './config.js';
 import { PortbookError } from './errors.js';
 import { committingWithPathspec, repositoryRoot, stage, stagedFiles, unstaged } from './git.js';
-import { detectHookManager, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
+import { detectHookManager, HookNeedsEditing, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
 import { packageRoot } from './package.js';
 import { generate, type GenerateOptions, type GenerateResult } from './project.js';
 
@@ -79,6 +79,8 @@ export function preCommit(options: PathOptions = {}): PreCommitResult {
 }
 
 export interface InitResult {
+  /** The registry, relative to the project root: the one the config names, else docs/PORTS.md. */
+  registry: string;
   /** What was created or changed, in order, as lines for the user. */
   done: string[];
   /** Files that existed and were kept: the registry always, the others unless `force`. */
@@ -104,25 +106,36 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
   const pkg = readPackageJson(root);
   if (!pkg) throw new PortbookError(`No package.json in ${root}: run \`npm init -y\` first, or run init in your project's root`);
   const configFile = path.join(root, configFileName);
-  // a config init keeps must be valid before init changes anything
-  if (existsSync(configFile) && !options.force) loadConfig({ cwd: root });
+  const configExisted = existsSync(configFile);
+  // a config init keeps must be valid before init changes anything; --force replaces even a broken one
+  let previous: Config | undefined;
+  if (configExisted) {
+    try {
+      previous = loadConfig({ cwd: root, config: configFile });
+    } catch (error) {
+      if (!options.force) throw error;
+    }
+  }
+  const shown = (file: string): string => path.relative(root, file).split(path.sep).join('/');
+  // the registry an existing config names is the project's, wherever it is
+  const source = previous?.source ?? path.join(root, ...initRegistry.split('/'));
+  const registry = shown(source);
   const done: string[] = [];
   const kept: string[] = [];
   try {
-    const source = path.join(root, ...initRegistry.split('/'));
-    if (existsSync(source)) kept.push(initRegistry);
+    if (existsSync(source)) kept.push(registry);
     else {
       mkdirSync(path.dirname(source), { recursive: true });
       copyFileSync(exampleRegistry, source);
-      done.push(`created ${initRegistry} (an example registry: edit it to list your services)`);
+      done.push(`created ${registry} (an example registry: edit it to list your services)`);
     }
 
-    const configExisted = existsSync(configFile);
     if (configExisted && !options.force) kept.push(configFileName);
     else {
       const config = {
-        source: initRegistry,
-        out: 'generated',
+        // a replaced config keeps where the registry and the outputs are
+        source: previous ? shown(previous.source) : initRegistry,
+        out: previous ? shown(previous.out) : 'generated',
         templates: 'templates',
         targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'],
         nginx: {
@@ -131,7 +144,7 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
         },
       };
       writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-      done.push(`${configExisted ? 'replaced' : 'created'} ${configFileName}`);
+      done.push(configExisted ? `replaced ${configFileName}${previous ? ' (keeping its source and out)' : ''}` : `created ${configFileName}`);
     }
 
     const gen = pkg.data.scripts?.gen;
@@ -150,20 +163,24 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
     }
 
     if (!repositoryRoot(root)) {
-      return { done, kept, generated, hookSkipped: 'not a git repository: run `git init`, then `portbook hook install`' };
+      return { registry, done, kept, generated, hookSkipped: 'not a git repository: run `git init`, then `portbook hook install`' };
     }
     let hook: HookResult;
     try {
       hook = installHook(root, detectHookManager(root));
     } catch (error) {
       // everything else is done: the hook is the one step left to the user, and the message says how
-      if (error instanceof PortbookError) return { done, kept, generated, hookSkipped: error.message };
+      if (error instanceof HookNeedsEditing) return { registry, done, kept, generated, hookSkipped: error.message };
       throw error;
     }
     done.push(...hook.changed.map((file) => `wired the pre-commit hook (${hook.manager}): ${file}`));
-    return { done, kept, generated, hook };
+    return { registry, done, kept, generated, hook };
   } catch (error) {
-    if (!(error instanceof PortbookError) || done.length === 0) throw error;
-    throw new PortbookError(`${error.message}\n(init had already done this: ${done.join('; ')})`, error.exitCode);
+    // a file system error here is about the project's files (a directory where the config goes…): no stack trace
+    const failure = error as NodeJS.ErrnoException;
+    const message = error instanceof PortbookError ? error.message : failure.code && failure.syscall ? `Cannot ${failure.syscall} ${failure.path ?? ''}: ${failure.code}` : undefined;
+    if (message === undefined) throw error;
+    const exitCode = error instanceof PortbookError ? error.exitCode : 2;
+    throw new PortbookError(done.length === 0 ? message : `${message}\n(init had already done this: ${done.join('; ')})`, exitCode);
   }
 }

@@ -34,10 +34,43 @@ describe('portbook init', () => {
     expect(forced.code).toBe(0);
     expect(read(dir, 'docs/PORTS.md')).toBe(mine);
     expect(forced.stdout).toContain('kept docs/PORTS.md (your registry: init never replaces it)\n');
-    expect(forced.stdout).toContain('replaced portbook.config.json\n');
+    expect(forced.stdout).toContain('replaced portbook.config.json (keeping its source and out)\n');
     expect(forced.stdout).toContain('replaced "gen": "portbook gen" in package.json scripts\n');
     expect(JSON.parse(read(dir, 'package.json')).scripts.gen).toBe('portbook gen');
     expect(read(dir, 'generated/.env')).toContain('BILLING_PORT=16500');
+  });
+
+  it('takes the registry a kept config names, and --force keeps its source and out', () => {
+    const dir = npmProject();
+    const mine = '| Service | Port |\n|---|---|\n| Billing | 16500 |\n';
+    writeFileSync(path.join(dir, 'PORTS.md'), mine);
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{ "source": "PORTS.md", "out": "out" }\n');
+    const first = runCli(['init'], dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('kept PORTS.md (your registry: init never replaces it)\n');
+    expect(existsSync(path.join(dir, 'docs'))).toBe(false);
+    const forced = runCli(['init', '--force'], dir);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('replaced portbook.config.json (keeping its source and out)\n');
+    expect(JSON.parse(read(dir, 'portbook.config.json'))).toMatchObject({ source: 'PORTS.md', out: 'out' });
+    expect(read(dir, 'PORTS.md')).toBe(mine);
+    expect(read(dir, 'out/.env')).toContain('BILLING_PORT=16500');
+  });
+
+  it('a hook that fails part-way is an error, not a skipped hook', () => {
+    const dir = npmProject({ git: true });
+    writeFileSync(path.join(dir, '.git/config.lock'), '');
+    const result = runCli(['init'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^portbook: git config failed: .*lock.*\n\(init had already done this: created docs\/PORTS\.md .*generated \d+ files in generated\/\)\n$/s);
+  });
+
+  it('a file system error is one line with what was done, never a stack trace', () => {
+    const dir = npmProject();
+    mkdirSync(path.join(dir, 'portbook.config.json'));
+    const result = runCli(['init', '--force'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^portbook: Cannot open .*portbook\.config\.json: EISDIR\n\(init had already done this: created docs\/PORTS\.md/);
   });
 
   it('--force never overwrites an output edited by hand (that is gen --force)', () => {
