@@ -48,6 +48,7 @@ export const helpText = `portbook ${version}: PORTS.md is the single source of t
 Usage:
   portbook gen [options]           render every output from the registry, write what changed
   portbook check [options]         exit 1 if any output on disk differs from what gen would write
+                                   (the manifest's record of the inputs aside)
   portbook init [--force]          add portbook to this project: registry, config, gen script, hook
   portbook hook install [--manager M]  wire the pre-commit hook (husky, lefthook, simple-git-hooks,
                                    or githooks, also called none: a committed .githooks/)
@@ -72,8 +73,8 @@ Options:
   --dry-run         gen: print what would change as a diff, write nothing
   --force           gen: overwrite outputs that were edited by hand; init: replace an
                     existing config and gen script (never the registry)
-  --stage           gen: git add exactly the outputs that changed (and the registry's
-                    diagram block, when gen rewrote it)
+  --stage           gen: git add exactly the outputs that changed (and the registry, when
+                    gen rewrote its diagram block and it has no unstaged edits of yours)
   --watch           gen: regenerate on every save until interrupted
   --env ENV         scan, add: the environment (development, staging, production, test,
                     default); next: only echoed by --json, since the port it prints
@@ -445,6 +446,10 @@ function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
     const staged = result as StagedResult;
     if (staged.staged.length > 0) io.stdout(`staged ${count(staged.staged.length, 'file')}\n`);
     printIgnored(staged.ignored, io);
+    if (staged.registryLeft) {
+      const name = displayPath(staged.registryLeft, io.cwd);
+      io.stderr(`portbook: not staged: ${name}, whose diagram block gen updated, also has edits of yours that are not staged; \`git add ${name}\` when you stage them\n`);
+    }
   }
   for (const kept of planned.kept) {
     io.stderr(`portbook: kept ${outPath(result, kept, io)}: it is no longer generated but was edited by hand; delete it yourself if it is not needed\n`);

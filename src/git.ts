@@ -68,6 +68,11 @@ export function unstaged(root: string, files: readonly string[]): string[] {
     .map((file) => path.join(root, file));
 }
 
+/** Whether git tracks `file` (it is in the index). */
+export function isTracked(root: string, file: string): boolean {
+  return git(['ls-files', '-z', '--', path.relative(root, file)], root) !== '';
+}
+
 /** `git commit <paths>` commits from a temporary index: what a hook stages there never reaches the real one. */
 export function committingWithPathspec(): boolean {
   return /next-index-\d+\.lock$/.test(process.env.GIT_INDEX_FILE ?? '');

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, realpathSync, writeFileSync } from
 import path from 'node:path';
 import { configFileName, loadConfig, type Config, type PathOptions } from './config.js';
 import { PortbookError } from './errors.js';
-import { committingWithPathspec, repositoryRoot, stage, stagedFiles, unstaged } from './git.js';
+import { committingWithPathspec, isTracked, repositoryRoot, stage, stagedFiles, unstaged } from './git.js';
 import { detectHookManager, HookNeedsEditing, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
 import { packageRoot } from './package.js';
 import { generate, type GenerateOptions, type GenerateResult } from './project.js';
@@ -23,26 +23,41 @@ export interface StagedResult extends GenerateResult {
   staged: string[];
   /** Changed outputs that .gitignore excludes: written, not staged. */
   ignored: string[];
+  /** The registry, when gen rewrote its diagram block but it also has edits the user has not staged: left for them to stage. */
+  registryLeft?: string;
+}
+
+/** Whether `file` is `root` or below it. */
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 /**
  * Generate, then `git add` exactly the outputs that changed, and the registry
  * when gen rewrote its diagram block (nothing when there were errors or
- * conflicts). Outside a git repository it fails before writing anything.
+ * conflicts). A registry with edits of the user's that are not staged is left
+ * to them: staging it would commit those too. Outside a git repository, or
+ * with --out outside it, it fails before writing anything.
  */
 export function generateAndStage(options: GenerateOptions = {}): StagedResult {
-  const { root: projectRoot } = loadConfig(options);
-  const root = repositoryRoot(projectRoot);
-  if (!root) throw new PortbookError(`${projectRoot} is not in a git repository: --stage needs one`);
+  const config = loadConfig(options);
+  if (options.dryRun) return { ...generate(options), staged: [], ignored: [] };
+  const root = repositoryRoot(config.root);
+  if (!root) throw new PortbookError(`${config.root} is not in a git repository: --stage needs one`);
+  if (!isInside(root, real(config.out))) throw new PortbookError(`${config.out} is outside the git repository ${root}: --stage cannot stage outputs there`);
+  const registry = real(config.source);
+  // decided before gen writes the diagram: is the registry tracked, with nothing of the user's left unstaged?
+  const registryClean = isInside(root, registry) && isTracked(root, registry) && unstaged(root, [registry]).length === 0;
   const result = generate(options);
-  if (!result.plan || result.plan.conflicts.length > 0 || options.dryRun) return { ...result, staged: [], ignored: [] };
+  if (!result.plan || result.plan.conflicts.length > 0) return { ...result, staged: [], ignored: [] };
   const out = real(result.config.out);
   const changed = result.plan.changes.map((change) => path.join(out, change.path));
   // the diagram gen wrote into the registry belongs to the same commit as the outputs
-  const registry = real(result.config.source);
-  if (result.sourceUpdate && !path.relative(root, registry).startsWith('..')) changed.push(registry);
+  if (result.sourceUpdate && registryClean) changed.push(registry);
   const { ignored } = stage(root, changed);
-  return { ...result, staged: changed.filter((file) => !ignored.includes(file)), ignored };
+  const left = result.sourceUpdate && !registryClean && isInside(root, registry) && isTracked(root, registry) ? { registryLeft: registry } : {};
+  return { ...result, staged: changed.filter((file) => !ignored.includes(file)), ignored, ...left };
 }
 
 export interface PreCommitResult {

@@ -550,8 +550,18 @@ function removeEmptyParents(dir: string, root: string): void {
   }
 }
 
-/** Replace one file atomically (temporary beside it, flush, rename), keeping its permissions. */
-export function replaceFile(target: string, content: string): void {
+/**
+ * Replace one file atomically (temporary beside it, flush, rename), keeping
+ * its permissions. A link is written through: the file it points to is
+ * replaced and the link stays (a registry shared by a link keeps being shared).
+ */
+export function replaceFile(file: string, content: string): void {
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // not there yet (or a link to nothing): the rename creates it
+  }
   const temporary = temporaryPath(target);
   try {
     writeFully(temporary, content, true);

@@ -6,7 +6,7 @@
  * One npm install builds a template project; every scenario works on a copy.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +226,45 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     expect(staged.status).toBe(0);
     expect(git(dir, 'status', '--porcelain').stdout.split('\n').filter(Boolean).every((line) => line.startsWith('M  '))).toBe(true);
     expect(git(dir, 'diff', '--cached', '--name-only').stdout).toContain('docs/PORTS.md');
+  });
+
+  it('gen --stage leaves a registry with unstaged edits of the user’s to them, and writes through a linked registry', () => {
+    const dir = copy(base, 'diagram-wip');
+    writeFileSync(registryOf(dir), `${readFileSync(registryOf(dir), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`);
+    git(dir, 'add', 'docs/PORTS.md');
+    expect(git(dir, 'commit', '-q', '-m', 'markers').status).toBe(0);
+    editRegistry(dir, '`16101`', '`16105`');
+    writeFileSync(registryOf(dir), `${readFileSync(registryOf(dir), 'utf8')}\nWIP: a private note\n`);
+    const staged = portbook(dir, 'gen', '--stage');
+    expect(staged.status).toBe(0);
+    expect(withoutNpmWarnings(staged.stderr)).toContain('portbook: not staged: docs/PORTS.md, whose diagram block gen updated, also has edits of yours that are not staged; `git add docs/PORTS.md` when you stage them');
+    expect(git(dir, 'diff', '--cached', '--name-only').stdout).not.toContain('docs/PORTS.md');
+    expect(git(dir, 'diff', '--cached', '--name-only').stdout).toContain('generated/.env.development');
+
+    // a registry that is a link: the file it points to gets the diagram, the link stays a link
+    const linked = copy(base, 'diagram-link');
+    mkdirSync(path.join(linked, 'shared'));
+    writeFileSync(path.join(linked, 'shared', 'PORTS.md'), `${readFileSync(registryOf(linked), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`);
+    rmSync(registryOf(linked));
+    symlinkSync('../shared/PORTS.md', registryOf(linked));
+    git(linked, 'add', '-A');
+    expect(git(linked, 'commit', '-q', '-m', 'shared registry').status).toBe(0);
+    expect(git(linked, 'status', '--porcelain').stdout).toBe('');
+    expect(lstatSync(registryOf(linked)).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(linked, 'shared', 'PORTS.md'), 'utf8')).toContain('```mermaid');
+    expect(portbook(linked, 'check').status).toBe(0);
+  });
+
+  it('gen --stage with --out outside the repository, or outside any repository, writes nothing; --dry-run needs no repository', () => {
+    const dir = copy(base, 'out-outside');
+    editRegistry(dir, '`16101`', '`16105`');
+    const outside = path.join(root, 'outside-out');
+    const refused = portbook(dir, 'gen', '--stage', '--out', outside);
+    expect(refused.status).toBe(2);
+    expect(withoutNpmWarnings(refused.stderr)).toMatch(/is outside the git repository .*: --stage cannot stage outputs there$/);
+    expect(existsSync(outside)).toBe(false);
+    rmSync(path.join(dir, '.git'), { recursive: true, force: true });
+    expect(portbook(dir, 'gen', '--stage', '--dry-run').status).toBe(0);
   });
 
   it('gen --stage outside a git repository writes nothing', () => {
