@@ -14,15 +14,17 @@ export interface Watcher {
 /**
  * Call `run` whenever a file that feeds gen changes. Directories are watched
  * (editors often save by renaming a new file over the old one), and events
- * for other files in them are ignored. A templates directory that does not
- * exist yet is watched for from its parent, and from the moment it appears.
+ * for other files in them are ignored. The templates directory's parent is
+ * watched too, so a templates directory that appears, or is removed and
+ * made again, is watched from then on.
  */
 export function watchInputs(config: Config, run: () => void, debounceMs = 150): Watcher {
   const files = new Set([config.source, ...(config.file ? [config.file] : [])].map((file) => path.resolve(file)));
   const templates = path.resolve(config.templates);
   const directories = new Set([...files].map((file) => path.dirname(file)));
   if (existsSync(templates)) directories.add(templates);
-  else if (existsSync(path.dirname(templates))) directories.add(path.dirname(templates));
+  // its parent tells when the templates directory appears, goes, or comes back (a git checkout)
+  if (existsSync(path.dirname(templates))) directories.add(path.dirname(templates));
   let timer: NodeJS.Timeout | undefined;
   const trigger = (): void => {
     if (timer) clearTimeout(timer);
@@ -35,8 +37,11 @@ export function watchInputs(config: Config, run: () => void, debounceMs = 150): 
       watchFs(directory, (_event, name) => {
         if (name === null) return trigger();
         const changed = path.join(directory, name.toString());
-        if (changed === templates && !watchers.has(templates) && existsSync(templates)) {
-          watchDirectory(templates); // created (or moved in) since the watch began: its templates count from now on
+        if (changed === templates && directory !== templates) {
+          // created, removed or replaced since the watch began: watch what is there now
+          watchers.get(templates)?.close();
+          watchers.delete(templates);
+          if (existsSync(templates)) watchDirectory(templates);
           return trigger();
         }
         if (files.has(changed) || (directory === templates && changed.endsWith('.hbs'))) trigger();

@@ -1197,21 +1197,23 @@ describe('details sections, configuration files and security notes', () => {
     expectFires(d, { rule: 'health-path-invalid', severity: 'error', line: 10, column: 21, value: '/health; rewrite', says: 'expected a path' });
   });
 
-  it('workers-invalid fires at a worker count that is zero or past 1024 (a number JavaScript cannot even hold exactly)', () => {
+  it('workers-invalid fires at a worker count past 1024 (here one JavaScript cannot even hold exactly); 0 stays "not set"', () => {
     const d = diagnose(`${table}
 #### API Port: 16000
 - **Workers**: 99999999999999999999 processes
 `);
-    expectFires(d, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '99999999999999999999', says: 'expected a whole number of processes from 1 to 1024' });
-    const zero = diagnose(`${table}
+    expectFires(d, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '99999999999999999999', says: 'expected a whole number of processes up to 1024' });
+    const many = diagnose(`${table}
 #### API Port: 16000
-- **Workers**: 0
+- **Workers**: 1025
 `);
-    expectFires(zero, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '0', says: 'from 1 to 1024' });
-    expect(diagnose(`${table}
+    expectFires(many, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '1025', says: '0 leaves it unset' });
+    for (const fine of ['0 (auto)', '1024']) {
+      expect(diagnose(`${table}
 #### API Port: 16000
-- **Workers**: 1024
+- **Workers**: ${fine}
 `)).toEqual([]);
+    }
   });
 
   it('internal-port-exposed fires at a proxy target on a port the security note calls internal', () => {

@@ -343,6 +343,13 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
       await new Promise((resolve) => setTimeout(resolve, 300));
       writeFileSync(path.join(dir, 'templates', 'hello.txt.hbs'), 'hello\n');
       await until(() => existsSync(path.join(dir, 'generated', 'hello.txt')), 'generated/hello.txt from a template in a new templates/');
+      // removed and made again (a git checkout): still watched
+      rmSync(path.join(dir, 'templates'), { recursive: true });
+      await until(() => !existsSync(path.join(dir, 'generated', 'hello.txt')), 'generated/hello.txt removed with its template');
+      mkdirSync(path.join(dir, 'templates'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writeFileSync(path.join(dir, 'templates', 'again.txt.hbs'), 'again\n');
+      await until(() => existsSync(path.join(dir, 'generated', 'again.txt')), 'generated/again.txt from a templates/ made again');
       const good = snapshot(path.join(dir, 'generated'));
 
       editRegistry(dir, '`16105`', '`16100`');

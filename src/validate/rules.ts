@@ -582,10 +582,11 @@ export const rules: readonly Rule[] = [
   {
     id: 'workers-invalid',
     severity: 'error',
-    summary: 'A `Workers` detail that is not a whole number of processes from 1 to 1024.',
+    summary: 'A `Workers` detail past 1024 processes (0 leaves WEB_CONCURRENCY unset).',
     check(context) {
-      checkDetail(context, 'workers', (workers) => Number.isSafeInteger(workers) && workers >= 1 && workers <= maxWorkers, (workers) =>
-        `Unexpected worker count ${code(/\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value))}, expected a whole number of processes from 1 to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit)`,
+      // 0 (`0 (auto)`) has always meant "not set": nothing is rendered for it
+      checkDetail(context, 'workers', (workers) => Number.isSafeInteger(workers) && workers >= 0 && workers <= maxWorkers, (workers) =>
+        `Unexpected worker count ${code(/\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value))}, expected a whole number of processes up to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit; 0 leaves it unset)`,
       );
     },
   },
