@@ -220,8 +220,9 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     expect(committed.slice(committed.indexOf('<!-- portbook:diagram -->'))).toContain(':16105');
     expect(portbook(dir, 'check').status).toBe(0);
 
-    // gen --stage, the same
+    // gen --stage, the same, once the edit is staged
     editRegistry(dir, '`16105`', '`16106`');
+    git(dir, 'add', 'docs/PORTS.md');
     const staged = portbook(dir, 'gen', '--stage');
     expect(staged.status).toBe(0);
     expect(git(dir, 'status', '--porcelain').stdout.split('\n').filter(Boolean).every((line) => line.startsWith('M  '))).toBe(true);
