@@ -55,6 +55,7 @@ Usage:
   portbook pre-commit [options]    the hook: when the commit touches the registry, a template or
                                    the config, regenerate and stage the outputs that changed
                                    (and the registry, when gen rewrote its diagram block)
+                                   and refuses a commit whose registry has unstaged edits
   portbook next [--env E] [--range R]  print a free port: in the range, unregistered, not a common
                                    default, not privileged, not listening here (--json for more)
   portbook scan [--env E] [--json] compare the registry with the TCP ports listening on this machine
@@ -447,8 +448,12 @@ function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
     if (staged.staged.length > 0) io.stdout(`staged ${count(staged.staged.length, 'file')}\n`);
     printIgnored(staged.ignored, io);
     if (staged.registryLeft) {
-      const name = displayPath(staged.registryLeft, io.cwd);
-      io.stderr(`portbook: not staged: ${name}, whose diagram block gen updated, also has edits of yours that are not staged; \`git add ${name}\` when you stage them\n`);
+      const name = displayPath(staged.registryLeft.file, io.cwd);
+      io.stderr(
+        staged.registryLeft.why === 'untracked'
+          ? `portbook: not staged: ${name}, whose diagram block gen updated, is not tracked by this repository; \`git add ${name}\` to commit it\n`
+          : `portbook: not staged: ${name}, whose diagram block gen updated, also has edits of yours that are not staged; \`git add ${name}\` when you stage them\n`,
+      );
     }
   }
   for (const kept of planned.kept) {

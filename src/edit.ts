@@ -149,7 +149,9 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   // a cell the new row needs that no row has filled in yet (empty cells are not read): build the row from the header instead
   const header = registry.serviceTables?.find((each) => each.end === tableEnd);
   const lacking = (kind: 'protocol' | 'description'): boolean => !last[kind] && header?.columns.includes(kind) === true;
-  if (header && ((service.protocol && lacking('protocol')) || (service.description && lacking('description')))) {
+  // an empty Protocol cell already reads as HTTP: only another protocol needs the cell
+  const protocolNeeded = service.protocol !== undefined && !/^https?$/i.test(service.protocol.trim());
+  if (header && ((protocolNeeded && lacking('protocol')) || (service.description && lacking('description')))) {
     return addRowFromHeader(text, header, service);
   }
   if (service.protocol && !last.protocol && !/^https?$/i.test(service.protocol.trim())) {

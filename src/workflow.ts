@@ -2,7 +2,7 @@
  * The moments users meet portbook in: adopting it (`init`), committing
  * (`pre-commit`, `gen --stage`). Thin compositions of the library and git.
  */
-import { copyFileSync, existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configFileName, loadConfig, type Config, type PathOptions } from './config.js';
 import { PortbookError } from './errors.js';
@@ -15,7 +15,17 @@ const exampleRegistry = path.join(packageRoot, 'examples', 'PORTS.md');
 
 /** git reports real paths; compare like with like. */
 function real(file: string): string {
-  return existsSync(file) ? realpathSync(file) : file;
+  if (existsSync(file)) return realpathSync(file);
+  // not there yet: resolve what exists of it (a link on the way decides where it will be)
+  const parent = path.dirname(file);
+  return parent === file ? file : path.join(real(parent), path.basename(file));
+}
+
+/** The nearest existing directory at or above `file`. */
+function existingDirectory(file: string): string {
+  let current = file;
+  while (!existsSync(current) && path.dirname(current) !== current) current = path.dirname(current);
+  return current;
 }
 
 export interface StagedResult extends GenerateResult {
@@ -23,8 +33,12 @@ export interface StagedResult extends GenerateResult {
   staged: string[];
   /** Changed outputs that .gitignore excludes: written, not staged. */
   ignored: string[];
-  /** The registry, when gen rewrote its diagram block but it also has edits the user has not staged: left for them to stage. */
-  registryLeft?: string;
+  /**
+   * The registry, when gen rewrote its diagram block but did not stage it:
+   * it also has edits the user has not staged, or git does not track it
+   * (or it is outside this repository).
+   */
+  registryLeft?: { file: string; why: 'unstaged edits' | 'untracked' };
 }
 
 /** Whether `file` is `root` or below it. */
@@ -45,18 +59,22 @@ export function generateAndStage(options: GenerateOptions = {}): StagedResult {
   if (options.dryRun) return { ...generate(options), staged: [], ignored: [] };
   const root = repositoryRoot(config.root);
   if (!root) throw new PortbookError(`${config.root} is not in a git repository: --stage needs one`);
-  if (!isInside(root, real(config.out))) throw new PortbookError(`${config.out} is outside the git repository ${root}: --stage cannot stage outputs there`);
+  const out = real(config.out);
+  // a submodule or another repository nested in this one is not this index either
+  if (!isInside(root, out) || repositoryRoot(existingDirectory(out)) !== root) {
+    throw new PortbookError(`${config.out} is outside the git repository ${root}: --stage cannot stage outputs there`);
+  }
   const registry = real(config.source);
   // decided before gen writes the diagram: is the registry tracked, with nothing of the user's left unstaged?
-  const registryClean = isInside(root, registry) && isTracked(root, registry) && unstaged(root, [registry]).length === 0;
+  const tracked = isInside(root, registry) && isTracked(root, registry);
+  const registryClean = tracked && unstaged(root, [registry]).length === 0;
   const result = generate(options);
   if (!result.plan || result.plan.conflicts.length > 0) return { ...result, staged: [], ignored: [] };
-  const out = real(result.config.out);
   const changed = result.plan.changes.map((change) => path.join(out, change.path));
   // the diagram gen wrote into the registry belongs to the same commit as the outputs
   if (result.sourceUpdate && registryClean) changed.push(registry);
   const { ignored } = stage(root, changed);
-  const left = result.sourceUpdate && !registryClean && isInside(root, registry) && isTracked(root, registry) ? { registryLeft: registry } : {};
+  const left = result.sourceUpdate && !registryClean ? { registryLeft: { file: registry, why: tracked ? ('unstaged edits' as const) : ('untracked' as const) } } : {};
   return { ...result, staged: changed.filter((file) => !ignored.includes(file)), ignored, ...left };
 }
 
@@ -131,7 +149,16 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
       if (!options.force) throw error;
     }
   }
-  const shown = (file: string): string => path.relative(root, file).split(path.sep).join('/');
+  const shown = (file: string): string => path.relative(root, file).split(path.sep).join('/') || '.';
+  // a replaced config keeps where the registry and the outputs are, as the old one wrote them
+  const written = (key: 'source' | 'out'): string | undefined => {
+    try {
+      const value = (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>)[key];
+      return typeof value === 'string' ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   // the registry an existing config names is the project's, wherever it is
   const source = previous?.source ?? path.join(root, ...initRegistry.split('/'));
   const registry = shown(source);
@@ -149,8 +176,8 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
     else {
       const config = {
         // a replaced config keeps where the registry and the outputs are
-        source: previous ? shown(previous.source) : initRegistry,
-        out: previous ? shown(previous.out) : 'generated',
+        source: previous ? (written('source') ?? initRegistry) : initRegistry,
+        out: previous ? (written('out') ?? 'generated') : 'generated',
         templates: 'templates',
         targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'],
         nginx: {
@@ -159,7 +186,7 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
         },
       };
       writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-      done.push(configExisted ? `replaced ${configFileName}${previous ? ' (keeping its source and out)' : ''}` : `created ${configFileName}`);
+      done.push(configExisted ? `replaced ${configFileName}${previous ? ' (keeping its source and out)' : ' (the old one was not valid; its paths were not kept)'}` : `created ${configFileName}`);
     }
 
     const gen = pkg.data.scripts?.gen;

@@ -162,6 +162,12 @@ describe('add and fill: what review found', () => {
     expect((await run(['add', 'Web', '--protocol', 'WS', '--port', '16002', '--description', 'hi'], dir)).code).toBe(0);
     expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 16002 | WS | hi |\n`);
 
+    // HTTP needs no Protocol cell (an empty one reads as HTTP): the last row's style is copied as usual
+    const plain = '| Service | Port | Protocol |\n|---|---|---|\n| **API** | `16001` | |\n';
+    const http = project(plain);
+    expect((await run(['add', 'Web', '--protocol', 'HTTP', '--port', '16002'], http.dir)).code).toBe(0);
+    expect(readFileSync(http.registry, 'utf8')).toBe(`${plain}| **Web** | \`16002\` | |\n`);
+
     // under another environment's heading, the Environment cell names where it belongs
     const placed = '## Production\n\n| Service | Port | Environment | Description |\n|---|---|---|---|\n| API | 16001 | staging | |\n';
     const other = project(placed);

@@ -57,6 +57,17 @@ describe('portbook init', () => {
     expect(read(dir, 'out/.env')).toContain('BILLING_PORT=16500');
   });
 
+  it('--force keeps source and out as the old config wrote them (".", absolute paths)', () => {
+    const dir = npmProject();
+    const shared = path.join(temporaryDir(), 'PORTS.md');
+    writeFileSync(shared, '| Service | Port |\n|---|---|\n| Billing | 16500 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), `${JSON.stringify({ source: shared, out: '.' })}\n`);
+    const forced = runCli(['init', '--force'], dir);
+    expect(forced).toMatchObject({ code: 0 });
+    expect(JSON.parse(read(dir, 'portbook.config.json'))).toMatchObject({ source: shared, out: '.' });
+    expect(read(dir, '.env')).toContain('BILLING_PORT=16500');
+  });
+
   it('a hook that fails part-way is an error, not a skipped hook', () => {
     const dir = npmProject({ git: true });
     writeFileSync(path.join(dir, '.git/config.lock'), '');

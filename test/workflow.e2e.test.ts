@@ -264,8 +264,34 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     expect(refused.status).toBe(2);
     expect(withoutNpmWarnings(refused.stderr)).toMatch(/is outside the git repository .*: --stage cannot stage outputs there$/);
     expect(existsSync(outside)).toBe(false);
+    // an --out whose parent is a link out of the repository: refused before anything is written there
+    const elsewhere = path.join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, path.join(dir, 'build'));
+    const linked = portbook(dir, 'gen', '--stage', '--out', 'build/generated');
+    expect(linked.status).toBe(2);
+    expect(withoutNpmWarnings(linked.stderr)).toMatch(/--stage cannot stage outputs there$/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+
+    // the project reached through a link: its outputs are still inside the repository
+    const through = path.join(root, 'through-link');
+    symlinkSync(dir, through);
+    rmSync(path.join(dir, 'generated'), { recursive: true });
+    const staged = run('node', [path.join(dir, 'node_modules/portbook/bin/portbook.cjs'), 'gen', '--stage', '--config', path.join(through, 'portbook.config.json')], '/');
+    expect({ status: staged.status, stderr: withoutNpmWarnings(staged.stderr) }).toEqual({ status: 0, stderr: '' });
+    expect(git(dir, 'diff', '--cached', '--name-only').stdout).toContain('generated/.env.development');
+
     rmSync(path.join(dir, '.git'), { recursive: true, force: true });
     expect(portbook(dir, 'gen', '--stage', '--dry-run').status).toBe(0);
+  });
+
+  it('gen --stage says so when the registry whose diagram it updated is not tracked', () => {
+    const dir = copy(base, 'untracked-registry');
+    git(dir, 'rm', '-q', '--cached', 'docs/PORTS.md');
+    writeFileSync(registryOf(dir), `${readFileSync(registryOf(dir), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`);
+    const staged = portbook(dir, 'gen', '--stage');
+    expect(staged.status).toBe(0);
+    expect(withoutNpmWarnings(staged.stderr)).toContain('portbook: not staged: docs/PORTS.md, whose diagram block gen updated, is not tracked by this repository; `git add docs/PORTS.md` to commit it');
   });
 
   it('gen --stage outside a git repository writes nothing', () => {
