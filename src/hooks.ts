@@ -77,7 +77,7 @@ function addToShellHook(file: string, line: string): boolean {
   return true;
 }
 
-/** The hook manager's file is one portbook does not edit: the message says what to add by hand. Nothing was changed. */
+/** The repository's hook set-up is one portbook does not edit: the message says what to do by hand. Nothing was changed. */
 export class HookNeedsEditing extends PortbookError {}
 
 /** Install the pre-commit hook for the repository at `root` (the project root, inside a git work tree). */
@@ -113,6 +113,13 @@ export function installHook(root: string, manager: HookManager = detectHookManag
       return { manager, changed: ['package.json'], message: 'run `npx simple-git-hooks` (or keep it in your prepare script) to apply it' };
     }
     case 'githooks': {
+      const prepare = readPackageJson(root)?.data.scripts?.prepare;
+      // husky sets core.hooksPath on every install too: whichever ran last would silence the other's hooks
+      if (prepare !== undefined && /\bhusky\b/.test(prepare)) {
+        throw new HookNeedsEditing(
+          "package.json's prepare script runs husky, which sets core.hooksPath itself, so a .githooks/ directory would switch husky's hooks off (or be switched off): use `portbook hook install --manager husky`",
+        );
+      }
       const command = commandFor(gitRoot, root);
       const line = command === hookCommand ? `exec ${hookCommand}` : command.replace(' && ', ' && exec ');
       const changed = addToShellHook(path.join(root, '.githooks', 'pre-commit'), line) ? ['.githooks/pre-commit'] : [];

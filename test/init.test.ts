@@ -124,4 +124,14 @@ describe('portbook init', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json; added "gen": "portbook gen" to package\.json scripts\)\n$/);
   });
+
+  it('hook install --manager githooks refuses to fight husky over core.hooksPath', () => {
+    const dir = npmProject({ git: true });
+    writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'app', scripts: { prepare: 'husky' } }, null, 2)}\n`);
+    const result = runCli(['hook', 'install', '--manager', 'githooks'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('runs husky, which sets core.hooksPath itself');
+    expect(existsSync(path.join(dir, '.githooks'))).toBe(false);
+    expect(JSON.parse(read(dir, 'package.json')).scripts.prepare).toBe('husky');
+  });
 });
