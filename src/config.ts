@@ -103,9 +103,12 @@ export function loadConfig(options: PathOptions = {}): Config {
     templates: fromFile('templates', 'templates'),
     ...renderOptionsFrom(raw, file ?? configFileName),
   };
-  // the default directory may well not exist (no overrides); one named on the command line is a typo if it does not
+  // the default directory may well not exist (no overrides, and init writes it into the config); another one named is a typo if it does not
   if (options.templates !== undefined && !existsSync(config.templates)) {
     throw new PortbookError(`Cannot read templates directory ${options.templates}: no such directory`);
+  }
+  if (options.templates === undefined && typeof raw.templates === 'string' && raw.templates !== 'templates' && !existsSync(config.templates)) {
+    throw new PortbookError(`${file}: templates names ${JSON.stringify(raw.templates)}, which does not exist: create it, or fix the path`);
   }
   if (file) config.file = file;
   if (hash) config.fileHash = hash;

@@ -375,6 +375,14 @@ describe('usage and I/O errors', () => {
     expect({ code: fromBin.status, stdout: fromBin.stdout, stderr: fromBin.stderr }).toEqual(expected);
   });
 
+  it('a templates directory the config names must exist too, except the default one init writes', () => {
+    const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{ "templates": "tmpl" }\n');
+    expect(run(['gen'], dir)).toEqual({ code: 2, stdout: '', stderr: `portbook: ${path.join(dir, 'portbook.config.json')}: templates names "tmpl", which does not exist: create it, or fix the path\n` });
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{ "templates": "templates" }\n');
+    expect(run(['gen'], dir).code).toBe(0);
+  });
+
   it('a source that is too large, or a directory, exits 2 with one line', () => {
     const dir = project('');
     writeFileSync(path.join(dir, 'docs/PORTS.md'), Buffer.alloc(10 * 1000 * 1000, 'a'));

@@ -187,6 +187,25 @@ describe('project templates', () => {
     expect(() => renderMarkdown(markdown, {}, dir)).toThrow(/env\.hbs: "varaible" not defined/);
   });
 
+  it('report a misspelt field given to a helper, with its place, instead of printing "undefined"', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}\n{{variable}}={{envValue prot}}\n{{/each}}');
+    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(/env\.hbs: envValue got no value - 2:13: a misspelt field, or one this model does not have/);
+  });
+
+  it('report an error inside a partial with the partial’s file, without Handlebars’ [object Object]', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}{{> line}}{{/each}}');
+    writeFileSync(path.join(dir, '_line.hbs'), '{{variable}}={{prot}}\n');
+    let message = '';
+    try {
+      renderMarkdown(markdown, {}, dir);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`${path.join(dir, '_line.hbs')}: "prot" not defined - 1:15`);
+  });
+
   it('cannot reach prototype properties', () => {
     const dir = temporaryDir();
     writeFileSync(path.join(dir, 'proto.txt.hbs'), '{{#with source}}[{{lookup this "constructor"}}]{{/with}}[{{lookup primary "__proto__"}}]');

@@ -61,7 +61,15 @@ function precompiledSpec(name: string, text: string): TemplateSpecification | un
 export function compileTemplates(sources: Map<string, TemplateSource>): TemplateSet {
   const handlebars = Handlebars.create();
   for (const [name, helper] of Object.entries(helpers)) {
-    handlebars.registerHelper(name, (...args: unknown[]) => helper(...args.slice(0, -1)));
+    handlebars.registerHelper(name, (...args: unknown[]) => {
+      const values = args.slice(0, -1);
+      // strict mode checks `{{field}}`, not a helper's arguments: a misspelt one arrives as undefined and would print "undefined"
+      if (values.length === 0 || values.includes(undefined)) {
+        const at = (args.at(-1) as { loc?: { start?: { line: number; column: number } } } | undefined)?.loc?.start;
+        throw new Error(`${name} got no value${at ? ` - ${at.line}:${at.column}` : ''}: a misspelt field, or one this model does not have`);
+      }
+      return helper(...values);
+    });
   }
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const source of sources.values()) {
@@ -76,12 +84,19 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
       // parse now: compile() is lazy and would report syntax errors only at first render
       ast = handlebars.parse(text);
     } catch (error) {
-      throw new PortbookError(`${source.file}: ${firstLines((error as Error).message)}`);
+      throw new PortbookError(`${source.file}: ${firstLines(error)}`);
     }
     // compile the tree already parsed: the template is parsed once
     const template = handlebars.compile(ast, { noEscape: true, strict: true });
     if (source.name.startsWith('_')) {
-      handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
+      // an error inside a partial names the partial's file, not the template that included it
+      handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), ((context: unknown, options?: Handlebars.RuntimeOptions) => {
+        try {
+          return template(context, options);
+        } catch (error) {
+          throw error instanceof TemplateError ? error : new TemplateError(source.file, error);
+        }
+      }) as HandlebarsTemplateDelegate);
     } else {
       compiled.set(source.name, template);
     }
@@ -98,12 +113,25 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
           allowProtoMethodsByDefault: false,
         });
       } catch (error) {
-        throw new PortbookError(`${source.file}: ${firstLines((error as Error).message)}`);
+        if (error instanceof TemplateError) throw new PortbookError(`${error.file}: ${firstLines(error.cause)}`);
+        throw new PortbookError(`${source.file}: ${firstLines(error)}`);
       }
     },
   };
 }
 
-function firstLines(message: string): string {
-  return message.split('\n').slice(0, 4).join('\n');
+/** An error raised while rendering a partial, with the partial's file. */
+class TemplateError extends Error {
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    super(String(cause));
+  }
+}
+
+/** The first lines of Handlebars' message, without the `in [object Object]` its strict mode adds. */
+function firstLines(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/ in \[object Object\]/g, '').split('\n').slice(0, 4).join('\n');
 }
