@@ -501,7 +501,12 @@ function readRanges(list: List, registry: Registry, point: (node: Nodes | undefi
     // only items whose value starts with a number are ranges: `- **Note**: ports 80, 443 …` is prose
     if (!match || !/^\d/.test(match[2]!)) continue;
     const rest = match[2]!;
-    const range = /^(\d+)\s*(?:-|–|—|to|\.\.)\s*(\d+)\b\s*(.*)$/s.exec(rest) ?? /^(\d+)()\b(?![-–—.\d])\s*(.*)$/s.exec(rest);
+    // `20000`, or with thousands separators as people write them: `20,000`, `20_000`, `20 000` (a no-break space)
+    const number = String.raw`(\d{1,3}(?:[,_\u00a0\u202f]\d{3})+(?!\d)|\d+)`;
+    const range =
+      new RegExp(String.raw`^${number}\s*(?:-|–|—|to|\.\.)\s*${number}\b\s*(.*)$`, 's').exec(rest) ??
+      new RegExp(String.raw`^${number}()\b(?![-–—.,\d])\s*(.*)$`, 's').exec(rest);
+    if (range) for (const group of [1, 2]) range[group] = range[group]!.replace(/[,_\u00a0\u202f]/g, '');
     const valuePosition = findValuePoint(item, point) ?? point(item);
     const to = range?.[2] === '' ? range[1] : range?.[2];
     const rangeText = range ? (range[2] === '' ? range[1]! : `${range[1]}-${range[2]}`) : rest.split(/\s/)[0] ?? rest;

@@ -24,11 +24,17 @@ export interface PortRange {
 
 /** The range to pick from: the one named (case-insensitive, or a unique prefix), else the first declared, else the default. */
 export function chooseRange(registry: Registry, name?: string): PortRange {
-  const ranges = registry.reservedRanges.flatMap((range) => {
+  const ranges = registry.reservedRanges.map((range) => {
     const value = range.range.value;
-    return value && value.from >= 1 && value.from <= value.to && value.to <= 65535 ? [{ name: range.name.value, ...value }] : [];
+    const valid = value !== undefined && value.from >= 1 && value.from <= value.to && value.to <= 65535;
+    return { name: range.name.value, text: range.range.text, range: valid ? { name: range.name.value, ...value } : undefined };
   });
-  if (name === undefined) return ranges[0] ?? { ...defaultRange };
+  const usable = (found: (typeof ranges)[number]): PortRange => {
+    // picking from another range than the one asked for (or the first declared) would hide the mistake
+    if (!found.range) throw new PortbookError(`The reserved range ${JSON.stringify(found.name)} is ${JSON.stringify(found.text)}, not a range of ports (gen reports it: range-invalid): fix it first`, 1);
+    return found.range;
+  };
+  if (name === undefined) return ranges[0] ? usable(ranges[0]) : { ...defaultRange };
   const wanted = name.toLowerCase();
   const exact = ranges.find((range) => range.name.toLowerCase() === wanted);
   const prefixed = ranges.filter((range) => range.name.toLowerCase().startsWith(wanted));
@@ -40,7 +46,7 @@ export function chooseRange(registry: Registry, name?: string): PortRange {
         : `No reserved range named ${JSON.stringify(name)}; declared: ${ranges.map((range) => range.name).join(', ')}`,
     );
   }
-  return found;
+  return usable(found);
 }
 
 /** Every port the registry uses, in any environment (services and proxy targets). */

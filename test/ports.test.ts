@@ -64,6 +64,15 @@ describe('portbook next', () => {
     expect(await run(['next'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('No free port left in Primary Range (16001-16001)') });
   });
 
+  it('reads thousands separators in a range, and refuses to pick from a range that is not one', async () => {
+    expect((await run(['next'], project(withRange('20,000-20,099')))).stdout).toBe('20000\n');
+    expect(await run(['next'], project(withRange('20099-20000')))).toMatchObject({
+      code: 1,
+      stderr: 'portbook: The reserved range "Primary Range" is "20099-20000", not a range of ports (gen reports it: range-invalid): fix it first\n',
+    });
+    expect((await run(['next', '--range', 'bot'], project(withRange('20099-20000')))).stdout).toBe('18938\n');
+  });
+
   it('never hands out a port below 1024, which needs root (gen would warn: port-privileged)', async () => {
     expect((await run(['next'], project(withRange('1020-1030')))).stdout).toBe('1024\n');
     expect(await run(['next'], project(withRange('1-3')))).toMatchObject({
