@@ -688,8 +688,8 @@ describe('domain-duplicate', () => {
     expect(brief(d)).toEqual(['9:3 error domain-duplicate']);
   });
 
-  it('is quiet for one domain on 80 and 443, and for one domain in two environments', () => {
-    expect(diagnose(`${services}
+  it('is quiet for one domain on 80 and 443; in two environments it is domain-shared’s warning, not an error', () => {
+    const d = diagnose(`${services}
 | Domain | Port | Proxy Target |
 |---|---|---|
 | web.example.com | 80 | 127.0.0.1:16000 |
@@ -700,7 +700,24 @@ describe('domain-duplicate', () => {
 | Domain | Port | Proxy Target |
 |---|---|---|
 | web.example.com | 443 | 127.0.0.1:16000 |
-`)).toEqual([]);
+`);
+    expect(brief(d)).toEqual(['15:3 warning domain-shared']);
+    expectFires(d, { rule: 'domain-shared', severity: 'warning', line: 15, column: 3, value: 'web.example.com', says: 'nginx ignores one server block' });
+    expect(d[0]!.reason).toContain('is also served in the default environment (line 9)');
+  });
+
+  it('domain-shared is quiet for one row placed in every environment (all)', () => {
+    expect(diagnose(`${services}
+| Domain | Port | Proxy Target | Environment |
+|---|---|---|---|
+| web.example.com | 443 | 127.0.0.1:16000 | all |
+
+## Production
+
+| Service | Port |
+|---|---|
+| Web | 17000 |
+`).filter((message) => message.ruleId === 'domain-shared')).toEqual([]);
   });
 });
 

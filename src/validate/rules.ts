@@ -389,6 +389,29 @@ export const rules: readonly Rule[] = [
     },
   },
   {
+    id: 'domain-shared',
+    severity: 'warning',
+    summary: 'The same domain and port in two environments (nginx ignores one when their files are included together).',
+    check(context) {
+      duplicates(
+        context.registry.externalAccess,
+        (access) => {
+          const host = asciiHostname(access.domain.value);
+          return host === undefined ? undefined : `${host} ${listenPort(access)}`;
+        },
+        (access, first) => {
+          // the same row placed in several environments (`all`) is one row, and one environment's duplicates are domain-duplicate's
+          if (access.position.line === first.position.line || access.environment.name === first.environment.name) return;
+          context.report(
+            `Domain ${code(access.domain.text)} on port ${listenPort(access)} is also served in ${where(first.environment)} (${line(first.position)}): with both nginx files included on one host, nginx ignores one server block ("conflicting server name"); give each environment its own domain, or include one environment's file per host`,
+            access.domain.position,
+          );
+        },
+        'all',
+      );
+    },
+  },
+  {
     id: 'ssl-invalid',
     severity: 'error',
     summary: 'An SSL cell that is neither yes (`✅`, `yes`, `true`) nor no (`❌`, `no`, `false`).',
