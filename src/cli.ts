@@ -189,6 +189,7 @@ function run(argv: readonly string[], io: Io): number | Promise<number> {
     }
   }
   if (values.watch && (values.stage || values['dry-run'] || values.json)) throw usage('--watch does not go with --stage, --dry-run or --json');
+  if (command === 'add' && values.port !== undefined && values.range !== undefined) throw usage('--range chooses the port when there is no --port: give one or the other');
 
   const paths: PathOptions = { cwd: io.cwd };
   for (const key of ['source', 'out', 'templates', 'config'] as const) {

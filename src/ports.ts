@@ -73,9 +73,11 @@ export function freePorts(range: PortRange, unavailable: ReadonlySet<number>, co
     if (!unavailable.has(port) && !commonPorts.has(port)) found.push(port);
   }
   if (found.length < count) {
+    const skipped = [...commonPorts].filter((port) => port >= range.from && port <= range.to && !unavailable.has(port));
     const privileged = range.from < firstUnprivilegedPort ? ` (ports below ${firstUnprivilegedPort} need root, so none is chosen)` : '';
+    const common = skipped.length > 0 ? ` (${skipped.join(', ')} ${skipped.length === 1 ? 'is a common default' : 'are common defaults'} of other software, so ${skipped.length === 1 ? 'it is' : 'they are'} skipped)` : '';
     throw new PortbookError(
-      `No free port left in ${range.name} (${range.from}-${range.to})${count > 1 ? ` for ${count} services` : ''}${privileged}: widen the range or declare another`,
+      `No free port left in ${range.name} (${range.from}-${range.to})${count > 1 ? ` for ${count} services` : ''}${privileged}${common}: widen the range or declare another`,
       1,
     );
   }

@@ -350,6 +350,7 @@ describe('usage and I/O errors', () => {
     [['check', '--dry-run'], /--dry-run goes with gen/],
     [['add', 'X', '--protocol', 'HTTP', '--json'], /--json goes with gen or check or next or scan/],
     [['fix-encoding', '--json'], /--json goes with gen or check or next or scan/],
+    [['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'], /--range chooses the port when there is no --port/],
     [['init', '--source', 'x.md'], /--source does not go with init/],
     [['hook', 'install', '--manager', 'nonesuch'], /unknown --manager `nonesuch`; expected husky, lefthook, simple-git-hooks, githooks \(or none, the same as githooks\)/],
     [['gen', '--source'], /argument missing/],

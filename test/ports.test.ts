@@ -64,6 +64,13 @@ describe('portbook next', () => {
     expect(await run(['next'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('No free port left in Primary Range (16001-16001)') });
   });
 
+  it('says when common defaults were skipped in a range that is full', async () => {
+    expect(await run(['next'], project(withRange('8080-8082', '| API | 8082 |')))).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('No free port left in Primary Range (8080-8082) (8080, 8081 are common defaults of other software, so they are skipped): widen the range'),
+    });
+  });
+
   it('reads thousands separators in a range, and refuses to pick from a range that is not one', async () => {
     expect((await run(['next'], project(withRange('20,000-20,099')))).stdout).toBe('20000\n');
     expect(await run(['next'], project(withRange('20099-20000')))).toMatchObject({

@@ -143,7 +143,8 @@ describe('rendering decisions', () => {
     const twoEnvironments = '## Dev\n\n| Service | Port |\n|---|---|\n| api | 8000 |\n\n## Prod\n\n| Service | Port |\n|---|---|\n| api | 9000 |\n';
     expect(renderMarkdown(twoEnvironments).get('settings.ts')).toContain('export const API_PORT: number = 8000;');
     expect(renderMarkdown(twoEnvironments, { settings: { environment: 'production' } }).get('settings.py')).toContain('API_PORT: int = 9000');
-    expect(() => renderMarkdown(twoEnvironments, { settings: { environment: 'staging' } })).toThrow(PortbookError);
+    expect(renderMarkdown(twoEnvironments, { settings: { environment: 'prod' } }).get('settings.py')).toContain('API_PORT: int = 9000');
+    expect(() => renderMarkdown(twoEnvironments, { settings: { environment: 'staging' } })).toThrow(/settings\.environment in the config is `staging`, but the registry has services only in/);
   });
 });
 

@@ -4,6 +4,7 @@
  * they produce; the decisions are made here, in typed code.
  */
 import type { RenderOptions } from '../config.js';
+import { environmentsNamed } from '../environments.js';
 import { PortbookError } from '../errors.js';
 import { asciiHostname, isLoopback } from '../hosts.js';
 import { environmentKey, kebab, portVariable, snake, unitName, upstreamName, variableStem } from '../names.js';
@@ -221,10 +222,13 @@ function dedupeRedirects(sites: SiteView[]): void {
 function choosePrimary(environments: EnvironmentView[], wanted: string | undefined): EnvironmentView {
   const withServices = environments.filter((env) => env.services.length > 0);
   if (wanted !== undefined) {
-    const found = withServices.find((env) => env.key === wanted);
+    // the same words as headings and --env: `prod`, `dev`, `stage`
+    const [named, ...others] = environmentsNamed(wanted);
+    const key = wanted.toLowerCase() === 'default' ? 'default' : others.length === 0 ? named : undefined;
+    const found = withServices.find((env) => env.key === key);
     if (!found) {
       throw new PortbookError(
-        `settings.environment is \`${wanted}\`, but the registry has services only in: ${withServices.map((env) => env.key).join(', ')}`,
+        `settings.environment in the config is \`${wanted}\`, but the registry has services only in: ${withServices.map((env) => env.key).join(', ')}`,
       );
     }
     return found;
