@@ -16,11 +16,14 @@ function npmProject(options: { git?: boolean; gen?: string } = {}): string {
 
 const read = (dir: string, file: string): string => readFileSync(path.join(dir, file), 'utf8');
 
+/** A user's own registry, which init must keep. */
+const billing = '| Service | Port |\n|---|---|\n| Billing | 16500 |\n';
+
 describe('portbook init', () => {
   it('keeps an existing registry, even with --force, which replaces only the config and the gen script', () => {
     const dir = npmProject({ gen: 'make gen' });
     mkdirSync(path.join(dir, 'docs'));
-    const mine = '| Service | Port |\n|---|---|\n| Billing | 16500 |\n';
+    const mine = billing;
     writeFileSync(path.join(dir, 'docs/PORTS.md'), mine);
     writeFileSync(path.join(dir, 'portbook.config.json'), '{ "out": "generated" }\n');
 
@@ -42,7 +45,7 @@ describe('portbook init', () => {
 
   it('takes the registry a kept config names, and --force keeps its source and out', () => {
     const dir = npmProject();
-    const mine = '| Service | Port |\n|---|---|\n| Billing | 16500 |\n';
+    const mine = billing;
     writeFileSync(path.join(dir, 'PORTS.md'), mine);
     writeFileSync(path.join(dir, 'portbook.config.json'), '{ "source": "PORTS.md", "out": "out" }\n');
     const first = runCli(['init'], dir);
@@ -60,7 +63,7 @@ describe('portbook init', () => {
   it('--force keeps source and out as the old config wrote them (".", absolute paths)', () => {
     const dir = npmProject();
     const shared = path.join(temporaryDir(), 'PORTS.md');
-    writeFileSync(shared, '| Service | Port |\n|---|---|\n| Billing | 16500 |\n');
+    writeFileSync(shared, billing);
     writeFileSync(path.join(dir, 'portbook.config.json'), `${JSON.stringify({ source: shared, out: '.' })}\n`);
     const forced = runCli(['init', '--force'], dir);
     expect(forced).toMatchObject({ code: 0 });

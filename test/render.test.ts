@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRenderOptions, type RenderOptions } from '../src/config.js';
-import { PortbookError } from '../src/errors.js';
 import { extract } from '../src/extract.js';
 import { read } from '../src/read.js';
 import { blockComment, envValue, hashComment, jsString, nginxString, systemdAssignment } from '../src/render/helpers.js';

@@ -717,7 +717,7 @@ describe('domain-duplicate', () => {
 | Service | Port |
 |---|---|
 | Web | 17000 |
-`).filter((message) => message.ruleId === 'domain-shared')).toEqual([]);
+`).filter((message) => message.rule === 'domain-shared')).toEqual([]);
   });
 });
 

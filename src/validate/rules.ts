@@ -376,10 +376,7 @@ export const rules: readonly Rule[] = [
     check(context) {
       duplicates(
         context.registry.externalAccess,
-        (access) => {
-          const host = asciiHostname(access.domain.value);
-          return host === undefined ? undefined : `${host} ${listenPort(access)}`;
-        },
+        domainAndPort,
         (access, first) =>
           context.report(
             `Domain ${code(access.domain.text)} is already served by ${line(first.position)} in ${where(access.environment)}: remove one of the rows`,
@@ -395,10 +392,7 @@ export const rules: readonly Rule[] = [
     check(context) {
       duplicates(
         context.registry.externalAccess,
-        (access) => {
-          const host = asciiHostname(access.domain.value);
-          return host === undefined ? undefined : `${host} ${listenPort(access)}`;
-        },
+        domainAndPort,
         (access, first) => {
           // the same row placed in several environments (`all`) is one row, and one environment's duplicates are domain-duplicate's
           if (access.position.line === first.position.line || access.environment.name === first.environment.name) return;
@@ -668,4 +662,10 @@ function checkDetail<K extends 'bind' | 'workers' | 'healthCheck'>(
     const field = section.details[key] as NonNullable<ServiceDetails[K]> | undefined;
     if (field && !valid(field.value)) context.report(message(field), field.position);
   }
+}
+
+/** What nginx tells server blocks apart by: the (ASCII) host name and the listen port. */
+function domainAndPort(access: ExternalAccess): string | undefined {
+  const host = asciiHostname(access.domain.value);
+  return host === undefined ? undefined : `${host} ${listenPort(access)}`;
 }
