@@ -107,7 +107,7 @@ export function loadConfig(options: PathOptions = {}): Config {
   if (options.templates !== undefined && !existsSync(config.templates)) {
     throw new PortbookError(`Cannot read templates directory ${options.templates}: no such directory`);
   }
-  if (options.templates === undefined && typeof raw.templates === 'string' && raw.templates !== 'templates' && !existsSync(config.templates)) {
+  if (options.templates === undefined && typeof raw.templates === 'string' && config.templates !== path.resolve(root, 'templates') && !existsSync(config.templates)) {
     throw new PortbookError(`${file}: templates names ${JSON.stringify(raw.templates)}, which does not exist: create it, or fix the path`);
   }
   if (file) config.file = file;

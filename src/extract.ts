@@ -498,9 +498,6 @@ function readRanges(list: List, registry: Registry, point: (node: Nodes | undefi
   for (const item of list.children as ListItem[]) {
     const text = cellText(item).trim();
     const match = /^([^:]+?)\s*:\s*(.*)$/s.exec(text);
-    // `- 20000-20099: API services` names the range after it: read it as `- API services: 20000-20099`
-    const swapped = match !== null && /^\d[\d,_]*\s*(?:-|–|—|to|\.\.)\s*\d[\d,_]*$/.test(match[1]!) && !/^\d/.test(match[2]!) && match[2]!.trim() !== '';
-    if (swapped) [match[1], match[2]] = [match[2]!.trim(), match[1]!];
     // only items whose value starts with a number are ranges: `- **Note**: ports 80, 443 …` is prose
     if (!match || !/^\d/.test(match[2]!)) continue;
     const rest = match[2]!;
@@ -508,9 +505,9 @@ function readRanges(list: List, registry: Registry, point: (node: Nodes | undefi
     const number = String.raw`(\d{1,3}(?:[,_\u00a0\u202f]\d{3})+(?!\d)|\d+)`;
     const range =
       new RegExp(String.raw`^${number}\s*(?:-|–|—|to|\.\.)\s*${number}\b\s*(.*)$`, 's').exec(rest) ??
-      new RegExp(String.raw`^${number}()\b(?![-–—.,\d])\s*(.*)$`, 's').exec(rest);
+      new RegExp(String.raw`^${number}()\b(?![-–—.\d]|,\d)\s*(.*)$`, 's').exec(rest);
     if (range) for (const group of [1, 2]) range[group] = range[group]!.replace(/[,_\u00a0\u202f]/g, '');
-    const valuePosition = (swapped ? undefined : findValuePoint(item, point)) ?? point(item.children[0]);
+    const valuePosition = findValuePoint(item, point) ?? point(item.children[0]);
     const to = range?.[2] === '' ? range[1] : range?.[2];
     const rangeText = range ? (range[2] === '' ? range[1]! : `${range[1]}-${range[2]}`) : rest.split(/\s/)[0] ?? rest;
     const entry: ReservedRange = {

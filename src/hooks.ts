@@ -115,7 +115,8 @@ export function installHook(root: string, manager: HookManager = detectHookManag
     case 'githooks': {
       const prepare = readPackageJson(root)?.data.scripts?.prepare;
       // husky sets core.hooksPath on every install too: whichever ran last would silence the other's hooks
-      if (prepare !== undefined && /\bhusky\b/.test(prepare)) {
+      // husky as a command of the script (`husky`, `npx husky install`), not a word in some file name
+      if (prepare !== undefined && /(?:^|[;&|]\s*|\s)(?:npx\s+)?husky(?:\s|$|[;&|])/.test(prepare)) {
         throw new HookNeedsEditing(
           "package.json's prepare script runs husky, which sets core.hooksPath itself, so a .githooks/ directory would switch husky's hooks off (or be switched off): use `portbook hook install --manager husky`",
         );

@@ -380,8 +380,10 @@ describe('usage and I/O errors', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
     writeFileSync(path.join(dir, 'portbook.config.json'), '{ "templates": "tmpl" }\n');
     expect(run(['gen'], dir)).toEqual({ code: 2, stdout: '', stderr: `portbook: ${path.join(dir, 'portbook.config.json')}: templates names "tmpl", which does not exist: create it, or fix the path\n` });
-    writeFileSync(path.join(dir, 'portbook.config.json'), '{ "templates": "templates" }\n');
-    expect(run(['gen'], dir).code).toBe(0);
+    for (const spelling of ['templates', './templates', 'templates/']) {
+      writeFileSync(path.join(dir, 'portbook.config.json'), `${JSON.stringify({ templates: spelling })}\n`);
+      expect(run(['gen'], dir).code, spelling).toBe(0);
+    }
   });
 
   it('a source that is too large, or a directory, exits 2 with one line', () => {

@@ -165,13 +165,13 @@ describe('external access and reserved ranges', () => {
     ]);
   });
 
-  it('reads thousands separators, and a range written before its name', () => {
-    const registry = registryOf('## Reserved Port Ranges\n\n- **Primary**: `20,000-20,099`\n- 21000-21099: API services\n- `22_000..22_099`: Bots (chat)\n- Odd: 20,5\n');
-    expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value, range.range.position])).toEqual([
-      ['Primary', { from: 20000, to: 20099 }, { line: 3, column: 16 }],
-      ['API services', { from: 21000, to: 21099 }, { line: 4, column: 3 }],
-      ['Bots (chat)', { from: 22000, to: 22099 }, { line: 5, column: 3 }],
-      ['Odd', undefined, { line: 6, column: 8 }],
+  it('reads thousands separators, and still a single port followed by a comma and prose', () => {
+    const registry = registryOf('## Reserved Port Ranges\n\n- **Primary**: `20,000-20,099`\n- Bots: 22_000..22_099 (chat)\n- **Admin**: 9000, used by the admin panel\n- Odd: 20,5\n- 0-1023: well-known ports, need root\n');
+    expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value, range.range.position, range.description])).toEqual([
+      ['Primary', { from: 20000, to: 20099 }, { line: 3, column: 16 }, undefined],
+      ['Bots', { from: 22000, to: 22099 }, { line: 4, column: 9 }, 'chat'],
+      ['Admin', { from: 9000, to: 9000 }, { line: 5, column: 14 }, ', used by the admin panel'],
+      ['Odd', undefined, { line: 6, column: 8 }, undefined],
     ]);
   });
 });

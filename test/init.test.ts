@@ -136,5 +136,10 @@ describe('portbook init', () => {
     expect(result.stderr).toContain('runs husky, which sets core.hooksPath itself');
     expect(existsSync(path.join(dir, '.githooks'))).toBe(false);
     expect(JSON.parse(read(dir, 'package.json')).scripts.prepare).toBe('husky');
+
+    // a script that only names a file with husky in it is no husky
+    writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'app', scripts: { prepare: 'node strip-husky-config.js' } }, null, 2)}\n`);
+    expect(runCli(['hook', 'install', '--manager', 'githooks'], dir).code).toBe(0);
+    expect(JSON.parse(read(dir, 'package.json')).scripts.prepare).toBe('node strip-husky-config.js && git config core.hooksPath .githooks || true');
   });
 });

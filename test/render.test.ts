@@ -190,7 +190,7 @@ describe('project templates', () => {
   it('report a misspelt field given to a helper, with its place, instead of printing "undefined"', () => {
     const dir = temporaryDir();
     writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}\n{{variable}}={{envValue prot}}\n{{/each}}');
-    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(/env\.hbs: envValue got no value - 2:13: a misspelt field, or one this model does not have/);
+    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(/env\.hbs: envValue got no value - 2:13: a misspelt field, or an optional one .* guard it with {{#if}}/);
   });
 
   it('report an error inside a partial with the partial’s file, without Handlebars’ [object Object]', () => {
@@ -204,6 +204,13 @@ describe('project templates', () => {
       message = (error as Error).message;
     }
     expect(message).toBe(`${path.join(dir, '_line.hbs')}: "prot" not defined - 1:15`);
+  });
+
+  it('leave an error in a layout partial’s block to the template that wrote the block', () => {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'a.txt.hbs'), 'top\n{{#> layout}}\n  {{nginxString certficate}}\n{{/layout}}\n');
+    writeFileSync(path.join(dir, '_layout.hbs'), '[{{> @partial-block}}]\n');
+    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(new RegExp(`^${path.join(dir, 'a.txt.hbs')}: nginxString got no value - 3:2`));
   });
 
   it('cannot reach prototype properties', () => {

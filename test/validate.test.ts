@@ -706,6 +706,16 @@ describe('domain-duplicate', () => {
     expect(d[0]!.reason).toContain('is also served in the default environment (line 9)');
   });
 
+  it('domain-shared leaves a row that domain-duplicate reports to that error', () => {
+    const d = diagnose(`${services}
+| Domain | Port | Proxy Target | Environment |
+|---|---|---|---|
+| web.example.com | 443 | 127.0.0.1:16000 | dev, staging |
+| web.example.com | 443 | 127.0.0.1:16000 | staging |
+`);
+    expect(brief(d)).toEqual(['9:3 error domain-duplicate']);
+  });
+
   it('domain-shared is quiet for one row placed in every environment (all)', () => {
     expect(diagnose(`${services}
 | Domain | Port | Proxy Target | Environment |

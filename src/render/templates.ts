@@ -66,7 +66,9 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
       // strict mode checks `{{field}}`, not a helper's arguments: a misspelt one arrives as undefined and would print "undefined"
       if (values.length === 0 || values.includes(undefined)) {
         const at = (args.at(-1) as { loc?: { start?: { line: number; column: number } } } | undefined)?.loc?.start;
-        throw new Error(`${name} got no value${at ? ` - ${at.line}:${at.column}` : ''}: a misspelt field, or one this model does not have`);
+        throw new Error(
+          `${name} got no value${at ? ` - ${at.line}:${at.column}` : ''}: a misspelt field, or an optional one (a service's host, healthPath, workers; a site's healthPath) that this item lacks: guard it with {{#if}}`,
+        );
       }
       return helper(...values);
     });
@@ -88,7 +90,10 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
     }
     // compile the tree already parsed: the template is parsed once
     const template = handlebars.compile(ast, { noEscape: true, strict: true });
-    if (source.name.startsWith('_')) {
+    // a layout partial renders its caller's block ({{> @partial-block}}): errors there are the caller's, so it is not relabelled
+    if (source.name.startsWith('_') && text.includes('@partial-block')) {
+      handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
+    } else if (source.name.startsWith('_')) {
       // an error inside a partial names the partial's file, not the template that included it
       handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), ((context: unknown, options?: Handlebars.RuntimeOptions) => {
         try {

@@ -390,12 +390,15 @@ export const rules: readonly Rule[] = [
     severity: 'warning',
     summary: 'The same domain and port in two environments (nginx ignores one when their files are included together).',
     check(context) {
+      // rows domain-duplicate reports already (the same domain twice in one environment) get that error, not this warning too
+      const duplicated = new Set<ExternalAccess>();
+      duplicates(context.registry.externalAccess, domainAndPort, (access) => duplicated.add(access));
       duplicates(
         context.registry.externalAccess,
         domainAndPort,
         (access, first) => {
-          // the same row placed in several environments (`all`) is one row, and one environment's duplicates are domain-duplicate's
-          if (access.position.line === first.position.line || access.environment.name === first.environment.name) return;
+          // the same row placed in several environments (`all`) is one row
+          if (duplicated.has(access) || access.position.line === first.position.line || access.environment.name === first.environment.name) return;
           context.report(
             `Domain ${code(access.domain.text)} on port ${listenPort(access)} is also served in ${where(first.environment)} (${line(first.position)}): with both nginx files included on one host, nginx ignores one server block ("conflicting server name"); give each environment its own domain, or include one environment's file per host`,
             access.domain.position,
