@@ -149,12 +149,10 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   // a cell the new row needs that no row has filled in yet (empty cells are not read): build the row from the header instead
   const header = registry.serviceTables?.find((each) => each.end === tableEnd);
   const lacking = (kind: 'protocol' | 'description'): boolean => !last[kind] && header?.columns.includes(kind) === true;
-  // an empty Protocol cell already reads as HTTP: only another protocol needs the cell
-  const protocolNeeded = service.protocol !== undefined && !/^https?$/i.test(service.protocol.trim());
-  if (header && ((protocolNeeded && lacking('protocol')) || (service.description && lacking('description')))) {
+  if (header && ((needsProtocolCell(service.protocol) && lacking('protocol')) || (service.description && lacking('description')))) {
     return addRowFromHeader(text, header, service);
   }
-  if (service.protocol && !last.protocol && !/^https?$/i.test(service.protocol.trim())) {
+  if (needsProtocolCell(service.protocol) && !last.protocol) {
     // without a Protocol cell the service reads as HTTP: anything else would be lost
     throw new PortbookError(`The table has no Protocol cell to copy, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
   }
@@ -190,7 +188,7 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
  * in the header's style (outer pipes or not, indentation), after its last row.
  */
 function addRowFromHeader(text: string, table: ServiceTable, service: NewService): { text: string; line: number } {
-  if (service.protocol && !table.columns.includes('protocol') && !/^https?$/i.test(service.protocol.trim())) {
+  if (needsProtocolCell(service.protocol) && !table.columns.includes('protocol')) {
     throw new PortbookError(`The table has no Protocol column, so protocol ${JSON.stringify(service.protocol)} cannot be recorded: add the row by hand`);
   }
   if (service.description && !table.columns.includes('description')) {
@@ -225,6 +223,11 @@ function insertAfter(lines: Lines, end: number, row: string, text: string): { te
   }
   lines.lines.splice(end, 0, added);
   return { text: joinLines(lines), line: end + 1 };
+}
+
+/** A row without a Protocol cell reads as HTTP: any other protocol needs the cell. */
+function needsProtocolCell(protocol: string): boolean {
+  return protocol.trim() !== '' && !/^https?$/i.test(protocol.trim());
 }
 
 /** Whether some row of the table has a cell of this kind (its header has the column). */

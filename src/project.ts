@@ -20,7 +20,7 @@ import type { Registry } from './registry.js';
 import { render } from './render/index.js';
 import { loadTemplates } from './render/templates.js';
 import { validate } from './validate/index.js';
-import { apply, manifestFor, manifestName, plan, replaceFile, type ManifestWarning, type Plan } from './write.js';
+import { apply, manifestFor, manifestName, parseManifest, plan, replaceFile, type ManifestWarning, type Plan } from './write.js';
 
 export { maxSourceBytes } from './inputs.js';
 
@@ -211,11 +211,8 @@ export function check(options: PathOptions = {}): GenerateResult {
   const manifest = result.plan?.changes.find((change) => change.path === manifestName);
   if (!result.plan || !manifest || manifest.before === undefined || manifest.after === undefined) return result;
   const listed = (text: string): string | undefined => {
-    try {
-      return JSON.stringify((JSON.parse(text) as { files?: unknown }).files);
-    } catch {
-      return undefined;
-    }
+    const files = parseManifest(text)?.files;
+    return files && JSON.stringify(files);
   };
   if (listed(manifest.before) === undefined || listed(manifest.before) !== listed(manifest.after)) return result;
   const changes = result.plan.changes.filter((change) => change !== manifest);

@@ -119,6 +119,11 @@ export function readManifest(out: string, intact = false): Manifest | undefined 
   const text = readIfExists(path.join(out, manifestName));
   if (text === undefined) return undefined;
   if (intact && verifyStamp(text) !== 'intact') return undefined;
+  return parseManifest(text);
+}
+
+/** A manifest's text as a Manifest, or `undefined` when it cannot be parsed. */
+export function parseManifest(text: string): Manifest | undefined {
   try {
     const value = JSON.parse(text) as Partial<Manifest>;
     if (typeof value.files !== 'object' || value.files === null) return undefined;
