@@ -12,7 +12,7 @@ import { formatForTerminal, formatMessage, severityOf, sourceLines, toJson } fro
 import { PortbookError } from './errors.js';
 import { version } from './package.js';
 import { detectHookManager, installHook, type HookManager } from './hooks.js';
-import { environmentsNamed } from './environments.js';
+import { environmentSetting } from './environments.js';
 import { chooseRange, freePorts, registeredPorts, scan, type ScanEntry } from './ports.js';
 import { addServiceRow, fillPlaceholders, hasDefaultTable, placeholders, portsIn, tableEnvironments } from './edit.js';
 import { check, diagnose, fixEncoding, generate, loadRegistry, type GenerateResult } from './project.js';
@@ -302,9 +302,8 @@ function listeningOrWarn(io: Io): Map<number, string[]> {
 }
 
 function environmentOption(value: string): EnvironmentName | 'default' {
-  if (value.toLowerCase() === 'default') return 'default';
-  const [name, ...others] = environmentsNamed(value);
-  if (!name || others.length > 0) throw usage(`unknown --env \`${value}\`; expected development, staging, production, test or default`);
+  const name = environmentSetting(value);
+  if (!name) throw usage(`unknown --env \`${value}\`; expected development, staging, production, test or default`);
   return name;
 }
 

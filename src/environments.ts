@@ -29,3 +29,10 @@ export function environmentsNamed(text: string): EnvironmentName[] {
 export function environmentNamed(text: string): EnvironmentName | undefined {
   return environmentsNamed(text)[0];
 }
+
+/** The one environment a setting names (`prod`, `Dev`, `default`), or `undefined` when it names none or several. */
+export function environmentSetting(value: string): EnvironmentName | 'default' | undefined {
+  if (value.toLowerCase() === 'default') return 'default';
+  const [name, ...others] = environmentsNamed(value);
+  return others.length === 0 ? name : undefined;
+}

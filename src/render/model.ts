@@ -4,7 +4,7 @@
  * they produce; the decisions are made here, in typed code.
  */
 import type { RenderOptions } from '../config.js';
-import { environmentsNamed } from '../environments.js';
+import { environmentSetting } from '../environments.js';
 import { PortbookError } from '../errors.js';
 import { asciiHostname, isLoopback } from '../hosts.js';
 import { environmentKey, kebab, portVariable, snake, unitName, upstreamName, variableStem } from '../names.js';
@@ -223,8 +223,7 @@ function choosePrimary(environments: EnvironmentView[], wanted: string | undefin
   const withServices = environments.filter((env) => env.services.length > 0);
   if (wanted !== undefined) {
     // the same words as headings and --env: `prod`, `dev`, `stage`
-    const [named, ...others] = environmentsNamed(wanted);
-    const key = wanted.toLowerCase() === 'default' ? 'default' : others.length === 0 ? named : undefined;
+    const key = environmentSetting(wanted);
     const found = withServices.find((env) => env.key === key);
     if (!found) {
       throw new PortbookError(
