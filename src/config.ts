@@ -7,12 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from './errors.js';
-import { isUnitName } from './names.js';
+import { defaultTargetIds, targetIds, type TargetId } from './targets/index.js';
+import { isUnitName } from './targets/systemd.js';
 
 export const configFileName = 'portbook.config.json';
-
-export const targetIds = ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'] as const;
-export type TargetId = (typeof targetIds)[number];
+export type { TargetId } from './targets/index.js';
 
 export interface RenderOptions {
   /** Built-in targets to render. */
@@ -54,7 +53,7 @@ export interface Config extends RenderOptions {
 }
 
 export const defaultRenderOptions: RenderOptions = {
-  targets: targetIds,
+  targets: defaultTargetIds,
   nginx: {
     certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
     certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config, TargetId } from './config.js';
 import { PortbookError } from './errors.js';
-import { targetOf } from './render/index.js';
+import type { RenderedFile } from './render/index.js';
+import { targetNamed } from './targets/index.js';
 import type { Plan } from './write.js';
 
 export interface CommandRun {
@@ -19,11 +20,12 @@ export interface CommandRun {
   command: string;
 }
 
-/** Targets with a change in the plan, in target order. */
-export function changedTargets(planned: Plan): Set<TargetId> {
+/** Targets with a change in the plan, in the order of their first changed file. */
+export function changedTargets(planned: Plan, rendered: ReadonlyMap<string, RenderedFile>, previous: ReadonlyMap<string, TargetId> = new Map()): Set<TargetId> {
   const targets = new Set<TargetId>();
   for (const change of planned.changes) {
-    const target = targetOf(change.path);
+    // a removed file is no longer rendered: its target is the one the manifest recorded
+    const target = rendered.get(change.path)?.target ?? previous.get(change.path);
     if (target) targets.add(target);
   }
   return targets;
@@ -45,12 +47,10 @@ function runShell(command: string, cwd: string): { ok: boolean; output: string }
   }
 }
 
-/** Replace `{files}`, `{dir}`, `{wrapper}` (and `{file}`, giving one command per file). */
-function expand(template: string, files: string[], dir: string, wrapper: string | undefined): string[] {
-  const shared = template
-    .replaceAll('{files}', files.map(quote).join(' '))
-    .replaceAll('{dir}', quote(dir))
-    .replaceAll('{wrapper}', wrapper ? quote(wrapper) : '{wrapper}');
+/** Replace `{files}`, `{dir}`, the target's own placeholders (nginx's `{wrapper}`), and `{file}`, giving one command per file. */
+function expand(template: string, files: string[], dir: string, placeholders: ReadonlyMap<string, string>): string[] {
+  let shared = template.replaceAll('{files}', files.map(quote).join(' ')).replaceAll('{dir}', quote(dir));
+  for (const [name, value] of placeholders) shared = shared.replaceAll(`{${name}}`, quote(value));
   return shared.includes('{file}') ? files.map((file) => shared.replaceAll('{file}', quote(file))) : [shared];
 }
 
@@ -58,23 +58,26 @@ function expand(template: string, files: string[], dir: string, wrapper: string 
  * Write every changed target's candidate files to a staging directory and run
  * its validate command there. Throws (exit 1) with the validator's output on failure.
  */
-export function validateCandidates(config: Config, files: ReadonlyMap<string, string>, planned: Plan): CommandRun[] {
-  const targets = [...changedTargets(planned)].filter((target) => config.commands[target]?.validate);
+export function validateCandidates(config: Config, rendered: ReadonlyMap<string, RenderedFile>, planned: Plan): CommandRun[] {
+  const targets = [...changedTargets(planned, rendered)].filter((target) => config.commands[target]?.validate);
   if (targets.length === 0) return [];
   const staging = mkdtempSync(path.join(os.tmpdir(), 'portbook-candidates-'));
   const ran: CommandRun[] = [];
   try {
     for (const target of targets) {
       const candidates: string[] = [];
-      for (const [relative, content] of files) {
-        if (targetOf(relative) !== target) continue;
+      for (const [relative, { content, target: owner }] of rendered) {
+        if (owner !== target) continue;
         const file = path.join(staging, ...relative.split('/'));
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, content);
         candidates.push(file);
       }
-      const wrapper = target === 'nginx' ? nginxWrapper(staging, candidates) : undefined;
-      for (const command of expand(config.commands[target]!.validate!, candidates, staging, wrapper)) {
+      const command = config.commands[target]!.validate!;
+      // only the placeholders the command uses are made (nginx's wrapper is a file)
+      const own = Object.entries(targetNamed(target).candidatePlaceholders ?? {}).filter(([name]) => command.includes(`{${name}}`));
+      const placeholders = new Map(own.map(([name, make]) => [name, make(staging, candidates)]));
+      for (const command of expand(config.commands[target]!.validate!, candidates, staging, placeholders)) {
         const result = runShell(command, config.root);
         if (!result.ok) {
           throw new PortbookError(`validation of ${target} failed: \`${command}\` ${result.output}\nNothing was written; the old files are in place.`, 1);
@@ -88,18 +91,10 @@ export function validateCandidates(config: Config, files: ReadonlyMap<string, st
   return ran;
 }
 
-/** A minimal nginx.conf that includes the candidates in one http block, for `nginx -t -c {wrapper}`. */
-function nginxWrapper(staging: string, candidates: string[]): string {
-  const file = path.join(staging, 'nginx-wrapper.conf');
-  const includes = candidates.map((candidate) => `    include "${candidate}";`).join('\n');
-  writeFileSync(file, `pid "${path.join(staging, 'nginx.pid')}";\nerror_log stderr;\nevents {}\nhttp {\n    access_log off;\n${includes}\n}\n`);
-  return file;
-}
-
 /** Run the reload command of every target whose files changed. Throws (exit 1) when one fails. */
-export function reloadChanged(config: Config, planned: Plan): CommandRun[] {
+export function reloadChanged(config: Config, rendered: ReadonlyMap<string, RenderedFile>, planned: Plan, previous: ReadonlyMap<string, TargetId>): CommandRun[] {
   const ran: CommandRun[] = [];
-  for (const target of changedTargets(planned)) {
+  for (const target of changedTargets(planned, rendered, previous)) {
     const command = config.commands[target]?.reload;
     if (!command) continue;
     const result = runShell(command, config.root);

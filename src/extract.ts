@@ -10,6 +10,7 @@ import type { Heading, List, ListItem, Nodes, PhrasingContent, Table, TableCell 
 import { toString } from 'mdast-util-to-string';
 import { code, report } from './diagnostics.js';
 import { environmentNamed, environmentsNamed } from './environments.js';
+import { unitFromPath } from './targets/systemd.js';
 import type { Source } from './read.js';
 import type {
   ConfigFile,
@@ -276,7 +277,7 @@ function attachConfigFile(registry: Registry, item: KeyValue): ConfigFile {
   const services = kind === 'systemd' ? servicesNamed(registry, nameWords(item.key), item.key) : [];
   const distinct = new Set(services.map((service) => service.name.value));
   if (kind === 'systemd' && distinct.size === 1) {
-    const unit = path.split('/').at(-1)!.replace(/\.service$/, '');
+    const unit = unitFromPath(path);
     for (const service of services) service.unit = { value: unit, text: path, position: item.value.position };
   }
   return { label, path: { value: path, text: path, position: item.value.position }, kind, services };

@@ -1,7 +1,9 @@
 /**
- * One identifier function per output format. Every identifier portbook
- * writes is derived here from free text and reduced to that format's safe
- * alphabet, so a service name can never become a directive, a command or a path.
+ * The registry's vocabulary of names: words of a service name, the case
+ * styles identifiers are built from, and the variable names every target
+ * shares. Format-specific identifiers (nginx upstreams, systemd units) live
+ * in their target's module and are built from these, so a service name can
+ * never become a directive, a command or a path.
  */
 import type { EnvironmentName, Service } from './registry.js';
 
@@ -42,38 +44,23 @@ export function variableStem(service: Pick<Service, 'name' | 'variable'>): strin
   return variable.replace(/_PORT$/, '') || variable;
 }
 
-/** The variables a service's details add: `<stem>_HOST` and `<stem>_HEALTH_PATH`, when known. */
+/** `CREATOR_SUITE_API_HOST`: the variable for a service's bind address. */
+export function hostVariable(service: Pick<Service, 'name' | 'variable'>): string {
+  return `${variableStem(service)}_HOST`;
+}
+
+/** `CREATOR_SUITE_API_HEALTH_PATH`: the variable for a service's health-check path. */
+export function healthVariable(service: Pick<Service, 'name' | 'variable'>): string {
+  return `${variableStem(service)}_HEALTH_PATH`;
+}
+
+/** The variables a service's details add: its host and health-path variables, when known. */
 export function detailVariables(service: Pick<Service, 'name' | 'variable' | 'details'>): string[] {
-  const stem = variableStem(service);
-  return [...(service.details?.bind ? [`${stem}_HOST`] : []), ...(service.details?.healthCheck ? [`${stem}_HEALTH_PATH`] : [])];
+  return [...(service.details?.bind ? [hostVariable(service)] : []), ...(service.details?.healthCheck ? [healthVariable(service)] : [])];
 }
 
 /** A valid environment variable / TS / Python constant name. */
 export const variablePattern = /^[A-Z_][A-Z0-9_]*$/;
-
-/** The nginx upstream for a service: environment-prefixed outside the default environment so files can be included together. */
-export function upstreamName(service: Pick<Service, 'name' | 'environment'>): string {
-  const base = snake(service.name.value);
-  if (base === '') return '';
-  const prefix = service.environment.name ? `${service.environment.name}_` : '';
-  return /^\d/.test(base) && !prefix ? `_${base}` : `${prefix}${base}`;
-}
-
-/** A systemd unit name (without `.service`): the document's configuration-files list, else the config file, else kebab case of the name. */
-/**
- * Whether `value` (without `.service`) is a unit name portbook writes as is:
- * letters, digits and `:_.-`, not starting with a dot, with at most one `@`
- * after the first character (a template, `worker@`, or an instance, `worker@1`).
- */
-export function isUnitName(value: string): boolean {
-  return /^[A-Za-z0-9:_-][A-Za-z0-9:_.-]*(@[A-Za-z0-9:_.-]*)?$/.test(value) && value.length <= 240;
-}
-
-export function unitName(service: Pick<Service, 'name' | 'unit'>, configured: Readonly<Record<string, string>>): string {
-  if (service.unit && isUnitName(service.unit.value)) return service.unit.value;
-  // own properties only: a service called `valueOf` must not find Object.prototype.valueOf
-  return Object.hasOwn(configured, service.name.value) ? configured[service.name.value]! : kebab(service.name.value);
-}
 
 /** The key an environment has in `PORTS` objects and file names. */
 export function environmentKey(name: EnvironmentName | null): string {

@@ -17,7 +17,7 @@ import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
 import { read, readingMessages, type Source } from './read.js';
 import type { Registry } from './registry.js';
-import { render } from './render/index.js';
+import { renderFiles, type RenderedFile } from './render/index.js';
 import { loadTemplates } from './render/templates.js';
 import { validate } from './validate/index.js';
 import { apply, manifestFor, manifestName, parseManifest, plan, replaceFile, type ManifestWarning, type Plan } from './write.js';
@@ -34,6 +34,8 @@ export interface Built {
   diagnostics: VFileMessage[];
   /** Rendered files (manifest included), or `undefined` when there were errors. */
   files: Map<string, string> | undefined;
+  /** The rendered files with their targets (manifest excluded), or `undefined` when there were errors. */
+  rendered: Map<string, RenderedFile> | undefined;
   /** The registry itself, when its diagram block (between the portbook:diagram markers) is out of date. */
   sourceUpdate: SourceUpdate | undefined;
 }
@@ -127,13 +129,15 @@ export function build(options: PathOptions = {}): Built {
     validate(registry, source.file, { units: config.systemd.units });
   }
   let files: Map<string, string> | undefined;
+  let rendered: Map<string, RenderedFile> | undefined;
   let sourceUpdate: SourceUpdate | undefined;
   if (!hasErrors(source.file)) {
     const headerSource = headerPathOf(config.source, config.root);
     // hashed before they are read for rendering: see templatesHash
     const templatesSeen = templatesHash(config);
     const templates = loadTemplates(config.templates);
-    files = render({ registry, options: config, templates, source: headerSource });
+    rendered = renderFiles({ registry, options: config, templates, source: headerSource });
+    files = new Map([...rendered].map(([file, { content }]) => [file, content]));
     const raw = asOnDisk(bytes);
     const diagramUpdate = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
     const updated = diagramUpdate?.text;
@@ -143,7 +147,7 @@ export function build(options: PathOptions = {}): Built {
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
     files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }
-  return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, sourceUpdate };
+  return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, rendered, sourceUpdate };
 }
 
 /** Read and extract the registry without validating or rendering (for `next`, `scan`, `fill` and `add`, which work on registries with placeholders). */
@@ -190,11 +194,11 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
   const planned = plan(built.config.out, built.files, { force: options.force ?? false });
   const commands: CommandRun[] = [];
   if (!options.dryRun && planned.conflicts.length === 0) {
-    commands.push(...validateCandidates(built.config, built.files, planned));
+    commands.push(...validateCandidates(built.config, built.rendered!, planned));
     apply(planned);
     // the registry's own diagram block, written last: a crash before it leaves it stale, never broken
     if (built.sourceUpdate) replaceFile(built.config.source, built.sourceUpdate.after);
-    commands.push(...reloadChanged(built.config, planned));
+    commands.push(...reloadChanged(built.config, built.rendered!, planned, new Map()));
   }
   return { ...built, plan: planned, commands };
 }

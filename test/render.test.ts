@@ -5,9 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRenderOptions, type RenderOptions } from '../src/config.js';
 import { extract } from '../src/extract.js';
 import { read } from '../src/read.js';
-import { blockComment, envValue, hashComment, jsString, nginxString, systemdAssignment } from '../src/render/helpers.js';
-import { commentStyleFor, header, normalise, render } from '../src/render/index.js';
-import { isUnitName, kebab, screamingSnake, words } from '../src/names.js';
+import { commentStyleFor, hashComment, header } from '../src/targets/comments.js';
+import { envValue } from '../src/targets/env.js';
+import { nginxString } from '../src/targets/nginx.js';
+import { blockComment, jsString } from '../src/targets/settings-ts.js';
+import { isUnitName, systemdAssignment } from '../src/targets/systemd.js';
+import { normalise, render } from '../src/render/index.js';
+import { kebab, screamingSnake, words } from '../src/names.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { validate } from '../src/validate/index.js';
 

@@ -1,128 +1,27 @@
 /**
  * Stage 4, render: registry → file contents, in memory.
  *
- * Each built-in target names its template and fans the model out into
- * output paths (one `.env` per environment, one drop-in per service…). Any
- * other template in the project's `templates/` renders once, with the whole
- * model, to its own name without `.hbs`. Every file gets a header in its own
- * comment syntax; output is LF-only and in a stable order.
+ * Each target of the target table (targets/) that the config enables fans the
+ * view model out into its files (one `.env` per environment, one drop-in per
+ * service…), rendered from its template or serialised by the target itself.
+ * Any other template in the project's `templates/` renders once, with the
+ * whole model, to its own name without `.hbs`. Every file gets a header in
+ * its own comment syntax; output is LF-only and in a stable order.
  */
-import type { RenderOptions, TargetId } from '../config.js';
-import type { Registry } from '../registry.js';
-import { stamp, stampPlaceholder } from '../stamp.js';
+import type { RenderOptions } from '../config.js';
 import { PortbookError } from '../errors.js';
-import { buildModel, type EnvironmentView, type Model } from './model.js';
+import type { Registry } from '../registry.js';
+import { stamp } from '../stamp.js';
+import { commentStyleFor, header } from '../targets/comments.js';
+import { buildModel, targets, type TargetId } from '../targets/index.js';
 import type { TemplateSet } from './templates.js';
 
-export { buildModel, type EnvironmentView, type Model, type ServiceView, type SiteView } from './model.js';
 export { loadTemplates, compileTemplates, builtinTemplatesDir, type TemplateSet } from './templates.js';
-export * as quote from './helpers.js';
 
-type CommentStyle = '#' | '//' | '<!--' | '--' | '%%' | 'none';
-
-interface Output {
-  path: string;
-  context: unknown;
-}
-
-interface Target {
-  id: TargetId;
-  template: string;
-  comment: CommentStyle;
-  outputs(model: Model): Output[];
-}
-
-const suffix = (env: EnvironmentView): string => (env.isDefault ? '' : `.${env.key}`);
-
-/** The built-in targets, in the order their files are listed. */
-export const targets: readonly Target[] = [
-  {
-    id: 'env',
-    template: 'env.hbs',
-    comment: '#',
-    outputs: (model) =>
-      model.environments.filter((env) => env.services.length > 0).map((env) => ({ path: `.env${suffix(env)}`, context: { ...model, environment: env } })),
-  },
-  {
-    id: 'settings.ts',
-    template: 'settings.ts.hbs',
-    comment: '//',
-    outputs: (model) => [{ path: 'settings.ts', context: model }],
-  },
-  {
-    id: 'settings.py',
-    template: 'settings.py.hbs',
-    comment: '#',
-    outputs: (model) => [{ path: 'settings.py', context: model }],
-  },
-  {
-    id: 'nginx',
-    template: 'nginx.conf.hbs',
-    comment: '#',
-    outputs: (model) =>
-      model.environments
-        .filter((env) => env.upstreams.length > 0 || env.sites.length > 0)
-        .map((env) => ({ path: `nginx/portbook${suffix(env)}.conf`, context: { ...model, environment: env } })),
-  },
-  {
-    id: 'systemd',
-    template: 'systemd.conf.hbs',
-    comment: '#',
-    outputs: (model) =>
-      model.environments.flatMap((env) =>
-        env.services.map((service) => ({
-          path: `systemd/${env.isDefault ? '' : `${env.key}/`}${service.unit}.service.d/portbook.conf`,
-          context: { ...model, environment: env, service },
-        })),
-      ),
-  },
-  {
-    id: 'diagram',
-    template: 'architecture.mmd.hbs',
-    comment: '%%',
-    outputs: (model) => [{ path: 'architecture.mmd', context: model }],
-  },
-];
-
-/** The built-in target an output path belongs to (`undefined` for project templates' own outputs). */
-export function targetOf(path: string): TargetId | undefined {
-  if (/^\.env(\.[a-z]+)?$/.test(path)) return 'env';
-  if (path === 'settings.ts' || path === 'settings.py') return path;
-  if (path.startsWith('nginx/portbook')) return 'nginx';
-  if (path.startsWith('systemd/') && path.endsWith('.service.d/portbook.conf')) return 'systemd';
-  if (path === 'architecture.mmd') return 'diagram';
-  return undefined;
-}
-
-/** Comment syntax of a custom template's output, by its file name. */
-export function commentStyleFor(fileName: string): CommentStyle {
-  const lower = fileName.toLowerCase();
-  if (/^\.env(\..*)?$/.test(lower) || /^(makefile|dockerfile|caddyfile)$/.test(lower)) return '#';
-  const extension = lower.includes('.') ? lower.slice(lower.lastIndexOf('.') + 1) : '';
-  if (['ts', 'tsx', 'js', 'jsx', 'mjs', 'cjs', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cc', 'cpp', 'cs', 'swift', 'scala', 'dart', 'php'].includes(extension)) return '//';
-  if (['conf', 'env', 'py', 'sh', 'bash', 'zsh', 'yml', 'yaml', 'toml', 'rb', 'pl', 'service', 'socket', 'ini', 'properties', 'cfg', 'tf', 'hcl', 'r', 'ps1', 'txt', 'nginx', 'mk'].includes(extension)) return '#';
-  if (['md', 'html', 'htm', 'xml', 'svg'].includes(extension)) return '<!--';
-  if (['sql', 'lua', 'hs'].includes(extension)) return '--';
-  if (extension === 'mmd') return '%%';
-  return 'none';
-}
-
-/** The do-not-edit header, in the output's own comment syntax. */
-export function header(style: CommentStyle, source: string): string {
-  const safeSource = source.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?').replace(/-->|\*\//g, '?');
-  const lines = [
-    `Generated by portbook from ${safeSource}. Do not edit this file by hand:`,
-    `change ${safeSource} (or its template) and run \`portbook gen\`.`,
-    stampPlaceholder,
-  ];
-  switch (style) {
-    case 'none':
-      return '';
-    case '<!--':
-      return `<!--\n${lines.join('\n')}\n-->\n`;
-    default:
-      return lines.map((line) => `${style} ${line}`).join('\n') + '\n';
-  }
+/** One rendered file and the target it belongs to (`undefined`: a project template's own output). */
+export interface RenderedFile {
+  content: string;
+  target: TargetId | undefined;
 }
 
 /** LF only, no trailing blank lines, exactly one final newline. */
@@ -145,32 +44,40 @@ export interface RenderInput {
   source: string;
 }
 
-/** Render every target to a map of out-relative POSIX path → content, sorted by path. */
-export function render({ registry, options, templates, source }: RenderInput): Map<string, string> {
+/** Render every enabled target and project template: out-relative POSIX path → file, sorted by path. */
+export function renderFiles({ registry, options, templates, source }: RenderInput): Map<string, RenderedFile> {
   const model = buildModel(registry, options, source);
-  const files = new Map<string, string>();
-  const builtinNames = new Set(targets.map((target) => target.template));
+  const files = new Map<string, RenderedFile>();
+  const targetTemplates = new Set(targets.flatMap((target) => (target.template ? [target.template] : [])));
   for (const target of targets) {
     if (!options.targets.includes(target.id)) continue;
-    for (const output of target.outputs(model)) {
-      files.set(output.path, stamp(header(target.comment, source) + normalise(templates.render(target.template, output.context))));
+    // one header per target and run: the source is the same for each of its files
+    const head = header(target.comment, source);
+    for (const output of target.outputs({ model, registry, options })) {
+      const body = 'content' in output ? output.content : templates.render(target.template!, output.context);
+      files.set(output.path, { content: stamp(head + normalise(body)), target: target.id });
     }
   }
   for (const name of templates.sources.keys()) {
-    if (builtinNames.has(name) || name.startsWith('_')) continue;
+    if (targetTemplates.has(name) || name.startsWith('_')) continue;
     const path = name.slice(0, -'.hbs'.length);
     // `.portbook*` names are kept for portbook's own state (the manifest)
     if (files.has(path) || path.startsWith('.portbook')) {
       throw new PortbookError(`${templates.sources.get(name)!.file}: it would write ${path}, which portbook already writes; rename the template`);
     }
-    files.set(path, stamp(header(commentStyleFor(path), source) + normalise(templates.render(name, model))));
+    files.set(path, { content: stamp(header(commentStyleFor(path), source) + normalise(templates.render(name, model))), target: undefined });
   }
   refuseNestedPaths(files, templates);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** `renderFiles`, contents only. */
+export function render(input: RenderInput): Map<string, string> {
+  return new Map([...renderFiles(input)].map(([path, file]) => [path, file.content]));
+}
+
 /** An output may not stand where another output needs a directory (`nginx` beside `nginx/portbook.conf`). */
-function refuseNestedPaths(files: ReadonlyMap<string, string>, templates: TemplateSet): void {
+function refuseNestedPaths(files: ReadonlyMap<string, RenderedFile>, templates: TemplateSet): void {
   const directories = new Set<string>();
   for (const path of files.keys()) {
     const parts = path.split('/');

@@ -10,7 +10,14 @@ import Handlebars from 'handlebars';
 import { PortbookError } from '../errors.js';
 import { readTemplateFiles } from '../inputs.js';
 import { packageRoot } from '../package.js';
-import { helpers } from './helpers.js';
+import { hashComment } from '../targets/comments.js';
+import { targets, type Helper } from '../targets/index.js';
+
+/** Every helper a template may use: each target's quoting helpers, one-line comments and JSON. */
+export const helpers: Readonly<Record<string, Helper>> = Object.assign(
+  { hashComment: (text: unknown) => hashComment(text), json: (value: unknown) => JSON.stringify(value) },
+  ...targets.map((target) => target.helpers ?? {}),
+);
 
 /** The templates shipped with portbook. */
 export const builtinTemplatesDir = path.join(packageRoot, 'templates');

@@ -6,7 +6,9 @@
 import { code, type Severity } from '../diagnostics.js';
 import { asciiHostname, isHostOrAddress } from '../hosts.js';
 import { environmentNamed } from '../environments.js';
-import { detailVariables, environmentKey, isUnitName, portVariable, unitName, upstreamName, variablePattern } from '../names.js';
+import { detailVariables, environmentKey, portVariable, variablePattern } from '../names.js';
+import { upstreamName } from '../targets/nginx.js';
+import { isUnitName, unitFromPath, unitName } from '../targets/systemd.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service, ServiceDetails } from '../registry.js';
@@ -571,7 +573,7 @@ export const rules: readonly Rule[] = [
       for (const file of context.registry.configFiles ?? []) {
         if (file.kind !== 'systemd') continue;
         const names = [...new Set(file.services.map((service) => service.name.value))];
-        const unit = file.path.value.split('/').at(-1)!.replace(/\.service$/, '');
+        const unit = unitFromPath(file.path.value);
         if (names.length === 1 && !isUnitName(unit)) {
           context.report(
             `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps its derived one: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,

@@ -1,103 +1,20 @@
 /**
- * The view model templates see: plain data with every identifier already
- * derived and every value already checked. Templates read like the files
- * they produce; the decisions are made here, in typed code.
+ * Build the view model (targets/view.ts) from a registry that passed
+ * validation: each identifier from the target that owns it, each value
+ * already checked.
  */
 import type { RenderOptions } from '../config.js';
 import { environmentSetting } from '../environments.js';
 import { PortbookError } from '../errors.js';
 import { asciiHostname, isLoopback } from '../hosts.js';
-import { environmentKey, kebab, portVariable, snake, unitName, upstreamName, variableStem } from '../names.js';
+import { environmentKey, healthVariable, hostVariable, kebab, portVariable, snake } from '../names.js';
 import { protocolInfo } from '../protocols.js';
 import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
 import type { EnvironmentName, Registry, Service } from '../registry.js';
-
-export interface ServiceView {
-  name: string;
-  description: string;
-  status: string;
-  protocol: string;
-  port: number;
-  /** `CREATOR_SUITE_API_PORT`, or the `Env` cell. */
-  variable: string;
-  /** nginx upstream name, `creator_suite_api` (prefixed by the environment outside the default one). */
-  upstream: string;
-  /** systemd unit name without `.service`. */
-  unit: string;
-  /** `creator-suite-api`. */
-  slug: string;
-  /** The diagram's node id, `production_creator_suite_api`. */
-  node: string;
-  /** Where nginx reaches it: its bind address when that is a specific one, else 127.0.0.1 (`[::1]` style for IPv6). */
-  upstreamHost: string;
-  /** The bind host from a details section (`0.0.0.0` for `*`), if known. */
-  host?: string;
-  /** `CREATOR_SUITE_API_HOST`: the variable for `host`. */
-  hostVariable: string;
-  /** The health-check path, if known. */
-  healthPath?: string;
-  /** `CREATOR_SUITE_API_HEALTH_PATH`. */
-  healthVariable: string;
-  /** The worker count, if known. */
-  workers?: number;
-  /** The details mention uvicorn: its own UVICORN_* variables are set too. */
-  uvicorn: boolean;
-  http: boolean;
-  websocket: boolean;
-  /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
-  scheme: 'http' | 'https';
-  environment: string;
-}
-
-export interface SiteView {
-  /** ASCII (punycode) host name. */
-  domain: string;
-  listen: number;
-  ssl: boolean;
-  /** Add a `listen 80` server that redirects to https. */
-  redirect: boolean;
-  /** `''` for 443, else `:8443`: what the redirect appends to the host. */
-  httpsPort: string;
-  certificate: string;
-  certificateKey: string;
-  /** `http://creator_suite_api` or `http://10.0.0.5:8000`. */
-  proxyPass: string;
-  websocket: boolean;
-  purpose: string;
-  /** The name of the service proxied to. */
-  service: string;
-  /** The diagram node of that service. */
-  serviceNode: string;
-  /** The service's health-check path: gets its own `location =` block. */
-  healthPath?: string;
-  /** The diagram node of this site, `site_production_0`. */
-  node: string;
-}
-
-export interface EnvironmentView {
-  /** `default`, `development`, `staging`, `production`, `test`. */
-  key: string;
-  name: EnvironmentName | null;
-  isDefault: boolean;
-  services: ServiceView[];
-  /** Services that get an nginx upstream (HTTP and WebSocket). */
-  upstreams: ServiceView[];
-  sites: SiteView[];
-  /** Some site proxies WebSockets: the file needs the `map` for Connection. */
-  websocket: boolean;
-  /** `$portbook_connection_upgrade`, environment-scoped so files can be included together. */
-  upgradeVariable: string;
-}
-
-export interface Model {
-  /** The source path as shown in headers, e.g. `docs/PORTS.md`. */
-  source: string;
-  /** Environments in order: default first, then as they first appear. */
-  environments: EnvironmentView[];
-  /** The environment whose ports are the top-level constants in settings. */
-  primary: EnvironmentView;
-  ranges: Array<{ name: string; from: number; to: number; description: string }>;
-}
+import { diagramNodes } from './diagram.js';
+import { upstreamName } from './nginx.js';
+import { unitName } from './systemd.js';
+import type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
 
 /** Build the view model of a registry that passed validation. */
 export function buildModel(registry: Registry, options: RenderOptions, source: string): Model {
@@ -116,6 +33,8 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
         sites: [],
         websocket: false,
         upgradeVariable: `$portbook_${prefix}connection_upgrade`,
+        node: diagramNodes.environment(key),
+        sitesNode: diagramNodes.sites(key),
       };
       environments.set(key, view);
     }
@@ -130,7 +49,6 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
     const details = service.details;
     const bind = details?.bind?.value;
     const allInterfaces = bind === undefined || bind === '*' || bind === '0.0.0.0' || bind === '::' || bind === '';
-    const base = variableStem(service);
     const view: ServiceView = {
       name: service.name.value,
       description: service.description?.value ?? '',
@@ -141,12 +59,12 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       upstream: upstreamName(service),
       unit: unitName(service, options.systemd.units),
       slug: kebab(service.name.value),
-      node: `${environmentKey(service.environment.name)}_${snake(service.name.value)}`,
+      node: diagramNodes.service(environmentKey(service.environment.name), snake(service.name.value)),
       upstreamHost: allInterfaces ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind,
       ...(bind !== undefined ? { host: bind === '*' ? '0.0.0.0' : bind } : {}),
-      hostVariable: `${base}_HOST`,
+      hostVariable: hostVariable(service),
       ...(details?.healthCheck ? { healthPath: details.healthCheck.value } : {}),
-      healthVariable: `${base}_HEALTH_PATH`,
+      healthVariable: healthVariable(service),
       ...(details?.workers ? { workers: details.workers.value } : {}),
       uvicorn: (details?.items ?? []).some((item) => /uvicorn/i.test(item.value.text)),
       http: hasUpstream(service),
@@ -188,7 +106,7 @@ export function buildModel(registry: Registry, options: RenderOptions, source: s
       service: serviceView.name,
       serviceNode: serviceView.node,
       ...(serviceView.healthPath ? { healthPath: serviceView.healthPath } : {}),
-      node: `site_${environmentKey(access.environment.name)}_${environment(access.environment.name).sites.length}`,
+      node: diagramNodes.site(environmentKey(access.environment.name), env.sites.length),
     };
     env.sites.push(site);
     if (site.websocket) env.websocket = true;

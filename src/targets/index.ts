@@ -1,0 +1,26 @@
+/**
+ * The target table: every output format portbook writes, in the order their
+ * files are listed. A new format is one module in this folder, its template
+ * in templates/ (or a serialiser in the module), and one line here.
+ */
+import { diagram } from './diagram.js';
+import { env } from './env.js';
+import { nginx } from './nginx.js';
+import { settingsPy } from './settings-py.js';
+import { settingsTs } from './settings-ts.js';
+import { systemd } from './systemd.js';
+
+export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram] as const;
+
+export type TargetId = (typeof targets)[number]['id'];
+export const targetIds: readonly TargetId[] = targets.map((target) => target.id);
+/** What a project that lists no `targets` in its config gets. */
+export const defaultTargetIds: readonly TargetId[] = targets.filter((target) => target.byDefault).map((target) => target.id);
+
+export function targetNamed(id: TargetId): (typeof targets)[number] {
+  return targets.find((target) => target.id === id)!;
+}
+
+export type { Target, TargetInput, TargetOutput, Helper } from './target.js';
+export type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
+export { buildModel } from './model.js';

@@ -1,0 +1,49 @@
+/**
+ * What a target is: one output format, owned by one module. It names its
+ * template (or serialises its files itself), says where its files go, brings
+ * the quoting helpers its template needs, and tells how its real consumer
+ * checks a candidate set. `targets/index.ts` lists them; everything that needs
+ * to know about formats (config, render, init, deploy, the README) reads that list.
+ */
+import type { RenderOptions } from '../config.js';
+import type { Registry } from '../registry.js';
+import type { CommentStyle } from './comments.js';
+import type { Model } from './view.js';
+
+/** What a target's `outputs` gets: the view model templates see, and the registry it came from. */
+export interface TargetInput {
+  model: Model;
+  registry: Registry;
+  options: RenderOptions;
+}
+
+/** One file of a target: rendered from the target's template with `context`, or already serialised as `content`. */
+export type TargetOutput = { path: string; context: unknown } | { path: string; content: string };
+
+/** A Handlebars helper as a target declares it: plain arguments, no options object; returns inert text or throws. */
+export type Helper = (...args: unknown[]) => string;
+
+export interface Target<Id extends string = string> {
+  /** As `targets` in the config names it. */
+  readonly id: Id;
+  /** What it writes, one line, for `init`, `--help` and the README's outputs table. */
+  readonly summary: string;
+  /** Its output paths as the README shows them, e.g. `` `nginx/portbook.<environment>.conf` ``. */
+  readonly paths: string;
+  /** Whether a project that lists no `targets` gets it. */
+  readonly byDefault: boolean;
+  /** Its template in templates/ (a project's templates/ may override it), unless it serialises its files itself. */
+  readonly template?: string;
+  /** The comment syntax of its do-not-edit header. */
+  readonly comment: CommentStyle;
+  /** Its files for this registry, in a stable order. */
+  outputs(input: TargetInput): TargetOutput[];
+  /** The helpers its template uses: every value that is not an identifier or a number reaches the file through one. */
+  readonly helpers?: Readonly<Record<string, Helper>>;
+  /**
+   * Placeholders its `validate` command may use besides `{files}`, `{file}` and
+   * `{dir}`: each gets the staging directory and the candidate files, writes
+   * what it needs there, and returns the path the placeholder stands for.
+   */
+  readonly candidatePlaceholders?: Readonly<Record<string, (staging: string, candidates: readonly string[]) => string>>;
+}

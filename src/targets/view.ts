@@ -1,0 +1,99 @@
+/**
+ * The view model every template sees: plain data, every identifier already
+ * derived by the target that owns it and every value already checked.
+ * Templates read like the files they produce; the decisions are made in typed
+ * code (targets/model.ts). Project templates see the same fields: they are
+ * part of portbook's interface.
+ */
+import type { EnvironmentName } from '../registry.js';
+
+export interface ServiceView {
+  name: string;
+  description: string;
+  status: string;
+  protocol: string;
+  port: number;
+  /** `CREATOR_SUITE_API_PORT`, or the `Env` cell. */
+  variable: string;
+  /** nginx upstream name, `creator_suite_api` (prefixed by the environment outside the default one). */
+  upstream: string;
+  /** systemd unit name without `.service`. */
+  unit: string;
+  /** `creator-suite-api`. */
+  slug: string;
+  /** The diagram's node id, `production_creator_suite_api`. */
+  node: string;
+  /** Where nginx reaches it: its bind address when that is a specific one, else 127.0.0.1 (`[::1]` style for IPv6). */
+  upstreamHost: string;
+  /** The bind host from a details section (`0.0.0.0` for `*`), if known. */
+  host?: string;
+  /** `CREATOR_SUITE_API_HOST`: the variable for `host`. */
+  hostVariable: string;
+  /** The health-check path, if known. */
+  healthPath?: string;
+  /** `CREATOR_SUITE_API_HEALTH_PATH`. */
+  healthVariable: string;
+  /** The worker count, if known. */
+  workers?: number;
+  /** The details mention uvicorn: its own UVICORN_* variables are set too. */
+  uvicorn: boolean;
+  http: boolean;
+  websocket: boolean;
+  /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
+  scheme: 'http' | 'https';
+  environment: string;
+}
+
+export interface SiteView {
+  /** ASCII (punycode) host name. */
+  domain: string;
+  listen: number;
+  ssl: boolean;
+  /** Add a `listen 80` server that redirects to https. */
+  redirect: boolean;
+  /** `''` for 443, else `:8443`: what the redirect appends to the host. */
+  httpsPort: string;
+  certificate: string;
+  certificateKey: string;
+  /** `http://creator_suite_api` or `http://10.0.0.5:8000`. */
+  proxyPass: string;
+  websocket: boolean;
+  purpose: string;
+  /** The name of the service proxied to. */
+  service: string;
+  /** The diagram node of that service. */
+  serviceNode: string;
+  /** The service's health-check path: gets its own `location =` block. */
+  healthPath?: string;
+  /** The diagram node of this site, `site_production_0`. */
+  node: string;
+}
+
+export interface EnvironmentView {
+  /** `default`, `development`, `staging`, `production`, `test`. */
+  key: string;
+  name: EnvironmentName | null;
+  isDefault: boolean;
+  services: ServiceView[];
+  /** Services that get an nginx upstream (HTTP and WebSocket). */
+  upstreams: ServiceView[];
+  sites: SiteView[];
+  /** Some site proxies WebSockets: the file needs the `map` for Connection. */
+  websocket: boolean;
+  /** `$portbook_connection_upgrade`, environment-scoped so files can be included together. */
+  upgradeVariable: string;
+  /** The diagram's subgraph of the environment's services, `env_production`. */
+  node: string;
+  /** The diagram's subgraph of the environment's nginx sites, `nginx_production`. */
+  sitesNode: string;
+}
+
+export interface Model {
+  /** The source path as shown in headers, e.g. `docs/PORTS.md`. */
+  source: string;
+  /** Environments in order: default first, then as they first appear. */
+  environments: EnvironmentView[];
+  /** The environment whose ports are the top-level constants in settings. */
+  primary: EnvironmentView;
+  ranges: Array<{ name: string; from: number; to: number; description: string }>;
+}
