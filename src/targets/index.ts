@@ -5,12 +5,13 @@
  */
 import { diagram } from './diagram.js';
 import { env } from './env.js';
+import { json } from './json.js';
 import { nginx } from './nginx.js';
 import { settingsPy } from './settings-py.js';
 import { settingsTs } from './settings-ts.js';
 import { systemd } from './systemd.js';
 
-export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram] as const;
+export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram, json] as const;
 
 export type TargetId = (typeof targets)[number]['id'];
 export const targetIds: readonly TargetId[] = targets.map((target) => target.id);
