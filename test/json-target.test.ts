@@ -1,6 +1,6 @@
 /** The json target: registry.json matches its JSON Schema (checked by ajv) and every position points at its value. */
 import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { defaultRenderOptions } from '../src/config.js';
 import { extract } from '../src/extract.js';
