@@ -247,7 +247,9 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
   };
   const environmentOption = (value: string): EnvironmentName | 'default' => {
     const name = environmentSetting(value);
-    if (!name) throw badValue('env', value, ['development', 'staging', 'production', 'test', 'default'], `unknown --env \`${value}\`; expected development, staging, production, test or default`);
+    // the short names count as what was meant too: `prdo` is one edit from `prod`
+    const spellings = ['development', 'dev', 'staging', 'stage', 'production', 'prod', 'test', 'default'];
+    if (!name) throw badValue('env', value, spellings, `unknown --env \`${value}\`; expected development, staging, production, test or default`);
     return name;
   };
 
