@@ -177,22 +177,46 @@ interface Values {
   version?: boolean;
 }
 
-function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Promise<number> {
+/** A command line checked against the table: what the commands below need to name a bad value. */
+interface Line {
+  argv: readonly string[];
+  parsed: ParsedArgs;
+  command: Command;
+}
+
+/** The last place `--name` was given. */
+function tokenOf(line: Line, name: string): ParsedArgs['optionTokens'][number] | undefined {
+  return line.parsed.optionTokens.filter((given) => given.name === name).at(-1);
+}
+
+/** A bad value of `--name` as a usage error: `message` (the values it takes) and the line with the one probably meant. */
+function badValue(line: Line, name: string, value: string, expected: readonly string[], message: string): PortbookError {
+  const meant = suggestions(value, expected);
+  const given = tokenOf(line, name);
+  if (meant.length !== 1 || !given) return usage(message, line.command);
+  const replacement = given.count === 2 ? [line.argv[given.index]!, meant[0]!] : [`--${name}=${meant[0]!}`];
+  return usage(`${message}; did you mean \`${meant[0]}\`?`, line.command, spliced(line.argv, given.index, given.count, ...replacement));
+}
+
+function environmentOption(line: Line, value: string): EnvironmentName | 'default' {
+  const name = environmentSetting(value);
+  // the short names count as what was meant too: `prdo` is one edit from `prod`
+  const spellings = ['development', 'dev', 'staging', 'stage', 'production', 'prod', 'test', 'default'];
+  if (!name) throw badValue(line, 'env', value, spellings, `unknown --env \`${value}\`; expected development, staging, production, test or default`);
+  return name;
+}
+
+/**
+ * The command line against the table: the command and add's NAME, or the
+ * first usage error (unknown command, unknown option or missing value, a
+ * stray argument, an option that goes with other commands, a combination
+ * that cannot be).
+ */
+function checkedLine(parsed: ParsedArgs, argv: readonly string[]): Line & { addName: string | undefined } {
   const { positionals, positionalIndex } = parsed;
   const values = parsed.values as Values;
   const [first, ...extra] = positionals;
-  if (values.help || first === 'help') {
-    const target = first === 'help' ? extra[0] : first;
-    const targetIndex = positionalIndex[first === 'help' ? 1 : 0]!;
-    if (target === undefined || target === 'help') io.stdout(helpText);
-    else io.stdout(commandHelp(knownCommand(target, argv, targetIndex)));
-    return 0;
-  }
   const known = first === undefined ? undefined : knownCommand(first, argv, positionalIndex[0]!);
-  if (values.version) {
-    io.stdout(`${version}\n`);
-    return 0;
-  }
   const problem = optionProblem(parsed, argv, known);
   if (problem) throw problem;
   if (known === undefined) throw usage('missing command; to render the outputs from the registry, type', undefined, ['gen', ...argv]);
@@ -202,7 +226,7 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
   const addName = command === 'add' ? extra.shift() : undefined;
   if (command === 'hook' && subcommand !== 'install') {
     if (subcommand === undefined) throw usage('`hook` needs `install`', command, spliced(argv, commandIndex + 1, 0, 'install'));
-    const meant = suggestions(subcommand, ['install']).length > 0 ? '; did you mean `install`?' : '; the one there is is `hook install`';
+    const meant = suggestions(subcommand, ['install']).length > 0 ? '; did you mean `install`?' : '; the only one is `hook install`';
     throw usage(`unknown hook command \`${subcommand}\`${meant}`, command, spliced(argv, positionalIndex[1]!, 1, 'install'));
   }
   if (command === 'add' && (addName === undefined || addName.trim() === '')) {
@@ -212,9 +236,8 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
   if (extra.length > 0) {
     if (command === 'add') {
       // `portbook add Billing API --protocol HTTP`: a name with a space, unquoted
-      const words = [addName!, ...extra];
-      const indices = positionalIndex.slice(1);
-      const joined = argv.filter((_, index) => !indices.slice(1).includes(index)).map((word, index) => (index === indices[0] ? words.join(' ') : word));
+      const [nameAt, ...extraAt] = positionalIndex.slice(1);
+      const joined = argv.filter((_, index) => !extraAt.includes(index)).map((word, index) => (index === nameAt ? [addName!, ...extra].join(' ') : word));
       throw usage(`unexpected argument \`${extra[0]}\`: add takes one NAME; quote a name with spaces`, command, joined);
     }
     const at = positionalIndex[positionals.length - extra.length]!;
@@ -228,30 +251,35 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
     const whose = goes.length === commandNames.length - 1 ? 'every command but' : `${either(goes)}, not`;
     throw usage(`\`--${option.name}\` goes with ${whose} ${command}${why}; leave it out`, command, spliced(argv, given.index, given.count));
   }
-  const tokenOf = (name: string) => parsed.optionTokens.filter((given) => given.name === name).at(-1);
   if (values.watch && (values.stage || values['dry-run'] || values.json)) {
     const dropped = argv.filter((_, index) => !parsed.optionTokens.some((given) => ['stage', 'dry-run', 'json'].includes(given.name) && given.index === index));
     throw usage('`--watch` does not go with --stage, --dry-run or --json', command, dropped);
   }
+  const line = { argv, parsed, command, addName };
   if (command === 'add' && values.port !== undefined && values.range !== undefined) {
-    const range = tokenOf('range')!;
+    const range = tokenOf(line, 'range')!;
     throw usage('`--range` picks the port when there is no --port: give one or the other', command, spliced(argv, range.index, range.count));
   }
-  /** A bad value of `--name`: the values it takes, and the line with the one probably meant. */
-  const badValue = (name: string, value: string, expected: readonly string[], message: string): PortbookError => {
-    const meant = suggestions(value, expected);
-    const given = tokenOf(name);
-    if (meant.length !== 1 || !given) return usage(message, command);
-    const replacement = given.count === 2 ? [argv[given.index]!, meant[0]!] : [`--${name}=${meant[0]!}`];
-    return usage(`${message}; did you mean \`${meant[0]}\`?`, command, spliced(argv, given.index, given.count, ...replacement));
-  };
-  const environmentOption = (value: string): EnvironmentName | 'default' => {
-    const name = environmentSetting(value);
-    // the short names count as what was meant too: `prdo` is one edit from `prod`
-    const spellings = ['development', 'dev', 'staging', 'stage', 'production', 'prod', 'test', 'default'];
-    if (!name) throw badValue('env', value, spellings, `unknown --env \`${value}\`; expected development, staging, production, test or default`);
-    return name;
-  };
+  return line;
+}
+
+function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Promise<number> {
+  const values = parsed.values as Values;
+  const [first, second] = parsed.positionals;
+  if (values.help || first === 'help') {
+    const target = first === 'help' ? second : first;
+    if (target === undefined || target === 'help') io.stdout(helpText);
+    else io.stdout(commandHelp(knownCommand(target, argv, parsed.positionalIndex[first === 'help' ? 1 : 0]!)));
+    return 0;
+  }
+  if (values.version) {
+    // after the command's name is checked: `portbook gne --version` is still a typo
+    if (first !== undefined) knownCommand(first, argv, parsed.positionalIndex[0]!);
+    io.stdout(`${version}\n`);
+    return 0;
+  }
+  const line = checkedLine(parsed, argv);
+  const { command, addName } = line;
 
   const paths: PathOptions = { cwd: io.cwd };
   for (const key of ['source', 'out', 'templates', 'config'] as const) {
@@ -262,7 +290,7 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
   if (command === 'hook') {
     const manager = values.manager === 'none' ? 'githooks' : values.manager;
     if (manager !== undefined && !hookManagers.includes(manager as HookManager)) {
-      throw badValue('manager', String(values.manager), [...hookManagers, 'none'], `unknown --manager \`${values.manager}\`; expected ${hookManagers.join(', ')} (or none, the same as githooks)`);
+      throw badValue(line, 'manager', String(values.manager), [...hookManagers, 'none'], `unknown --manager \`${values.manager}\`; expected ${hookManagers.join(', ')} (or none, the same as githooks)`);
     }
     const root = loadConfig(paths).root;
     const hook = installHook(root, (manager as HookManager | undefined) ?? detectHookManager(root));
@@ -288,7 +316,7 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
     } else {
       if (values.protocol === undefined) throw usage('add needs `--protocol`, the service’s protocol (HTTP, WS, TCP, PostgreSQL…), e.g.', command, [...argv, '--protocol', 'HTTP']);
       let environment: EnvironmentName | 'default';
-      if (values.env !== undefined) environment = environmentOption(values.env);
+      if (values.env !== undefined) environment = environmentOption(line, values.env);
       else if (hasDefaultTable(registry)) environment = 'default';
       else {
         // no default table to add to: one of the named ones, then
@@ -298,7 +326,7 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
       let port: number;
       if (values.port !== undefined) {
         if (!/^\d+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) {
-          const given = tokenOf('port')!;
+          const given = tokenOf(line, 'port')!;
           throw usage(`\`--port\` must be a whole number from 1 to 65535, not \`${values.port}\`; or leave it out to get the next free port`, command, spliced(argv, given.index, given.count));
         }
         port = Number(values.port);
@@ -325,7 +353,7 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
     return printGen(result, false, io);
   }
   if (command === 'next') {
-    const environment = values.env === undefined ? undefined : environmentOption(values.env);
+    const environment = values.env === undefined ? undefined : environmentOption(line, values.env);
     const { registry } = loadRegistry(paths);
     const range = chooseRange(registry, values.range);
     // listening sockets only rule out busy ports: without them, next still answers
@@ -334,7 +362,7 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
     return 0;
   }
   if (command === 'scan') {
-    const environment = values.env === undefined ? undefined : environmentOption(values.env);
+    const environment = values.env === undefined ? undefined : environmentOption(line, values.env);
     const { registry } = loadRegistry(paths);
     // scan is about listening sockets: it fails without them
     const found = listeners();
