@@ -98,6 +98,7 @@ describe('did you mean', () => {
     [['hok'], 'did you mean `hook`?\n  portbook hook install\n'],
     [['fix'], 'unknown command `fix`; did you mean `fix-encoding`?\n  portbook fix-encoding\n'],
     [['f'], 'unknown command `f`; did you mean `fill` or `fix-encoding`?\nRun `portbook --help` for the commands.'],
+    [['gne', '--version'], 'unknown command `gne`; did you mean `gen`?\n  portbook gen --version\n'],
     [['help', 'gne'], 'unknown command `gne`; did you mean `gen`?\n  portbook help gen\n'],
     [['gen', '--dryrun'], 'unknown option `--dryrun`; did you mean `--dry-run`?\n  portbook gen --dry-run\nRun `portbook gen --help`'],
     [['gen', '--dry'], 'unknown option `--dry`; did you mean `--dry-run`?\n  portbook gen --dry-run\n'],
