@@ -314,14 +314,14 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
       report = filled.filled.map((entry) => `${source}:${entry.line}: ${entry.service} (${entry.environment}) → ${entry.port}\n`).join('');
       edited = filled.text;
     } else {
-      if (values.protocol === undefined) throw usage('add needs `--protocol`, the service’s protocol (HTTP, WS, TCP, PostgreSQL…), e.g.', command, [...argv, '--protocol', 'HTTP']);
+      if (values.protocol === undefined) throw usage('add needs --protocol, the service’s protocol (HTTP, WS, TCP, PostgreSQL…), e.g.', command, [...argv, '--protocol', 'HTTP']);
       let environment: EnvironmentName | 'default';
       if (values.env !== undefined) environment = environmentOption(line, values.env);
       else if (hasDefaultTable(registry)) environment = 'default';
       else {
         // no default table to add to: one of the named ones, then
         const named = tableEnvironments(registry).filter((name) => name !== 'default');
-        throw usage(`the registry has no default-environment table: say which table with ${either(named.map((name) => `\`--env ${name}\``)) || '`--env`'}`, command, named[0] ? [...argv, '--env', named[0]] : undefined);
+        throw usage(`the registry has no default-environment table: say which one with ${named.map((name) => `--env ${name}`).join(' or ') || '--env'}`, command, named[0] ? [...argv, '--env', named[0]] : undefined);
       }
       let port: number;
       if (values.port !== undefined) {

@@ -380,7 +380,7 @@ describe('usage and I/O errors', () => {
     [['gen', '--source'], /^portbook: `--source` needs a value, e\.g\. `--source docs\/PORTS\.md`\n {2}portbook gen --source docs\/PORTS\.md\n/],
     [['add', 'X', '--protocol'], /^portbook: `--protocol` needs a value, e\.g\. `--protocol HTTP`\n {2}portbook add X --protocol HTTP\nRun `portbook add --help`/],
     [['add', 'X', '--description', '-x'], /`--description` needs a value, e\.g\. `--description 'Billing API'` \(a value that starts with a dash is written `--description=-x`\)/],
-    [['add', 'X'], /^portbook: add needs `--protocol`, the service’s protocol \(HTTP, WS, TCP, PostgreSQL…\), e\.g\.\n {2}portbook add X --protocol HTTP\n/],
+    [['add', 'X'], /^portbook: add needs --protocol, the service’s protocol \(HTTP, WS, TCP, PostgreSQL…\), e\.g\.\n {2}portbook add X --protocol HTTP\n/],
     [['add', '--protocol', 'HTTP'], /^portbook: add needs the service’s name first, e\.g\.\n {2}portbook add 'Billing API' --protocol HTTP\n/],
     [['add', 'Billing', 'API', '--protocol', 'HTTP'], /^portbook: unexpected argument `API`: add takes one NAME; quote a name with spaces\n {2}portbook add 'Billing API' --protocol HTTP\n/],
     [['hook'], /^portbook: `hook` needs `install`\n {2}portbook hook install\n/],
@@ -399,7 +399,7 @@ describe('usage and I/O errors', () => {
   it('add without --env and without a default table names the tables there are', () => {
     const result = run(['add', 'X', '--protocol', 'HTTP'], project('## Production\n\n| Service | Port |\n|---|---|\n| api | 16000 |\n'));
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(/^portbook: the registry has no default-environment table: say which table with `--env production`\n {2}portbook add X --protocol HTTP --env production\nRun `portbook add --help`/);
+    expect(result.stderr).toMatch(/^portbook: the registry has no default-environment table: say which one with --env production\n {2}portbook add X --protocol HTTP --env production\nRun `portbook add --help`/);
   });
 
   it('a --port that is not a port says so and offers the line without it', () => {
