@@ -218,8 +218,8 @@ export const options: readonly OptionSpec[] = [
     name: 'json',
     type: 'boolean',
     commands: {
-      gen: 'print the diagnostics as a JSON array on stdout',
-      check: 'print {diagnostics, files} on stdout: each stale file with its status, before, after and diff',
+      gen: 'print the diagnostics as a JSON array on stdout; on failure {"error": {message, exitCode}}',
+      check: 'print {diagnostics, files} on stdout: each stale file with its status, before, after and diff; on failure {"error": {message, exitCode}}',
       next: 'print {port, range, environment} on stdout; on failure {"error": {message, exitCode}}',
       scan: 'print the entries (port, service, environment, listening, addresses, process) on stdout; on failure {"error": {message, exitCode}}',
     },
