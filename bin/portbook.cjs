@@ -17,7 +17,13 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const argv = process.argv.slice(2);
-const io = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), cwd: process.cwd(), tty: process.stderr.isTTY === true };
+const io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  tty: process.stderr.isTTY === true,
+  stdoutTty: process.stdout.isTTY === true,
+};
 const code = fastPath(argv, io);
 if (code !== undefined) {
   process.exitCode = code;

@@ -2,7 +2,6 @@
  * Diagnostics ride on vfile messages, the unified ecosystem's carrier.
  * An error is a message with `fatal: true`; a warning has `fatal: false`.
  */
-import { styleText } from 'node:util';
 import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import type { Point } from './registry.js';
@@ -72,20 +71,54 @@ export function formatShown(shown: Shown, displayPath: string): string {
 }
 
 /**
+ * Whether to colour what goes to a stream: on a terminal, unless NO_COLOR is
+ * set (to anything but the empty string); FORCE_COLOR colours even a pipe,
+ * and FORCE_COLOR=0 (or false) turns colour off. NO_COLOR wins over both.
+ * Diagnostics and diffs alike ask this one function.
+ */
+export function colorEnabled(isTTY: boolean, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  return isTTY;
+}
+
+const styles = { red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], bold: [1, 22], dim: [2, 22] } as const;
+export type Style = keyof typeof styles;
+
+/** `text` in ANSI `style` when `color`, else as it is. */
+export function paint(style: Style, text: string, color: boolean): string {
+  if (!color || text === '') return text;
+  const [open, close] = styles[style];
+  return `\u001b[${open}m${text}\u001b[${close}m`;
+}
+
+/**
  * A diagnostic for a person at a terminal: the line above, its severity in
- * colour (unless NO_COLOR), then a code frame as `tsc --pretty` shows one, the
+ * colour (see colorEnabled), then a code frame as `tsc --pretty` shows one, the
  * source line and a caret under the column. `lines` are the registry's lines
  * as on disk (the positions are). Ends with a newline.
  */
-export function formatForTerminal(shown: Shown, displayPath: string, lines: readonly string[]): string {
-  const color = !process.env.NO_COLOR;
-  const paint = (format: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(format, text) : text);
-  const first = formatShown(shown, displayPath).replace(` ${shown.severity} `, ` ${paint(shown.severity === 'error' ? 'red' : 'yellow', shown.severity)} `);
+export function formatForTerminal(shown: Shown, displayPath: string, lines: readonly string[], color = colorEnabled(true)): string {
+  const tint = shown.severity === 'error' ? 'red' : 'yellow';
+  const first = formatShown(shown, displayPath).replace(` ${shown.severity} `, ` ${paint(tint, shown.severity, color)} `);
   const text = shown.line ? lines[shown.line - 1] : undefined;
   if (text === undefined) return `${first}\n`;
   const number = String(shown.line);
   const caret = ' '.repeat(Math.max(0, (shown.column ?? 1) - 1));
-  return `${first}\n${paint('dim', `${number} | `)}${text}\n${' '.repeat(number.length)}${paint('dim', ' | ')}${caret}${paint(shown.severity === 'error' ? 'red' : 'yellow', '^')}\n`;
+  return `${first}\n${paint('dim', `${number} | `, color)}${text}\n${' '.repeat(number.length)}${paint('dim', ' | ', color)}${caret}${paint(tint, '^', color)}\n`;
+}
+
+/**
+ * A diagnostic as stderr shows it: with a code frame when a person reads it
+ * (`tty`), else one line; in colour when colorEnabled says so (FORCE_COLOR
+ * colours the one-line form too). Ends with a newline.
+ */
+export function formatDiagnostic(shown: Shown, displayPath: string, lines: readonly string[], tty: boolean, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const color = colorEnabled(tty, env);
+  if (tty) return formatForTerminal(shown, displayPath, lines, color);
+  const tint = shown.severity === 'error' ? 'red' : 'yellow';
+  return `${formatShown(shown, displayPath).replace(` ${shown.severity} `, ` ${paint(tint, shown.severity, color)} `)}\n`;
 }
 
 /** The lines of a registry as the code frames show them: the text on disk, without its BOM. */

@@ -77,3 +77,38 @@ export function isTracked(root: string, file: string): boolean {
 export function committingWithPathspec(): boolean {
   return /next-index-\d+\.lock$/.test(process.env.GIT_INDEX_FILE ?? '');
 }
+
+/**
+ * What the index holds for each of `files` (the content the commit will
+ * have), `undefined` where it holds nothing (a staged deletion). One
+ * `git cat-file --batch` for all of them.
+ */
+export function stagedContents(root: string, files: readonly string[]): Map<string, string | undefined> {
+  const contents = new Map<string, string | undefined>();
+  if (files.length === 0) return contents;
+  const names = files.map((file) => path.relative(root, file).split(path.sep).join('/'));
+  let output: Buffer;
+  try {
+    output = execFileSync('git', ['cat-file', '--batch'], { cwd: root, input: names.map((name) => `:${name}\n`).join(''), maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failure = error as { code?: string; stderr?: Buffer };
+    if (failure.code === 'ENOENT') throw new PortbookError('git is not installed or not on PATH');
+    throw new PortbookError(`git cat-file failed: ${(failure.stderr?.toString() ?? String(error)).trim()}`);
+  }
+  let offset = 0;
+  for (const [index, file] of files.entries()) {
+    const end = output.indexOf(0x0a, offset);
+    if (end === -1) throw new PortbookError(`git cat-file answered for ${index} of ${files.length} files`);
+    // `<oid> blob <size>`, or `<name> missing`
+    const header = output.subarray(offset, end).toString('utf8');
+    const size = /^[0-9a-f]+ blob (\d+)$/.exec(header)?.[1];
+    if (size === undefined) {
+      contents.set(file, undefined);
+      offset = end + 1;
+      continue;
+    }
+    contents.set(file, output.subarray(end + 1, end + 1 + Number(size)).toString('utf8'));
+    offset = end + 1 + Number(size) + 1; // the content is followed by a newline
+  }
+  return contents;
+}

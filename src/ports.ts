@@ -6,6 +6,7 @@ import { PortbookError } from './errors.js';
 import { environmentKey } from './names.js';
 import { portNumber } from './queries.js';
 import type { EnvironmentName, Registry } from './registry.js';
+import type { ProcessInfo } from './scan.js';
 
 /** Defaults of widely used software: a new service should not collide with a developer's local database. */
 export const commonPorts: ReadonlySet<number> = new Set([
@@ -91,10 +92,20 @@ export interface ScanEntry {
   environment: string | null;
   listening: boolean;
   addresses: string[];
+  /** The process listening there, when the machine lets portbook see it (see scan.ts). */
+  process: ProcessInfo | null;
 }
 
-/** Registered ports with whether they listen, then unregistered listeners inside reserved ranges. */
-export function scan(registry: Registry, listening: ReadonlyMap<number, string[]>, environment?: EnvironmentName | 'default'): ScanEntry[] {
+/**
+ * Registered ports with whether they listen, then unregistered listeners
+ * inside reserved ranges; `processes` names who listens on a port.
+ */
+export function scan(
+  registry: Registry,
+  listening: ReadonlyMap<number, string[]>,
+  environment?: EnvironmentName | 'default',
+  processes: ReadonlyMap<number, ProcessInfo> = new Map(),
+): ScanEntry[] {
   const entries: ScanEntry[] = [];
   const registered = registeredPorts(registry);
   for (const service of registry.services) {
@@ -102,12 +113,27 @@ export function scan(registry: Registry, listening: ReadonlyMap<number, string[]
     const key = environmentKey(service.environment.name);
     if (port === undefined || (environment !== undefined && key !== environment)) continue;
     const addresses = listening.get(port) ?? [];
-    entries.push({ port, service: service.name.value, environment: key, listening: addresses.length > 0, addresses });
+    entries.push({ port, service: service.name.value, environment: key, listening: addresses.length > 0, addresses, process: addresses.length > 0 ? (processes.get(port) ?? null) : null });
   }
   const ranges = registry.reservedRanges.flatMap((range) => (range.range.value ? [range.range.value] : []));
   for (const [port, addresses] of [...listening].sort(([a], [b]) => a - b)) {
     if (registered.has(port) || !ranges.some((range) => port >= range.from && port <= range.to)) continue;
-    entries.push({ port, service: null, environment: null, listening: true, addresses });
+    entries.push({ port, service: null, environment: null, listening: true, addresses, process: processes.get(port) ?? null });
   }
   return entries;
+}
+
+/** The ports `scan` reports on: registered ones and any listener inside a reserved range (whose process is worth naming). */
+export function scannedPorts(registry: Registry, listening: ReadonlyMap<number, string[]>): Set<number> {
+  const ranges = registry.reservedRanges.flatMap((range) => (range.range.value ? [range.range.value] : []));
+  const registered = registeredPorts(registry);
+  return new Set([...listening.keys()].filter((port) => registered.has(port) || ranges.some((range) => port >= range.from && port <= range.to)));
+}
+
+/** What `scan --strict` fails on: registered services that are not listening, listeners in a reserved range that no service registers. */
+export function scanDrift(entries: readonly ScanEntry[]): { down: ScanEntry[]; unregistered: ScanEntry[] } {
+  return {
+    down: entries.filter((entry) => entry.service !== null && !entry.listening),
+    unregistered: entries.filter((entry) => entry.service === null),
+  };
 }

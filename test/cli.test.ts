@@ -143,7 +143,7 @@ describe('hand edits', () => {
     const json = run(['gen', '--json'], dir);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ file: 'generated/.env', ruleId: 'output-edited', severity: 'error' }));
-    expect(run(['check'], dir).stdout).toContain('edited: generated/.env (by hand, since portbook wrote it)\n');
+    expect(run(['check'], dir).stdout).toContain('edited: generated/.env (by hand, since portbook wrote it; +1 -1)\n');
 
     expect(run(['gen', '--force'], dir).code).toBe(0);
     expect(readFileSync(envFile, 'utf8')).toContain('API_PORT=8100');
@@ -179,9 +179,12 @@ describe('the architecture diagram', () => {
     writeFileSync(path.join(dir, 'docs/PORTS.md'), text.replace(':16000', ':9'));
     const stale = run(['check'], dir);
     expect(stale.code).toBe(1);
-    expect(stale.stdout).toContain('stale: docs/PORTS.md (its diagram block)\n');
+    expect(stale.stdout).toContain('stale: docs/PORTS.md (its diagram block; +1 -1)\n');
     expect(stale.stdout).toMatch(/The diagram in docs\/PORTS\.md is out of date\. Run `npm run gen`/);
-    expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([{ path: 'docs/PORTS.md', status: 'stale' }]);
+    const files = JSON.parse(run(['check', '--json'], dir).stdout).files as Array<{ path: string; status: string; before: string; after: string }>;
+    expect(files.map(({ path, status }) => ({ path, status }))).toEqual([{ path: 'docs/PORTS.md', status: 'stale' }]);
+    expect(files[0]!.before).toContain('default_api["api<br/>:9"]');
+    expect(files[0]!.after).toBe(text);
     expect(run(['gen'], dir).code).toBe(0);
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(text);
   });
@@ -240,7 +243,7 @@ describe('portbook check', () => {
 
     // a missing manifest still counts: gen needs it to know which files are its own
     rmSync(manifestFile);
-    expect(run(['check'], dir)).toMatchObject({ code: 1, stdout: expect.stringContaining('missing: generated/.portbook-manifest.json\n') });
+    expect(run(['check'], dir)).toMatchObject({ code: 1, stdout: expect.stringContaining('missing: generated/.portbook-manifest.json (gen needs it to know which outputs are its own)\n') });
   });
 
   it('says what it takes when gen would refuse: --force for hand edits, moving files portbook did not write', () => {
@@ -249,9 +252,9 @@ describe('portbook check', () => {
     writeFileSync(path.join(dir, 'generated/.env'), readFileSync(path.join(dir, 'generated/.env'), 'utf8').replace('8000', '9000'));
     const edited = run(['check', '--out', 'generated'], dir);
     expect(edited.code).toBe(1);
-    expect(edited.stdout).toContain('edited: generated/.env (by hand, since portbook wrote it)\n');
+    expect(edited.stdout).toContain('edited: generated/.env (by hand, since portbook wrote it; +1 -1)\n');
     expect(edited.stdout).toContain('\n1 file out of date in generated/. Move the hand edits into the registry or a template, then run `portbook gen --force --out generated` and commit the result.\n');
-    expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([{ path: 'generated/.env', status: 'edited' }]);
+    expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([expect.objectContaining({ path: 'generated/.env', status: 'edited' })]);
 
     rmSync(path.join(dir, 'generated/.portbook-manifest.json'));
     writeFileSync(path.join(dir, 'generated/.env'), 'SECRET=1\n');
@@ -283,11 +286,30 @@ describe('portbook check', () => {
     rmSync(path.join(dir, 'generated/settings.py'));
     const result = run(['check'], dir);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('stale: generated/.env\n');
+    // first one line per file, then the diffs
+    const summary = result.stdout.slice(0, result.stdout.indexOf('\n\n') + 1);
+    expect(summary).toBe(
+      [
+        'stale: generated/.env (+1 -3)',
+        'stale: generated/architecture.mmd (+1 -2)',
+        'stale: generated/nginx/portbook.conf (+1 -6)',
+        'missing: generated/settings.py (+14 -0)',
+        'stale: generated/settings.ts (+2 -5)',
+        'stale: generated/systemd/api.service.d/portbook.conf (+2 -2)',
+        'extra: generated/systemd/web.service.d/portbook.conf (no longer generated; +0 -8)',
+        // the manifest gets a line when it lists other files, never a diff (it is hashes)
+        'stale: generated/.portbook-manifest.json (it lists other files than gen writes)',
+        '',
+      ].join('\n'),
+    );
     expect(result.stdout).toContain('-API_PORT=8000\n');
     expect(result.stdout).toContain('+API_PORT=8100\n');
-    expect(result.stdout).toContain('missing: generated/settings.py\n');
-    expect(result.stdout).toContain('extra: generated/systemd/web.service.d/portbook.conf\n');
+    // no stamp lines, no manifest: bookkeeping is not a change anyone reviews
+    expect(result.stdout).not.toMatch(/portbook:sha256:[0-9a-f]/);
+    expect(result.stdout).not.toContain('--- a/generated/.portbook-manifest.json');
+    // a missing or extra file is the summary line alone, not its whole content
+    expect(result.stdout).not.toContain('+++ b/generated/settings.py');
+    expect(result.stdout).not.toContain('--- a/generated/systemd/web.service.d/portbook.conf');
     expect(result.stdout).toMatch(/ out of date in generated\/\. Run `npm run gen` \(or `portbook gen`\) and commit the result\.\n$/);
     expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=8000');
   });
@@ -313,7 +335,7 @@ describe('portbook check', () => {
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; files: Array<{ path: string; status: string }> };
     expect(report.diagnostics).toEqual([]);
-    expect(report.files).toContainEqual({ path: 'generated/.env', status: 'missing' });
+    expect(report.files).toContainEqual(expect.objectContaining({ path: 'generated/.env', status: 'missing', before: null }));
   });
 
   it('exits 1 with the diagnostics when the registry has errors', () => {
@@ -337,28 +359,53 @@ describe('portbook fix-encoding', () => {
 describe('usage and I/O errors', () => {
   it('prints help and version', () => {
     const dir = project('');
-    expect(run(['--help'], dir).stdout).toContain('portbook gen [options]');
+    expect(run(['--help'], dir).stdout).toContain('portbook gen ');
     expect(run(['help'], dir).code).toBe(0);
+    expect(run(['gen', '--help'], dir).stdout).toMatch(/^Usage: portbook gen /);
     expect(run(['--version'], dir)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it.each([
-    [['gen', '--bogus'], /^portbook: unknown option `--bogus`\nRun `portbook --help` for usage\.\n$/],
-    [['frobnicate'], /unknown command `frobnicate`/],
-    [[], /missing command/],
-    [['gen', 'extra'], /unexpected argument `extra`/],
-    [['check', '--dry-run'], /--dry-run goes with gen/],
-    [['add', 'X', '--protocol', 'HTTP', '--json'], /--json goes with gen or check or next or scan/],
-    [['fix-encoding', '--json'], /--json goes with gen or check or next or scan/],
-    [['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'], /--range chooses the port when there is no --port/],
-    [['init', '--source', 'x.md'], /--source does not go with init/],
-    [['hook', 'install', '--manager', 'nonesuch'], /unknown --manager `nonesuch`; expected husky, lefthook, simple-git-hooks, githooks \(or none, the same as githooks\)/],
-    [['gen', '--source'], /argument missing/],
-  ])('%j exits 2', (args, message) => {
-    const result = run(args, project(''));
+    [['gen', '--bogus'], /^portbook: unknown option `--bogus`; gen's options are --dry-run, --stage, --watch, --force, --json, --source, --out, --templates, --config\nRun `portbook gen --help` for its usage, options and examples\.\n$/],
+    [['frobnicate'], /^portbook: unknown command `frobnicate`; the commands are gen, check, init, hook install, pre-commit, next, scan, add, fill, fix-encoding\nRun `portbook --help`/],
+    [[], /^portbook: missing command; to render the outputs from the registry, type\n {2}portbook gen\n/],
+    [['gen', 'extra'], /^portbook: unexpected argument `extra`: `portbook gen` takes none\n {2}portbook gen\nRun `portbook gen --help`/],
+    [['check', '--dry-run'], /^portbook: `--dry-run` goes with gen, not check \(check never writes: it is a dry run already\); leave it out\n {2}portbook check\n/],
+    [['add', 'X', '--protocol', 'HTTP', '--json'], /`--json` goes with gen, check, next or scan, not add; leave it out\n {2}portbook add X --protocol HTTP\n/],
+    [['fix-encoding', '--json'], /`--json` goes with gen, check, next or scan, not fix-encoding/],
+    [['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'], /`--range` picks the port when there is no --port: give one or the other\n {2}portbook add X --protocol HTTP --port 16600\n/],
+    [['init', '--source', 'x.md'], /^portbook: `--source` goes with every command but init \(init writes docs\/PORTS\.md, generated\/ and templates\/; change the paths in portbook\.config\.json afterwards\); leave it out\n {2}portbook init\n/],
+    [['hook', 'install', '--manager', 'nonesuch'], /unknown --manager `nonesuch`; expected husky, lefthook, simple-git-hooks, githooks \(or none, the same as githooks\)\nRun `portbook hook install --help`/],
+    [['hook', 'install', '--manager', 'lefthok'], /unknown --manager `lefthok`; .*; did you mean `lefthook`\?\n {2}portbook hook install --manager lefthook\n/],
+    [['gen', '--source'], /^portbook: `--source` needs a value, e\.g\. `--source docs\/PORTS\.md`\n {2}portbook gen --source docs\/PORTS\.md\n/],
+    [['add', 'X', '--protocol'], /^portbook: `--protocol` needs a value, e\.g\. `--protocol HTTP`\n {2}portbook add X --protocol HTTP\nRun `portbook add --help`/],
+    [['add', 'X', '--description', '-x'], /`--description` needs a value, e\.g\. `--description 'Billing API'` \(a value that starts with a dash is written `--description=-x`\)/],
+    [['add', 'X'], /^portbook: add needs --protocol, the service’s protocol \(HTTP, WS, TCP, PostgreSQL…\), e\.g\.\n {2}portbook add X --protocol HTTP\n/],
+    [['add', '--protocol', 'HTTP'], /^portbook: add needs the service’s name first, e\.g\.\n {2}portbook add 'Billing API' --protocol HTTP\n/],
+    [['add', 'Billing', 'API', '--protocol', 'HTTP'], /^portbook: unexpected argument `API`: add takes one NAME; quote a name with spaces\n {2}portbook add 'Billing API' --protocol HTTP\n/],
+    [['hook'], /^portbook: `hook` needs `install`\n {2}portbook hook install\n/],
+    [['hook', 'instal'], /^portbook: unknown hook command `instal`; did you mean `install`\?\n {2}portbook hook install\n/],
+    [['gen', '--json=yes'], /^portbook: `--json` is a switch and takes no value\n {2}portbook gen --json\n/],
+    [['gen', '--watch', '--dry-run'], /^portbook: `--watch` does not go with --stage, --dry-run or --json\n {2}portbook gen --watch\n/],
+    [['--dryrun'], /^portbook: unknown option `--dryrun`; did you mean `--dry-run`\?\n/],
+  ])('%j exits 2, says what to type instead and where the help is', (args, message) => {
+    const result = run(args, project('| Service | Port |\n|---|---|\n| api | 16000 |\n'));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
-    expect(result.stderr).toContain('portbook --help');
+    expect(result.stderr).toMatch(/\nRun `portbook (\S+ )*--help` for .*\n$/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('add without --env and without a default table names the tables there are', () => {
+    const result = run(['add', 'X', '--protocol', 'HTTP'], project('## Production\n\n| Service | Port |\n|---|---|\n| api | 16000 |\n'));
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^portbook: the registry has no default-environment table: say which one with --env production\n {2}portbook add X --protocol HTTP --env production\nRun `portbook add --help`/);
+  });
+
+  it('a --port that is not a port says so and offers the line without it', () => {
+    const result = run(['add', 'X', '--protocol', 'HTTP', '--port', 'eighty'], project('| Service | Port |\n|---|---|\n| api | 16000 |\n'));
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^portbook: `--port` must be a whole number from 1 to 65535, not `eighty`; or leave it out to get the next free port\n {2}portbook add X --protocol HTTP\n/);
   });
 
   it('a missing source exits 2 with one line', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { helpText } from '../src/cli.js';
+import { commandHelp, helpText } from '../src/cli.js';
+import { commandNames } from '../src/commands.js';
 import { check } from '../src/project.js';
 import { rules } from '../src/validate/index.js';
 
@@ -27,8 +28,9 @@ describe('the repository itself', () => {
   });
 
   it('documents every command and option of --help in the README', () => {
+    const help = [helpText, ...commandNames.map(commandHelp)].join('\n');
     for (const word of ['portbook gen', 'portbook check', 'portbook fix-encoding', 'portbook init', 'portbook hook install', 'portbook pre-commit', 'portbook next', 'portbook scan', 'portbook add', 'portbook fill', '--protocol', '--port', '--description', '--env', '--range', '--source', '--out', '--templates', '--config', '--dry-run', '--force', '--stage', '--watch', '--manager', '--json']) {
-      expect(helpText).toContain(word);
+      expect(help).toContain(word);
       expect(readme).toContain(word);
     }
   });
