@@ -9,6 +9,7 @@ import { PortbookError } from './errors.js';
 import { committingWithPathspec, isTracked, repositoryRoot, stage, stagedContents, stagedFiles, unstaged } from './git.js';
 import { detectHookManager, HookNeedsEditing, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
 import { packageRoot } from './package.js';
+import { defaultTargetIds } from './targets/index.js';
 import { build, generate, type Built, type GenerateOptions, type GenerateResult } from './project.js';
 import { verifyStamp } from './stamp.js';
 import { manifestName, parseManifest } from './write.js';
@@ -255,7 +256,7 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
         source: previous ? (written('source') ?? initRegistry) : initRegistry,
         out: previous ? (written('out') ?? 'generated') : 'generated',
         templates: 'templates',
-        targets: ['env', 'settings.ts', 'settings.py', 'nginx', 'systemd', 'diagram'],
+        targets: [...defaultTargetIds],
         nginx: {
           certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
           certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
