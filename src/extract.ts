@@ -476,10 +476,15 @@ function reportAlmostATable(
   );
 }
 
+/** Whether an Environment cell places its row in every environment: `all`, `any`, `shared`, `*`… */
+export function placedEverywhere(cell: string): boolean {
+  return /^(all|any|every|shared|common|\*)$/i.test(cell.trim());
+}
+
 /** An Environment cell: `prod`, `dev, prod` (one row each), `all`, or empty (the table's). */
 function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, source: Source): Environment[] | 'all' {
   if (!cell || cell.text === '') return [table];
-  if (/^(all|any|every|shared|common|\*)$/i.test(cell.text)) return 'all';
+  if (placedEverywhere(cell.text)) return 'all';
   if (/^default$/i.test(cell.text)) return [{ name: null }];
   const names = environmentsNamed(cell.text);
   if (names.length > 0) return names.map((name) => ({ name, heading: cell }));
