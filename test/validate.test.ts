@@ -1214,6 +1214,57 @@ describe('details sections, configuration files and security notes', () => {
     expectFires(d, { rule: 'config-file-unmatched', severity: 'warning', line: 10, column: 22, value: '/etc/systemd/system/suite.service', says: 'rename its label to one service' });
   });
 
+  it('unit-overridden warns at the list item that wins over a `systemd.units` entry for the same service', () => {
+    const d = diagnose(
+      `${table}
+### Configuration Files
+
+- **API Service**: \`/etc/systemd/system/creator-suite-api.service\`
+`,
+      { units: { 'Creator Suite API': 'suite-api' } },
+    );
+    const reason = expectFires(d, { rule: 'unit-overridden', severity: 'warning', line: 10, column: 20, value: 'creator-suite-api', says: 'remove one of them' });
+    expect(reason).toContain('`suite-api`');
+    expect(reason).toContain('`Creator Suite API`');
+    expect(reason).toContain('`systemd.units`');
+  });
+
+  it('unit-overridden warns once for a row placed in every environment, and is quiet when both name the same unit', () => {
+    const shared = md`
+## Dev
+
+| Service | Port | Environment |
+|---|---|---|
+| Mailer | 16000 | all |
+
+## Prod
+
+| Service | Port |
+|---|---|
+| Web | 17000 |
+
+### Configuration Files
+
+- **Mailer**: \`/etc/systemd/system/mail.service\`
+`;
+    expect(brief(diagnose(shared, { units: { Mailer: 'mailer' } }))).toEqual(['15:15 warning unit-overridden']);
+    expect(diagnose(shared, { units: { Mailer: 'mail' } })).toEqual([]);
+    expect(diagnose(shared, { units: { Web: 'web-front' } })).toEqual([]);
+  });
+
+  it('config-file-unmatched says the configured unit stays when the list names an unusable one', () => {
+    const d = diagnose(
+      `${table}
+### Configuration Files
+
+- **API Service**: \`/etc/systemd/system/bad name.service\`
+`,
+      { units: { 'Creator Suite API': 'suite-api' } },
+    );
+    expect(brief(d)).toEqual(['10:20 warning config-file-unmatched']);
+    expect(d[0]!.reason).toContain('keeps `suite-api` from `systemd.units`');
+  });
+
   it('bind-invalid and health-path-invalid fire at their values', () => {
     const d = diagnose(`${table}
 #### API Port: 16000

@@ -573,8 +573,10 @@ export const rules: readonly Rule[] = [
         const names = [...new Set(file.services.map((service) => service.name.value))];
         const unit = file.path.value.split('/').at(-1)!.replace(/\.service$/, '');
         if (names.length === 1 && !isUnitName(unit)) {
+          const configured = Object.hasOwn(context.units, names[0]!) ? context.units[names[0]!] : undefined;
+          const kept = configured === undefined ? 'its derived one' : `${code(configured)} from \`systemd.units\` in the config`;
           context.report(
-            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps its derived one: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,
+            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps ${kept}: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,
             file.path.position,
           );
           continue;
@@ -585,6 +587,28 @@ export const rules: readonly Rule[] = [
             ? `Unit ${code(file.path.text)} (${code(file.label.text)}) matches no registered service, so it is not used: rename its label to the service's name`
             : `Unit ${code(file.path.text)} (${code(file.label.text)}) matches ${names.map(code).join(' and ')}, so it is not used: rename its label to one service's full name`,
           file.path.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'unit-overridden',
+    severity: 'warning',
+    summary: 'A `systemd.units` entry in the config for a service whose unit a configuration-files list names otherwise (the list wins).',
+    check(context) {
+      // a row placed in several environments is one copy per environment, all with the one list item's unit
+      const seen = new Set<string>();
+      for (const service of context.registry.services) {
+        const unit = service.unit;
+        const at = unit && `${unit.position.line}:${unit.position.column}`;
+        if (!unit || !at || seen.has(at) || !Object.hasOwn(context.units, service.name.value)) continue;
+        seen.add(at);
+        const configured = context.units[service.name.value]!;
+        // an unusable name in the list loses to the config (config-file-unmatched says so); the same name twice loses nothing
+        if (!isUnitName(unit.value) || unit.value === configured) continue;
+        context.report(
+          `Unit ${code(unit.value)} that this list names for ${label(service)} wins over ${code(configured)} that \`systemd.units\` in the config gives it, so the config's entry is ignored: remove one of them (this item, or the entry in the config)`,
+          unit.position,
         );
       }
     },
