@@ -9,7 +9,7 @@ import type { Root } from 'mdast';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
-import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
+import { reloadChanged, removeDeadCandidates, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, report, sortedMessages } from './diagnostics.js';
 import { inputsHash, maxSourceBytes, templatesHash } from './inputs.js';
 import { joinLines, splitLines } from './lines.js';
@@ -20,7 +20,7 @@ import type { Point, Registry } from './registry.js';
 import { render } from './render/index.js';
 import { loadTemplates } from './render/templates.js';
 import { validate } from './validate/index.js';
-import { apply, manifestFor, manifestName, parseManifest, plan, replaceFile, type ManifestWarning, type Plan } from './write.js';
+import { apply, manifestFor, manifestName, parseManifest, plan, removeDeadTemporaries, replaceFile, type ManifestWarning, type Plan } from './write.js';
 
 export { maxSourceBytes } from './inputs.js';
 
@@ -207,6 +207,9 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
     apply(planned);
     // the registry's own diagram block, written last: a crash before it leaves it stale, never broken
     if (built.sourceUpdate) replaceFile(built.config.source, built.sourceUpdate.after);
+    // what killed runs left outside --out (apply removed what they left in it): the registry's temporaries, validate's staging
+    removeDeadTemporaries(built.config.source);
+    removeDeadCandidates(built.config);
     commands.push(...reloadChanged(built.config, planned));
   }
   return { ...built, plan: planned, commands };
