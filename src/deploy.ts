@@ -5,14 +5,13 @@
  * A failed validation means nothing is written.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config, TargetId } from './config.js';
 import { PortbookError } from './errors.js';
 import type { RenderedFile } from './render/index.js';
 import { targetNamed } from './targets/index.js';
-import type { Plan } from './write.js';
+import { makeStagingDirectory, removeDeadStagingDirectories, type Plan } from './write.js';
 
 export interface CommandRun {
   target: TargetId;
@@ -61,7 +60,7 @@ function expand(template: string, files: string[], dir: string, placeholders: Re
 export function validateCandidates(config: Config, rendered: ReadonlyMap<string, RenderedFile>, planned: Plan): CommandRun[] {
   const targets = [...changedTargets(planned, rendered)].filter((target) => config.commands[target]?.validate);
   if (targets.length === 0) return [];
-  const staging = mkdtempSync(path.join(os.tmpdir(), 'portbook-candidates-'));
+  const staging = makeStagingDirectory();
   const ran: CommandRun[] = [];
   try {
     for (const target of targets) {
@@ -89,6 +88,16 @@ export function validateCandidates(config: Config, rendered: ReadonlyMap<string,
     rmSync(staging, { recursive: true, force: true });
   }
   return ran;
+}
+
+/** Whether any target has a validate command (and so a staging directory a killed run can have left). */
+function validates(config: Config): boolean {
+  return Object.values(config.commands).some((commands) => commands?.validate !== undefined);
+}
+
+/** Remove the staging directories of runs killed while validating (only when some target validates: no other run makes them). */
+export function removeDeadCandidates(config: Config): string[] {
+  return validates(config) ? removeDeadStagingDirectories() : [];
 }
 
 /** Run the reload command of every target whose files changed. Throws (exit 1) when one fails. */

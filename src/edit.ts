@@ -4,6 +4,7 @@
  * other byte of the file (spacing, markup, line endings, the BOM) stays as it was.
  */
 import { PortbookError } from './errors.js';
+import { placedEverywhere } from './extract.js';
 import { joinLines, splitLines, type Lines } from './lines.js';
 import { environmentKey } from './names.js';
 import { portNumber } from './queries.js';
@@ -43,6 +44,7 @@ function replaceCell(lines: Lines, at: Point, text: string, content: string): vo
 
 export interface Filled {
   service: string;
+  /** Where the row counts: `all` for a row placed in every environment, else its environments' keys, comma-separated. */
   environment: string;
   port: number;
   line: number;
@@ -63,10 +65,20 @@ export function placeholders(registry: Registry): Service[] {
 export function fillPlaceholders(text: string, registry: Registry, ports: readonly number[]): { text: string; filled: Filled[] } {
   const lines = splitLines(text);
   const targets = placeholders(registry);
+  // a row extract placed in several environments is one copy per environment, all at the same cell
+  const counted = new Map<string, string[]>();
+  for (const service of registry.services) {
+    const at = `${service.port.position.line}:${service.port.position.column}`;
+    const environments = counted.get(at) ?? [];
+    environments.push(environmentKey(service.environment.name));
+    counted.set(at, environments);
+  }
   const filled = targets.map((service, index) => {
     const port = ports[index]!;
     replaceCell(lines, service.port.position, service.port.text, String(port));
-    return { service: service.name.value, environment: environmentKey(service.environment.name), port, line: service.port.position.line };
+    const everywhere = service.placement !== undefined && placedEverywhere(service.placement.text);
+    const environment = everywhere ? 'all' : counted.get(`${service.port.position.line}:${service.port.position.column}`)!.join(', ');
+    return { service: service.name.value, environment, port, line: service.port.position.line };
   });
   return { text: joinLines(lines), filled };
 }

@@ -144,7 +144,7 @@ export function extract(source: Source): Registry {
       return;
     }
     if (node.type === 'list' && headings.some((heading) => /\breserved\b/i.test(heading.text))) {
-      readRanges(node, registry, point);
+      readRanges(node, registry, source, point);
       return;
     }
     if (node.type === 'list' && headings.length > 0) {
@@ -477,10 +477,15 @@ function reportAlmostATable(
   );
 }
 
+/** Whether an Environment cell places its row in every environment: `all`, `any`, `shared`, `*`… */
+export function placedEverywhere(cell: string): boolean {
+  return /^(all|any|every|shared|common|\*)$/i.test(cell.trim());
+}
+
 /** An Environment cell: `prod`, `dev, prod` (one row each), `all`, or empty (the table's). */
 function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, source: Source): Environment[] | 'all' {
   if (!cell || cell.text === '') return [table];
-  if (/^(all|any|every|shared|common|\*)$/i.test(cell.text)) return 'all';
+  if (placedEverywhere(cell.text)) return 'all';
   if (/^default$/i.test(cell.text)) return [{ name: null }];
   const names = environmentsNamed(cell.text);
   if (names.length > 0) return names.map((name) => ({ name, heading: cell }));
@@ -494,47 +499,128 @@ function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, 
   return [table];
 }
 
-/** `**Primary Range**: \`16532-17354\` (API and frontend services)` */
-function readRanges(list: List, registry: Registry, point: (node: Nodes | undefined) => Point): void {
+/** `20000`, or with thousands separators as people write them: `20,000`, `20_000`, `20 000` (a no-break space). */
+const rangeNumber = String.raw`(\d{1,3}(?:[,_\u00a0\u202f]\d{3})+(?!\d)|\d+)`;
+const rangeDash = String.raw`\s*(?:-|–|—|to|\.\.)`;
+/** `16000-16099`, `16000 to 16099`, `22_000..22_099` */
+const fullRange = new RegExp(String.raw`^${rangeNumber}${rangeDash}\s*${rangeNumber}\b`);
+/** One port, `9000`: not the start of a range (`9000-`), a decimal, or a number with a comma right after it (`20,5`). */
+const onePort = new RegExp(String.raw`^${rangeNumber}\b(?![-–—.\d]|,\d)`);
+/** A range cut short: `17000-` */
+const rangeStart = new RegExp(String.raw`^${rangeNumber}${rangeDash}`);
+/** What separates ranges in one item: `,`, `;`, `&`, `+` or `and`. */
+const rangeSeparator = /^\s*(?:[,;&+]|and\b)\s*/i;
+
+interface RangeElement {
+  from: number;
+  to: number;
+  /** `16000-16099`, or `9000` for one port, without thousands separators. */
+  text: string;
+  /** How many characters of the value it took. */
+  length: number;
+  single: boolean;
+}
+
+/** The range or single port at the start of `text`. */
+function rangeElementAt(text: string): RangeElement | undefined {
+  const plain = (digits: string): number => Number(digits.replace(/[,_\u00a0\u202f]/g, ''));
+  const range = fullRange.exec(text);
+  if (range) {
+    const [from, to] = [plain(range[1]!), plain(range[2]!)];
+    return { from, to, text: `${from}-${to}`, length: range[0].length, single: false };
+  }
+  const port = onePort.exec(text);
+  if (!port) return undefined;
+  const value = plain(port[1]!);
+  return { from: value, to: value, text: String(value), length: port[0].length, single: true };
+}
+
+/**
+ * `**Primary Range**: \`16532-17354\` (API and frontend services)`. An item may
+ * hold several ranges of one name, separated by a comma, `;`, `&`, `+` or
+ * `and` (`16000-16099, 17000-17099`): each is a range of its own, at its own
+ * place, with the item's description. After a separator, a full range always
+ * counts; a single port only when the item, a separator or a parenthesis
+ * follows it, so `9000, used by …` stays one port and prose. A number the
+ * reading cannot place for sure, a range after no separator
+ * (`16000-16099 17000-17099`) or a port followed by prose
+ * (`16000-16099, 50 services`), is read as the description and reported.
+ */
+function readRanges(list: List, registry: Registry, source: Source, point: (node: Nodes | undefined) => Point): void {
   for (const item of list.children as ListItem[]) {
     const text = cellText(item).trim();
     const match = /^([^:]+?)\s*:\s*(.*)$/s.exec(text);
     // only items whose value starts with a number are ranges: `- **Note**: ports 80, 443 …` is prose
     if (!match || !/^\d/.test(match[2]!)) continue;
     const rest = match[2]!;
-    // `20000`, or with thousands separators as people write them: `20,000`, `20_000`, `20 000` (a no-break space)
-    const number = String.raw`(\d{1,3}(?:[,_\u00a0\u202f]\d{3})+(?!\d)|\d+)`;
-    const range =
-      new RegExp(String.raw`^${number}\s*(?:-|–|—|to|\.\.)\s*${number}\b\s*(.*)$`, 's').exec(rest) ??
-      new RegExp(String.raw`^${number}()\b(?![-–—.\d]|,\d)\s*(.*)$`, 's').exec(rest);
-    if (range) for (const group of [1, 2]) range[group] = range[group]!.replace(/[,_\u00a0\u202f]/g, '');
-    const valuePosition = findValuePoint(item, point) ?? point(item.children[0]);
-    const to = range?.[2] === '' ? range[1] : range?.[2];
-    const rangeText = range ? (range[2] === '' ? range[1]! : `${range[1]}-${range[2]}`) : rest.split(/\s/)[0] ?? rest;
-    const entry: ReservedRange = {
-      name: { value: match[1]!, text: match[1]!, position: point(item.children[0]) },
-      range: {
-        value: range ? { from: Number(range[1]), to: Number(to) } : undefined,
-        text: rangeText,
-        position: valuePosition,
-      },
-      position: point(item),
-    };
-    const description = range?.[3]?.trim().replace(/^\((.*)\)$/s, '$1');
-    if (description) entry.description = description;
-    registry.reservedRanges.push(entry);
+    const name: Field<string> = { value: match[1]!, text: match[1]!, position: point(item.children[0]) };
+    // a place for each range: where the n-th number of the value starts
+    const at = (offset: number): Point => findValuePoint(item, point, true, (rest.slice(0, offset).match(/\d+/g) ?? []).length) ?? point(item.children[0]);
+    const ranges: Array<ReservedRange['range']> = [];
+    const first = rangeElementAt(rest);
+    let end = first?.length ?? rest.length; // an item that is no range has no description either
+    if (first) ranges.push({ value: { from: first.from, to: first.to }, text: first.text, position: at(0) });
+    else ranges.push({ value: undefined, text: rest.split(/\s/)[0] ?? rest, position: at(0) });
+    while (first) {
+      const tail = rest.slice(end);
+      const separator = rangeSeparator.exec(tail)?.[0];
+      const gap = separator?.length ?? /^\s*/.exec(tail)![0].length;
+      const next = tail.slice(gap);
+      if (!/^\d/.test(next)) break;
+      const element = rangeElementAt(next);
+      const after = element ? next.slice(element.length) : '';
+      const alone = element !== undefined && (!element.single || /^\s*$/.test(after) || rangeSeparator.test(after) || /^\s*\(/.test(after));
+      if (separator !== undefined && alone) {
+        ranges.push({ value: { from: element!.from, to: element!.to }, text: element!.text, position: at(end + gap) });
+        end += gap + element!.length;
+        continue;
+      }
+      if (separator !== undefined && !element && rangeStart.test(next)) {
+        // a second range cut short (`17000-`): range-invalid reports it, as it would a first one
+        const token = next.split(/\s/)[0]!;
+        ranges.push({ value: undefined, text: token, position: at(end + gap) });
+        end += gap + token.length;
+        break;
+      }
+      if (element) {
+        report(
+          source.file,
+          'warning',
+          `Unexpected ${code(next.trimEnd())} after the range ${code(ranges.at(-1)!.text)} of ${code(name.value)}, expected another range after a comma or \`and\`: portbook reads it as the description; separate ranges with a comma (\`16000-16099, 17000-17099\`), or put a note in parentheses`,
+          at(end + gap),
+          'range-ambiguous',
+        );
+      }
+      break;
+    }
+    const description = rest.slice(end).trim().replace(/^\((.*)\)$/s, '$1');
+    for (const range of ranges) {
+      const entry: ReservedRange = { name, range, position: point(item) };
+      if (description) entry.description = description;
+      registry.reservedRanges.push(entry);
+    }
   }
 }
 
-/** Where the first digit (or, with `digit` false, the first character) after the `Name:` part of a list item stands. */
-function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Point, digit = true): Point | undefined {
+/**
+ * Where, after the `Name:` part of a list item, the first character stands
+ * (`digit` false), or the start of the `nth` run of digits (0: the first).
+ */
+function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Point, digit = true, nth = 0): Point | undefined {
   let seenColon = false;
+  let runs = 0;
+  // whether the character before the node being walked is a digit: a run may go on across nodes
+  let inRun = false;
   const at = (node: Nodes, index: number): Point => {
     const start = point(node);
-    // inline code starts at its backtick: point at it, as for any cell with markup
-    return node.type === 'inlineCode' ? start : { line: start.line, column: start.column + index };
+    if (node.type !== 'inlineCode') return { line: start.line, column: start.column + index };
+    // inline code starts at its backtick: point at it, as for any cell with markup; further into it, past the fence
+    const end = node.position?.end;
+    const width = end && node.position!.start.line === end.line ? (end.offset! - node.position!.start.offset! - node.value.length) / 2 : undefined;
+    return index === 0 || width === undefined || !Number.isInteger(width) ? start : { line: start.line, column: start.column + width + index };
   };
   const walk = (node: Nodes): Point | undefined => {
+    if (node.type === 'html') inRun = false;
     if (node.type === 'text' || node.type === 'inlineCode') {
       let from = 0;
       if (!seenColon) {
@@ -542,9 +628,18 @@ function findValuePoint(item: ListItem, point: (node: Nodes | undefined) => Poin
         if (colon === -1) return undefined;
         seenColon = true;
         from = colon + 1;
+        inRun = false;
       }
-      const found = node.value.slice(from).search(digit ? /\d/ : /\S/);
-      return found === -1 ? undefined : at(node, from + found);
+      if (!digit) {
+        const found = node.value.slice(from).search(/\S/);
+        return found === -1 ? undefined : at(node, from + found);
+      }
+      for (let index = from; index < node.value.length; index++) {
+        const isDigit = /\d/.test(node.value[index]!);
+        if (isDigit && !inRun && runs++ === nth) return at(node, index);
+        inRun = isDigit;
+      }
+      return undefined;
     }
     if ('children' in node) {
       for (const child of node.children) {

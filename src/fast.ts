@@ -5,13 +5,13 @@
  * hash. Anything else (a change, a flag it does not know, an error) returns
  * `undefined` and the full CLI runs instead, so behaviour is the same.
  */
-import { constants, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { constants, lstatSync, readdirSync, readFileSync, realpathSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Io } from './cli.js';
-import { displayPath, loadConfig, type PathOptions } from './config.js';
+import { displayPath, loadConfig, type Config, type PathOptions } from './config.js';
 import { formatForTerminal, formatShown, sourceLines } from './diagnostics.js';
 import { inputsHash } from './inputs.js';
-import { manifestName, readManifest, sha256 } from './write.js';
+import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from './write.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
 export { loadWithCodeCache } from './compile-cache.js';
@@ -47,7 +47,7 @@ const noFollow = (constants.O_RDONLY | constants.O_NOFOLLOW) as unknown as strin
 class OutputReader {
   private readonly root: string;
   private readonly directories = new Map<string, boolean>();
-  private readonly listings = new Map<string, Map<string, boolean>>();
+  private readonly listings = new Map<string, Map<string, Dirent>>();
 
   constructor(private readonly out: string) {
     this.root = realpathSync.native(out);
@@ -57,15 +57,19 @@ class OutputReader {
     return realpathSync.native(file).startsWith(this.root + path.sep);
   }
 
+  /** The entries of a directory, read once. */
+  listing(dir: string): ReadonlyMap<string, Dirent> {
+    let listing = this.listings.get(dir);
+    if (listing === undefined) {
+      listing = new Map(readdirSync(dir, { withFileTypes: true }).map((dirent) => [dirent.name, dirent]));
+      this.listings.set(dir, listing);
+    }
+    return listing;
+  }
+
   /** Whether `entry` is a link, from its parent's listing; `undefined` when it is not there. */
   private isLink(entry: string): boolean | undefined {
-    const parent = path.dirname(entry);
-    let listing = this.listings.get(parent);
-    if (listing === undefined) {
-      listing = new Map(readdirSync(parent, { withFileTypes: true }).map((dirent) => [dirent.name, dirent.isSymbolicLink()]));
-      this.listings.set(parent, listing);
-    }
-    return listing.get(path.basename(entry));
+    return this.listing(path.dirname(entry)).get(path.basename(entry))?.isSymbolicLink();
   }
 
   /** Whether no link on the way from --out down to `dir` leads outside it. */
@@ -95,6 +99,27 @@ class OutputReader {
   }
 }
 
+/**
+ * Whether a killed run left something the full gen would remove. Among the
+ * outputs it takes one listing, of --out itself: a run whose manifest
+ * changes writes the manifest's temporary there first, so whatever it left
+ * anywhere, that is left too (see write.ts's apply); a run whose manifest
+ * does not change leaves temporaries only for outputs that still differ
+ * from the manifest, and then this path has already stepped aside. Then the
+ * registry's directory (a killed diagram rewrite, fill, add or
+ * fix-encoding), and, when a target validates, the OS temporary directory
+ * (mirroring deploy.ts's `validates`: this bundle loads no renderer).
+ */
+function hasDebris(config: Config, reader: OutputReader): boolean {
+  for (const entry of reader.listing(config.out).values()) {
+    if ((entry.isFile() || entry.isDirectory()) && isDeadTemporary(entry.name)) return true;
+  }
+  const registry = realpathSync.native(config.source);
+  const name = path.basename(registry);
+  if (readdirSync(path.dirname(registry), { withFileTypes: true }).some((entry) => entry.isFile() && isDeadTemporary(entry.name, name))) return true;
+  return Object.values(config.commands).some((commands) => commands?.validate !== undefined) && deadStagingDirectories().length > 0;
+}
+
 /** The exit code when the fast path could answer, else `undefined`. */
 export function fastPath(argv: readonly string[], io: Io): number | undefined {
   const parsed = parse(argv);
@@ -112,6 +137,8 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
       const content = outputs.read(relative);
       if (content === undefined || sha256(content) !== hash) return undefined;
     }
+    // gen removes what killed runs left (see write.ts): where there is any, it is for the full run to do
+    if (parsed.command === 'gen' && hasDebris(config, outputs)) return undefined;
     const source = displayPath(config.source, io.cwd);
     const warnings = manifest.warnings ?? [];
     // a person at a terminal gets the code frames the full CLI shows

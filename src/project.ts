@@ -6,21 +6,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
-import type { VFile } from 'vfile';
+import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
-import { reloadChanged, validateCandidates, type CommandRun } from './deploy.js';
+import { reloadChanged, removeDeadCandidates, validateCandidates, type CommandRun } from './deploy.js';
 import { hasErrors, report, sortedMessages } from './diagnostics.js';
 import { inputsHash, maxSourceBytes, templatesHash } from './inputs.js';
 import { joinLines, splitLines } from './lines.js';
 import { PortbookError } from './errors.js';
 import { extract } from './extract.js';
 import { read, readingMessages, type Source } from './read.js';
-import type { Registry } from './registry.js';
+import type { Point, Registry } from './registry.js';
 import { renderFiles, type RenderedFile } from './render/index.js';
 import { loadTemplates } from './render/templates.js';
 import { validate } from './validate/index.js';
-import { apply, manifestFor, manifestName, parseManifest, plan, replaceFile, type ManifestWarning, type Plan } from './write.js';
+import { apply, manifestFor, manifestName, parseManifest, plan, removeDeadTemporaries, replaceFile, type ManifestWarning, type Plan } from './write.js';
 
 export { maxSourceBytes } from './inputs.js';
 
@@ -89,29 +89,42 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
 
 /**
  * The warnings the manifest keeps: those the next run, reading the registry
- * as gen leaves it, would show. When gen rewrites the diagram block, lines
- * from its closing marker on move, and the reading diagnostics (a count of
- * mojibake, say) are those of the new text; the block itself holds only a
- * mermaid block, which no rule reads. (Known gap: in a double-encoded file
- * whose only unmistakable mojibake sat in the old block, weaker candidates
- * elsewhere are no longer repaired after the rewrite, and until the registry
- * next changes the fast path answers from outputs of the earlier reading.)
+ * as gen leaves it, would show, so that a run answered from the manifest
+ * prints what the full one would. When gen rewrites the diagram block, lines
+ * from its closing marker on move: the registry is extracted and validated
+ * again from the same tree with every position from there on moved, so that
+ * a message naming another line (`already used by … (line 12)`) names it
+ * where it will be. The reading diagnostics (a count of mojibake, say) are
+ * those of the new text; the block itself holds only a mermaid block, which
+ * no rule reads. (Known gap: in a double-encoded file whose only
+ * unmistakable mojibake sat in the old block, weaker candidates elsewhere
+ * are no longer repaired after the rewrite, and until the registry next
+ * changes the fast path answers from outputs of the earlier reading.)
  */
-function manifestWarnings(file: VFile, update: { bytes: Uint8Array; from: number; by: number } | undefined, displayPath: string): ManifestWarning[] {
-  const plain = (message: VFileMessage, shift = 0): ManifestWarning => ({
-    line: (message.line ?? 1) + shift,
+function manifestWarnings(
+  source: Source,
+  update: { bytes: Uint8Array; from: number; by: number } | undefined,
+  displayPath: string,
+  units: Readonly<Record<string, string>>,
+): ManifestWarning[] {
+  const plain = (message: VFileMessage): ManifestWarning => ({
+    line: message.line ?? 1,
     column: message.column ?? 1,
     message: message.reason,
     ruleId: message.ruleId ?? '',
   });
-  if (!update) return sortedMessages(file).map((message) => plain(message));
-  const reading = new Set(['encoding-mojibake', 'encoding-invalid']);
-  const next = [
-    ...readingMessages(update.bytes, displayPath).map((message) => plain(message)),
-    ...file.messages.filter((message) => !reading.has(message.ruleId ?? '')).map((message) => plain(message, (message.line ?? 1) >= update.from ? update.by : 0)),
-  ];
-  // source order, as sortedMessages gives it (a stable sort keeps reading diagnostics first at one place)
-  return next.sort((a, b) => a.line - b.line || a.column - b.column);
+  if (!update) return sortedMessages(source.file).map(plain);
+  const move = (point: Point): Point => (point.line >= update.from ? { line: point.line + update.by, column: point.column } : point);
+  // the messages in the order the next run reports them: reading, extract and validate, then gen's own about the markers
+  const next = new VFile({ path: displayPath });
+  next.messages.push(...readingMessages(update.bytes, displayPath));
+  const moved: Source = { ...source, file: next, toOriginal: (point) => move(source.toOriginal(point)) };
+  validate(extract(moved), next, { units });
+  for (const message of source.file.messages) {
+    if (message.ruleId !== 'diagram-markers') continue;
+    report(next, message.fatal ? 'error' : 'warning', message.reason, move({ line: message.line ?? 1, column: message.column ?? 1 }), message.ruleId);
+  }
+  return sortedMessages(next).map(plain);
 }
 
 /** Read, extract, validate and render in memory. Writes nothing. */
@@ -143,7 +156,7 @@ export function build(options: PathOptions = {}): Built {
     const updated = diagramUpdate?.text;
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
-    const warnings = manifestWarnings(source.file, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath);
+    const warnings = manifestWarnings(source, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath, config.systemd.units);
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
     files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }
@@ -198,6 +211,9 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
     apply(planned);
     // the registry's own diagram block, written last: a crash before it leaves it stale, never broken
     if (built.sourceUpdate) replaceFile(built.config.source, built.sourceUpdate.after);
+    // what killed runs left outside --out (apply removed what they left in it): the registry's temporaries, validate's staging
+    removeDeadTemporaries(built.config.source);
+    removeDeadCandidates(built.config);
     commands.push(...reloadChanged(built.config, built.rendered!, planned, new Map()));
   }
   return { ...built, plan: planned, commands };

@@ -3,8 +3,11 @@
  * only what changed, atomically.
  *
  * Every changed file is first written in full to a temporary file beside
- * its target and flushed; only when all of them exist are they renamed into
- * place, so a failure before that point replaces nothing. Unchanged files
+ * its target and flushed (a directory that does not exist yet is built
+ * whole under a temporary name beside where it goes); only when all of them
+ * exist are they renamed into place, so a failure before that point
+ * replaces nothing, and a killed run leaves only temporaries, which the
+ * next run finds by their name and removes. Unchanged files
  * are not touched (their mtime stays). A manifest in the output directory
  * lists what portbook wrote, so outputs it no longer renders can be removed
  * without ever deleting a file it did not make.
@@ -13,19 +16,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  type Dirent,
   fsyncSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
   rmdirSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PortbookError } from './errors.js';
 import { stamp, stampPlaceholder, verifyStamp } from './stamp.js';
@@ -72,8 +79,10 @@ export interface Plan {
   kept: string[];
   /** Files that stand where an output goes and must not be replaced; `apply` refuses a plan with any. */
   conflicts: Conflict[];
-  /** Temporary files a killed run left beside outputs; `apply` removes them. */
+  /** Temporaries (files, and directories being built) a killed run left among the outputs, out-relative; `apply` removes them. */
   debris: string[];
+  /** The output directory itself, as a killed first run was building it beside `out` (absolute paths); `apply` removes them. */
+  debrisBeside: string[];
 }
 
 export interface PlanOptions {
@@ -296,7 +305,7 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
   const listings = new Map<string, Set<string>>();
   // temporaries may sit beside outputs of this run or of the last one (which this run may remove)
   const debris = findDebris(out, [...files.keys(), ...Object.keys(previous?.files ?? {})], inside, listings);
-  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris };
+  const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris, debrisBeside: debrisBeside(out) };
   for (const [relative, content] of files) {
     const target = resolveInside(out, relative, inside);
     // a name its directory's listing does not have is not there: no need to try opening it
@@ -362,43 +371,151 @@ function temporaryPath(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.portbook-${ownPid}-${temporaryNumber.toString(16).padStart(8, '0')}.tmp`);
 }
 
-const temporaryPattern = /^\..+\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
+/** `.NAME.portbook-PID-HEX.tmp`: a temporary file, or a directory being built, of the run with that process id. */
+const temporaryPattern = /^\.(.+)\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Whether `name` is a portbook temporary (of `of`, when given) whose run is no longer alive. */
+export function isDeadTemporary(name: string, of?: string): boolean {
+  const match = temporaryPattern.exec(name);
+  return match !== null && (of === undefined || match[1] === of) && !isAlive(Number(match[2]));
+}
 
 /**
- * Temporaries of runs that are no longer alive, in the directories outputs go
- * to. Reading each directory also tells `plan` which directories are missing
- * and which names the others hold.
+ * The directories where a killed run can have left temporaries among the
+ * outputs (out-relative, `.` for `out`): those of the outputs, for files
+ * replaced there, and every directory on the way to them, where it built
+ * directories that did not exist yet.
+ */
+function debrisDirectories(outputs: Iterable<string>): string[] {
+  const directories = new Set<string>();
+  for (const relative of outputs) {
+    for (let directory = path.posix.dirname(relative); !directories.has(directory); directory = path.posix.dirname(directory)) {
+      directories.add(directory);
+      if (directory === '.') break;
+    }
+  }
+  return [...directories].sort();
+}
+
+/**
+ * Temporaries of runs that are no longer alive, in the directories of
+ * `debrisDirectories` that exist (links and anything not a file or a
+ * directory are never taken for one). Reading each directory also tells
+ * `plan` which directories are missing and which names the others hold.
  */
 function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache, listings: Map<string, Set<string>>): string[] {
   const debris: string[] = [];
-  const directories = new Set<string>();
+  const inOut: string[] = [];
   for (const relative of outputs) {
     try {
       resolveInside(out, relative, inside);
     } catch {
       continue; // a manifest entry pointing outside is never followed
     }
-    directories.add(path.posix.dirname(relative));
+    inOut.push(relative);
   }
-  for (const directory of [...directories].sort()) {
+  for (const directory of debrisDirectories(inOut)) {
     const absolute = path.resolve(out, directory);
     if (inside.get(absolute) === 'missing') continue; // resolveInside found it missing already
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(absolute);
+      entries = readdirSync(absolute, { withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') inside.set(absolute, 'missing');
       continue;
     }
     // folded, so that a case-insensitive file system's `Settings.ts` still counts as `settings.ts` being there
-    listings.set(absolute, new Set(names.map(foldName)));
-    for (const name of names.sort()) {
-      const pid = temporaryPattern.exec(name)?.[1];
-      if (pid === undefined || isAlive(Number(pid))) continue;
-      debris.push(directory === '.' ? name : `${directory}/${name}`);
+    listings.set(absolute, new Set(entries.map((entry) => foldName(entry.name))));
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (!(entry.isFile() || entry.isDirectory()) || !isDeadTemporary(entry.name)) continue;
+      debris.push(directory === '.' ? entry.name : `${directory}/${entry.name}`);
     }
   }
   return debris;
+}
+
+/** The output directory as a killed first run was building it, under a temporary name beside `out`. */
+function debrisBeside(out: string): string[] {
+  const root = path.resolve(out);
+  const parent = path.dirname(root);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(parent, { withFileTypes: true });
+  } catch {
+    return []; // no parent yet: nothing was built there
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && isDeadTemporary(entry.name, path.basename(root)))
+    .map((entry) => path.join(parent, entry.name))
+    .sort();
+}
+
+/**
+ * Remove the temporaries a killed `replaceFile` of `file` left (beside the
+ * file a link leads to, where it writes them); returns their paths. Only
+ * that file's, only of runs no longer alive.
+ */
+export function removeDeadTemporaries(file: string): string[] {
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // not there (or a link to nothing): its temporaries would stand beside the path itself
+  }
+  const directory = path.dirname(target);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(directory, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const removed = entries.filter((entry) => entry.isFile() && isDeadTemporary(entry.name, path.basename(target))).map((entry) => path.join(directory, entry.name));
+  for (const temporary of removed) removeQuietly(temporary);
+  return removed;
+}
+
+const stagingPrefix = 'portbook-candidates-';
+const stagingPattern = /^portbook-candidates-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * A fresh directory in the OS temporary directory for candidate files (see
+ * deploy.ts), `portbook-candidates-PID-XXXXXX`: named with the run's process
+ * id, so that a later run can tell one a killed run left.
+ */
+export function makeStagingDirectory(): string {
+  return mkdtempSync(path.join(os.tmpdir(), `${stagingPrefix}${ownPid}-`));
+}
+
+/** Staging directories of runs that are no longer alive, in the OS temporary directory. */
+export function deadStagingDirectories(): string[] {
+  const tmp = os.tmpdir();
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(tmp, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const pid = entry.isDirectory() ? stagingPattern.exec(entry.name)?.[1] : undefined;
+    return pid !== undefined && !isAlive(Number(pid)) ? [path.join(tmp, entry.name)] : [];
+  });
+}
+
+/** Remove the staging directories runs killed while validating left; returns their paths. */
+export function removeDeadStagingDirectories(): string[] {
+  const dead = deadStagingDirectories();
+  for (const directory of dead) removeDebris(directory);
+  return dead;
+}
+
+/** Remove a temporary file, or a directory a killed run was building (its contents are that run's). */
+function removeDebris(temporary: string): void {
+  try {
+    if (lstatSync(temporary).isDirectory()) rmSync(temporary, { recursive: true, force: true });
+    else unlinkSync(temporary);
+  } catch {
+    // already gone
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -470,80 +587,131 @@ export interface ApplyHooks {
   afterReplaced?(relative: string): void;
 }
 
-/** Apply a plan: all temporaries first, then renames, then removals. Refuses a plan with conflicts. */
+/** A directory that does not exist yet, built whole under a temporary name beside it. */
+interface Staged {
+  temporary: string;
+  target: string;
+  renamed: boolean;
+}
+
+type Step = { relative: string; temporary: string; target: string } | { relative: string; staged: Staged };
+
+/**
+ * Apply a plan: all temporaries first, then the dead runs' debris removed,
+ * then renames (the manifest last), then removals. Refuses a plan with
+ * conflicts. A file goes to a temporary beside its target when its
+ * directory exists; otherwise into a temporary directory built beside the
+ * first directory of its path that does not exist (`out` itself on a first
+ * run), renamed into place whole with its first file. The manifest's
+ * temporary is written first: whatever a killed run leaves, it leaves that
+ * too, in `out` itself, where a run that finds nothing changed looks (a run
+ * whose manifest does not change leaves temporaries only for outputs that
+ * still differ from it, which no such run takes for up to date).
+ */
 export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   const out = planned.out;
   if (planned.conflicts.length > 0) {
     throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
   }
-  const temporaries: Array<{ temporary: string; target: string; relative: string }> = [];
+  const root = path.resolve(out);
+  const writes = planned.changes.filter((change) => change.kind !== 'remove');
+  const steps = new Map<string, Step>();
+  const staging = new Map<string, Staged>();
   const inside: InsideCache = new Map();
+  const stage = (directory: string): Staged => {
+    let staged = staging.get(directory);
+    if (!staged) {
+      // the parent exists: it is --out's, or one proven inside it
+      staged = { temporary: temporaryPath(directory), target: directory, renamed: false };
+      mkdirSync(staged.temporary);
+      staging.set(directory, staged);
+    }
+    return staged;
+  };
+  const discard = (): void => {
+    for (const step of steps.values()) if ('temporary' in step) removeQuietly(step.temporary);
+    for (const staged of staging.values()) if (!staged.renamed) removeDebris(staged.temporary);
+  };
   try {
-    for (const change of planned.changes) {
-      if (change.kind === 'remove') continue;
+    // --out's own parents, when missing, are where the user asked for it; --out itself is built like any new directory
+    if (probe(root) === 'missing') mkdirSync(path.dirname(root), { recursive: true });
+    for (const change of [...writes.filter((each) => each.path === manifestName), ...writes.filter((each) => each.path !== manifestName)]) {
       const target = lexicalTarget(out, change.path);
-      // a directory made just now is inside and cannot hold the file yet; one that was there is proven, and the file checked
-      if (!makeDirectory(path.dirname(target), path.resolve(out), inside)) resolveInside(out, change.path, inside);
-      const temporary = temporaryPath(target);
-      writeFully(temporary, change.after!, change.kind === 'update');
-      temporaries.push({ temporary, target, relative: change.path });
+      resolveInside(out, change.path, inside);
+      const missing = firstMissing(path.dirname(target), root, inside);
+      if (missing === undefined) {
+        const temporary = temporaryPath(target);
+        steps.set(change.path, { relative: change.path, temporary, target });
+        writeFully(temporary, change.after!, change.kind === 'update');
+      } else {
+        const staged = stage(missing);
+        const file = path.join(staged.temporary, path.relative(missing, target));
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFully(file, change.after!, false);
+        steps.set(change.path, { relative: change.path, staged });
+      }
       hooks.afterTemporaryWritten?.(change.path);
     }
   } catch (error) {
-    for (const { temporary } of temporaries) removeQuietly(temporary);
+    discard();
     if (error instanceof PortbookError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new PortbookError(`Cannot write to ${out}: ${code ?? String(error)}; no file was replaced`);
   }
+  // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
+  for (const relative of planned.debris) removeDebris(resolveInside(out, relative));
+  for (const temporary of planned.debrisBeside) removeDebris(temporary);
   // Renames cannot fail for want of space; a directory in the way was refused by plan().
-  const replaced = new Set(planned.changes.filter((change) => change.kind === 'update').map((change) => change.path));
+  const replaced = new Set(writes.filter((change) => change.kind === 'update').map((change) => change.path));
   const renamed: string[] = [];
-  for (const [index, { temporary, target, relative }] of temporaries.entries()) {
+  for (const change of writes) {
+    const step = steps.get(change.path)!;
+    const target = 'staged' in step ? step.staged.target : step.target;
     try {
-      if (replaced.has(relative)) keepMode(temporary, target);
-      renameSync(temporary, target);
-      renamed.push(target);
-      hooks.afterReplaced?.(relative);
+      if ('staged' in step) {
+        if (!step.staged.renamed) {
+          renameSync(step.staged.temporary, step.staged.target);
+          step.staged.renamed = true;
+          renamed.push(step.staged.target);
+        }
+      } else {
+        if (replaced.has(step.relative)) keepMode(step.temporary, step.target);
+        renameSync(step.temporary, step.target);
+        steps.delete(change.path);
+        renamed.push(step.target);
+      }
+      hooks.afterReplaced?.(step.relative);
     } catch (error) {
-      for (const { temporary: left } of temporaries.slice(index)) removeQuietly(left);
+      discard();
       const done = renamed.length > 0 ? `; already replaced: ${renamed.join(', ')}` : '; no file was replaced';
       throw new PortbookError(`Cannot replace ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}${done}`);
     }
   }
   // make the renames that replaced existing files durable (new files were not flushed either; see writeFully)
-  for (const dir of new Set(temporaries.filter(({ relative }) => replaced.has(relative)).map(({ target }) => path.dirname(target)))) syncDirectory(dir);
-  for (const relative of planned.debris) removeQuietly(resolveInside(out, relative));
+  for (const dir of new Set([...replaced].map((relative) => path.dirname(lexicalTarget(out, relative))))) syncDirectory(dir);
   for (const change of planned.changes) {
     if (change.kind !== 'remove') continue;
     const target = resolveInside(out, change.path);
     unlinkSync(target);
-    removeEmptyParents(path.dirname(target), path.resolve(out));
+    removeEmptyParents(path.dirname(target), root);
   }
 }
 
 /**
- * Make `dir` and its missing parents, proving each inside `root`: a directory
- * made here, in a parent already proven, is inside by construction; one that
- * was already there is checked like any path. Returns whether `dir` was made.
+ * The first directory on the way from `out` down to `dir` that does not
+ * exist (`out` itself when it is missing), or `undefined` when `dir` exists.
+ * `resolveInside` has proven what exists of the path and marked what is missing.
  */
-function makeDirectory(dir: string, root: string, inside: InsideCache): boolean {
-  if (inside.get(dir) === 'inside') return false;
-  if (dir === root) {
-    const made = mkdirSync(root, { recursive: true }) !== undefined;
-    inside.set(root, 'inside');
-    return made;
+function firstMissing(dir: string, root: string, inside: InsideCache): string | undefined {
+  if (inside.get(dir) !== 'missing') return undefined;
+  let missing = dir;
+  while (missing !== root) {
+    const parent = path.dirname(missing);
+    if (inside.get(parent) !== 'missing' && (inside.get(parent) === 'inside' || probe(parent) !== 'missing')) break;
+    inside.set(parent, 'missing');
+    missing = parent;
   }
-  makeDirectory(path.dirname(dir), root, inside);
-  let made = true;
-  try {
-    mkdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    proveInside(dir, root, path.relative(root, dir), root);
-    made = false;
-  }
-  inside.set(dir, 'inside');
-  return made;
+  return missing;
 }
 
 function removeEmptyParents(dir: string, root: string): void {

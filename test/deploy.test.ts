@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderOptionsFrom } from '../src/config.js';
@@ -43,6 +43,31 @@ describe('validate before replace, reload after', () => {
     const dir = project({ env: { reload: 'exit 1' } });
     expect(() => generate({ cwd: dir })).toThrow(/the files were written, but reloading env failed/);
     expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('API_PORT=16000');
+  });
+
+  it('names its staging directory with its process id, and removes those of killed runs, only those', () => {
+    const tmp = temporaryDir();
+    const dir = project({ env: { validate: 'echo {dir} > staged.txt' } });
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const dead = path.join(tmp, 'portbook-candidates-999999999-AbC123');
+      mkdirSync(path.join(dead, 'nginx'), { recursive: true });
+      writeFileSync(path.join(dead, 'nginx', 'portbook.conf'), 'half');
+      const kept = ['portbook-candidates-999999999-AbC12', `portbook-candidates-${process.ppid}-AbC123`, 'portbook-candidates-XyZ789', 'other'];
+      for (const name of kept) mkdirSync(path.join(tmp, name));
+      generate({ cwd: dir });
+      expect(readFileSync(path.join(dir, 'staged.txt'), 'utf8').trim()).toMatch(new RegExp(`/portbook-candidates-${process.pid}-[A-Za-z0-9]{6}$`));
+      expect(readdirSync(tmp).sort()).toEqual(kept.sort());
+      // without a validate command no run makes them, and gen does not look
+      mkdirSync(dead);
+      writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ commands: { env: { reload: 'true' } } }));
+      generate({ cwd: dir });
+      expect(existsSync(dead)).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
   });
 
   it('dry runs and check run no command', () => {

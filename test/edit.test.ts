@@ -205,4 +205,19 @@ describe('add and fill: what review found', () => {
     expect(result.stdout.split('\n').filter((line) => line.includes('→'))).toHaveLength(1);
     expect(readFileSync(registry, 'utf8')).toMatch(/\| Shared \| \d+ \| all \|/);
   });
+
+  it('labels a filled row by where it counts: `all` for a row placed everywhere, the environments it names otherwise', async () => {
+    const { dir } = project(
+      '## Dev\n\n| Service | Port | Environment |\n|---|---|---|\n| A | 16001 |  |\n| Shared | xxxx | all |\n| Queue | TBD | prod, dev |\n| Cache | ? | default |\n\n## Prod\n\n| Service | Port |\n|---|---|\n| A | 17001 |\n| Mail | xxxx |\n',
+    );
+    const result = await run(['fill'], dir);
+    expect(result.code).toBe(0);
+    const filled = result.stdout.split('\n').filter((line) => line.includes('→'));
+    expect(filled.map((line) => line.replace(/→ \d+$/, '→ N'))).toEqual([
+      'docs/PORTS.md:6: Shared (all) → N',
+      'docs/PORTS.md:7: Queue (production, development) → N',
+      'docs/PORTS.md:8: Cache (default) → N',
+      'docs/PORTS.md:15: Mail (production) → N',
+    ]);
+  });
 });

@@ -176,6 +176,61 @@ describe('external access and reserved ranges', () => {
   });
 });
 
+describe('several ranges in one list item', () => {
+  const ranges = (registry: Registry) =>
+    registry.reservedRanges.map((range) => [range.name.value, range.range.value ?? range.range.text, range.range.position, range.description]);
+
+  it('reads each range of an item as a range of that name, at its own place, sharing the description', () => {
+    const source = read(
+      new TextEncoder().encode('## Reserved Ranges\n\n- **API**: 16000-16099, 17000-17099\n- **Web**: `18000-18099` and `19000-19099` (frontends)\n- Bots: 20000-20099; 21000 (chat)\n- **Admin**: 9000, used by the admin panel\n- Pair: 9100, 9200\n'),
+      'PORTS.md',
+    );
+    expect(ranges(extract(source))).toEqual([
+      ['API', { from: 16000, to: 16099 }, { line: 3, column: 12 }, undefined],
+      ['API', { from: 17000, to: 17099 }, { line: 3, column: 25 }, undefined],
+      ['Web', { from: 18000, to: 18099 }, { line: 4, column: 12 }, 'frontends'],
+      ['Web', { from: 19000, to: 19099 }, { line: 4, column: 30 }, 'frontends'],
+      ['Bots', { from: 20000, to: 20099 }, { line: 5, column: 9 }, 'chat'],
+      ['Bots', { from: 21000, to: 21000 }, { line: 5, column: 22 }, 'chat'],
+      ['Admin', { from: 9000, to: 9000 }, { line: 6, column: 14 }, ', used by the admin panel'],
+      ['Pair', { from: 9100, to: 9100 }, { line: 7, column: 9 }, undefined],
+      ['Pair', { from: 9200, to: 9200 }, { line: 7, column: 15 }, undefined],
+    ]);
+    expect(source.file.messages).toEqual([]);
+  });
+
+  it('reads a second range inside the same code span at its own digit', () => {
+    const registry = registryOf('## Reserved Ranges\n\n- **API**: `16000-16099, 17000-17099`\n');
+    expect(ranges(registry)).toEqual([
+      ['API', { from: 16000, to: 16099 }, { line: 3, column: 12 }, undefined],
+      ['API', { from: 17000, to: 17099 }, { line: 3, column: 26 }, undefined],
+    ]);
+  });
+
+  it('reports an item it cannot split for sure, and a broken second range as a range', () => {
+    const source = read(
+      new TextEncoder().encode('## Reserved Ranges\n\n- **API**: 16000-16099 17000-17099\n- **Web**: 18000-18099, 50 services\n- **Jobs**: 19000-19099, 20000-\n- **Ops**: 22000-22099 (50 ports)\n'),
+      'PORTS.md',
+    );
+    expect(ranges(extract(source))).toEqual([
+      ['API', { from: 16000, to: 16099 }, { line: 3, column: 12 }, '17000-17099'],
+      ['Web', { from: 18000, to: 18099 }, { line: 4, column: 12 }, ', 50 services'],
+      ['Jobs', { from: 19000, to: 19099 }, { line: 5, column: 13 }, undefined],
+      ['Jobs', '20000-', { line: 5, column: 26 }, undefined],
+      ['Ops', { from: 22000, to: 22099 }, { line: 6, column: 12 }, '50 ports'],
+    ]);
+    expect(source.file.messages.map((message) => `${message.line}:${message.column} ${message.fatal ? 'error' : 'warning'} ${message.ruleId}`)).toEqual([
+      '3:24 warning range-ambiguous',
+      '4:25 warning range-ambiguous',
+    ]);
+    const [missing, prose] = source.file.messages;
+    expect(missing!.reason).toContain('`17000-17099`');
+    expect(missing!.reason).toContain('separate ranges with a comma');
+    expect(prose!.reason).toContain('`50 services`');
+    expect(prose!.reason).toContain('in parentheses');
+  });
+});
+
 describe('details, configuration files and security notes', () => {
   it('reads the Creator Suite seed’s details sections, unit paths and internal ports', () => {
     const registry = registryOf(readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url)));

@@ -234,6 +234,57 @@ describe('the fast path', () => {
   });
 });
 
+describe('the fast path’s diagnostics are byte for byte the full CLI’s', () => {
+  const moved = [
+    '# Ports', '', '<!-- portbook:diagram -->', '<!-- /portbook:diagram -->', '',
+    '## Development', '', '| Service | Port |', '|---|---|', '| api | 16000 |', '',
+    '| Domain | Port | SSL | Proxy Target |', '|---|---|---|---|', '| a.example.com | 80 | no | 127.0.0.1:16000 |', '',
+    '## Production', '', '| Service | Port |', '|---|---|', '| api | 80 |', '',
+    '| Domain | Port | SSL | Proxy Target |', '|---|---|---|---|', '| a.example.com | 80 | no | 127.0.0.1:80 |', '',
+  ];
+  const crlf = (lines: string[]): string => `\uFEFF${lines.join('\r\n')}`;
+  const mojibake = '\u00e2\u0153\u2026';
+  const cases: Array<{ name: string; registry: string; writer: 'in-process' | 'installed CLI' }> = [
+    { name: 'a BOM and CRLF line endings', registry: '\uFEFF| Service | Port |\r\n|---|---|\r\n| api | 80 |\r\n| web | `443` |\r\n', writer: 'in-process' },
+    { name: 'warnings (and a line they name) moved by the diagram block gen filled in', registry: moved.join('\n'), writer: 'in-process' },
+    { name: 'the same with a BOM and CRLF line endings', registry: crlf(moved), writer: 'in-process' },
+    {
+      name: 'repaired mojibake below a rewritten diagram block',
+      registry: moved.join('\n').replace('| api | 80 |', `| api | 80 |\n\n- **Status**: ${mojibake} Active`),
+      writer: 'in-process',
+    },
+    { name: 'a manifest an earlier run of the installed CLI wrote', registry: crlf(moved), writer: 'installed CLI' },
+  ];
+
+  it.each(cases)('$name', ({ registry, writer }) => {
+    const dir = writeProject(temporaryDir(), registry);
+    if (writer === 'in-process') capture((io) => main(['gen'], io), dir);
+    else expect(spawnSync(process.execPath, [path.join(repo, 'bin/portbook.cjs'), 'gen'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    const previous = process.env.NO_COLOR;
+    try {
+      for (const color of [false, true]) {
+        if (color) delete process.env.NO_COLOR;
+        else process.env.NO_COLOR = '1';
+        for (const tty of [true, false]) {
+          for (const command of ['gen', 'check']) {
+            const what = `${command}, ${tty ? 'a terminal' : 'piped'}${tty && color ? ', in colour' : ''}`;
+            const fast = capture((io) => fastPath([command], { ...io, tty }), dir);
+            expect(fast.code, `${what}: the fast path answered`).toBe(0);
+            expect(fast.stderr, what).toMatch(/ warning /);
+            const full = capture((io) => main([command], { ...io, tty }), dir);
+            expect(fast.stderr, what).toBe(full.stderr);
+            expect(fast.stdout, what).toBe(full.stdout);
+            if (tty) expect(fast.stderr, `${what}: code frames`).toMatch(/\n\S*\d+ \| /);
+          }
+        }
+      }
+    } finally {
+      if (previous === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = previous;
+    }
+  });
+});
+
 describe('the code cache', () => {
   const bundle = (body: string): string => {
     const file = path.join(temporaryDir(), 'cli.cjs');

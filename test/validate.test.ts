@@ -716,6 +716,84 @@ describe('domain-duplicate', () => {
     expect(brief(d)).toEqual(['9:3 error domain-duplicate']);
   });
 
+  it('domain-shared counts the port-80 redirect an SSL row implies: one warning per row, naming each port', () => {
+    const d = diagnose(`${services}
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| web.example.com | yes | 127.0.0.1:16000 |
+
+## Production
+
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| web.example.com | yes | 127.0.0.1:16000 |
+`);
+    expect(brief(d)).toEqual(['14:3 warning domain-shared']);
+    expect(d[0]!.reason).toContain(
+      "Domain `web.example.com` on port 443 is also served in the default environment (line 8), and on port 80 (this SSL row's redirect from HTTP) is also served in the default environment (line 8, by that SSL row's redirect from HTTP): ",
+    );
+    expect(d[0]!.reason).toContain('nginx ignores one server block ("conflicting server name") on each port');
+  });
+
+  it('domain-shared: an SSL row in one environment and a plain port-80 row in another collide on port 80, whichever comes first', () => {
+    const sslFirst = diagnose(`${services}
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| web.example.com | yes | 127.0.0.1:16000 |
+
+## Production
+
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| web.example.com | 80 | no | 127.0.0.1:16000 |
+`);
+    expect(brief(sslFirst)).toEqual(['14:3 warning domain-shared']);
+    expect(sslFirst[0]!.reason).toContain("Domain `web.example.com` on port 80 is also served in the default environment (line 8, by that SSL row's redirect from HTTP): ");
+
+    const plainFirst = diagnose(`${services}
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| web.example.com | 80 | no | 127.0.0.1:16000 |
+
+## Production
+
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| web.example.com | 8443 | yes | 127.0.0.1:16000 |
+`);
+    expect(brief(plainFirst)).toEqual(['14:3 warning domain-shared']);
+    expect(plainFirst[0]!.reason).toContain("Domain `web.example.com` on port 80 (this SSL row's redirect from HTTP) is also served in the default environment (line 8): ");
+  });
+
+  it('domain-shared: no redirect is implied where the environment serves the domain on port 80 itself, nor reported where domain-duplicate errors', () => {
+    expect(diagnose(`${services}
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| web.example.com | 443 | yes | 127.0.0.1:16000 |
+| web.example.com | 80 | no | 127.0.0.1:16000 |
+
+## Production
+
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| api.example.com | 443 | yes | 127.0.0.1:16000 |
+| api.example.com | 80 | no | 127.0.0.1:16000 |
+`)).toEqual([]);
+    const d = diagnose(`${services}
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| web.example.com | yes | 127.0.0.1:16000 |
+
+## Production
+
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| web.example.com | yes | 127.0.0.1:16000 |
+| web.example.com | yes | 127.0.0.1:16000 |
+`);
+    expect(brief(d)).toEqual(['15:3 error domain-duplicate', '14:3 warning domain-shared']);
+  });
+
   it('domain-shared is quiet for one row placed in every environment (all)', () => {
     expect(diagnose(`${services}
 | Domain | Port | Proxy Target | Environment |
@@ -1212,6 +1290,57 @@ describe('details sections, configuration files and security notes', () => {
 - **API Service**: \`/etc/systemd/system/api.service\`
 `);
     expectFires(d, { rule: 'config-file-unmatched', severity: 'warning', line: 10, column: 22, value: '/etc/systemd/system/suite.service', says: 'rename its label to one service' });
+  });
+
+  it('unit-overridden warns at the list item that wins over a `systemd.units` entry for the same service', () => {
+    const d = diagnose(
+      `${table}
+### Configuration Files
+
+- **API Service**: \`/etc/systemd/system/creator-suite-api.service\`
+`,
+      { units: { 'Creator Suite API': 'suite-api' } },
+    );
+    const reason = expectFires(d, { rule: 'unit-overridden', severity: 'warning', line: 10, column: 20, value: 'creator-suite-api', says: 'remove one of them' });
+    expect(reason).toContain('`suite-api`');
+    expect(reason).toContain('`Creator Suite API`');
+    expect(reason).toContain('`systemd.units`');
+  });
+
+  it('unit-overridden warns once for a row placed in every environment, and is quiet when both name the same unit', () => {
+    const shared = md`
+## Dev
+
+| Service | Port | Environment |
+|---|---|---|
+| Mailer | 16000 | all |
+
+## Prod
+
+| Service | Port |
+|---|---|
+| Web | 17000 |
+
+### Configuration Files
+
+- **Mailer**: \`/etc/systemd/system/mail.service\`
+`;
+    expect(brief(diagnose(shared, { units: { Mailer: 'mailer' } }))).toEqual(['15:15 warning unit-overridden']);
+    expect(diagnose(shared, { units: { Mailer: 'mail' } })).toEqual([]);
+    expect(diagnose(shared, { units: { Web: 'web-front' } })).toEqual([]);
+  });
+
+  it('config-file-unmatched says the configured unit stays when the list names an unusable one', () => {
+    const d = diagnose(
+      `${table}
+### Configuration Files
+
+- **API Service**: \`/etc/systemd/system/bad name.service\`
+`,
+      { units: { 'Creator Suite API': 'suite-api' } },
+    );
+    expect(brief(d)).toEqual(['10:20 warning config-file-unmatched']);
+    expect(d[0]!.reason).toContain('keeps `suite-api` from `systemd.units`');
   });
 
   it('bind-invalid and health-path-invalid fire at their values', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortbookError } from '../src/errors.js';
 import { stamp, stampPlaceholder, verifyStamp } from '../src/stamp.js';
-import { apply, manifestFor, manifestName, plan, readManifest, resolveInside } from '../src/write.js';
+import { apply, manifestFor, manifestName, plan, readManifest, removeDeadTemporaries, replaceFile, resolveInside } from '../src/write.js';
 
 const temporaries: string[] = [];
 afterEach(() => {
@@ -117,6 +117,84 @@ describe('plan and apply', () => {
     const planned = write(out, { 'nginx/a.conf': '1\n' });
     expect(planned.debris).toEqual(['nginx/.a.conf.portbook-999999999-0123abcd.tmp']);
     expect([existsSync(dead), existsSync(alive), existsSync(other)]).toEqual([false, true, true]);
+  });
+
+  it('builds a new directory under a temporary name beside it and renames it into place whole', () => {
+    const out = temporaryDir();
+    write(out, { a: '1\n' });
+    const seen: string[][] = [];
+    apply(plan(out, withManifest({ a: '1\n', 'systemd/a.service.d/portbook.conf': 'x\n', 'systemd/b.service.d/portbook.conf': 'y\n' })), {
+      afterTemporaryWritten: () => seen.push(readdirSync(out).sort()),
+    });
+    // the manifest's temporary first; while the other files are written, no directory stands under its final name
+    const temporary = (name: string) => expect.stringMatching(new RegExp(`^\\.${name}\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`));
+    expect(seen).toEqual([
+      [temporary('\\.portbook-manifest\\.json'), '.portbook-manifest.json', 'a'],
+      [temporary('\\.portbook-manifest\\.json'), '.portbook-manifest.json', temporary('systemd'), 'a'],
+      [temporary('\\.portbook-manifest\\.json'), '.portbook-manifest.json', temporary('systemd'), 'a'],
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['.portbook-manifest.json', 'a', 'systemd']);
+    expect(readFileSync(path.join(out, 'systemd/b.service.d/portbook.conf'), 'utf8')).toBe('y\n');
+  });
+
+  it('builds a missing output directory itself under a temporary name, so a first gen is all or nothing', () => {
+    const parent = temporaryDir();
+    const out = path.join(parent, 'generated');
+    const seen: string[][] = [];
+    apply(plan(out, withManifest({ '.env': 'A=1\n', 'nginx/a.conf': '1\n' })), { afterTemporaryWritten: () => seen.push(readdirSync(parent)) });
+    for (const listing of seen) expect(listing).toEqual([expect.stringMatching(/^\.generated\.portbook-\d+-[0-9a-f]{8}\.tmp$/)]);
+    expect(readdirSync(parent)).toEqual(['generated']);
+    expect(readdirSync(out).sort()).toEqual(['.env', '.portbook-manifest.json', 'nginx']);
+  });
+
+  it('removes what a killed run left wherever it can have left it, and only that', () => {
+    const parent = temporaryDir();
+    const out = path.join(parent, 'generated');
+    write(out, { a: '1\n', 'systemd/a.service.d/portbook.conf': 'x\n', 'nginx/a.conf': '1\n' });
+    const dead = (name: string) => `.${name}.portbook-999999999-0123abcd.tmp`;
+    const alive = (name: string) => `.${name}.portbook-${process.ppid}-0123abcd.tmp`;
+    // a directory a dead run was building where this run renders nothing, and one in the output directory itself
+    mkdirSync(path.join(out, 'systemd', dead('gone.service.d')));
+    writeFileSync(path.join(out, 'systemd', dead('gone.service.d'), 'portbook.conf'), 'half');
+    mkdirSync(path.join(out, dead('caddy')));
+    // a temporary beside an output in a directory that is only on the way to outputs
+    writeFileSync(path.join(out, 'systemd', dead('b.service.d')), '');
+    // an output directory a dead first gen was building, beside --out
+    mkdirSync(path.join(parent, dead('generated')));
+    writeFileSync(path.join(parent, dead('generated'), '.env'), 'half');
+    // left alone: a live run's, someone's files that only look alike, a link, another directory's temporary beside --out
+    const kept = [
+      path.join(out, 'systemd', alive('gone.service.d')),
+      path.join(out, 'systemd', '.notes.tmp'),
+      path.join(out, 'systemd', '.x.portbook-999999999-0123abcd.tmp.bak'),
+      path.join(parent, dead('other')),
+    ];
+    for (const file of kept) writeFileSync(file, 'mine');
+    symlinkSync(path.join(parent, 'nowhere'), path.join(out, 'systemd', dead('link')));
+    const planned = write(out, { a: '1\n', 'systemd/a.service.d/portbook.conf': 'x\n', 'nginx/a.conf': '1\n' });
+    expect(planned.changes).toEqual([]);
+    expect([...planned.debris].sort()).toEqual([dead('caddy'), `systemd/${dead('b.service.d')}`, `systemd/${dead('gone.service.d')}`].sort());
+    expect(planned.debrisBeside).toEqual([path.join(parent, dead('generated'))]);
+    expect(readdirSync(parent).sort()).toEqual([dead('other'), 'generated']);
+    expect(readdirSync(out).sort()).toEqual(['.portbook-manifest.json', 'a', 'nginx', 'systemd']);
+    expect(readdirSync(path.join(out, 'systemd')).sort()).toEqual([alive('gone.service.d'), dead('link'), '.notes.tmp', '.x.portbook-999999999-0123abcd.tmp.bak', 'a.service.d'].sort());
+    for (const file of kept) expect(readFileSync(file, 'utf8')).toBe('mine');
+  });
+
+  it('removes the temporaries a killed replaceFile left beside a file, and only that file’s dead ones', () => {
+    const dir = temporaryDir();
+    const file = path.join(dir, 'PORTS.md');
+    writeFileSync(file, 'old\n');
+    const names = ['.PORTS.md.portbook-999999999-0123abcd.tmp', `.PORTS.md.portbook-${process.ppid}-0123abcd.tmp`, '.OTHER.md.portbook-999999999-0123abcd.tmp', '.PORTS.md.tmp'];
+    for (const name of names) writeFileSync(path.join(dir, name), 'half');
+    // a registry reached through a link: its temporaries stand beside the file it points to
+    const link = path.join(temporaryDir(), 'PORTS.md');
+    symlinkSync(file, link);
+    expect(removeDeadTemporaries(link)).toEqual([path.join(dir, names[0]!)]);
+    expect(readdirSync(dir).sort()).toEqual([...names.slice(1), 'PORTS.md'].sort());
+    replaceFile(link, 'new\n');
+    expect(readFileSync(file, 'utf8')).toBe('new\n');
+    expect(removeDeadTemporaries(path.join(dir, 'missing.md'))).toEqual([]);
   });
 
   it('makes new directories once each, and still refuses one swapped for a link out between plan and apply', () => {

@@ -390,24 +390,38 @@ export const rules: readonly Rule[] = [
   {
     id: 'domain-shared',
     severity: 'warning',
-    summary: 'The same domain and port in two environments (nginx ignores one when their files are included together).',
+    summary:
+      'The same domain and port in two environments (nginx ignores one when their files are included together), counting the port-80 redirect an SSL row implies.',
     check(context) {
       // rows domain-duplicate reports already (the same domain twice in one environment) get that error, not this warning too
       const duplicated = new Set<ExternalAccess>();
       duplicates(context.registry.externalAccess, domainAndPort, (access) => duplicated.add(access));
-      duplicates(
-        context.registry.externalAccess,
-        domainAndPort,
-        (access, first) => {
-          // the same row placed in several environments (`all`) is one row
-          if (duplicated.has(access) || access.position.line === first.position.line || access.environment.name === first.environment.name) return;
-          context.report(
-            `Domain ${code(access.domain.text)} on port ${listenPort(access)} is also served in ${where(first.environment)} (${line(first.position)}): with both nginx files included on one host, nginx ignores one server block ("conflicting server name"); give each environment its own domain, or include one environment's file per host`,
-            access.domain.position,
-          );
-        },
-        'all',
-      );
+      // each row's collisions, in document order: its own server block or its redirect against the first block on that port
+      const first = new Map<string, ServerBlock>();
+      const collisions = new Map<ExternalAccess, Array<{ block: ServerBlock; first: ServerBlock }>>();
+      for (const block of serverBlocks(context.registry.externalAccess)) {
+        const claimed = first.get(block.key);
+        if (!claimed) {
+          first.set(block.key, block);
+          continue;
+        }
+        const { access } = block;
+        // the same row placed in several environments (`all`) is one row; one environment is domain-duplicate's
+        if (duplicated.has(access) || access.position.line === claimed.access.position.line) continue;
+        if (environmentKey(access.environment.name) === environmentKey(claimed.access.environment.name)) continue;
+        collisions.set(access, [...(collisions.get(access) ?? []), { block, first: claimed }]);
+      }
+      const redirect = "SSL row's redirect from HTTP";
+      for (const [access, found] of collisions) {
+        const ports = found.map(
+          ({ block, first: claimed }) =>
+            `port ${block.port}${block.redirect ? ` (this ${redirect})` : ''} is also served in ${where(claimed.access.environment)} (${line(claimed.access.position)}${claimed.redirect ? `, by that ${redirect}` : ''})`,
+        );
+        context.report(
+          `Domain ${code(access.domain.text)} on ${ports.join(', and on ')}: with both nginx files included on one host, nginx ignores one server block ("conflicting server name")${found.length > 1 ? ' on each port' : ''}; give each environment its own domain, or include one environment's file per host`,
+          access.domain.position,
+        );
+      }
     },
   },
   {
@@ -575,8 +589,10 @@ export const rules: readonly Rule[] = [
         const names = [...new Set(file.services.map((service) => service.name.value))];
         const unit = unitFromPath(file.path.value);
         if (names.length === 1 && !isUnitName(unit)) {
+          const configured = Object.hasOwn(context.units, names[0]!) ? context.units[names[0]!] : undefined;
+          const kept = configured === undefined ? 'its derived one' : `${code(configured)} from \`systemd.units\` in the config`;
           context.report(
-            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps its derived one: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,
+            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps ${kept}: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,
             file.path.position,
           );
           continue;
@@ -587,6 +603,28 @@ export const rules: readonly Rule[] = [
             ? `Unit ${code(file.path.text)} (${code(file.label.text)}) matches no registered service, so it is not used: rename its label to the service's name`
             : `Unit ${code(file.path.text)} (${code(file.label.text)}) matches ${names.map(code).join(' and ')}, so it is not used: rename its label to one service's full name`,
           file.path.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'unit-overridden',
+    severity: 'warning',
+    summary: 'A `systemd.units` entry in the config for a service whose unit a configuration-files list names otherwise (the list wins).',
+    check(context) {
+      // a row placed in several environments is one copy per environment, all with the one list item's unit
+      const seen = new Set<string>();
+      for (const service of context.registry.services) {
+        const unit = service.unit;
+        const at = unit && `${unit.position.line}:${unit.position.column}`;
+        if (!unit || !at || seen.has(at) || !Object.hasOwn(context.units, service.name.value)) continue;
+        seen.add(at);
+        const configured = context.units[service.name.value]!;
+        // an unusable name in the list loses to the config (config-file-unmatched says so); the same name twice loses nothing
+        if (!isUnitName(unit.value) || unit.value === configured) continue;
+        context.report(
+          `Unit ${code(unit.value)} that this list names for ${label(service)} wins over ${code(configured)} that \`systemd.units\` in the config gives it, so the config's entry is ignored: remove one of them (this item, or the entry in the config)`,
+          unit.position,
         );
       }
     },
@@ -667,6 +705,45 @@ function checkDetail<K extends 'bind' | 'workers' | 'healthCheck'>(
     const field = section.details[key] as NonNullable<ServiceDetails[K]> | undefined;
     if (field && !valid(field.value)) context.report(message(field), field.position);
   }
+}
+
+/** A server block the nginx file of a row's environment gets: the row's own, or the port-80 redirect its SSL implies. */
+interface ServerBlock {
+  /** `domainAndPort`: what nginx tells server blocks apart by. */
+  key: string;
+  port: number;
+  access: ExternalAccess;
+  redirect: boolean;
+}
+
+/**
+ * Every server block the nginx files get, in document order: each row's own
+ * and, right after the row that implies it, the one port-80 redirect of a
+ * domain served with SSL off port 80 in an environment that does not serve
+ * it on port 80 itself (the redirect goes with its 443 row, else its first;
+ * as render/model.ts's dedupeRedirects renders them).
+ */
+function serverBlocks(accesses: readonly ExternalAccess[]): ServerBlock[] {
+  const on80 = new Set<string>();
+  const redirecting = new Map<string, ExternalAccess>();
+  for (const access of accesses) {
+    const host = asciiHostname(access.domain.value);
+    if (host === undefined) continue;
+    const key = `${environmentKey(access.environment.name)} ${host}`;
+    const port = listenPort(access);
+    if (port === 80) on80.add(key);
+    else if (usesSsl(access)) {
+      const current = redirecting.get(key);
+      if (!current || (port === 443 && listenPort(current) !== 443)) redirecting.set(key, access);
+    }
+  }
+  const redirects = new Set([...redirecting].filter(([key]) => !on80.has(key)).map(([, access]) => access));
+  return accesses.flatMap((access) => {
+    const key = domainAndPort(access);
+    if (key === undefined) return [];
+    const own: ServerBlock = { key, port: listenPort(access), access, redirect: false };
+    return redirects.has(access) ? [own, { key: `${asciiHostname(access.domain.value)} 80`, port: 80, access, redirect: true }] : [own];
+  });
 }
 
 /** What nginx tells server blocks apart by: the (ASCII) host name and the listen port. */
