@@ -9,7 +9,7 @@ import { constants, lstatSync, readdirSync, readFileSync, realpathSync, type Dir
 import path from 'node:path';
 import type { Io } from './cli.js';
 import { displayPath, loadConfig, type Config, type PathOptions } from './config.js';
-import { formatForTerminal, formatShown, sourceLines } from './diagnostics.js';
+import { formatDiagnostic, sourceLines } from './diagnostics.js';
 import { inputsHash } from './inputs.js';
 import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from './write.js';
 
@@ -145,7 +145,7 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
     const lines = io.tty && warnings.length > 0 ? sourceLines(new TextDecoder().decode(readFileSync(config.source))) : [];
     for (const warning of warnings) {
       const shown = { line: warning.line, column: warning.column, severity: 'warning' as const, reason: warning.message, ruleId: warning.ruleId || undefined };
-      io.stderr(io.tty ? formatForTerminal(shown, source, lines) : `${formatShown(shown, source)}\n`);
+      io.stderr(formatDiagnostic(shown, source, lines, io.tty === true));
     }
     const out = displayPath(config.out, io.cwd);
     const shown = out === '.' ? './' : `${out}/`;
