@@ -270,7 +270,7 @@ describe('the fast path’s diagnostics are byte for byte the full CLI’s', () 
             const what = `${command}, ${tty ? 'a terminal' : 'piped'}${tty && color ? ', in colour' : ''}`;
             const fast = capture((io) => fastPath([command], { ...io, tty }), dir);
             expect(fast.code, `${what}: the fast path answered`).toBe(0);
-            expect(fast.stderr, what).toMatch(/ warning /);
+            expect(fast.stderr.replace(/\u001b\[\d+m/g, ''), what).toMatch(/ warning /);
             const full = capture((io) => main([command], { ...io, tty }), dir);
             expect(fast.stderr, what).toBe(full.stderr);
             expect(fast.stdout, what).toBe(full.stdout);

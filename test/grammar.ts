@@ -5,6 +5,14 @@
  * comment lines, and identifiers only in their safe alphabet.
  */
 
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+/** registry.json has a schema of its own: every file the json target writes must satisfy it (checked by ajv). */
+const registrySchema = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync(new URL('../schema/registry.schema.json', import.meta.url), 'utf8')) as object,
+);
+
 const identifier = '[A-Z_][A-Z0-9_]*';
 const port = '\\d{1,5}';
 
@@ -93,6 +101,11 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     ],
   },
   {
+    path: /^registry\.json$/,
+    comment: /^$/,
+    lines: [/^[\s\S]*$/], // data: checked against schema/registry.schema.json below
+  },
+  {
     path: /^\.portbook-manifest\.json$/,
     comment: /^$/,
     lines: [/^[\s\S]*$/], // portbook's own state; checked by JSON.parse below
@@ -110,6 +123,10 @@ export function grammarViolations(files: ReadonlyMap<string, string>): string[] 
     }
     if (file === '.portbook-manifest.json') {
       JSON.parse(content);
+      continue;
+    }
+    if (file === 'registry.json') {
+      if (!registrySchema(JSON.parse(content))) problems.push(`${file}: ${JSON.stringify(registrySchema.errors)}`);
       continue;
     }
     if (/[\r\u2028\u2029\u0000]/.test(content)) problems.push(`${file}: a line break or NUL inside a line`);
