@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A tiny entry: answer `gen`/`check` from hashes when nothing changed, and
 // load the full CLI (parser, template engine) only when something did,
-// through V8's code cache (see src/compile-cache.ts). CommonJS, like the
+// through V8's code cache (see src/support/compile-cache.ts). CommonJS, like the
 // bundles it loads: Node's ESM loader alone would add a tenth to a run that
 // nothing changed for.
 'use strict';

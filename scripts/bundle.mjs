@@ -31,7 +31,7 @@ const common = {
   logLevel: 'warning',
 };
 // both CommonJS: Node's ESM loader would add ~5 ms to every run, and V8's code
-// cache (src/compile-cache.ts) compiles scripts, not modules
+// cache (src/support/compile-cache.ts) compiles scripts, not modules
 const commonjs = {
   ...common,
   outdir: 'dist/bundle',
@@ -41,6 +41,6 @@ const commonjs = {
   banner: { js: "var __portbookUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 // the entry's first step: the no-change path and the code-cache loader, node builtins only
-await build({ ...commonjs, entryPoints: { fast: 'src/fast.ts' } });
+await build({ ...commonjs, entryPoints: { fast: 'src/cli/fast.ts' } });
 // everything else
-await build({ ...commonjs, entryPoints: { cli: 'src/cli.ts' } });
+await build({ ...commonjs, entryPoints: { cli: 'src/cli/main.ts' } });

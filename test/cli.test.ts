@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, version } from '../src/cli.js';
+import { main, version } from '../src/cli/main.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderOptionsFrom } from '../src/config.js';
-import { detectHookManager } from '../src/hooks.js';
-import { generate } from '../src/project.js';
+import { renderOptionsFrom } from '../src/config/load.js';
+import { detectHookManager } from '../src/git/hooks.js';
+import { generate } from '../src/commands/build.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('deploy');

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { environmentNamed, environmentsNamed } from '../src/environments.js';
-import { columnKind, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract.js';
-import { read } from '../src/read.js';
-import type { Registry } from '../src/registry.js';
+import { environmentNamed, environmentsNamed } from '../src/registry/environments.js';
+import { columnKind, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract/index.js';
+import { read } from '../src/read/index.js';
+import type { Registry } from '../src/registry/types.js';
 
 const registryOf = (markdown: string | Uint8Array): Registry =>
   extract(read(typeof markdown === 'string' ? new TextEncoder().encode(markdown) : markdown, 'PORTS.md'));

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
-import { cacheFileOf, loadWithCodeCache } from '../src/compile-cache.js';
-import { loadConfig } from '../src/config.js';
-import { fastPath } from '../src/fast.js';
-import { inputsHash, maxSourceBytes } from '../src/inputs.js';
+import { main } from '../src/cli/main.js';
+import { cacheFileOf, loadWithCodeCache } from '../src/support/compile-cache.js';
+import { loadConfig } from '../src/config/load.js';
+import { fastPath } from '../src/cli/fast.js';
+import { inputsHash, maxSourceBytes } from '../src/config/inputs.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 // readFileSync as is, with a hook a test can set to act right after a file is read

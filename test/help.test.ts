@@ -1,8 +1,8 @@
 /** Per-command help, "did you mean", and --json failures on stdout. */
 import { describe, expect, it } from 'vitest';
-import { editDistance, suggestions } from '../src/args.js';
-import { commandHelp, helpText } from '../src/cli.js';
-import { commandNames, commands, globalOptions, options, type Command } from '../src/commands.js';
+import { editDistance, suggestions } from '../src/cli/args.js';
+import { commandHelp, helpText } from '../src/cli/main.js';
+import { commandNames, commands, globalOptions, options, type Command } from '../src/cli/command-table.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('help');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { main } from '../src/cli.js';
+import { main } from '../src/cli/main.js';
 
 /** A maker of temporary directories, all removed after each test of the calling file. */
 export function temporaryDirs(prefix: string): () => string {

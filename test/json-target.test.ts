@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { defaultRenderOptions } from '../src/config.js';
-import { extract } from '../src/extract.js';
-import { read } from '../src/read.js';
+import { defaultRenderOptions } from '../src/config/load.js';
+import { extract } from '../src/extract/index.js';
+import { read } from '../src/read/index.js';
 import { renderFiles } from '../src/render/index.js';
 import { loadTemplates } from '../src/render/templates.js';
-import { verifyStamp } from '../src/stamp.js';
+import { verifyStamp } from '../src/render/stamp.js';
 import { validate } from '../src/validate/index.js';
 
 const schema = JSON.parse(readFileSync(new URL('../schema/registry.schema.json', import.meta.url), 'utf8')) as object;

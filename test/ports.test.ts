@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commonPorts } from '../src/ports.js';
-import { listeningPorts } from '../src/scan.js';
+import { commonPorts } from '../src/edit/ports.js';
+import { listeningPorts } from '../src/host/listening.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;

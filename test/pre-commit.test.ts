@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitAborted } from '../src/cli.js';
+import { commitAborted } from '../src/cli/main.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('pre-commit');

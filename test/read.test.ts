@@ -6,7 +6,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { toString } from 'mdast-util-to-string';
-import { parse, processor, read, repairMojibake } from '../src/read.js';
+import { parse, processor, read, repairMojibake } from '../src/read/index.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 /** UTF-8 bytes misread as Windows-1252 and saved again as UTF-8. */

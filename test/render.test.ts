@@ -2,16 +2,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultRenderOptions, type RenderOptions } from '../src/config.js';
-import { extract } from '../src/extract.js';
-import { read } from '../src/read.js';
+import { defaultRenderOptions, type RenderOptions } from '../src/config/load.js';
+import { extract } from '../src/extract/index.js';
+import { read } from '../src/read/index.js';
 import { commentStyleFor, hashComment, header } from '../src/targets/comments.js';
 import { envValue } from '../src/targets/env.js';
 import { nginxString } from '../src/targets/nginx.js';
 import { blockComment, jsString } from '../src/targets/settings-ts.js';
 import { isUnitName, systemdAssignment } from '../src/targets/systemd.js';
 import { normalise, render } from '../src/render/index.js';
-import { kebab, screamingSnake, words } from '../src/names.js';
+import { kebab, screamingSnake, words } from '../src/registry/names.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { validate } from '../src/validate/index.js';
 

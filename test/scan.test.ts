@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listeners, nodeProcFs, processesByPort, socketOwners, type ProcFs } from '../src/scan.js';
+import { listeners, nodeProcFs, processesByPort, socketOwners, type ProcFs } from '../src/host/listening.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('scan');

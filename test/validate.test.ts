@@ -15,9 +15,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sortedMessages } from '../src/diagnostics.js';
-import { extract } from '../src/extract.js';
-import { read } from '../src/read.js';
+import { sortedMessages } from '../src/diagnostics/report.js';
+import { extract } from '../src/extract/index.js';
+import { read } from '../src/read/index.js';
 import { rules, validate, type ValidateOptions } from '../src/validate/index.js';
 
 interface Diagnostic {

@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PortbookError } from '../src/errors.js';
-import { stamp, stampPlaceholder, verifyStamp } from '../src/stamp.js';
-import { apply, manifestFor, manifestName, plan, readManifest, removeDeadTemporaries, replaceFile, resolveInside } from '../src/write.js';
+import { PortbookError } from '../src/support/errors.js';
+import { stamp, stampPlaceholder, verifyStamp } from '../src/render/stamp.js';
+import { apply, manifestFor, manifestName, plan, readManifest, removeDeadTemporaries, replaceFile, resolveInside } from '../src/write/index.js';
 
 const temporaries: string[] = [];
 afterEach(() => {

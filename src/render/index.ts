@@ -8,10 +8,10 @@
  * whole model, to its own name without `.hbs`. Every file gets a header in
  * its own comment syntax; output is LF-only and in a stable order.
  */
-import type { RenderOptions } from '../config.js';
-import { PortbookError } from '../errors.js';
-import type { Registry } from '../registry.js';
-import { stamp } from '../stamp.js';
+import type { RenderOptions } from '../config/load.js';
+import { PortbookError } from '../support/errors.js';
+import type { Registry } from '../registry/types.js';
+import { stamp } from './stamp.js';
 import { commentStyleFor, header } from '../targets/comments.js';
 import { buildModel, targets, type TargetId } from '../targets/index.js';
 import type { TemplateSet } from './templates.js';

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { PortbookError } from '../errors.js';
-import { readTemplateFiles } from '../inputs.js';
-import { packageRoot } from '../package.js';
+import { PortbookError } from '../support/errors.js';
+import { readTemplateFiles } from '../config/inputs.js';
+import { packageRoot } from '../support/package.js';
 import { hashComment } from '../targets/comments.js';
 import { targets, type Helper } from '../targets/index.js';
 

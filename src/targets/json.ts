@@ -5,10 +5,10 @@
  * schema/registry.schema.json (JSON Schema 2020-12). The do-not-edit header
  * and portbook's stamp ride in `$comment`.
  */
-import { environmentKey, healthVariable, hostVariable, portVariable } from '../names.js';
-import { asciiHostname } from '../hosts.js';
-import { listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
-import type { Field, Point } from '../registry.js';
+import { environmentKey, healthVariable, hostVariable, portVariable } from '../registry/names.js';
+import { asciiHostname } from '../registry/hosts.js';
+import { listenPort, portNumber, targetIndex, usesSsl } from '../registry/queries.js';
+import type { Field, Point } from '../registry/types.js';
 import { header } from './comments.js';
 import { upstreamName } from './nginx.js';
 import { unitName } from './systemd.js';

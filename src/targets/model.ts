@@ -3,14 +3,14 @@
  * validation: each identifier from the target that owns it, each value
  * already checked.
  */
-import type { RenderOptions } from '../config.js';
-import { environmentSetting } from '../environments.js';
-import { PortbookError } from '../errors.js';
-import { asciiHostname, isLoopback } from '../hosts.js';
-import { environmentKey, healthVariable, hostVariable, kebab, portVariable, snake } from '../names.js';
-import { protocolInfo } from '../protocols.js';
-import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
-import type { EnvironmentName, Registry, Service } from '../registry.js';
+import type { RenderOptions } from '../config/load.js';
+import { environmentSetting } from '../registry/environments.js';
+import { PortbookError } from '../support/errors.js';
+import { asciiHostname, isLoopback } from '../registry/hosts.js';
+import { environmentKey, healthVariable, hostVariable, kebab, portVariable, snake } from '../registry/names.js';
+import { protocolInfo } from '../registry/protocols.js';
+import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../registry/queries.js';
+import type { EnvironmentName, Registry, Service } from '../registry/types.js';
 import { diagramNodes } from './diagram.js';
 import { upstreamName } from './nginx.js';
 import { unitName } from './systemd.js';

@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { snake } from '../names.js';
-import type { Service } from '../registry.js';
+import { snake } from '../registry/names.js';
+import type { Service } from '../registry/types.js';
 import type { Target } from './target.js';
 
 /** The nginx upstream for a service: environment-prefixed outside the default environment so files can be included together. */

@@ -4,8 +4,8 @@
  * team's. Unit names come from the registry's configuration-files list, else
  * the config's `systemd.units`, else the service name in kebab case.
  */
-import { kebab } from '../names.js';
-import type { Service } from '../registry.js';
+import { kebab } from '../registry/names.js';
+import type { Service } from '../registry/types.js';
 import { hasLineBreaking } from './comments.js';
 import type { Target } from './target.js';
 

@@ -5,8 +5,8 @@
  * checks a candidate set. `targets/index.ts` lists them; everything that needs
  * to know about formats (config, render, init, deploy, the README) reads that list.
  */
-import type { RenderOptions } from '../config.js';
-import type { Registry } from '../registry.js';
+import type { RenderOptions } from '../config/load.js';
+import type { Registry } from '../registry/types.js';
 import type { CommentStyle } from './comments.js';
 import type { Model } from './view.js';
 

@@ -5,7 +5,7 @@
  * code (targets/model.ts). Project templates see the same fields: they are
  * part of portbook's interface.
  */
-import type { EnvironmentName } from '../registry.js';
+import type { EnvironmentName } from '../registry/types.js';
 
 export interface ServiceView {
   name: string;

@@ -3,8 +3,8 @@
  * Runs every rule in the table; never throws for bad input.
  */
 import type { VFile } from 'vfile';
-import { report } from '../diagnostics.js';
-import type { Registry } from '../registry.js';
+import { report } from '../diagnostics/report.js';
+import type { Registry } from '../registry/types.js';
 import { rules } from './rules.js';
 
 export { rules, type Rule, type RuleContext } from './rules.js';

@@ -3,15 +3,15 @@
  * and a check that reports at the offending cell. Messages say what is
  * wrong, the value, and what to do.
  */
-import { code, type Severity } from '../diagnostics.js';
-import { asciiHostname, isHostOrAddress } from '../hosts.js';
-import { environmentNamed } from '../environments.js';
-import { detailVariables, environmentKey, portVariable, variablePattern } from '../names.js';
+import { code, type Severity } from '../diagnostics/report.js';
+import { asciiHostname, isHostOrAddress } from '../registry/hosts.js';
+import { environmentNamed } from '../registry/environments.js';
+import { detailVariables, environmentKey, portVariable, variablePattern } from '../registry/names.js';
 import { upstreamName } from '../targets/nginx.js';
 import { isUnitName, unitFromPath, unitName } from '../targets/systemd.js';
-import { protocolInfo } from '../protocols.js';
-import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../queries.js';
-import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service, ServiceDetails } from '../registry.js';
+import { protocolInfo } from '../registry/protocols.js';
+import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../registry/queries.js';
+import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service, ServiceDetails } from '../registry/types.js';
 
 /** More worker processes than this is a typo, not a plan (and WEB_CONCURRENCY must stay a safe integer). */
 const maxWorkers = 1024;

@@ -5,7 +5,7 @@
  * in their target's module and are built from these, so a service name can
  * never become a directive, a command or a path.
  */
-import type { EnvironmentName, Service } from './registry.js';
+import type { EnvironmentName, Service } from './types.js';
 
 /** Words of a name: markup is already gone; accents are folded, everything else splits. */
 export function words(name: string): string[] {

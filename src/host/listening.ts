@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { PortbookError } from './errors.js';
+import { PortbookError } from '../support/errors.js';
 
 /** The three reads scanning needs; each throws when the path cannot be read. */
 export interface ProcFs {

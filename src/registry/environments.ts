@@ -1,5 +1,5 @@
 /** The environment words headings and cells use, and what they name. */
-import type { EnvironmentName } from './registry.js';
+import type { EnvironmentName } from './types.js';
 
 const environmentWords: ReadonlyArray<[EnvironmentName, RegExp]> = [
   ['development', /^(development|develop|dev|local)$/],

@@ -11,8 +11,8 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified, type Data, type Processor } from 'unified';
 import { VFile } from 'vfile';
-import { code, report } from './diagnostics.js';
-import type { Point } from './registry.js';
+import { code, report } from '../diagnostics/report.js';
+import type { Point } from '../registry/types.js';
 
 /** A source document ready for extract. */
 export interface Source {

@@ -7,14 +7,14 @@
  */
 import { constants, lstatSync, readdirSync, readFileSync, realpathSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import type { Io } from './cli.js';
-import { displayPath, loadConfig, type Config, type PathOptions } from './config.js';
-import { formatDiagnostic, sourceLines } from './diagnostics.js';
-import { inputsHash } from './inputs.js';
-import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from './write.js';
+import type { Io } from './main.js';
+import { displayPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
+import { formatDiagnostic, sourceLines } from '../diagnostics/report.js';
+import { inputsHash } from '../config/inputs.js';
+import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from '../write/index.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
-export { loadWithCodeCache } from './compile-cache.js';
+export { loadWithCodeCache } from '../support/compile-cache.js';
 
 const pathFlags = new Set(['--source', '--out', '--templates', '--config']);
 

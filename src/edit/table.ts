@@ -3,12 +3,12 @@
  * Edits work on the source text at the positions extract recorded, so every
  * other byte of the file (spacing, markup, line endings, the BOM) stays as it was.
  */
-import { PortbookError } from './errors.js';
-import { placedEverywhere } from './extract.js';
-import { joinLines, splitLines, type Lines } from './lines.js';
-import { environmentKey } from './names.js';
-import { portNumber } from './queries.js';
-import type { EnvironmentName, Point, Registry, Service, ServiceTable } from './registry.js';
+import { PortbookError } from '../support/errors.js';
+import { placedEverywhere } from '../extract/index.js';
+import { joinLines, splitLines, type Lines } from '../support/lines.js';
+import { environmentKey } from '../registry/names.js';
+import { portNumber } from '../registry/queries.js';
+import type { EnvironmentName, Point, Registry, Service, ServiceTable } from '../registry/types.js';
 
 /** The end (exclusive) of the cell that starts at `index` in `line`: the next unescaped pipe, or the line end. */
 function cellEnd(line: string, index: number): number {

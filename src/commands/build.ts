@@ -8,21 +8,21 @@ import path from 'node:path';
 import type { Root } from 'mdast';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
-import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from './config.js';
-import { reloadChanged, removeDeadCandidates, validateCandidates, type CommandRun } from './deploy.js';
-import { hasErrors, report, sortedMessages } from './diagnostics.js';
-import { inputsHash, maxSourceBytes, templatesHash } from './inputs.js';
-import { joinLines, splitLines } from './lines.js';
-import { PortbookError } from './errors.js';
-import { extract } from './extract.js';
-import { read, readingMessages, type Source } from './read.js';
-import type { Point, Registry } from './registry.js';
-import { renderFiles, type RenderedFile } from './render/index.js';
-import { loadTemplates } from './render/templates.js';
-import { validate } from './validate/index.js';
-import { apply, manifestFor, manifestName, parseManifest, plan, removeDeadTemporaries, replaceFile, type ManifestWarning, type Plan } from './write.js';
+import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
+import { reloadChanged, removeDeadCandidates, validateCandidates, type CommandRun } from '../deploy/index.js';
+import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
+import { inputsHash, maxSourceBytes, templatesHash } from '../config/inputs.js';
+import { joinLines, splitLines } from '../support/lines.js';
+import { PortbookError } from '../support/errors.js';
+import { extract } from '../extract/index.js';
+import { read, readingMessages, type Source } from '../read/index.js';
+import type { Point, Registry } from '../registry/types.js';
+import { renderFiles, type RenderedFile } from '../render/index.js';
+import { loadTemplates } from '../render/templates.js';
+import { validate } from '../validate/index.js';
+import { apply, manifestFor, manifestName, parseManifest, plan, removeDeadTemporaries, replaceFile, type ManifestWarning, type Plan } from '../write/index.js';
 
-export { maxSourceBytes } from './inputs.js';
+export { maxSourceBytes } from '../config/inputs.js';
 
 export interface Built {
   config: Config;

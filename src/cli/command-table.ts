@@ -4,7 +4,7 @@
  * check of which option goes with which command and every help text are
  * derived from it, so they cannot disagree.
  */
-import { version } from './package.js';
+import { version } from '../support/package.js';
 
 export const commandNames = ['gen', 'check', 'init', 'hook', 'pre-commit', 'next', 'scan', 'add', 'fill', 'fix-encoding'] as const;
 export type Command = (typeof commandNames)[number];

@@ -4,7 +4,7 @@
  */
 import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
-import type { Point } from './registry.js';
+import type { Point } from '../registry/types.js';
 
 export type Severity = 'error' | 'warning';
 

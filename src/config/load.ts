@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PortbookError } from './errors.js';
-import { defaultTargetIds, targetIds, type TargetId } from './targets/index.js';
-import { isUnitName } from './targets/systemd.js';
+import { PortbookError } from '../support/errors.js';
+import { defaultTargetIds, targetIds, type TargetId } from '../targets/index.js';
+import { isUnitName } from '../targets/systemd.js';
 
 export const configFileName = 'portbook.config.json';
-export type { TargetId } from './targets/index.js';
+export type { TargetId } from '../targets/index.js';
 
 export interface RenderOptions {
   /** Built-in targets to render. */

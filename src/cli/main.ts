@@ -6,22 +6,22 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { commandLine, parseArgs, shellWord, suggestions, type ParsedArgs } from './args.js';
-import { commandHelp, commandNames, commands, commandsOf, globalHelp, globalOptions, optionNamed, optionsOf, type Command } from './commands.js';
-import { displayPath, loadConfig, type PathOptions } from './config.js';
-import { colorEnabled, formatDiagnostic, formatMessage, severityOf, sourceLines, toJson } from './diagnostics.js';
+import { commandHelp, commandNames, commands, commandsOf, globalHelp, globalOptions, optionNamed, optionsOf, type Command } from './command-table.js';
+import { displayPath, loadConfig, type PathOptions } from '../config/load.js';
+import { colorEnabled, formatDiagnostic, formatMessage, severityOf, sourceLines, toJson } from '../diagnostics/report.js';
 import { counts, formatDiff, unifiedDiff } from './diff.js';
-import { PortbookError } from './errors.js';
-import { version } from './package.js';
-import { detectHookManager, installHook, type HookManager } from './hooks.js';
-import { environmentSetting } from './environments.js';
-import { chooseRange, freePorts, registeredPorts, scan, scanDrift, scannedPorts, type ScanEntry } from './ports.js';
-import { addServiceRow, fillPlaceholders, hasDefaultTable, placeholders, portsIn, tableEnvironments } from './edit.js';
-import { check, diagnose, fixEncoding, generate, loadRegistry, type Built, type GenerateResult } from './project.js';
-import type { EnvironmentName } from './registry.js';
-import { byPort, listeners, listeningPorts, processesByPort } from './scan.js';
-import { watchInputs } from './watch.js';
-import { generateAndStage, init, preCommit, type InitResult, type PreCommitResult, type StagedResult } from './workflow.js';
-import { manifestName, parseManifest, replaceFile, type Change } from './write.js';
+import { PortbookError } from '../support/errors.js';
+import { version } from '../support/package.js';
+import { detectHookManager, installHook, type HookManager } from '../git/hooks.js';
+import { environmentSetting } from '../registry/environments.js';
+import { chooseRange, freePorts, registeredPorts, scan, scanDrift, scannedPorts, type ScanEntry } from '../edit/ports.js';
+import { addServiceRow, fillPlaceholders, hasDefaultTable, placeholders, portsIn, tableEnvironments } from '../edit/table.js';
+import { check, diagnose, fixEncoding, generate, loadRegistry, type Built, type GenerateResult } from '../commands/build.js';
+import type { EnvironmentName } from '../registry/types.js';
+import { byPort, listeners, listeningPorts, processesByPort } from '../host/listening.js';
+import { watchInputs } from '../commands/watch.js';
+import { generateAndStage, init, preCommit, type InitResult, type PreCommitResult, type StagedResult } from '../commands/workflow.js';
+import { manifestName, parseManifest, replaceFile, type Change } from '../write/index.js';
 
 const hookManagers: readonly HookManager[] = ['husky', 'lefthook', 'simple-git-hooks', 'githooks'];
 
@@ -43,10 +43,10 @@ const processIo: Io = {
   stdoutTty: process.stdout.isTTY === true,
 };
 
-export { version } from './package.js';
-export { commandHelp } from './commands.js';
+export { version } from '../support/package.js';
+export { commandHelp } from './command-table.js';
 // for bench/parse-only.cjs: the bundle's own reader, to time the floor under a cold gen
-export { read } from './read.js';
+export { read } from '../read/index.js';
 
 /** `portbook --help`: the commands, one line each (each command's options are in `portbook <command> --help`). */
 export const helpText = globalHelp();

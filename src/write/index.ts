@@ -34,8 +34,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PortbookError } from './errors.js';
-import { stamp, stampPlaceholder, verifyStamp } from './stamp.js';
+import { PortbookError } from '../support/errors.js';
+import { stamp, stampPlaceholder, verifyStamp } from '../render/stamp.js';
 
 export const manifestName = '.portbook-manifest.json';
 

@@ -7,11 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config, TargetId } from './config.js';
-import { PortbookError } from './errors.js';
-import type { RenderedFile } from './render/index.js';
-import { targetNamed } from './targets/index.js';
-import { makeStagingDirectory, removeDeadStagingDirectories, type Plan } from './write.js';
+import type { Config, TargetId } from '../config/load.js';
+import { PortbookError } from '../support/errors.js';
+import type { RenderedFile } from '../render/index.js';
+import { targetNamed } from '../targets/index.js';
+import { makeStagingDirectory, removeDeadStagingDirectories, type Plan } from '../write/index.js';
 
 export interface CommandRun {
   target: TargetId;

@@ -4,15 +4,15 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { configFileName, loadConfig, type Config, type PathOptions } from './config.js';
-import { PortbookError } from './errors.js';
-import { committingWithPathspec, isTracked, repositoryRoot, stage, stagedContents, stagedFiles, unstaged } from './git.js';
-import { detectHookManager, HookNeedsEditing, installHook, readPackageJson, writePackageJson, type HookResult } from './hooks.js';
-import { packageRoot } from './package.js';
-import { defaultTargetIds } from './targets/index.js';
-import { build, generate, type Built, type GenerateOptions, type GenerateResult } from './project.js';
-import { verifyStamp } from './stamp.js';
-import { manifestName, parseManifest } from './write.js';
+import { configFileName, loadConfig, type Config, type PathOptions } from '../config/load.js';
+import { PortbookError } from '../support/errors.js';
+import { committingWithPathspec, isTracked, repositoryRoot, stage, stagedContents, stagedFiles, unstaged } from '../git/git.js';
+import { detectHookManager, HookNeedsEditing, installHook, readPackageJson, writePackageJson, type HookResult } from '../git/hooks.js';
+import { packageRoot } from '../support/package.js';
+import { defaultTargetIds } from '../targets/index.js';
+import { build, generate, type Built, type GenerateOptions, type GenerateResult } from './build.js';
+import { verifyStamp } from '../render/stamp.js';
+import { manifestName, parseManifest } from '../write/index.js';
 
 const exampleRegistry = path.join(packageRoot, 'examples', 'PORTS.md');
 

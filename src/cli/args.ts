@@ -3,7 +3,7 @@
  * values and the positionals, with every problem kept (not thrown) so the
  * CLI can decide what to say first and suggest what was meant.
  */
-import { globalOptions, options, type OptionSpec } from './commands.js';
+import { globalOptions, options, type OptionSpec } from './command-table.js';
 
 export type Problem =
   /** `--dryrun`: no such option. `index` is the token's place in argv. */

@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PortbookError } from './errors.js';
+import { PortbookError } from '../support/errors.js';
 import { repositoryRoot, setConfig } from './git.js';
 
 /** What the hook runs: regenerate and stage, only when the registry, a template or the config is staged. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, watch as watchFs, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config.js';
+import type { Config } from '../config/load.js';
 
 export interface Watcher {
   close(): void;

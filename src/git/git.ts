@@ -1,7 +1,7 @@
 /** The few git operations the workflow needs, through the git CLI (no shell). */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { PortbookError } from './errors.js';
+import { PortbookError } from '../support/errors.js';
 
 function git(args: string[], cwd: string): string {
   try {

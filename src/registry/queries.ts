@@ -5,7 +5,7 @@
  */
 import { environmentKey } from './names.js';
 import { protocolInfo } from './protocols.js';
-import type { ExternalAccess, Field, PortCell, Registry, Service } from './registry.js';
+import type { ExternalAccess, Field, PortCell, Registry, Service } from './types.js';
 
 export function portNumber(port: Field<PortCell> | undefined): number | undefined {
   return port?.value.kind === 'number' ? port.value.port : undefined;

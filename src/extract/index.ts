@@ -8,10 +8,10 @@
  */
 import type { Heading, List, ListItem, Nodes, PhrasingContent, Table, TableCell } from 'mdast';
 import { toString } from 'mdast-util-to-string';
-import { code, report } from './diagnostics.js';
-import { environmentNamed, environmentsNamed } from './environments.js';
-import { unitFromPath } from './targets/systemd.js';
-import type { Source } from './read.js';
+import { code, report } from '../diagnostics/report.js';
+import { environmentNamed, environmentsNamed } from '../registry/environments.js';
+import { unitFromPath } from '../targets/systemd.js';
+import type { Source } from '../read/index.js';
 import type {
   ConfigFile,
   DetailSection,
@@ -26,7 +26,7 @@ import type {
   ReservedRange,
   Service,
   ServiceDetails,
-} from './registry.js';
+} from '../registry/types.js';
 
 type ColumnKind =
   | 'service'

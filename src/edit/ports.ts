@@ -2,11 +2,11 @@
  * Choosing ports: the next free one inside a reserved range, and the
  * comparison of the registry with what is listening (`scan`).
  */
-import { PortbookError } from './errors.js';
-import { environmentKey } from './names.js';
-import { portNumber } from './queries.js';
-import type { EnvironmentName, Registry } from './registry.js';
-import type { ProcessInfo } from './scan.js';
+import { PortbookError } from '../support/errors.js';
+import { environmentKey } from '../registry/names.js';
+import { portNumber } from '../registry/queries.js';
+import type { EnvironmentName, Registry } from '../registry/types.js';
+import type { ProcessInfo } from '../host/listening.js';
 
 /** Defaults of widely used software: a new service should not collide with a developer's local database. */
 export const commonPorts: ReadonlySet<number> = new Set([
