@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, type GenerateResult } from '../src/commands/build.js';
+import { generate, type GenerateResult } from '../src/index.js';
 import {
   certificateConfig,
   minimalUnit,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderOptionsFrom } from '../src/config/load.js';
 import { detectHookManager } from '../src/git/hooks.js';
-import { generate } from '../src/commands/build.js';
+import { generate } from '../src/index.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('deploy');

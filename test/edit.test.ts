@@ -112,12 +112,40 @@ describe('add and fill: what review found', () => {
     });
   });
 
-  it('refuses a protocol it cannot record', async () => {
+  it('adds a Protocol column to a table that has none, rather than dropping the protocol', async () => {
     const before = '| Service | Port |\n|---|---|\n| API | 16001 |\n';
     const { dir, registry } = project(before);
-    expect(await run(['add', 'Sock', '--protocol', 'WS'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot be recorded') });
-    expect((await run(['add', 'Web', '--protocol', 'HTTP'], dir)).code).toBe(0);
-    expect(readFileSync(registry, 'utf8')).toMatch(/^\| Service \| Port \|\n\|---\|---\|\n\| API \| 16001 \|\n\| Web \| \d+ \|\n$/);
+    expect(await run(['add', 'Sock', '--protocol', 'WS', '--port', '16005'], dir)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('docs/PORTS.md:4: added Sock (default) on port 16005 (and a Protocol column to its table)'),
+    });
+    // the other rows get an empty cell: no protocol reads as HTTP, as before
+    expect(readFileSync(registry, 'utf8')).toBe('| Service | Port | Protocol |\n|---|---| --- |\n| API | 16001 |  |\n| Sock | 16005 | WS |\n');
+    // a protocol that means what no cell means needs no column: none is added to a table without one
+    const plain = project(before);
+    expect((await run(['add', 'Web', '--protocol', 'HTTP'], plain.dir)).code).toBe(0);
+    expect(readFileSync(plain.registry, 'utf8')).toMatch(/^\| Service \| Port \|\n\|---\|---\|\n\| API \| 16001 \|\n\| Web \| \d+ \|\n$/);
+  });
+
+  it('records HTTPS, so nginx proxies to the service with https:// (the Protocol column is added for it)', async () => {
+    const before = [
+      '| Service | Port |',
+      '|---------|------|',
+      '| API | 16001 |',
+      '',
+      '## External Access',
+      '',
+      '| Domain | SSL | Proxy Target |',
+      '|---|---|---|',
+      '| secure.example.com | ✅ | 127.0.0.1:17000 |',
+      '',
+    ].join('\n');
+    const { dir, registry } = project(before);
+    expect((await run(['add', 'Secure', '--protocol', 'HTTPS', '--port', '17000'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toContain('| Service | Port | Protocol |\n|---------|------| --- |\n| API | 16001 |  |\n| Secure | 17000 | HTTPS |\n');
+    const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
+    expect(nginx).toMatch(/proxy_pass https:\/\/secure;/);
+    expect(nginx).not.toMatch(/proxy_pass http:\/\//);
   });
 
   it('adds to a table whose rows all count everywhere, under its own heading, without copying `all`', async () => {
@@ -175,13 +203,17 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(other.registry, 'utf8')).toBe(`${placed}| Web | 16002 | staging | hi |\n`);
   });
 
-  it('refuses a description it cannot record, rather than dropping it', async () => {
+  it('adds a Description column for a description the table cannot hold, rather than dropping it', async () => {
     const before = '| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port |\n|---|---|\n';
     const { dir, registry } = project(before);
-    const expected = { code: 2, stderr: 'portbook: The table has no Description column, so the description cannot be recorded: add the column, or leave out --description\n' };
-    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--description', 'hello'], dir)).toMatchObject(expected);
-    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--description', 'hello'], dir)).toMatchObject(expected);
-    expect(readFileSync(registry, 'utf8')).toBe(before);
+    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--port', '16002', '--description', 'hello'], dir)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('(and a Description column to its table)'),
+    });
+    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--port', '16003', '--env', 'production', '--description', 'hello'], dir)).toMatchObject({ code: 0 });
+    expect(readFileSync(registry, 'utf8')).toBe(
+      '| Service | Port | Protocol | Description |\n|---|---|---| --- |\n| API | 16001 | HTTP |  |\n| Web | 16002 | HTTP | hello |\n\n## Production\n\n| Service | Port | Description |\n|---|---| --- |\n| Web | 16003 | hello |\n',
+    );
   });
 
   it('adds the first row of a table that has none yet, in its header’s style', async () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { build, generate } from '../src/commands/build.js';
+import { build, generate } from '../src/index.js';
 import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, tsc, warnIfSkipped } from './consumers.js';
 import { grammarViolations } from './grammar.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commonPorts } from '../src/edit/ports.js';
+import { commonPorts } from '../src/edit/allocate.js';
 import { listeningPorts } from '../src/host/listening.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 

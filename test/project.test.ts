@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandHelp, helpText } from '../src/cli/main.js';
 import { commandNames } from '../src/cli/command-table.js';
-import { check } from '../src/commands/build.js';
+import { check } from '../src/index.js';
 import { rules } from '../src/validate/index.js';
 
 const root = new URL('..', import.meta.url).pathname;

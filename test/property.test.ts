@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, generate } from '../src/commands/build.js';
+import { build, generate } from '../src/index.js';
 import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, tsc, warnIfSkipped } from './consumers.js';
 import { grammarViolations } from './grammar.js';
 

@@ -1,8 +1,9 @@
 /**
- * Reading the command line against the table in commands.ts: options, their
+ * Reading the command line against the table in command-table.ts: options, their
  * values and the positionals, with every problem kept (not thrown) so the
  * CLI can decide what to say first and suggest what was meant.
  */
+import { shellWord } from '../support/shell.js';
 import { globalOptions, options, type OptionSpec } from './command-table.js';
 
 export type Problem =
@@ -118,10 +119,6 @@ export function suggestions(typed: string, candidates: readonly string[]): strin
   return near.filter(({ distance }) => distance === best).map(({ candidate }) => candidate);
 }
 
-/** A word as the shell needs it typed: bare when safe, else in single quotes. */
-export function shellWord(word: string): string {
-  return /^[\w./:@=+,%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `portbook` and `argv`, each word quoted as needed. */
 export function commandLine(argv: readonly string[]): string {

@@ -1,7 +1,7 @@
 /**
- * The library API: one project's run of the pipeline
- * read → extract → validate → render → (plan → apply).
- * The CLI is a thin shell over these functions; tests call them directly.
+ * Build: one project's run of the pipeline up to the files, in memory:
+ * read → extract → validate → render, plus the manifest and the registry's
+ * own diagram block. Every command that writes starts here; nothing here writes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,6 @@ import type { Root } from 'mdast';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
-import { reloadChanged, removeDeadCandidates, validateCandidates, type CommandRun } from '../deploy/index.js';
 import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
 import { inputsHash, maxSourceBytes, templatesHash } from '../config/inputs.js';
 import { joinLines, splitLines } from '../support/lines.js';
@@ -20,7 +19,7 @@ import type { Point, Registry } from '../registry/types.js';
 import { renderFiles, type RenderedFile } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
 import { validate } from '../validate/index.js';
-import { apply, manifestFor, manifestName, parseManifest, plan, removeDeadTemporaries, replaceFile, type ManifestWarning, type Plan } from '../write/index.js';
+import { manifestFor, manifestName, type ManifestWarning } from '../write/index.js';
 
 export { maxSourceBytes } from '../config/inputs.js';
 
@@ -180,78 +179,6 @@ export function diagnose(text: string, displayPath: string, config: Config): VFi
   return sortedMessages(source.file);
 }
 
-export interface GenerateResult extends Built {
-  /** What was (or, with `dryRun`, would be) changed; `undefined` when there were errors. */
-  plan: Plan | undefined;
-  /** The validate and reload commands that ran (see `commands` in the config). */
-  commands: CommandRun[];
-}
-
-export interface GenerateOptions extends PathOptions {
-  /** Plan only: write nothing. */
-  dryRun?: boolean;
-  /** Overwrite outputs that were edited by hand. */
-  force?: boolean;
-}
-
-/**
- * Build, then replace the changed outputs atomically (unless `dryRun`).
- * When an output was edited by hand (or a file portbook never wrote stands
- * where an output goes), nothing is written: `plan.conflicts` says which.
- * Targets with a `validate` command must accept their candidates first;
- * targets with a `reload` command get it run when their files changed.
- */
-export function generate(options: GenerateOptions = {}): GenerateResult {
-  const built = build(options);
-  if (!built.files) return { ...built, plan: undefined, commands: [] };
-  const planned = plan(built.config.out, built.files, { force: options.force ?? false });
-  const commands: CommandRun[] = [];
-  if (!options.dryRun && planned.conflicts.length === 0) {
-    commands.push(...validateCandidates(built.config, built.rendered!, planned));
-    apply(planned);
-    // the registry's own diagram block, written last: a crash before it leaves it stale, never broken
-    if (built.sourceUpdate) replaceFile(built.config.source, built.sourceUpdate.after);
-    // what killed runs left outside --out (apply removed what they left in it): the registry's temporaries, validate's staging
-    removeDeadTemporaries(built.config.source);
-    removeDeadCandidates(built.config);
-    commands.push(...reloadChanged(built.config, built.rendered!, planned, new Map()));
-  }
-  return { ...built, plan: planned, commands };
-}
-
-/**
- * Build and compare with the disk: `plan.changes` lists every stale, missing
- * or extra file. The manifest counts only when it is missing or lists other
- * files than gen would: its record of the inputs (a hash of the registry's
- * prose, portbook's version, the warnings) is bookkeeping for the next run,
- * and outputs that all match are not stale because it is out of date.
- */
-export function check(options: PathOptions = {}): GenerateResult {
-  const result = generate({ ...options, dryRun: true, force: false });
-  const manifest = result.plan?.changes.find((change) => change.path === manifestName);
-  if (!result.plan || !manifest || manifest.before === undefined || manifest.after === undefined) return result;
-  const listed = (text: string): string | undefined => {
-    const files = parseManifest(text)?.files;
-    return files && JSON.stringify(files);
-  };
-  if (listed(manifest.before) === undefined || listed(manifest.before) !== listed(manifest.after)) return result;
-  const changes = result.plan.changes.filter((change) => change !== manifest);
-  return { ...result, plan: { ...result.plan, changes } };
-}
-
-/** Rewrite a double-encoded source as the UTF-8 it meant. Returns whether anything changed. */
-export function fixEncoding(options: PathOptions = {}): { displayPath: string; repaired: boolean } {
-  const config = loadConfig(options);
-  const displayPath = shownPath(config.source, options.cwd ?? process.cwd());
-  const source = read(readSource(config.source, displayPath), displayPath);
-  if (hasErrors(source.file)) {
-    throw new PortbookError(`${displayPath}: not UTF-8 text; convert it to UTF-8 first`, 1);
-  }
-  if (!source.mojibake) return { displayPath, repaired: false };
-  replaceFile(config.source, source.repaired);
-  return { displayPath, repaired: true };
-}
-
 /** A unit name configured for a service the registry does not have is a typo: say so. */
 function checkConfiguredUnits(config: Config, registry: Registry, displayPath: string): void {
   const names = new Set(registry.services.map((service) => service.name.value));
@@ -269,7 +196,8 @@ function asOnDisk(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
-function readSource(file: string, displayPath: string): Uint8Array {
+/** The registry's bytes, refused past the size limit. */
+export function readSource(file: string, displayPath: string): Uint8Array {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

@@ -5,7 +5,8 @@
  */
 import { existsSync, watch as watchFs, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/load.js';
+import { loadConfig, type Config } from '../config/load.js';
+import { generate, type GenerateOptions, type GenerateResult } from './gen.js';
 
 export interface Watcher {
   close(): void;
@@ -55,4 +56,23 @@ export function watchInputs(config: Config, run: () => void, debounceMs = 150): 
       for (const watcher of watchers.values()) watcher.close();
     },
   };
+}
+
+/** One run of a watch: gen's result, or the error it threw (a template error, an I/O error). */
+export type WatchRun = { result: GenerateResult } | { error: unknown };
+
+/** `gen --watch`: generate now and on every save of an input, handing each run to `onRun`, until `close()`. */
+export function watchGenerate(options: GenerateOptions, onRun: (run: WatchRun) => void): { config: Config; watcher: Watcher } {
+  const config = loadConfig(options);
+  const once = (): void => {
+    let run: WatchRun;
+    try {
+      run = { result: generate(options) };
+    } catch (error) {
+      run = { error };
+    }
+    onRun(run);
+  };
+  once();
+  return { config, watcher: watchInputs(config, once) };
 }

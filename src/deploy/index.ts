@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config, TargetId } from '../config/load.js';
+import { shellQuote } from '../support/shell.js';
 import { PortbookError } from '../support/errors.js';
 import type { RenderedFile } from '../render/index.js';
 import { targetNamed } from '../targets/index.js';
@@ -30,11 +31,6 @@ export function changedTargets(planned: Plan, rendered: ReadonlyMap<string, Rend
   return targets;
 }
 
-/** Single-quote for sh. */
-function quote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 function runShell(command: string, cwd: string): { ok: boolean; output: string } {
   try {
     const output = execFileSync('sh', ['-c', command], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
@@ -48,9 +44,9 @@ function runShell(command: string, cwd: string): { ok: boolean; output: string }
 
 /** Replace `{files}`, `{dir}`, the target's own placeholders (nginx's `{wrapper}`), and `{file}`, giving one command per file. */
 function expand(template: string, files: string[], dir: string, placeholders: ReadonlyMap<string, string>): string[] {
-  let shared = template.replaceAll('{files}', files.map(quote).join(' ')).replaceAll('{dir}', quote(dir));
-  for (const [name, value] of placeholders) shared = shared.replaceAll(`{${name}}`, quote(value));
-  return shared.includes('{file}') ? files.map((file) => shared.replaceAll('{file}', quote(file))) : [shared];
+  let shared = template.replaceAll('{files}', files.map(shellQuote).join(' ')).replaceAll('{dir}', shellQuote(dir));
+  for (const [name, value] of placeholders) shared = shared.replaceAll(`{${name}}`, shellQuote(value));
+  return shared.includes('{file}') ? files.map((file) => shared.replaceAll('{file}', shellQuote(file))) : [shared];
 }
 
 /**

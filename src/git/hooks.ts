@@ -6,6 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from '../support/shell.js';
 import { PortbookError } from '../support/errors.js';
 import { repositoryRoot, setConfig } from './git.js';
 
@@ -18,7 +19,7 @@ export const hookCommand = 'npx --no-install portbook pre-commit';
  */
 function commandFor(gitRoot: string, root: string): string {
   const relative = path.relative(gitRoot, realpathSync(root)).split(path.sep).join('/');
-  return relative === '' ? hookCommand : `cd '${relative.replace(/'/g, `'\\''`)}' && ${hookCommand}`;
+  return relative === '' ? hookCommand : `cd ${shellQuote(relative)} && ${hookCommand}`;
 }
 
 export type HookManager = 'husky' | 'lefthook' | 'simple-git-hooks' | 'githooks';

@@ -42,3 +42,14 @@ export function protocolInfo(text: string | undefined): ProtocolInfo {
   const tls = http && !plain && parts.some((part) => tlsWords.has(part));
   return { unknown, http, websocket, tls };
 }
+
+/**
+ * Whether a row that says `protocol` means the same as a row with no Protocol
+ * cell (HTTP proxied over plain `http://`): only then may the cell be left out.
+ * `HTTPS` does not (nginx proxies to it with `https://`), nor `PostgreSQL`.
+ */
+export function meansDefaultProtocol(protocol: string | undefined): boolean {
+  const given = protocolInfo(protocol);
+  const absent = protocolInfo(undefined);
+  return given.unknown.length === 0 && given.http === absent.http && given.websocket === absent.websocket && given.tls === absent.tls;
+}

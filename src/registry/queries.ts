@@ -5,7 +5,7 @@
  */
 import { environmentKey } from './names.js';
 import { protocolInfo } from './protocols.js';
-import type { ExternalAccess, Field, PortCell, Registry, Service } from './types.js';
+import type { ExternalAccess, Field, PortCell, Registry, ReservedRange, Service } from './types.js';
 
 export function portNumber(port: Field<PortCell> | undefined): number | undefined {
   return port?.value.kind === 'number' ? port.value.port : undefined;
@@ -48,4 +48,42 @@ export function targetIndex(registry: Registry): (access: ExternalAccess) => Ser
 export function hasUpstream(service: Pick<Service, 'protocol'>): boolean {
   const protocol = protocolInfo(service.protocol?.value);
   return protocol.http && protocol.unknown.length === 0;
+}
+
+/** A reserved range's ports when it is one (1 ≤ from ≤ to ≤ 65535), else `undefined`: the one test of a range every stage uses. */
+export function portsOf(range: Pick<ReservedRange, 'range'>): { from: number; to: number } | undefined {
+  const value = range.range.value;
+  return value !== undefined && value.from >= 1 && value.from <= value.to && value.to <= 65535 ? value : undefined;
+}
+
+/** Whether `port` lies in one of the registry's (valid) reserved ranges. */
+export function inReservedRange(registry: Pick<Registry, 'reservedRanges'>, port: number): boolean {
+  return registry.reservedRanges.some((range) => {
+    const ports = portsOf(range);
+    return ports !== undefined && port >= ports.from && port <= ports.to;
+  });
+}
+
+/** Every port the registry uses, in any environment (services and proxy targets). */
+export function registeredPorts(registry: Registry): Set<number> {
+  const ports = new Set<number>();
+  for (const service of registry.services) {
+    const port = portNumber(service.port);
+    if (port !== undefined) ports.add(port);
+  }
+  for (const access of registry.externalAccess) {
+    const target = access.target?.value?.port;
+    if (target !== undefined) ports.add(target);
+  }
+  return ports;
+}
+
+/** Ports registered in one environment (`default`, `production`…). */
+export function portsIn(registry: Registry, key: string): Set<number> {
+  const ports = new Set<number>();
+  for (const service of registry.services) {
+    const port = portNumber(service.port);
+    if (port !== undefined && environmentKey(service.environment.name) === key) ports.add(port);
+  }
+  return ports;
 }

@@ -1,0 +1,98 @@
+/** What every command's output shares: the Io it writes to, counts, paths as shown, diagnostics, conflicts, the fix to type. */
+import path from 'node:path';
+import type { PathOptions } from '../../config/load.js';
+import { displayPath } from '../../config/load.js';
+import { colorEnabled, formatDiagnostic, severityOf, sourceLines } from '../../diagnostics/report.js';
+import type { Built } from '../../commands/build.js';
+import type { GenerateResult } from '../../commands/gen.js';
+import { PortbookError } from '../../support/errors.js';
+import { shellWord } from '../../support/shell.js';
+import { formatDiff, unifiedDiff } from '../diff.js';
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+  /** A person reads stderr (a terminal): show the source line under each diagnostic, in colour (see colorEnabled). */
+  tty?: boolean;
+  /** stdout is a terminal: colour the diffs (see colorEnabled). */
+  stdoutTty?: boolean;
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  tty: process.stderr.isTTY === true,
+  stdoutTty: process.stdout.isTTY === true,
+};
+
+export function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+export function outPath(result: Built, relative: string, io: Io): string {
+  const shown = displayPath(path.join(result.config.out, relative), io.cwd);
+  return relative === '' ? (shown === '.' ? './' : `${shown}/`) : shown;
+}
+
+/** Each diagnostic, then, when there were errors, a count and `consequence` (what the command did not do because of them). */
+export function printDiagnostics(result: Built, io: Io, consequence = 'nothing was written'): void {
+  const tty = io.tty === true;
+  const lines = tty ? sourceLines(result.source.original) : [];
+  for (const message of result.diagnostics) {
+    const shown = { line: message.line, column: message.column, severity: severityOf(message), reason: message.reason, ruleId: message.ruleId };
+    io.stderr(formatDiagnostic(shown, result.displayPath, lines, tty));
+  }
+  const errors = result.diagnostics.filter((message) => severityOf(message) === 'error').length;
+  const warnings = result.diagnostics.length - errors;
+  if (errors > 0) {
+    io.stderr(`\n${count(errors, 'error')}${warnings ? `, ${count(warnings, 'warning')}` : ''} in ${result.displayPath}: ${consequence}.\n`);
+  }
+}
+
+export function printIgnored(ignored: readonly string[], io: Io): void {
+  if (ignored.length === 0) return;
+  io.stderr(`portbook: not staged, since .gitignore excludes them: ${ignored.map((file) => displayPath(file, io.cwd)).join(', ')}\n`);
+}
+
+/** Hand-edited or foreign files where outputs go: show them, write nothing, say how to proceed. */
+export function printConflicts(result: GenerateResult, io: Io): number {
+  const color = colorEnabled(io.tty === true);
+  for (const conflict of result.plan!.conflicts) {
+    const name = outPath(result, conflict.path, io);
+    if (conflict.reason === 'edited') {
+      io.stderr(`portbook: ${name} was edited by hand since portbook wrote it:\n`);
+      io.stderr(formatDiff(unifiedDiff(name, conflict.before, conflict.after), 20, color));
+    } else {
+      io.stderr(`portbook: ${name} exists and was not written by portbook; portbook never replaces such a file.\n`);
+    }
+  }
+  const edited = result.plan!.conflicts.some((conflict) => conflict.reason === 'edited');
+  const foreign = result.plan!.conflicts.some((conflict) => conflict.reason === 'foreign');
+  io.stderr(
+    `\nNothing was written.${edited ? ' Move hand edits into the registry or a template, or run `portbook gen --force` to overwrite them.' : ''}${foreign ? ' Move or delete the files portbook did not write, or choose another --out.' : ''}\n`,
+  );
+  return 1;
+}
+
+/** The command that brings the outputs up to date: the same paths check was given (and `--force` over hand edits). */
+export function fixCommand(paths: PathOptions, force = false): string {
+  const flags = (['source', 'out', 'templates', 'config'] as const).flatMap((key) => (paths[key] === undefined ? [] : [`--${key}`, shellWord(paths[key]!)]));
+  if (force) flags.unshift('--force');
+  return flags.length === 0 && !force ? '`npm run gen` (or `portbook gen`)' : `\`portbook gen ${flags.join(' ')}\``;
+}
+
+
+/**
+ * A PortbookError as the user sees it: its message on stderr (and, for a
+ * --json command, `{"error": {"message", "exitCode"}}` on stdout); its exit
+ * code. Anything else is a bug: thrown, with its stack.
+ */
+export function reportError(error: unknown, io: Io, json = false): number {
+  if (error instanceof PortbookError) {
+    io.stderr(`portbook: ${error.message}\n`);
+    if (json) io.stdout(`${JSON.stringify({ error: { message: error.message, exitCode: error.exitCode } }, null, 2)}\n`);
+    return error.exitCode;
+  }
+  throw error;
+}

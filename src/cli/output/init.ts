@@ -1,0 +1,17 @@
+/** What `init` prints: what it did and kept, the first gen's diagnostics, the hook. */
+import type { InitResult } from '../../commands/init.js';
+import { printConflicts, printDiagnostics, type Io } from './common.js';
+
+export function printInit(result: InitResult, io: Io): number {
+  for (const line of result.done) io.stdout(`${line}\n`);
+  for (const file of result.kept) {
+    io.stdout(`kept ${file} (${file === result.registry ? 'your registry: init never replaces it' : 'it exists; `portbook init --force` replaces it'})\n`);
+  }
+  printDiagnostics(result.generated, io, 'gen wrote no outputs');
+  if (result.hookSkipped) io.stderr(`portbook: no pre-commit hook: ${result.hookSkipped}\n`);
+  else if (result.hook) io.stdout(`The pre-commit hook regenerates and stages the outputs on every commit that edits the registry; ${result.hook.message}.\n`);
+  if (!result.generated.plan) return 1;
+  if (result.generated.plan.conflicts.length > 0) return printConflicts(result.generated, io);
+  return 0;
+}
+
