@@ -2,7 +2,7 @@
  * Port tables: a service or external-access table read into registry rows,
  * with the environment each row is placed in.
  */
-import type { Nodes, Table } from 'mdast';
+import type { Nodes, Table, TableCell, TableRow } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import { code, report } from '../diagnostics/report.js';
 import { environmentsNamed } from '../registry/environments.js';
@@ -11,6 +11,14 @@ import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Ser
 import { cellField, cellText, parseDomain, parsePort, parseProxyTarget, parseSsl, struckThrough } from './cells.js';
 import { type ColumnKind, columnKind } from './columns.js';
 
+/** A row's cell in the column of one kind, or `undefined` when the table has no such column. */
+type CellOf = (kind: ColumnKind) => Field<string> | undefined;
+
+/**
+ * Read a service or external-access table into `registry` (its `all` rows
+ * also into `everywhere`); any other table is left alone, and reported when
+ * it almost is one.
+ */
 export function readTable(
   table: Table,
   environment: Environment,
@@ -21,22 +29,7 @@ export function readTable(
 ): void {
   const [header, ...rows] = table.children;
   if (!header) return;
-  const columns = new Map<ColumnKind, number>();
-  header.children.forEach((cell, index) => {
-    const kind = columnKind(cellText(cell));
-    if (!kind) return;
-    if (columns.has(kind)) {
-      report(
-        source.file,
-        'warning',
-        `Unexpected second ${code(kind)} column ${code(toString(cell).trim())}, expected one: portbook reads the first and ignores this one; rename or remove it`,
-        point(cell.children[0] ?? cell),
-        'table-duplicate-column',
-      );
-      return;
-    }
-    columns.set(kind, index);
-  });
+  const columns = readColumns(header, source, point);
 
   // a Domain/Host/URL column alone does not make a service table an external-access one
   const isExternal = columns.has('domain') && (columns.has('target') || (columns.has('port') && !columns.has('service')));
@@ -58,16 +51,7 @@ export function readTable(
   const width = header.children.length;
   for (const row of rows) {
     const rowPoint = point(row);
-    const extra = row.children[width];
-    if (extra && toString(extra).trim() !== '') {
-      report(
-        source.file,
-        'warning',
-        `Unexpected cell ${code(toString(extra).trim())} past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
-        point(extra.children[0] ?? extra),
-        'table-ragged',
-      );
-    }
+    reportCellPastLastColumn(row, width, source, point);
     const get = (kind: ColumnKind): Field<string> | undefined => {
       const index = columns.get(kind);
       if (index === undefined) return undefined;
@@ -87,49 +71,94 @@ export function readTable(
       }
     };
     if (isServices) {
-      const portField = get('port')!;
-      const port: Field<PortCell> = {
-        ...portField,
-        value: row.children[columns.get('port')!] ? parsePort(portField.text) : { kind: 'missing' },
-      };
-      const service: Service = {
-        environment,
-        name: get('service')!,
-        port,
-        position: rowPoint,
-        tableEnd: source.toOriginal(table.position?.end ?? rowPoint).line,
-        tableEnvironment: environment.name,
-      };
-      if (placement && placement.text !== '') service.placement = placement;
-      const optional = (kind: 'protocol' | 'status' | 'description' | 'variable'): void => {
-        const field = get(kind);
-        if (field && field.text !== '') service[kind] = field;
-      };
-      optional('protocol');
-      optional('status');
-      optional('description');
-      optional('variable');
-      add(registry.services, service);
+      add(registry.services, serviceFromRow(get, row.children[columns.get('port')!], placement, environment, rowPoint, source.toOriginal(table.position?.end ?? rowPoint).line));
     } else {
-      const domainField = get('domain')!;
-      const { host, scheme } = parseDomain(domainField.text);
-      const access: ExternalAccess = {
-        environment,
-        domain: { ...domainField, value: host },
-        position: rowPoint,
-      };
-      if (scheme) access.scheme = scheme;
-      const port = get('port');
-      if (port && port.text !== '') access.port = { ...port, value: parsePort(port.text) };
-      const ssl = get('ssl');
-      if (ssl && ssl.text !== '') access.ssl = { ...ssl, value: parseSsl(ssl.text) };
-      const target = get('target');
-      if (target) access.target = { ...target, value: parseProxyTarget(target.text) };
-      const purpose = get('description');
-      if (purpose && purpose.text !== '') access.purpose = purpose;
-      add(registry.externalAccess, access);
+      add(registry.externalAccess, accessFromRow(get, environment, rowPoint));
     }
   }
+}
+
+/** The columns a header names (a kind's first column), reporting a second column of one kind. */
+function readColumns(header: TableRow, source: Source, point: (node: Nodes | undefined) => Point): Map<ColumnKind, number> {
+  const columns = new Map<ColumnKind, number>();
+  header.children.forEach((cell, index) => {
+    const kind = columnKind(cellText(cell));
+    if (!kind) return;
+    if (columns.has(kind)) {
+      report(
+        source.file,
+        'warning',
+        `Unexpected second ${code(kind)} column ${code(toString(cell).trim())}, expected one: portbook reads the first and ignores this one; rename or remove it`,
+        point(cell.children[0] ?? cell),
+        'table-duplicate-column',
+      );
+      return;
+    }
+    columns.set(kind, index);
+  });
+  return columns;
+}
+
+/** A cell past the header's last column: reported, and then ignored. */
+function reportCellPastLastColumn(row: TableRow, width: number, source: Source, point: (node: Nodes | undefined) => Point): void {
+  const extra = row.children[width];
+  if (extra && toString(extra).trim() !== '') {
+    report(
+      source.file,
+      'warning',
+      `Unexpected cell ${code(toString(extra).trim())} past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
+      point(extra.children[0] ?? extra),
+      'table-ragged',
+    );
+  }
+}
+
+/** A service table's row as a Service of the table's environment (`readTable` places it). */
+function serviceFromRow(get: CellOf, portCell: TableCell | undefined, placement: Field<string> | undefined, environment: Environment, rowPoint: Point, tableEnd: number): Service {
+  const portField = get('port')!;
+  const port: Field<PortCell> = {
+    ...portField,
+    value: portCell ? parsePort(portField.text) : { kind: 'missing' },
+  };
+  const service: Service = {
+    environment,
+    name: get('service')!,
+    port,
+    position: rowPoint,
+    tableEnd,
+    tableEnvironment: environment.name,
+  };
+  if (placement && placement.text !== '') service.placement = placement;
+  const optional = (kind: 'protocol' | 'status' | 'description' | 'variable'): void => {
+    const field = get(kind);
+    if (field && field.text !== '') service[kind] = field;
+  };
+  optional('protocol');
+  optional('status');
+  optional('description');
+  optional('variable');
+  return service;
+}
+
+/** An external-access table's row as an ExternalAccess of the table's environment (`readTable` places it). */
+function accessFromRow(get: CellOf, environment: Environment, rowPoint: Point): ExternalAccess {
+  const domainField = get('domain')!;
+  const { host, scheme } = parseDomain(domainField.text);
+  const access: ExternalAccess = {
+    environment,
+    domain: { ...domainField, value: host },
+    position: rowPoint,
+  };
+  if (scheme) access.scheme = scheme;
+  const port = get('port');
+  if (port && port.text !== '') access.port = { ...port, value: parsePort(port.text) };
+  const ssl = get('ssl');
+  if (ssl && ssl.text !== '') access.ssl = { ...ssl, value: parseSsl(ssl.text) };
+  const target = get('target');
+  if (target) access.target = { ...target, value: parseProxyTarget(target.text) };
+  const purpose = get('description');
+  if (purpose && purpose.text !== '') access.purpose = purpose;
+  return access;
 }
 
 /**
