@@ -30,7 +30,8 @@ export { targets, targetIds, defaultTargetIds, buildModel, type TargetId, type T
 export { header } from './targets/comments.js';
 export { apply, plan, manifestName, resolveInside, replaceFile, type ApplyHooks, type Change, type Conflict, type Plan } from './write/index.js';
 export { loadConfig, configFileName, type Config, type PathOptions, type RenderOptions } from './config/load.js';
-export { formatMessage, toJson, type DiagnosticJson, type Severity } from './diagnostics/report.js';
+export { formatMessage } from './diagnostics/format.js';
+export { toJson, type DiagnosticJson, type Severity } from './diagnostics/report.js';
 export { PortbookError } from './support/errors.js';
 export * as names from './registry/names.js';
 export type * from './registry/types.js';

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../src/cli/main.js';
-import { colorEnabled, formatDiagnostic } from '../src/diagnostics/report.js';
+import { colorEnabled, formatDiagnostic } from '../src/diagnostics/format.js';
 import { counts, formatDiff, unifiedDiff, withoutStamp } from '../src/cli/diff.js';
 import { stamp, stampPlaceholder } from '../src/render/stamp.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';

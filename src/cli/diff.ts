@@ -4,7 +4,7 @@
  * one-port edit shows only the port's lines, and coloured when asked.
  */
 import { createTwoFilesPatch } from 'diff';
-import { paint } from '../diagnostics/report.js';
+import { paint } from '../diagnostics/format.js';
 
 const stampPattern = /portbook:sha256:[0-9a-f]{64}/g;
 

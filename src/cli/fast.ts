@@ -9,7 +9,7 @@ import { constants, lstatSync, readdirSync, readFileSync, realpathSync, type Dir
 import path from 'node:path';
 import type { Io } from './main.js';
 import { displayPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
-import { formatDiagnostic, sourceLines } from '../diagnostics/report.js';
+import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { inputsHash } from '../config/inputs.js';
 import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from '../write/index.js';
 

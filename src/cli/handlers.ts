@@ -16,7 +16,7 @@ import type { EditOutcome } from '../commands/registry-edit.js';
 import { scan } from '../commands/scan.js';
 import { generateAndStage } from '../commands/stage.js';
 import type { PathOptions } from '../config/load.js';
-import { formatMessage } from '../diagnostics/report.js';
+import { formatMessage } from '../diagnostics/format.js';
 import type { HookManager } from '../git/hooks.js';
 import type { Command } from './command-table.js';
 import { badValue, environmentOption, spliced, tokenOf, usage, type Line, type Values } from './line.js';

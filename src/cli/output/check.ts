@@ -1,6 +1,6 @@
 /** What `check` prints: one line per stale file, then noise-free diffs, then the command that fixes it. */
 import type { PathOptions } from '../../config/load.js';
-import { colorEnabled } from '../../diagnostics/report.js';
+import { colorEnabled } from '../../diagnostics/format.js';
 import type { GenerateResult } from '../../commands/gen.js';
 import { manifestName, parseManifest } from '../../write/index.js';
 import { counts, formatDiff, unifiedDiff } from '../diff.js';

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { PathOptions } from '../../config/load.js';
 import { displayPath } from '../../config/load.js';
-import { colorEnabled, formatDiagnostic, severityOf, sourceLines } from '../../diagnostics/report.js';
+import { severityOf } from '../../diagnostics/report.js';
+import { colorEnabled, formatDiagnostic, sourceLines } from '../../diagnostics/format.js';
 import type { Built } from '../../commands/build.js';
 import type { GenerateResult } from '../../commands/gen.js';
 import { PortbookError } from '../../support/errors.js';

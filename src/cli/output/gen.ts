@@ -1,5 +1,5 @@
 /** What `gen` prints: each file it created, updated or removed (with --dry-run, the diffs), the commands it ran, what it staged; and --json. */
-import { colorEnabled } from '../../diagnostics/report.js';
+import { colorEnabled } from '../../diagnostics/format.js';
 import { toJson } from '../../diagnostics/report.js';
 import { displayPath } from '../../config/load.js';
 import type { GenerateResult } from '../../commands/gen.js';

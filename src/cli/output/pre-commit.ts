@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { PathOptions } from '../../config/load.js';
 import { displayPath } from '../../config/load.js';
-import { colorEnabled } from '../../diagnostics/report.js';
+import { colorEnabled } from '../../diagnostics/format.js';
 import type { PreCommitResult } from '../../commands/pre-commit.js';
 import { shellWord } from '../../support/shell.js';
 import { manifestName } from '../../write/index.js';

@@ -1,0 +1,71 @@
+/**
+ * Cell values: a cell's text and position, and what a port, proxy target,
+ * SSL or domain cell says (placeholders and struck-through rows included).
+ */
+import type { Nodes, PhrasingContent, TableCell } from 'mdast';
+import { toString } from 'mdast-util-to-string';
+import type { Source } from '../read/index.js';
+import type { Field, Point, PortCell, ProxyTarget } from '../registry/types.js';
+
+const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|—|–|…|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
+
+/** Read a port cell: `17354`, `` `17354` ``, `:17354`, `17354/tcp`; placeholders like `xxxx`. */
+export function parsePort(text: string): PortCell {
+  const trimmed = text.trim();
+  if (trimmed === '' || placeholder.test(trimmed)) return { kind: 'placeholder' };
+  const match = /^:?(\d+)(?:\/(?:tcp|udp))?$/i.exec(trimmed);
+  if (!match) return { kind: 'invalid' };
+  return { kind: 'number', port: Number(match[1]) };
+}
+
+/** `127.0.0.1:16532`, `http://localhost:3000/`, `[::1]:8080`, or a bare port (meaning loopback). */
+export function parseProxyTarget(text: string): ProxyTarget | undefined {
+  const trimmed = text.trim().replace(/^https?:\/\//i, '').replace(/\/$/, '');
+  if (/^\d+$/.test(trimmed)) return { host: '127.0.0.1', port: Number(trimmed) };
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d+)$/.exec(trimmed);
+  if (!match) return undefined;
+  return { host: match[1]!, port: Number(match[2]) };
+}
+
+const yes = /^(yes|y|true|on|enabled?|ssl|tls|https|✅|✔|✓|☑|🔒)$/i;
+const no = /^(no|n|false|off|disabled?|none|http|❌|✗|✘|✖|⛔|🚫|-|—)$/i;
+
+/** `✅`, `Yes`, `❌ No`, `no (internal)` → boolean; anything else → undefined. */
+export function parseSsl(text: string): boolean | undefined {
+  const first = text.replace(/\uFE0F/g, '').trim().split(/[\s(,]+/u)[0] ?? '';
+  if (yes.test(first)) return true;
+  if (no.test(first)) return false;
+  return undefined;
+}
+
+/** Domain cell → host and scheme: `https://video.example.com/` → `video.example.com`, `https`. */
+export function parseDomain(text: string): { host: string; scheme?: 'http' | 'https' } {
+  const trimmed = text.trim();
+  const match = /^(https?):\/\/(.*)$/i.exec(trimmed);
+  const host = (match ? match[2]! : trimmed).replace(/\/$/, '').toLowerCase();
+  return match ? { host, scheme: match[1]!.toLowerCase() as 'http' | 'https' } : { host };
+}
+
+/** The text of a node with markup removed; inline HTML (`<br>`, `<b>`) separates words instead of vanishing. */
+export function cellText(node: Nodes): string {
+  if (node.type === 'html') return ' ';
+  if ('children' in node) return (node.children as Nodes[]).map(cellText).join('');
+  return toString(node);
+}
+
+/** A cell whose content is struck through (`~~16544~~`) marks a row as removed. */
+export function struckThrough(cell: TableCell | undefined): boolean {
+  const content = cell?.children.filter((child) => !(child.type === 'text' && child.value.trim() === '')) ?? [];
+  return content.length > 0 && content.every((child) => child.type === 'delete');
+}
+
+export function cellField(cell: TableCell | undefined, row: Point, source: Source, point: (node: Nodes | undefined) => Point): Field<string> {
+  if (!cell) return { value: '', text: '', position: row };
+  const text = cellText(cell).replace(/\s+/g, ' ').trim();
+  const first = cell.children[0] as PhrasingContent | undefined;
+  if (first) return { value: text, text, position: point(first) };
+  // An empty cell starts at its pipe: point just after it.
+  const start = point(cell);
+  const pipe = source.text[cell.position?.start.offset ?? -1] === '|';
+  return { value: text, text, position: pipe ? { line: start.line, column: start.column + 1 } : start };
+}

@@ -1,0 +1,110 @@
+/**
+ * Text to mdast: the remark processor as portbook configures it, and the
+ * parse of very long tables in slices joined back with their true positions.
+ */
+import type { Nodes, Root } from 'mdast';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified, type Data, type Processor } from 'unified';
+
+/**
+ * Rows of one table parsed at a time. micromark's time and memory per row grow
+ * with the length of the table it is in (its events are spliced and resolved
+ * as a whole); on a 2,000-row table, slices of 50 rows parse in two thirds of
+ * the time slices of 250 take (`node --cpu-prof`, see the README's Speed).
+ */
+export const rowsPerChunk = 50;
+
+/**
+ * remark-gfm's literal-autolink transform walks every text node of the tree
+ * with a regular expression to wrap bare URLs in link nodes: a fifth of a large
+ * registry's parse. Extraction reads cells as text, and a link's text is the
+ * URL as written, so every value is the same without it. The tokenizer part of
+ * the extension stays: it still keeps `*` and `_` inside URLs from emphasis.
+ */
+function withoutLiteralAutolinkTransform(this: Processor): void {
+  type Extension = Exclude<NonNullable<Data['fromMarkdownExtensions']>[number], unknown[]>;
+  const strip = (extension: Extension): Extension =>
+    extension.enter && 'literalAutolink' in extension.enter ? { ...extension, transforms: [] } : extension;
+  const data = this.data();
+  data.fromMarkdownExtensions = (data.fromMarkdownExtensions ?? []).map((entry) => (Array.isArray(entry) ? entry.map(strip) : strip(entry)));
+}
+
+/** The parser: remark-parse with remark-gfm (tables, strikethrough), as portbook configures it. */
+export function processor(): Processor<Root> {
+  return unified().use(remarkParse).use(remarkGfm).use(withoutLiteralAutolinkTransform) as unknown as Processor<Root>;
+}
+
+const delimiterRow = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+/**
+ * Parse with remark-parse + remark-gfm. A very long table is parsed in slices
+ * of `chunk` rows, each given the table's header and delimiter rows, and the
+ * slices' rows are joined back into one table with their true positions: the
+ * same tree, without micromark holding the events of the whole table at once.
+ */
+export function parse(text: string, chunk = rowsPerChunk): Root {
+  const parser = processor();
+  // link reference definitions would not reach the other slices: parse such documents whole
+  if (text.length < 64 * 1024 || /^ {0,3}\[[^\]]+\]:/m.test(text)) return parser.parse(text);
+  const lines = text.split('\n');
+  const starts: number[] = []; // line indexes where a slice (after the first) begins
+  const headers = new Map<number, [string, string]>();
+  let fence: string | undefined; // the marker of the fenced code block the scan is in
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i]!;
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)))) {
+      fence = fence === undefined ? marker : undefined;
+      continue;
+    }
+    if (fence !== undefined) continue;
+    // only a table of the document itself: at the margin, after a blank line or a heading (not in a list, a quote or a paragraph)
+    const after = i === 0 || /^\s*$/.test(lines[i - 1]!) || /^ {0,3}#/.test(lines[i - 1]!);
+    if (!after || !line.startsWith('|') || !delimiterRow.test(lines[i + 1]!) || !lines[i + 1]!.includes('-')) continue;
+    let end = i + 2;
+    while (end < lines.length && /^ {0,3}\|/.test(lines[end]!)) end++;
+    for (let split = i + 2 + chunk; split < end; split += chunk) {
+      starts.push(split);
+      headers.set(split, [lines[i]!, lines[i + 1]!]);
+    }
+    i = end - 1;
+  }
+  if (starts.length === 0) return parser.parse(text);
+  const lineOffsets: number[] = [0];
+  for (const line of lines) lineOffsets.push(lineOffsets.at(-1)! + line.length + 1);
+  const bounds = [0, ...starts, lines.length];
+  let root: Root | undefined;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const from = bounds[k]!;
+    const body = lines.slice(from, bounds[k + 1]).join('\n') + (bounds[k + 1] === lines.length ? '' : '\n');
+    if (k === 0) {
+      root = parser.parse(body);
+      continue;
+    }
+    const [header, delimiter] = headers.get(from)!;
+    const prefix = `${header}\n${delimiter}\n`;
+    const slice = parser.parse(prefix + body);
+    shift(slice, from - 2, lineOffsets[from]! - prefix.length);
+    const [table, ...rest] = slice.children;
+    const previous = root!.children.at(-1);
+    // a slice that is not the continuation of a table (an HTML block or some construct the scan does not know): parse whole
+    if (table?.type !== 'table' || previous?.type !== 'table') return parser.parse(text);
+    previous.children.push(...table.children.slice(1));
+    if (previous.position && table.position) previous.position.end = table.position.end;
+    root!.children.push(...rest);
+  }
+  if (root!.position) root!.position.end = { line: lines.length, column: lines.at(-1)!.length + 1, offset: text.length };
+  return root!;
+}
+
+/** Move every position in a tree by whole lines and characters. */
+function shift(node: Nodes, lines: number, offset: number): void {
+  if (node.position) {
+    for (const point of [node.position.start, node.position.end]) {
+      point.line += lines;
+      if (point.offset !== undefined) point.offset += offset;
+    }
+  }
+  if ('children' in node) for (const child of node.children) shift(child as Nodes, lines, offset);
+}

@@ -1,0 +1,80 @@
+/**
+ * The manifest in the output directory: what portbook wrote (a hash per
+ * file), from which source and inputs, with the registry's warnings.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { stamp, stampPlaceholder, verifyStamp } from '../render/stamp.js';
+import { readIfExists } from './files.js';
+
+export const manifestName = '.portbook-manifest.json';
+
+export interface Manifest {
+  /** `portbook:sha256:<hex>` of the manifest itself (see stamp.ts): a manifest changed by hand or by a merge is not trusted to say nothing changed. */
+  stamp?: string;
+  /** The source the outputs came from, as headers show it. */
+  source: string;
+  /** SHA-256 of everything that determines the outputs (see inputs.ts): equal means gen would write the same. */
+  inputs?: string;
+  /** The registry's warnings, so a run that finds nothing changed can still show them. */
+  warnings?: ManifestWarning[];
+  /** Out-relative path → SHA-256 of the content portbook wrote. */
+  files: Record<string, string>;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export interface ManifestWarning {
+  line: number;
+  column: number;
+  message: string;
+  ruleId: string;
+}
+
+/** The manifest content for a set of rendered files (itself excluded). */
+export function manifestFor(
+  files: ReadonlyMap<string, string>,
+  source: string,
+  inputs?: string,
+  warnings: readonly ManifestWarning[] = [],
+): string {
+  const manifest: Manifest = {
+    stamp: stampPlaceholder,
+    source,
+    ...(inputs ? { inputs } : {}),
+    warnings: [...warnings],
+    files: Object.create(null) as Record<string, string>,
+  };
+  for (const [file, content] of files) if (file !== manifestName) manifest.files[file] = sha256(content);
+  return stamp(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * The manifest in `out`, or `undefined` when there is none or it cannot be
+ * parsed. With `intact`, also `undefined` unless its stamp matches: the fast
+ * path answers only from a manifest exactly as gen wrote it.
+ */
+export function readManifest(out: string, intact = false): Manifest | undefined {
+  const text = readIfExists(path.join(out, manifestName));
+  if (text === undefined) return undefined;
+  if (intact && verifyStamp(text) !== 'intact') return undefined;
+  return parseManifest(text);
+}
+
+/** A manifest's text as a Manifest, or `undefined` when it cannot be parsed. */
+export function parseManifest(text: string): Manifest | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<Manifest>;
+    if (typeof value.files !== 'object' || value.files === null) return undefined;
+    return {
+      source: String(value.source ?? ''),
+      ...(typeof value.inputs === 'string' ? { inputs: value.inputs } : {}),
+      warnings: Array.isArray(value.warnings) ? value.warnings : [],
+      files: value.files as Record<string, string>,
+    };
+  } catch {
+    return undefined; // a broken manifest only means portbook removes nothing
+  }
+}

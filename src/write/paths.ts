@@ -1,0 +1,151 @@
+/**
+ * Output paths: an out-relative path resolved to an absolute one, refused
+ * when it would land outside `out` (by its letters or through a link).
+ */
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { PortbookError } from '../support/errors.js';
+
+/**
+ * What one plan or apply has learnt about the directories under `out`: which
+ * are proven to be real directories inside it, and which do not exist. Each
+ * directory is then checked once, not once per file in it (2,000 drop-in
+ * directories would otherwise cost tens of thousands of system calls).
+ */
+export type InsideCache = Map<string, 'inside' | 'missing'>;
+
+/**
+ * Resolve an out-relative path and refuse anything that would land outside
+ * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
+ */
+export function resolveInside(out: string, relative: string, cache: InsideCache = new Map()): string {
+  const target = lexicalTarget(out, relative);
+  const root = path.resolve(out);
+  const directory = path.dirname(target);
+  // nothing exists yet: nothing can link anywhere (a file in the way is left for the read or write to report)
+  const rootState = cache.get(root) ?? probe(root);
+  if (rootState === 'blocked') return target;
+  if (rootState === 'missing') {
+    if (!cache.has(root)) refuseDanglingLink(root, relative);
+    cache.set(root, 'missing');
+    cache.set(directory, 'missing');
+    return target;
+  }
+  cache.set(root, 'inside'); // it exists, and is inside itself: no second stat for the next file
+  const known = cache.get(directory);
+  // in a directory that does not exist, nothing can link anywhere
+  if (known === 'missing') return target;
+  // in a directory proven inside, only the file itself could still be a link
+  if (known === 'inside') {
+    if (isSymbolicLink(target)) proveInside(target, root, relative, out);
+    return target;
+  }
+  // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
+  let deepest = directory;
+  // remembered as missing only once the directory above them is proven inside: a refusal must hold for every later call
+  const missing: string[] = [];
+  for (;;) {
+    if (deepest === root || cache.get(deepest) === 'inside') break;
+    // known missing: the directories above it were proven when it was learnt
+    if (cache.get(deepest) === 'missing') {
+      for (const each of missing) cache.set(each, 'missing');
+      return target;
+    }
+    const state = probeEntry(deepest, relative);
+    if (state === 'blocked') return target;
+    if (state === 'exists') break;
+    missing.push(deepest);
+    deepest = path.dirname(deepest);
+  }
+  if (cache.get(deepest) !== 'inside') {
+    proveInside(deepest, root, relative, out);
+    cache.set(deepest, 'inside');
+  }
+  for (const each of missing) cache.set(each, 'missing');
+  if (deepest === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
+  return target;
+}
+
+/**
+ * `probe` for a directory on an output's path, in one system call when it is
+ * missing: a link there is followed, and refused when it leads nowhere.
+ */
+function probeEntry(directory: string, relative: string): 'exists' | 'missing' | 'blocked' {
+  let entry;
+  try {
+    entry = lstatSync(directory, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return 'blocked';
+    throw error;
+  }
+  if (entry === undefined) return 'missing';
+  if (!entry.isSymbolicLink()) return 'exists';
+  const state = probe(directory);
+  if (state === 'missing') refuseDanglingLink(directory, relative);
+  return state;
+}
+
+/** Whether a path exists, is missing, or cannot exist because a file stands where a directory of its path should be. */
+export function probe(file: string): 'exists' | 'missing' | 'blocked' {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) === undefined ? 'missing' : 'exists';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return 'blocked';
+    throw error;
+  }
+}
+
+/** The absolute path of an out-relative one, refused when it is absolute, climbs with `..` or would leave `out` by its letters alone. */
+export function lexicalTarget(out: string, relative: string): string {
+  const segments = relative.split('/');
+  if (
+    relative === '' ||
+    relative.includes('\0') ||
+    relative.includes('\\') ||
+    path.isAbsolute(relative) ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it must stay inside ${out}`);
+  }
+  const root = path.resolve(out);
+  const target = path.resolve(root, ...segments);
+  if (!target.startsWith(root + path.sep)) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
+  }
+  return target;
+}
+
+/** A directory of an output's path that is a link to nothing: gen could neither create it nor tell where it leads. */
+function refuseDanglingLink(directory: string, relative: string): void {
+  if (isSymbolicLink(directory)) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${directory} is a link to nothing; remove the link, or create what it points to`);
+  }
+}
+
+function proveInside(probe: string, root: string, relative: string, out: string): void {
+  const realRoot = realpathSync(root);
+  let real: string;
+  try {
+    real = realpathSync(probe);
+  } catch (error) {
+    // a link to nothing: the rename replaces the link itself, it never writes through it
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && isSymbolicLink(probe)) return;
+    throw error;
+  }
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${probe} links outside ${out}`);
+  }
+}
+
+function isSymbolicLink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** A file name as case- and normalization-insensitive file systems (APFS, NTFS) compare them. */
+export function foldName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}

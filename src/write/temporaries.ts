@@ -1,0 +1,178 @@
+/**
+ * Temporaries and the debris of killed runs: temporary names beside a target,
+ * staging directories for candidates, whether their run is alive, and removing them.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { removeQuietly } from './files.js';
+import { foldName, type InsideCache, resolveInside } from './paths.js';
+
+/** This process's id (reading `process.pid` is a system call each time). */
+const ownPid = process.pid;
+/** Temporaries are numbered from a random start: unique in this process, and unlike a dead run's with the same pid. */
+let temporaryNumber = randomBytes(4).readUInt32BE(0);
+
+/** A fresh name beside `target`, so the rename stays on one file system. */
+export function temporaryPath(target: string): string {
+  temporaryNumber = (temporaryNumber + 1) >>> 0;
+  return path.join(path.dirname(target), `.${path.basename(target)}.portbook-${ownPid}-${temporaryNumber.toString(16).padStart(8, '0')}.tmp`);
+}
+
+/** `.NAME.portbook-PID-HEX.tmp`: a temporary file, or a directory being built, of the run with that process id. */
+const temporaryPattern = /^\.(.+)\.portbook-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Whether `name` is a portbook temporary (of `of`, when given) whose run is no longer alive. */
+export function isDeadTemporary(name: string, of?: string): boolean {
+  const match = temporaryPattern.exec(name);
+  return match !== null && (of === undefined || match[1] === of) && !isAlive(Number(match[2]));
+}
+
+/**
+ * The directories where a killed run can have left temporaries among the
+ * outputs (out-relative, `.` for `out`): those of the outputs, for files
+ * replaced there, and every directory on the way to them, where it built
+ * directories that did not exist yet.
+ */
+function debrisDirectories(outputs: Iterable<string>): string[] {
+  const directories = new Set<string>();
+  for (const relative of outputs) {
+    for (let directory = path.posix.dirname(relative); !directories.has(directory); directory = path.posix.dirname(directory)) {
+      directories.add(directory);
+      if (directory === '.') break;
+    }
+  }
+  return [...directories].sort();
+}
+
+/**
+ * Temporaries of runs that are no longer alive, in the directories of
+ * `debrisDirectories` that exist (links and anything not a file or a
+ * directory are never taken for one). Reading each directory also tells
+ * `plan` which directories are missing and which names the others hold.
+ */
+export function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache, listings: Map<string, Set<string>>): string[] {
+  const debris: string[] = [];
+  const inOut: string[] = [];
+  for (const relative of outputs) {
+    try {
+      resolveInside(out, relative, inside);
+    } catch {
+      continue; // a manifest entry pointing outside is never followed
+    }
+    inOut.push(relative);
+  }
+  for (const directory of debrisDirectories(inOut)) {
+    const absolute = path.resolve(out, directory);
+    if (inside.get(absolute) === 'missing') continue; // resolveInside found it missing already
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(absolute, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') inside.set(absolute, 'missing');
+      continue;
+    }
+    // folded, so that a case-insensitive file system's `Settings.ts` still counts as `settings.ts` being there
+    listings.set(absolute, new Set(entries.map((entry) => foldName(entry.name))));
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (!(entry.isFile() || entry.isDirectory()) || !isDeadTemporary(entry.name)) continue;
+      debris.push(directory === '.' ? entry.name : `${directory}/${entry.name}`);
+    }
+  }
+  return debris;
+}
+
+/** The output directory as a killed first run was building it, under a temporary name beside `out`. */
+export function debrisBeside(out: string): string[] {
+  const root = path.resolve(out);
+  const parent = path.dirname(root);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(parent, { withFileTypes: true });
+  } catch {
+    return []; // no parent yet: nothing was built there
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && isDeadTemporary(entry.name, path.basename(root)))
+    .map((entry) => path.join(parent, entry.name))
+    .sort();
+}
+
+/**
+ * Remove the temporaries a killed `replaceFile` of `file` left (beside the
+ * file a link leads to, where it writes them); returns their paths. Only
+ * that file's, only of runs no longer alive.
+ */
+export function removeDeadTemporaries(file: string): string[] {
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // not there (or a link to nothing): its temporaries would stand beside the path itself
+  }
+  const directory = path.dirname(target);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(directory, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const removed = entries.filter((entry) => entry.isFile() && isDeadTemporary(entry.name, path.basename(target))).map((entry) => path.join(directory, entry.name));
+  for (const temporary of removed) removeQuietly(temporary);
+  return removed;
+}
+
+const stagingPrefix = 'portbook-candidates-';
+const stagingPattern = /^portbook-candidates-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * A fresh directory in the OS temporary directory for candidate files (see
+ * deploy.ts), `portbook-candidates-PID-XXXXXX`: named with the run's process
+ * id, so that a later run can tell one a killed run left.
+ */
+export function makeStagingDirectory(): string {
+  return mkdtempSync(path.join(os.tmpdir(), `${stagingPrefix}${ownPid}-`));
+}
+
+/** Staging directories of runs that are no longer alive, in the OS temporary directory. */
+export function deadStagingDirectories(): string[] {
+  const tmp = os.tmpdir();
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(tmp, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const pid = entry.isDirectory() ? stagingPattern.exec(entry.name)?.[1] : undefined;
+    return pid !== undefined && !isAlive(Number(pid)) ? [path.join(tmp, entry.name)] : [];
+  });
+}
+
+/** Remove the staging directories runs killed while validating left; returns their paths. */
+export function removeDeadStagingDirectories(): string[] {
+  const dead = deadStagingDirectories();
+  for (const directory of dead) removeDebris(directory);
+  return dead;
+}
+
+/** Remove a temporary file, or a directory a killed run was building (its contents are that run's). */
+export function removeDebris(temporary: string): void {
+  try {
+    if (lstatSync(temporary).isDirectory()) rmSync(temporary, { recursive: true, force: true });
+    else unlinkSync(temporary);
+  } catch {
+    // already gone
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === ownPid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
