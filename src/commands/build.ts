@@ -58,7 +58,7 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   const opens = markers('<!-- portbook:diagram -->');
   const second = opens[1]?.position?.start;
   if (second) {
-    report(file, 'warning', 'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one', { line: second.line, column: second.column }, 'diagram-markers');
+    report(file, 'diagram-markers', 'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one', { line: second.line, column: second.column });
   }
   const open = opens[0]?.position?.start.line;
   const close = markers('<!-- /portbook:diagram -->').find((node) => (node.position?.start.line ?? 0) > (open ?? Infinity))?.position?.start.line;
@@ -68,11 +68,9 @@ function withDiagram(raw: string, tree: Root, diagram: string | undefined, file:
   const foreign = inside.find((node) => !(node.type === 'code' && node.lang?.toLowerCase() === 'mermaid' && inside.length === 1));
   if (foreign?.position) {
     report(
-      file,
-      'warning',
+      file, 'diagram-markers',
       'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram',
       { line: foreign.position.start.line, column: foreign.position.start.column },
-      'diagram-markers',
     );
     return undefined;
   }
@@ -121,7 +119,7 @@ function manifestWarnings(
   validate(extract(moved), next, { units });
   for (const message of source.file.messages) {
     if (message.ruleId !== 'diagram-markers') continue;
-    report(next, message.fatal ? 'error' : 'warning', message.reason, move({ line: message.line ?? 1, column: message.column ?? 1 }), message.ruleId);
+    report(next, 'diagram-markers', message.reason, move({ line: message.line ?? 1, column: message.column ?? 1 }));
   }
   return sortedMessages(next).map(plain);
 }

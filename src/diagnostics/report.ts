@@ -8,19 +8,14 @@
 import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import type { Point } from '../registry/types.js';
+import { ruleCatalogue, type RuleId } from './rules.js';
 
 export type Severity = 'error' | 'warning';
 
-/** Add a diagnostic to `file` at `place`. */
-export function report(
-  file: VFile,
-  severity: Severity,
-  reason: string,
-  place: Point | undefined,
-  ruleId: string,
-): VFileMessage {
+/** Add a diagnostic of rule `ruleId` to `file` at `place`; its severity is the catalogue's (diagnostics/rules.ts). */
+export function report(file: VFile, ruleId: RuleId, reason: string, place: Point | undefined): VFileMessage {
   const message = file.message(reason, { place, ruleId, source: 'portbook' });
-  message.fatal = severity === 'error';
+  message.fatal = ruleCatalogue[ruleId].severity === 'error';
   return message;
 }
 

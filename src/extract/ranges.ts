@@ -91,11 +91,9 @@ export function readRanges(list: List, registry: Registry, source: Source, point
       }
       if (element) {
         report(
-          source.file,
-          'warning',
+          source.file, 'range-ambiguous',
           `Unexpected ${code(next.trimEnd())} after the range ${code(ranges.at(-1)!.text)} of ${code(name.value)}, expected another range after a comma or \`and\`: portbook reads it as the description; separate ranges with a comma (\`16000-16099, 17000-17099\`), or put a note in parentheses`,
           at(end + gap),
-          'range-ambiguous',
         );
       }
       break;

@@ -86,11 +86,9 @@ function readColumns(header: TableRow, source: Source, point: (node: Nodes | und
     if (!kind) return;
     if (columns.has(kind)) {
       report(
-        source.file,
-        'warning',
+        source.file, 'table-duplicate-column',
         `Unexpected second ${code(kind)} column ${code(toString(cell).trim())}, expected one: portbook reads the first and ignores this one; rename or remove it`,
         point(cell.children[0] ?? cell),
-        'table-duplicate-column',
       );
       return;
     }
@@ -104,11 +102,9 @@ function reportCellPastLastColumn(row: TableRow, width: number, source: Source, 
   const extra = row.children[width];
   if (extra && toString(extra).trim() !== '') {
     report(
-      source.file,
-      'warning',
+      source.file, 'table-ragged',
       `Unexpected cell ${code(toString(extra).trim())} past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
       point(extra.children[0] ?? extra),
-      'table-ragged',
     );
   }
 }
@@ -177,11 +173,9 @@ function reportAlmostATable(
   else if (columns.has('service') && (columns.has('protocol') || columns.has('variable') || columns.has('target'))) missing = 'a `Port` column';
   if (!missing) return;
   report(
-    source.file,
-    'warning',
+    source.file, 'table-missing-column',
     `Table looks like a port table but has no ${missing.replace(/^a /, '')}, so portbook does not read it: add ${missing}`,
     point(header.children[0]?.children[0] ?? header),
-    'table-missing-column',
   );
 }
 
@@ -198,11 +192,9 @@ function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, 
   const names = environmentsNamed(cell.text);
   if (names.length > 0) return names.map((name) => ({ name, heading: cell }));
   report(
-    source.file,
-    'error',
+    source.file, 'environment-unknown',
     `Unexpected environment ${code(cell.text)}, expected development, staging, production, test or all`,
     cell.position,
-    'environment-unknown',
   );
   return [table];
 }

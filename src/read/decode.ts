@@ -144,16 +144,14 @@ function decode(bytes: Uint8Array, file: VFile): string {
   const nul = bytes.subarray(0, 8192).indexOf(0);
   const invalid = text === undefined ? firstInvalidUtf8(bytes) : -1;
   if (nul !== -1) {
-    report(file, 'error', 'Unexpected NUL byte, expected Markdown text: this looks like a binary file; point --source at your PORTS.md', pointAtByte(bytes, nul), 'encoding-invalid');
+    report(file, 'encoding-invalid', 'Unexpected NUL byte, expected Markdown text: this looks like a binary file; point --source at your PORTS.md', pointAtByte(bytes, nul));
     return '';
   }
   if (invalid !== -1) {
     report(
-      file,
-      'error',
+      file, 'encoding-invalid',
       `Unexpected byte 0x${bytes[invalid]!.toString(16).padStart(2, '0')}, expected UTF-8 text: save the file as UTF-8 (for Windows-1252 text: \`iconv -f WINDOWS-1252 -t UTF-8\`)`,
       pointAtByte(bytes, invalid),
-      'encoding-invalid',
     );
     return '';
   }
@@ -169,11 +167,9 @@ export function decodeText(bytes: Uint8Array, file: VFile): { withoutBom: string
   const first = repairs[0];
   if (first) {
     report(
-      file,
-      'warning',
+      file, 'encoding-mojibake',
       `Unexpected ${code(first.original)}, expected ${code(first.repaired)}: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding\` (and gen's --source, if you pass one)`,
       toOriginal({ line: first.line, column: first.column }),
-      'encoding-mojibake',
     );
   }
   return { withoutBom, repaired, repairs, toOriginal };

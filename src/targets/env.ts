@@ -19,8 +19,8 @@ export function envFileName(environment: Pick<EnvironmentView, 'isDefault' | 'ke
 
 export const env: Target<'env'> = {
   id: 'env',
-  summary: 'the port (and host, health-path) variables of each environment',
-  paths: '`.env`, `.env.<environment>`',
+  summary: '`NAME_PORT=<port>` per service (and `NAME_HOST`, `NAME_HEALTH_PATH` from its details), with the service as a comment',
+  paths: '`.env` (default environment), `.env.<environment>`',
   byDefault: true,
   template: 'env.hbs',
   comment: '#',

@@ -24,7 +24,7 @@ function positions(fields: Record<string, Field<unknown> | undefined>): Record<s
 
 export const json: Target<'json'> = {
   id: 'json',
-  summary: 'the whole registry as JSON, with the source position of every value (schema: `schema/registry.schema.json`)',
+  summary: 'the whole registry as data (services, environments, domains, ranges), with the source position of every value, for tools that should not parse Markdown; its JSON Schema is `schema/registry.schema.json`',
   paths: '`registry.json`',
   byDefault: false,
   comment: 'none',

@@ -9,7 +9,7 @@ export function pyString(value: unknown): string {
 
 export const settingsPy: Target<'settings.py'> = {
   id: 'settings.py',
-  summary: 'Python constants of the primary environment, and `PORTS` of every environment',
+  summary: 'the same as `int` constants and a `PORTS` dict',
   paths: '`settings.py`',
   byDefault: true,
   template: 'settings.py.hbs',

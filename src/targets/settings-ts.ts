@@ -14,7 +14,7 @@ export function blockComment(text: unknown): string {
 
 export const settingsTs: Target<'settings.ts'> = {
   id: 'settings.ts',
-  summary: 'TypeScript constants of the primary environment, and `PORTS` of every environment',
+  summary: 'typed constants of one environment (`settings.environment`; default: the default environment, else the first named) and `PORTS`, every environment\'s ports; compiles under `tsc --strict`',
   paths: '`settings.ts`',
   byDefault: true,
   template: 'settings.ts.hbs',

@@ -26,7 +26,7 @@ export type Helper = (...args: unknown[]) => string;
 export interface Target<Id extends string = string> {
   /** As `targets` in the config names it. */
   readonly id: Id;
-  /** What it writes, one line, for `init`, `--help` and the README's outputs table. */
+  /** What it writes, for the README's outputs table. */
   readonly summary: string;
   /** Its output paths as the README shows them, e.g. `` `nginx/portbook.<environment>.conf` ``. */
   readonly paths: string;

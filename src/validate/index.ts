@@ -20,7 +20,7 @@ export function validate(registry: Registry, file: VFile, options: ValidateOptio
     rule.check({
       registry,
       units: options.units ?? {},
-      report: (message, place) => report(file, rule.severity, message, place, rule.id),
+      report: (message, place) => report(file, rule.id, message, place),
     });
   }
 }

@@ -1,9 +1,11 @@
 /**
- * The rules, as a table: a stable id, a severity, one line of documentation,
- * and a check that reports at the offending cell. Messages say what is
+ * The validate stage's rules, as a table: each a catalogue id
+ * (diagnostics/rules.ts: severity, summary, documentation) and a check that
+ * reports at the offending cell. Messages say what is
  * wrong, the value, and what to do.
  */
-import { code, type Severity } from '../diagnostics/report.js';
+import { code } from '../diagnostics/report.js';
+import type { RuleId } from '../diagnostics/rules.js';
 import { asciiHostname, isHostOrAddress } from '../registry/hosts.js';
 import { environmentNamed } from '../registry/environments.js';
 import { detailVariables, environmentKey, portVariable, variablePattern } from '../registry/names.js';
@@ -23,11 +25,9 @@ export interface RuleContext {
   report(message: string, place: Point): void;
 }
 
+/** A check of the validate stage. Its severity, summary and documentation are its catalogue entry (diagnostics/rules.ts). */
 export interface Rule {
-  id: string;
-  severity: Severity;
-  /** What the rule catches, for `--help` and the README. */
-  summary: string;
+  id: RuleId;
   check(context: RuleContext): void;
 }
 
@@ -103,8 +103,6 @@ const externalOwner = (access: ExternalAccess): string => code(access.domain.tex
 export const rules: readonly Rule[] = [
   {
     id: 'registry-empty',
-    severity: 'error',
-    summary: 'The document has no service table (a table with a service column and a port column).',
     check(context) {
       if (context.registry.services.length > 0) return;
       context.report(
@@ -115,8 +113,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'name-missing',
-    severity: 'error',
-    summary: 'A service row without a name, or with a name that has no letters or digits.',
     check(context) {
       for (const service of context.registry.services) {
         if (service.name.text === '') {
@@ -132,8 +128,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'port-placeholder',
-    severity: 'error',
-    summary: 'A port that is a placeholder (`xxxx`, `TBD`, empty): portbook never guesses one.',
     check(context) {
       for (const service of context.registry.services) checkPortCell(context, service.port, label(service), 'placeholder');
       for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'placeholder');
@@ -141,8 +135,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'port-not-integer',
-    severity: 'error',
-    summary: 'A port that is not one whole number (`80a`, `8000-8010`, `1.5`), or a row without a port cell.',
     check(context) {
       for (const service of context.registry.services) {
         checkPortCell(context, service.port, label(service), 'invalid');
@@ -153,8 +145,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'port-out-of-range',
-    severity: 'error',
-    summary: 'A port outside 1–65535.',
     check(context) {
       const check = (port: Field<PortCell> | undefined, owner: string): void => {
         const number = portNumber(port);
@@ -167,8 +157,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'port-duplicate',
-    severity: 'error',
-    summary: 'The same port registered twice in one environment.',
     check(context) {
       duplicates(
         context.registry.services,
@@ -186,8 +174,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'variable-invalid',
-    severity: 'error',
-    summary: 'An `Env` cell that is not a valid variable name (`A-Z`, `0-9`, `_`, not starting with a digit).',
     check(context) {
       for (const service of context.registry.services) {
         const variable = service.variable;
@@ -216,8 +202,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'variable-duplicate',
-    severity: 'error',
-    summary: 'Two services in one environment that would get the same variable name (port, host or health-path variables).',
     check(context) {
       const usable = (service: Service): boolean =>
         !service.variable || (variablePattern.test(service.variable.value) && !reservedVariables.has(service.variable.value));
@@ -251,9 +235,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'identifier-duplicate',
-    severity: 'error',
-    summary:
-      'Two services whose nginx upstream names would be the same (in any environments: the nginx files can be included together), or whose systemd unit names would be the same in one environment.',
     check(context) {
       const names = [
         { what: 'nginx upstream', of: (service: Service) => (hasUpstream(service) ? upstreamName(service) : undefined), across: 'all' as const },
@@ -279,8 +260,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'protocol-unknown',
-    severity: 'warning',
-    summary: 'A protocol portbook does not know; the service gets no nginx upstream.',
     check(context) {
       for (const service of context.registry.services) {
         const unknown = protocolInfo(service.protocol?.value).unknown;
@@ -294,8 +273,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'port-privileged',
-    severity: 'warning',
-    summary: 'A service port below 1024 (needs root), or an external port below 1024 other than 80 and 443.',
     check(context) {
       for (const service of context.registry.services) {
         const port = portNumber(service.port);
@@ -314,8 +291,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'port-outside-reserved-range',
-    severity: 'warning',
-    summary: 'A service port outside every declared reserved range (only when ranges are declared).',
     check(context) {
       const ranges = context.registry.reservedRanges.flatMap((range) => {
         const value = range.range.value;
@@ -336,8 +311,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'range-invalid',
-    severity: 'error',
-    summary: 'A reserved range that is not `from-to` with 1 ≤ from ≤ to ≤ 65535.',
     check(context) {
       for (const range of context.registry.reservedRanges) {
         const value = range.range.value;
@@ -351,8 +324,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'domain-invalid',
-    severity: 'error',
-    summary: 'An external-access domain that is not a valid host name.',
     check(context) {
       for (const access of context.registry.externalAccess) {
         if (asciiHostname(access.domain.value) !== undefined) continue;
@@ -373,8 +344,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'domain-duplicate',
-    severity: 'error',
-    summary: 'The same domain and port twice in one environment (nginx would ignore one).',
     check(context) {
       duplicates(
         context.registry.externalAccess,
@@ -389,9 +358,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'domain-shared',
-    severity: 'warning',
-    summary:
-      'The same domain and port in two environments (nginx ignores one when their files are included together), counting the port-80 redirect an SSL row implies.',
     check(context) {
       // rows domain-duplicate reports already (the same domain twice in one environment) get that error, not this warning too
       const duplicated = new Set<ExternalAccess>();
@@ -426,8 +392,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'ssl-invalid',
-    severity: 'error',
-    summary: 'An SSL cell that is neither yes (`✅`, `yes`, `true`) nor no (`❌`, `no`, `false`).',
     check(context) {
       for (const access of context.registry.externalAccess) {
         if (!access.ssl || access.ssl.value !== undefined) continue;
@@ -437,8 +401,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'proxy-target-invalid',
-    severity: 'error',
-    summary: 'A proxy target that is not `host:port` with an IP address or host name.',
     check(context) {
       for (const access of context.registry.externalAccess) {
         const target = access.target;
@@ -457,8 +419,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'proxy-target-unregistered',
-    severity: 'error',
-    summary: 'A proxy target whose port no service registers (in its environment, or failing that in any).',
     check(context) {
       const ports = new Map<string, Set<number>>();
       const anyPorts = new Set<number>();
@@ -483,8 +443,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'proxy-target-not-http',
-    severity: 'warning',
-    summary: 'A proxy target whose service does not speak HTTP (nginx proxies it as HTTP anyway).',
     check(context) {
       const serviceFor = targetIndex(context.registry);
       for (const access of context.registry.externalAccess) {
@@ -499,8 +457,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'listen-ssl-mixed',
-    severity: 'error',
-    summary: 'One port served both with and without SSL (nginx cannot mix them on one port; the nginx files are included together).',
     check(context) {
       // every socket the nginx files open: each row's own, and port 80 for each SSL row's redirect
       const first = new Map<number, { ssl: boolean; access: ExternalAccess; redirect: boolean }>();
@@ -534,8 +490,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'listen-port-unusual',
-    severity: 'warning',
-    summary: 'SSL on port 80, or plain HTTP on port 443: browsers will not expect it.',
     check(context) {
       for (const access of context.registry.externalAccess) {
         const port = listenPort(access);
@@ -551,8 +505,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'details-port-mismatch',
-    severity: 'error',
-    summary: 'A details heading that names a port (`API Port: 17355`) the table registers differently for that service.',
     check(context) {
       for (const section of context.registry.detailSections ?? []) {
         if (section.port === undefined || section.services.length === 0) continue;
@@ -567,8 +519,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'details-unknown-service',
-    severity: 'warning',
-    summary: 'A details section (a heading with `Bind:`, `Workers:`, `Health Check:` items) for no registered service, or for several.',
     check(context) {
       for (const section of context.registry.detailSections ?? []) {
         if (section.services.length > 0) continue;
@@ -581,8 +531,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'config-file-unmatched',
-    severity: 'warning',
-    summary: 'A systemd unit in a configuration-files list whose label matches no registered service, or several.',
     check(context) {
       for (const file of context.registry.configFiles ?? []) {
         if (file.kind !== 'systemd') continue;
@@ -609,8 +557,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'unit-overridden',
-    severity: 'warning',
-    summary: 'A `systemd.units` entry in the config for a service whose unit a configuration-files list names otherwise (the list wins).',
     check(context) {
       // a row placed in several environments is one copy per environment, all with the one list item's unit
       const seen = new Set<string>();
@@ -631,8 +577,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'bind-invalid',
-    severity: 'error',
-    summary: 'A `Bind` detail that is not an IP address, `*`, `localhost` or a host name.',
     check(context) {
       checkDetail(context, 'bind', (bind) => bind === '*' || isHostOrAddress(bind) || isHostOrAddress(`[${bind}]`), (bind) =>
         `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``,
@@ -641,8 +585,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'workers-invalid',
-    severity: 'error',
-    summary: 'A `Workers` detail past 1024 processes (0 leaves WEB_CONCURRENCY unset).',
     check(context) {
       // 0 (`0 (auto)`) has always meant "not set": nothing is rendered for it
       checkDetail(context, 'workers', (workers) => Number.isSafeInteger(workers) && workers >= 0 && workers <= maxWorkers, (workers) =>
@@ -652,8 +594,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'health-path-invalid',
-    severity: 'error',
-    summary: 'A `Health Check` path that is not a plain URL path (`/health`).',
     check(context) {
       checkDetail(context, 'healthCheck', (health) => /^\/[A-Za-z0-9._~\/-]*$/.test(health), (health) =>
         `Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``,
@@ -662,8 +602,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'internal-port-exposed',
-    severity: 'error',
-    summary: 'An external-access proxy target on a port a security note calls internal.',
     check(context) {
       const internal = new Map((context.registry.internalPorts ?? []).map((port) => [port.value, port]));
       for (const access of context.registry.externalAccess) {
@@ -679,8 +617,6 @@ export const rules: readonly Rule[] = [
   },
   {
     id: 'ssl-scheme-conflict',
-    severity: 'warning',
-    summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
     check(context) {
       for (const access of context.registry.externalAccess) {
         if (!access.scheme || access.ssl?.value === undefined) continue;

@@ -1,0 +1,276 @@
+/**
+ * The rule catalogue: every diagnostic id portbook reports, declared once,
+ * with its severity, a one-line summary and its documentation. Stages report
+ * by id (diagnostics/report.ts takes the severity from here); the README's
+ * rules table and docs/rules.md are made from this list, and a test fails
+ * when they differ from it, as remark-lint's catalogue does.
+ */
+import type { Severity } from './report.js';
+
+/** Where a rule is checked: reading the bytes, extracting the tables, the validate stage's rules, building, or gen's comparison with the disk. */
+export type RuleStage = 'read' | 'extract' | 'validate' | 'build' | 'gen';
+
+export interface RuleEntry {
+  severity: Severity;
+  stage: RuleStage;
+  /** One line: what it catches (the README's table). */
+  summary: string;
+  /** Why it matters and what to do, with an example where one helps (docs/rules.md). */
+  docs: string;
+}
+
+export const ruleCatalogue = {
+  'encoding-invalid': {
+    severity: 'error',
+    stage: 'read',
+    summary: 'The file is not UTF-8 (reported at the first bad byte), or is binary (a NUL byte).',
+    docs: 'portbook reads the registry as strict UTF-8 and refuses to guess another encoding, since a wrong guess would put wrong bytes into configs. Save the file as UTF-8 (from Windows-1252: `iconv -f WINDOWS-1252 -t UTF-8`), or point `--source` at the Markdown file if it names something else.',
+  },
+  'encoding-mojibake': {
+    severity: 'warning',
+    stage: 'read',
+    summary: 'UTF-8 that was once decoded as Windows-1252 and saved again (`âœ…`); read as meant, reported once: `portbook fix-encoding` repairs the file.',
+    docs: 'A file that went through an editor or tool that read UTF-8 as Windows-1252 (or 1254) and saved it again shows `âœ…` for `✅`. portbook reads it as it was meant, so outputs are right, and reports the first place and how many there are. `portbook fix-encoding` rewrites the file as plain UTF-8.',
+  },
+  'table-duplicate-column': {
+    severity: 'warning',
+    stage: 'extract',
+    summary: 'A table with two columns of one kind (two `Port` headers); the first is read.',
+    docs: 'Each column kind (service, port, protocol…) is read from one column. With `| Port | Internal Port |` both name a port: portbook reads the first and says so. Rename or remove the other column, or give the second value its own table.',
+  },
+  'table-missing-column': {
+    severity: 'warning',
+    stage: 'extract',
+    summary: 'A table that looks like a port table but lacks the column that would make portbook read it (a `Service`, `Port` or `Proxy Target` column): it is not read.',
+    docs: 'A service table needs a service column and a port column; an external-access table needs a domain column and a proxy target (or a port without a service column). A table with some of these, say `| Service | Protocol |`, is almost certainly meant as one: add the missing column, or portbook ignores the table.',
+  },
+  'table-ragged': {
+    severity: 'warning',
+    stage: 'extract',
+    summary: 'A row with a non-empty cell past the header\'s last column (often an unescaped `\\|` in a cell): the cell is ignored.',
+    docs: 'GitHub-flavoured Markdown drops cells past the header\'s width, so the value is lost silently. Most often a `|` inside a cell split it in two: write it as `\\|`. Otherwise add the column to the header or remove the cell.',
+  },
+  'environment-unknown': {
+    severity: 'error',
+    stage: 'extract',
+    summary: 'An `Environment` cell that names no known environment.',
+    docs: 'An Environment column places a row in development, staging, production or test (also `dev`, `prod`, `stage`…), in several (`dev, prod`), in every one (`all`), or in the default environment (`default`). Anything else would put the service nowhere: fix the cell.',
+  },
+  'range-ambiguous': {
+    severity: 'warning',
+    stage: 'extract',
+    summary: 'A reserved-range list item with a number portbook cannot place for sure (`16000-16099 17000-17099`, `16000-16099, 50 services`): read as the description.',
+    docs: 'One list item may hold several ranges, separated by a comma, `;`, `&`, `+` or `and`. A second range without a separator, or a number followed by prose, could be a range or a note; portbook reads it as the description rather than guess ports. Separate ranges with a comma and put notes in parentheses.',
+  },
+  'registry-empty': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'The document has no service table (a table with a service column and a port column).',
+    docs: 'Without a service table there is nothing to generate. Add a table such as `| Service | Port | Protocol |`, or point `--source` at your PORTS.md.',
+  },
+  'name-missing': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A service row without a name, or with a name that has no letters or digits.',
+    docs: 'Every variable, upstream and unit name is derived from the service name, so a row needs one with letters or digits. Name the service, or give it an explicit variable in an `Env` column.',
+  },
+  'port-placeholder': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A port that is a placeholder (`xxxx`, `TBD`, empty): portbook never guesses one.',
+    docs: 'A placeholder port means no port was chosen yet; generating configs with a guess would be worse than none. `portbook fill` writes free ports from your reserved ranges into every placeholder; `portbook next` prints one.',
+  },
+  'port-not-integer': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A port that is not one whole number (`80a`, `8000-8010`, `1.5`), or a row without a port cell.',
+    docs: 'A port cell holds one port (`17354`, `` `17354` ``, `:17354`, `17354/tcp`). Give each port of a service its own row, put notes in another column, and for a port per environment use an Environment column or one table per environment heading.',
+  },
+  'port-out-of-range': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A port outside 1–65535.',
+    docs: 'TCP and UDP ports run from 1 to 65535; anything else cannot be bound. Choose a port in that range (`portbook next` prints a free one).',
+  },
+  'port-duplicate': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'The same port registered twice in one environment.',
+    docs: 'Two services in one environment cannot listen on one port. The message names the first row; give one of them another port. The same port in two environments is fine.',
+  },
+  'variable-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'An `Env` cell that is not a valid variable name (`A-Z`, `0-9`, `_`, not starting with a digit), or one that names a system variable.',
+    docs: 'An `Env` cell names the environment variable of the service\'s port in `.env`, settings and units. It must be upper-case letters, digits and `_`, and may not name a variable that changes how programs run (`PATH`, `LD_PRELOAD`, `NODE_OPTIONS`…). A column meant as the environment should be headed `Environment`.',
+  },
+  'variable-duplicate': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'Two services in one environment that would get the same variable name (port, host or health-path variables).',
+    docs: '`API Server` and `API-Server` both become `API_SERVER_PORT`, and one would overwrite the other in `.env`. Rename one service, or give one an explicit `Env` cell.',
+  },
+  'identifier-duplicate': {
+    severity: 'error',
+    stage: 'validate',
+    summary:
+      'Two services whose nginx upstream names would be the same (in any environments: the nginx files can be included together), or whose systemd unit names would be the same in one environment.',
+    docs: 'Upstream and unit names are derived from service names reduced to a safe alphabet, so different names can meet (`Web.App` and `Web App`). nginx refuses a duplicate upstream; two drop-ins for one unit would overwrite each other. Rename one of the services.',
+  },
+  'protocol-unknown': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A protocol portbook does not know; the service gets no nginx upstream.',
+    docs: 'portbook knows HTTP and WebSocket protocols (which get an nginx upstream) and common others (TCP, gRPC, PostgreSQL, Redis…). An unknown word is kept and the service is not proxied. Use a known name, or ignore the warning for a service nginx should not proxy.',
+  },
+  'port-privileged': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A service port below 1024 (needs root), or an external port below 1024 other than 80 and 443.',
+    docs: 'Ports below 1024 need root (or a capability) to bind. Run services on a port from 1024 up behind nginx; `portbook next`, `fill` and `add` never hand out a privileged port.',
+  },
+  'port-outside-reserved-range': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A service port outside every declared reserved range (only when ranges are declared).',
+    docs: 'Reserved ranges keep a team\'s services apart from each other and from other software. A port outside all of them was probably typed by hand: move it into a range, or declare a range for it.',
+  },
+  'range-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A reserved range that is not `from-to` with 1 ≤ from ≤ to ≤ 65535.',
+    docs: 'A reserved range reads `16532-17354` (or one port, or with thousands separators, `20,000-20,099`). One that is backwards or out of range cannot hold ports; `next`, `fill` and `add` refuse it rather than pick from another range.',
+  },
+  'domain-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'An external-access domain that is not a valid host name.',
+    docs: 'A domain becomes nginx\'s `server_name` and the certificate path, so it must be a host name of letters, digits, hyphens and dots (IDNs are written as punycode; a leading `*.` is a wildcard). Paths are not supported (give the path a subdomain), and a port goes in the Port column.',
+  },
+  'domain-duplicate': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'The same domain and port twice in one environment (nginx would ignore one).',
+    docs: 'nginx keeps the first server block for a name and port and ignores the next ("conflicting server name"). Remove one of the rows.',
+  },
+  'domain-shared': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      'The same domain and port in two environments (nginx ignores one when their files are included together), counting the port-80 redirect an SSL row implies.',
+    docs: 'Each environment gets its own nginx file; included on one host, two server blocks for one name and port collide, and an SSL row implies a port-80 redirect that collides too. Give each environment its own domain (`staging.api.example.com`), or include one environment\'s file per host.',
+  },
+  'ssl-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'An SSL cell that is neither yes (`✅`, `yes`, `true`) nor no (`❌`, `no`, `false`).',
+    docs: 'SSL decides whether nginx listens with TLS and redirects port 80. A cell portbook cannot read as yes or no is an error rather than a guess: write ✅/yes or ❌/no.',
+  },
+  'proxy-target-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A proxy target that is not `host:port` with an IP address or host name.',
+    docs: 'The proxy target becomes nginx\'s `proxy_pass`: it must be `127.0.0.1:8000`, `[::1]:8000`, `localhost:8000`, a host name with a port, or a bare port (loopback).',
+  },
+  'proxy-target-unregistered': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A proxy target whose port no service registers (in its environment, or failing that in any).',
+    docs: 'A domain that proxies to a port no table registers points at nothing portbook knows, which is how a typo in a port goes unnoticed. Add the service to a port table, or fix the port.',
+  },
+  'proxy-target-not-http': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A proxy target whose service does not speak HTTP (nginx proxies it as HTTP anyway).',
+    docs: 'nginx\'s http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work. Point the row at an HTTP service, or fix the service\'s protocol if it does speak HTTP.',
+  },
+  'listen-ssl-mixed': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'One port served both with and without SSL (nginx cannot mix them on one port; the nginx files are included together).',
+    docs: 'A listening port in nginx either speaks TLS or not. Two rows that serve one port with and without SSL (including the port-80 redirect an SSL row implies) cannot both work: use another port, or make the SSL cells agree.',
+  },
+  'listen-port-unusual': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'SSL on port 80, or plain HTTP on port 443: browsers will not expect it.',
+    docs: 'Browsers speak plain HTTP to 80 and TLS to 443. Serving the other way round works only for clients told so. Swap the port, or the SSL cell.',
+  },
+  'details-port-mismatch': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A details heading that names a port (`API Port: 17355`) the table registers differently for that service.',
+    docs: 'A details section whose heading names a port is a second copy of that port, and the two have drifted. Make the heading and the table agree (the table is what portbook uses).',
+  },
+  'details-unknown-service': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A details section (a heading with `Bind:`, `Workers:`, `Health Check:` items) for no registered service, or for several.',
+    docs: 'Details (bind address, workers, health check) are matched to a service by the heading\'s words or port. When no single service matches, they are not used: name the service, or its port, in the heading.',
+  },
+  'config-file-unmatched': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A systemd unit in a configuration-files list whose label matches no registered service, or several.',
+    docs: 'A configuration-files item such as `**API Service**: /etc/systemd/system/api.service` names a service\'s unit by its label. When the label matches no single service, or the unit file name is not a usable unit name, the item is not used: rename the label to the service\'s name (or the unit file).',
+  },
+  'unit-overridden': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A `systemd.units` entry in the config for a service whose unit a configuration-files list names otherwise (the list wins).',
+    docs: 'The registry\'s configuration-files list and the config\'s `systemd.units` both name units; when they disagree for one service the list wins and the config entry does nothing. Remove one of them.',
+  },
+  'bind-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A `Bind` detail that is not an IP address, `*`, `localhost` or a host name.',
+    docs: 'The bind address becomes `HOST=` in `.env` and the unit, and where nginx reaches the service. Write an IP address (`0.0.0.0:17354`, `[::1]`), `*`, `localhost` or a host name.',
+  },
+  'workers-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A `Workers` detail past 1024 processes (0 leaves WEB_CONCURRENCY unset).',
+    docs: 'The worker count becomes `WEB_CONCURRENCY` (and `UVICORN_WORKERS`). More than 1024 is a typo, not a plan; 0 (`0 (auto)`) leaves it unset.',
+  },
+  'health-path-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A `Health Check` path that is not a plain URL path (`/health`).',
+    docs: 'The health path becomes an nginx `location =` and a variable; it must be a path of letters, digits and `/._~-`, such as `/health` or `/api/v1/health`.',
+  },
+  'internal-port-exposed': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'An external-access proxy target on a port a security note calls internal.',
+    docs: 'A security note such as `Internal ports (5837, 6194) not directly exposed` is a promise; a domain that proxies to one of those ports breaks it. Remove the row, or update the note.',
+  },
+  'ssl-scheme-conflict': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
+    docs: 'The row says two things about TLS. portbook follows the SSL column; make the scheme and the cell agree.',
+  },
+  'diagram-markers': {
+    severity: 'warning',
+    stage: 'build',
+    summary: 'A second pair of `portbook:diagram` markers (only the first gets the diagram), or content between them that portbook did not write (left as it is).',
+    docs: 'gen writes the architecture diagram between `<!-- portbook:diagram -->` and `<!-- /portbook:diagram -->` in the registry. Only the first pair is used, and only a block portbook wrote (nothing, or one mermaid block) is replaced: someone\'s text there is never overwritten. Move that text out of the markers, or remove the second pair.',
+  },
+  'output-edited': {
+    severity: 'error',
+    stage: 'gen',
+    summary: '(`gen --json`) A generated file edited by hand since portbook wrote it: gen will not replace it without `--force`.',
+    docs: 'Each generated file carries a hash of itself; an edit by hand breaks it, and gen refuses to overwrite the edit. Move the change into the registry or a template, or run `portbook gen --force` to discard it.',
+  },
+  'output-foreign': {
+    severity: 'error',
+    stage: 'gen',
+    summary: '(`gen --json`) A file in `--out` that portbook never wrote, where it would write one: move or delete it.',
+    docs: 'portbook never replaces or deletes a file it did not write, even with `--force`. Move or delete the file, or choose another `--out`.',
+  },
+} as const satisfies Record<string, RuleEntry>;
+
+export type RuleId = keyof typeof ruleCatalogue;
+
+/** Every rule id, in catalogue order. */
+export const ruleIds = Object.keys(ruleCatalogue) as RuleId[];
