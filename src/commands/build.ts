@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Root } from 'mdast';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
@@ -15,7 +14,8 @@ import { joinLines, splitLines } from '../support/lines.js';
 import { PortbookError } from '../support/errors.js';
 import { extract } from '../extract/index.js';
 import { read, readingMessages, type Source } from '../read/index.js';
-import type { Point, Registry } from '../registry/types.js';
+import type { DiagramBlock, Point, Registry } from '../registry/types.js';
+import { diagramFile } from '../targets/diagram.js';
 import { renderFiles, type RenderedFile } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
 import { validate } from '../validate/index.js';
@@ -47,38 +47,27 @@ export interface SourceUpdate {
 }
 
 /**
- * The registry with the diagram written between its markers, or `undefined`
- * when it has none or the block is current. Only markers that stand on their
- * own at the top level of the document count (not in a code block, a quote
- * or a list), found in the parsed tree; the first pair is used.
+ * The registry with the diagram written between its markers (extract found
+ * them: registry.diagramBlock), or `undefined` when it has none, the block is
+ * current, or what is there is not portbook's (reported, and left as it is).
  */
-function withDiagram(raw: string, tree: Root, diagram: string | undefined, file: VFile): { text: string; from: number; by: number } | undefined {
-  if (diagram === undefined) return undefined;
-  const markers = (value: string) => tree.children.filter((node) => node.type === 'html' && node.value.trim() === value);
-  const opens = markers('<!-- portbook:diagram -->');
-  const second = opens[1]?.position?.start;
-  if (second) {
-    report(file, 'diagram-markers', 'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one', { line: second.line, column: second.column });
+function withDiagram(raw: string, block: DiagramBlock | undefined, diagram: string | undefined, file: VFile): { text: string; from: number; by: number } | undefined {
+  if (diagram === undefined || block === undefined) return undefined;
+  if (block.secondMarker) {
+    report(file, 'diagram-markers', 'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one', block.secondMarker);
   }
-  const open = opens[0]?.position?.start.line;
-  const close = markers('<!-- /portbook:diagram -->').find((node) => (node.position?.start.line ?? 0) > (open ?? Infinity))?.position?.start.line;
-  if (open === undefined || close === undefined || close <= open) return undefined;
-  // only a block portbook wrote (nothing, or one mermaid code block) is replaced: anything else there is someone's text
-  const inside = tree.children.filter((node) => (node.position?.start.line ?? 0) > open && (node.position?.start.line ?? Infinity) < close);
-  const foreign = inside.find((node) => !(node.type === 'code' && node.lang?.toLowerCase() === 'mermaid' && inside.length === 1));
-  if (foreign?.position) {
-    report(
-      file, 'diagram-markers',
-      'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram',
-      { line: foreign.position.start.line, column: foreign.position.start.column },
-    );
+  if (block.foreign) {
+    const why = 'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram';
+    report(file, 'diagram-markers', why, block.foreign);
     return undefined;
   }
+  const { open, close } = block;
+  if (open === undefined || close === undefined) return undefined;
   const { bom, lines } = splitLines(raw);
   const eol = /(\r\n|\r|\n)$/.exec(lines[open - 1] ?? '')?.[1] ?? '\n';
   const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);
-  const block = `\`\`\`mermaid${eol}${body}\`\`\`${eol}`;
-  const updated = joinLines({ bom, lines: [...lines.slice(0, open), block, ...lines.slice(close - 1)] });
+  const fenced = `\`\`\`mermaid${eol}${body}\`\`\`${eol}`;
+  const updated = joinLines({ bom, lines: [...lines.slice(0, open), fenced, ...lines.slice(close - 1)] });
   if (updated === raw) return undefined;
   // lines from the closing marker on move by the difference in the block's length
   return { text: updated, from: close, by: splitLines(updated).lines.length - lines.length };
@@ -149,7 +138,7 @@ export function build(options: PathOptions = {}): Built {
     rendered = renderFiles({ registry, options: config, templates, source: headerSource });
     files = new Map([...rendered].map(([file, { content }]) => [file, content]));
     const raw = asOnDisk(bytes);
-    const diagramUpdate = withDiagram(raw, source.tree, files.get('architecture.mmd'), source.file);
+    const diagramUpdate = withDiagram(raw, registry.diagramBlock, files.get(diagramFile), source.file);
     const updated = diagramUpdate?.text;
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);

@@ -7,28 +7,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { defaultTargetIds, targetIds, type TargetId } from '../targets/index.js';
+import { defaultTargetIds, targetIds, type TargetId, type TargetOptions } from '../targets/index.js';
 import { isUnitName } from '../targets/systemd.js';
 
 export const configFileName = 'portbook.config.json';
 export type { TargetId } from '../targets/index.js';
 
-export interface RenderOptions {
-  /** Built-in targets to render. */
+export interface RenderOptions extends TargetOptions {
+  /** Targets to render. */
   targets: readonly TargetId[];
-  nginx: {
-    /** Certificate path pattern; `{domain}` is replaced by the domain. */
-    certificate: string;
-    certificateKey: string;
-  };
-  systemd: {
-    /** Service name (as written in PORTS.md) → unit name without `.service`. */
-    units: Readonly<Record<string, string>>;
-  };
-  settings: {
-    /** The environment whose ports become the top-level constants; default: the default environment, else the first named. */
-    environment?: string;
-  };
   /** Per target: a command that must accept the candidate files before they replace the real ones, and one to run after they changed. */
   commands: Partial<Record<TargetId, TargetCommands>>;
 }

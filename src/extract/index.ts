@@ -15,7 +15,8 @@
  *
  * columns.ts says what a header names, cells.ts what a cell holds; tables.ts
  * reads port tables, ranges.ts reserved ranges, details.ts service details,
- * configuration files and internal ports (items.ts: their `Key: value` items).
+ * configuration files and internal ports (items.ts: their `Key: value` items),
+ * diagram-block.ts the markers of the registry's own diagram block.
  */
 import type { Heading, Nodes } from 'mdast';
 import { environmentNamed } from '../registry/environments.js';
@@ -24,6 +25,7 @@ import type { Environment, EnvironmentName, ExternalAccess, Field, Point, Regist
 import { cellText } from './cells.js';
 import { attachConfigFile, attachDetails, detailKey, readInternalPorts } from './details.js';
 import { type KeyValue, keyValueItems } from './items.js';
+import { readDiagramBlock } from './diagram-block.js';
 import { readRanges } from './ranges.js';
 import { readTable } from './tables.js';
 
@@ -82,6 +84,8 @@ export function extract(source: Source): Registry {
   placeEverywhere(registry, everywhere);
   registry.detailSections = pendingDetails.map((section) => attachDetails(registry, section.heading, section.items));
   registry.configFiles = pendingConfigFiles.map((item) => attachConfigFile(registry, item));
+  const diagramBlock = readDiagramBlock(source.tree, point);
+  if (diagramBlock) registry.diagramBlock = diagramBlock;
   return registry;
 }
 

@@ -127,6 +127,18 @@ export interface ServiceTable {
   columns: Array<string | undefined>;
 }
 
+/** Where the registry's diagram block is (the lines of its markers), or why it cannot be written. */
+export interface DiagramBlock {
+  /** The line of the opening marker, when the pair is usable. */
+  open?: number;
+  /** The line of the closing marker, when the pair is usable. */
+  close?: number;
+  /** A second opening marker: only the first pair gets the diagram. */
+  secondMarker?: Point;
+  /** Where content that portbook did not write starts between the markers: the block is left as it is. */
+  foreign?: Point;
+}
+
 export interface Registry {
   services: Service[];
   externalAccess: ExternalAccess[];
@@ -138,4 +150,6 @@ export interface Registry {
   configFiles?: ConfigFile[];
   /** Ports a security note calls internal (`Internal ports (5837, 6194) not directly exposed`). */
   internalPorts?: Array<Field<number>>;
+  /** The `<!-- portbook:diagram -->` markers, when the document has them. */
+  diagramBlock?: DiagramBlock;
 }

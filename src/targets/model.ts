@@ -3,7 +3,6 @@
  * validation: each identifier from the target that owns it, each value
  * already checked.
  */
-import type { RenderOptions } from '../config/load.js';
 import { environmentSetting } from '../registry/environments.js';
 import { PortbookError } from '../support/errors.js';
 import { asciiHostname, isLoopback } from '../registry/hosts.js';
@@ -14,10 +13,11 @@ import type { EnvironmentName, Registry, Service } from '../registry/types.js';
 import { diagramNodes } from './diagram.js';
 import { upstreamName } from './nginx.js';
 import { unitName } from './systemd.js';
+import type { TargetOptions } from './target.js';
 import type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
 
 /** Build the view model of a registry that passed validation. */
-export function buildModel(registry: Registry, options: RenderOptions, source: string): Model {
+export function buildModel(registry: Registry, options: TargetOptions, source: string): Model {
   const environments = new Map<string, EnvironmentView>();
   const environment = (name: EnvironmentName | null): EnvironmentView => {
     const key = environmentKey(name);

@@ -5,16 +5,32 @@
  * checks a candidate set. `targets/index.ts` lists them; everything that needs
  * to know about formats (config, render, init, deploy, the README) reads that list.
  */
-import type { RenderOptions } from '../config/load.js';
 import type { Registry } from '../registry/types.js';
 import type { CommentStyle } from './comments.js';
 import type { Model } from './view.js';
 
-/** What a target's `outputs` gets: the view model templates see, and the registry it came from. */
+/** The settings targets read (the config's `nginx`, `systemd` and `settings`; config/load.ts checks them). */
+export interface TargetOptions {
+  nginx: {
+    /** Certificate path pattern; `{domain}` is replaced by the domain. */
+    certificate: string;
+    certificateKey: string;
+  };
+  systemd: {
+    /** Service name (as written in PORTS.md) → unit name without `.service`. */
+    units: Readonly<Record<string, string>>;
+  };
+  settings: {
+    /** The environment whose ports become the top-level constants; default: the default environment, else the first named. */
+    environment?: string;
+  };
+}
+
+/** What a target's `outputs` gets: the view model templates see, the registry it came from, and the settings. */
 export interface TargetInput {
   model: Model;
   registry: Registry;
-  options: RenderOptions;
+  options: TargetOptions;
 }
 
 /** One file of a target: rendered from the target's template with `context`, or already serialised as `content`. */
