@@ -39,6 +39,18 @@ describe('validate before replace, reload after', () => {
     expect(readFileSync(path.join(dir, 'reload.log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(6);
   });
 
+  it('a removed file reloads the target that wrote it (the manifest records whose each file is)', () => {
+    const dir = writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n| worker | 16001 |\n');
+    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ targets: ['systemd'], commands: { systemd: { reload: 'echo systemd >> reload.log' } } }));
+    generate({ cwd: dir });
+    expect(readFileSync(path.join(dir, 'generated/.portbook-manifest.json'), 'utf8')).toContain('"systemd/worker.service.d/portbook.conf": "systemd"');
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
+    const removed = generate({ cwd: dir });
+    expect(removed.plan!.changes.filter((change) => change.kind === 'remove').map((change) => [change.path, change.target])).toEqual([['systemd/worker.service.d/portbook.conf', 'systemd']]);
+    expect(removed.commands.map((ran) => `${ran.kind} ${ran.target}`)).toEqual(['reload systemd']);
+    expect(readFileSync(path.join(dir, 'reload.log'), 'utf8')).toBe('systemd\nsystemd\n');
+  });
+
   it('a failed reload is reported after the files were written', () => {
     const dir = project({ env: { reload: 'exit 1' } });
     expect(() => generate({ cwd: dir })).toThrow(/the files were written, but reloading env failed/);

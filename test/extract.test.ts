@@ -235,11 +235,11 @@ describe('details, configuration files and security notes', () => {
   it('reads the Creator Suite seed’s details sections, unit paths and internal ports', () => {
     const registry = registryOf(readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url)));
     const [frontend, api] = registry.services;
-    expect([frontend!.details?.bind?.value, frontend!.details?.workers?.value, frontend!.details?.healthCheck?.value, frontend!.unit?.value]).toEqual([
-      '*', 1, '/health', 'creator-suite-frontend',
+    expect([frontend!.details?.bind?.value, frontend!.details?.workers?.value, frontend!.details?.healthCheck?.value, frontend!.unitFile?.value]).toEqual([
+      '*', 1, '/health', '/etc/systemd/system/creator-suite-frontend.service',
     ]);
-    expect([api!.details?.bind?.value, api!.details?.workers?.value, api!.details?.healthCheck?.value, api!.unit?.value]).toEqual([
-      '0.0.0.0', 4, '/health', 'creator-suite-api',
+    expect([api!.details?.bind?.value, api!.details?.workers?.value, api!.details?.healthCheck?.value, api!.unitFile?.value]).toEqual([
+      '0.0.0.0', 4, '/health', '/etc/systemd/system/creator-suite-api.service',
     ]);
     expect(api!.details?.items.map((item) => item.key)).toEqual(['Process', 'Framework', 'Workers', 'Bind', 'Health Check']);
     expect(registry.detailSections?.map((section) => [section.heading.text, section.heading.position, section.port])).toEqual([

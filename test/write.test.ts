@@ -19,7 +19,7 @@ const temporaryDir = (): string => {
 /** Rendered files plus their manifest, as the project stage hands them to write. */
 const withManifest = (entries: Record<string, string>): Map<string, string> => {
   const files = new Map(Object.entries(entries));
-  files.set(manifestName, manifestFor(files, 'docs/PORTS.md'));
+  files.set(manifestName, manifestFor(new Map([...files].map(([file, content]) => [file, { content, target: undefined }])), 'docs/PORTS.md'));
   return files;
 };
 

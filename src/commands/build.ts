@@ -144,7 +144,7 @@ export function build(options: PathOptions = {}): Built {
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
     const warnings = manifestWarnings(source, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath, config.systemd.units);
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
-    files.set(manifestName, manifestFor(files, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
+    files.set(manifestName, manifestFor(rendered, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, rendered, sourceUpdate };
 }

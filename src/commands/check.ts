@@ -1,6 +1,6 @@
 /** `check`: what gen would change, without writing; CI fails on any stale output. */
 import type { PathOptions } from '../config/load.js';
-import { manifestName, parseManifest } from '../write/index.js';
+import { manifestName, sameListing } from '../write/index.js';
 import { generate, type GenerateResult } from './gen.js';
 
 /**
@@ -14,11 +14,7 @@ export function check(options: PathOptions = {}): GenerateResult {
   const result = generate({ ...options, dryRun: true, force: false });
   const manifest = result.plan?.changes.find((change) => change.path === manifestName);
   if (!result.plan || !manifest || manifest.before === undefined || manifest.after === undefined) return result;
-  const listed = (text: string): string | undefined => {
-    const files = parseManifest(text)?.files;
-    return files && JSON.stringify(files);
-  };
-  if (listed(manifest.before) === undefined || listed(manifest.before) !== listed(manifest.after)) return result;
+  if (!sameListing(manifest.before, manifest.after)) return result;
   const changes = result.plan.changes.filter((change) => change !== manifest);
   return { ...result, plan: { ...result.plan, changes } };
 }

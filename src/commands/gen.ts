@@ -38,7 +38,7 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
     // what killed runs left outside --out (apply removed what they left in it): the registry's temporaries, validate's staging
     removeDeadTemporaries(built.config.source);
     removeDeadCandidates(built.config);
-    commands.push(...reloadChanged(built.config, built.rendered!, planned, new Map()));
+    commands.push(...reloadChanged(built.config, built.rendered!, planned));
   }
   return { ...built, plan: planned, commands };
 }

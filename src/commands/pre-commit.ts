@@ -6,7 +6,7 @@ import { committingWithPathspec, repositoryRoot, stagedContents, stagedFiles, un
 import { verifyStamp } from '../render/stamp.js';
 import { PortbookError } from '../support/errors.js';
 import { real } from '../support/paths.js';
-import { manifestName, parseManifest } from '../write/index.js';
+import { manifestName, sameListing } from '../write/index.js';
 import { build, type Built } from './build.js';
 import { generateAndStage, type StagedResult } from './stage.js';
 
@@ -98,7 +98,7 @@ function mismatchedOutputs(root: string, out: string, files: readonly string[], 
     const want = rendered.get(name)!;
     const have = contents.get(file);
     if (have === want) continue;
-    if (name === manifestName && have !== undefined && listedFiles(have) !== undefined && listedFiles(have) === listedFiles(want)) continue;
+    if (name === manifestName && have !== undefined && sameListing(have, want)) continue;
     let worktree: string | undefined;
     try {
       worktree = readFileSync(file, 'utf8');
@@ -110,10 +110,3 @@ function mismatchedOutputs(root: string, out: string, files: readonly string[], 
   }
   return mismatched;
 }
-
-/** The manifest's record of the files, comparable as a string; `undefined` when it cannot be read. */
-function listedFiles(text: string): string | undefined {
-  const files = parseManifest(text)?.files;
-  return files && JSON.stringify(files);
-}
-

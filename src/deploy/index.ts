@@ -11,7 +11,7 @@ import type { Config, TargetId } from '../config/load.js';
 import { shellQuote } from '../support/shell.js';
 import { PortbookError } from '../support/errors.js';
 import type { RenderedFile } from '../render/index.js';
-import { targetNamed } from '../targets/index.js';
+import { targetIds, targetNamed } from '../targets/index.js';
 import { makeStagingDirectory, removeDeadStagingDirectories, type Plan } from '../write/index.js';
 
 export interface CommandRun {
@@ -21,11 +21,11 @@ export interface CommandRun {
 }
 
 /** Targets with a change in the plan, in the order of their first changed file. */
-export function changedTargets(planned: Plan, rendered: ReadonlyMap<string, RenderedFile>, previous: ReadonlyMap<string, TargetId> = new Map()): Set<TargetId> {
+export function changedTargets(planned: Plan, rendered: ReadonlyMap<string, RenderedFile>): Set<TargetId> {
   const targets = new Set<TargetId>();
   for (const change of planned.changes) {
     // a removed file is no longer rendered: its target is the one the manifest recorded
-    const target = rendered.get(change.path)?.target ?? previous.get(change.path);
+    const target = rendered.get(change.path)?.target ?? targetIds.find((id) => id === change.target);
     if (target) targets.add(target);
   }
   return targets;
@@ -97,9 +97,9 @@ export function removeDeadCandidates(config: Config): string[] {
 }
 
 /** Run the reload command of every target whose files changed. Throws (exit 1) when one fails. */
-export function reloadChanged(config: Config, rendered: ReadonlyMap<string, RenderedFile>, planned: Plan, previous: ReadonlyMap<string, TargetId>): CommandRun[] {
+export function reloadChanged(config: Config, rendered: ReadonlyMap<string, RenderedFile>, planned: Plan): CommandRun[] {
   const ran: CommandRun[] = [];
-  for (const target of changedTargets(planned, rendered, previous)) {
+  for (const target of changedTargets(planned, rendered)) {
     const command = config.commands[target]?.reload;
     if (!command) continue;
     const result = runShell(command, config.root);

@@ -1,5 +1,5 @@
 /** `fill`: write free ports into the registry's placeholder port cells (`xxxx`, `TBD`, empty), each cell once. */
-import { placedEverywhere } from '../extract/index.js';
+import { placedEverywhere } from '../registry/environments.js';
 import { environmentKey } from '../registry/names.js';
 import type { Registry, Service } from '../registry/types.js';
 import { joinLines, splitLines } from '../support/lines.js';

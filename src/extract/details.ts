@@ -5,7 +5,6 @@
 import type { List, ListItem, Nodes } from 'mdast';
 import { environmentNamed } from '../registry/environments.js';
 import type { ConfigFile, DetailSection, Field, Point, Registry, Service, ServiceDetails } from '../registry/types.js';
-import { unitFromPath } from '../targets/systemd.js';
 import { cellText } from './cells.js';
 import { normaliseHeader } from './columns.js';
 import type { KeyValue } from './items.js';
@@ -98,8 +97,7 @@ export function attachConfigFile(registry: Registry, item: KeyValue): ConfigFile
   const services = kind === 'systemd' ? servicesNamed(registry, nameWords(item.key), item.key) : [];
   const distinct = new Set(services.map((service) => service.name.value));
   if (kind === 'systemd' && distinct.size === 1) {
-    const unit = unitFromPath(path);
-    for (const service of services) service.unit = { value: unit, text: path, position: item.value.position };
+    for (const service of services) service.unitFile = { value: path, text: path, position: item.value.position };
   }
   return { label, path: { value: path, text: path, position: item.value.position }, kind, services };
 }

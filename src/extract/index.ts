@@ -31,7 +31,6 @@ import { readTable } from './tables.js';
 
 export { parseDomain, parsePort, parseProxyTarget, parseSsl } from './cells.js';
 export { columnKind } from './columns.js';
-export { placedEverywhere } from './tables.js';
 
 /** The extract stage. Structural problems (a table row with no port cell…) are reported on `source.file`. */
 export function extract(source: Source): Registry {

@@ -5,7 +5,7 @@
 import type { Nodes, Table, TableCell, TableRow } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import { code, report } from '../diagnostics/report.js';
-import { environmentsNamed } from '../registry/environments.js';
+import { environmentsNamed, placedEverywhere } from '../registry/environments.js';
 import type { Source } from '../read/index.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry/types.js';
 import { cellField, cellText, parseDomain, parsePort, parseProxyTarget, parseSsl, struckThrough } from './cells.js';
@@ -177,11 +177,6 @@ function reportAlmostATable(
     `Table looks like a port table but has no ${missing.replace(/^a /, '')}, so portbook does not read it: add ${missing}`,
     point(header.children[0]?.children[0] ?? header),
   );
-}
-
-/** Whether an Environment cell places its row in every environment: `all`, `any`, `shared`, `*`… */
-export function placedEverywhere(cell: string): boolean {
-  return /^(all|any|every|shared|common|\*)$/i.test(cell.trim());
 }
 
 /** An Environment cell: `prod`, `dev, prod` (one row each), `all`, or empty (the table's). */

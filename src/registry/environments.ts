@@ -36,3 +36,8 @@ export function environmentSetting(value: string): EnvironmentName | 'default' |
   const [name, ...others] = environmentsNamed(value);
   return others.length === 0 ? name : undefined;
 }
+
+/** Whether an Environment cell places its row in every environment: `all`, `any`, `shared`, `*`… */
+export function placedEverywhere(cell: string): boolean {
+  return /^(all|any|every|shared|common|\*)$/i.test(cell.trim());
+}

@@ -46,8 +46,8 @@ export interface Service {
   variable?: Field<string>;
   /** What a details section of the document says about the service. */
   details?: ServiceDetails;
-  /** The systemd unit a configuration-files list names for it (without `.service`). */
-  unit?: Field<string>;
+  /** The systemd unit file a configuration-files list names for it (`/etc/systemd/system/api.service`); targets/systemd.ts derives the unit name. */
+  unitFile?: Field<string>;
   /** Where the row starts. */
   position: Point;
   /** The line of its table's last row (struck-through rows included), for inserting rows after it. */

@@ -56,7 +56,7 @@ export const json: Target<'json'> = {
           host: details?.bind,
           healthPath: details?.healthCheck,
           workers: details?.workers,
-          unit: service.unit,
+          unit: service.unitFile,
         }),
       };
     });

@@ -24,8 +24,8 @@ export function unitFromPath(file: string): string {
 }
 
 /** A service's unit name (without `.service`): the registry's configuration-files list, else the config file, else kebab case of the name. */
-export function unitName(service: Pick<Service, 'name' | 'unit'>, configured: Readonly<Record<string, string>>): string {
-  const listed = service.unit ? unitFromPath(service.unit.value) : undefined;
+export function unitName(service: Pick<Service, 'name' | 'unitFile'>, configured: Readonly<Record<string, string>>): string {
+  const listed = service.unitFile ? unitFromPath(service.unitFile.value) : undefined;
   if (listed !== undefined && isUnitName(listed)) return listed;
   // own properties only: a service called `valueOf` must not find Object.prototype.valueOf
   return Object.hasOwn(configured, service.name.value) ? configured[service.name.value]! : kebab(service.name.value);

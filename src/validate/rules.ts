@@ -561,16 +561,17 @@ export const rules: readonly Rule[] = [
       // a row placed in several environments is one copy per environment, all with the one list item's unit
       const seen = new Set<string>();
       for (const service of context.registry.services) {
-        const unit = service.unit;
-        const at = unit && `${unit.position.line}:${unit.position.column}`;
-        if (!unit || !at || seen.has(at) || !Object.hasOwn(context.units, service.name.value)) continue;
+        const file = service.unitFile;
+        const at = file && `${file.position.line}:${file.position.column}`;
+        if (!file || !at || seen.has(at) || !Object.hasOwn(context.units, service.name.value)) continue;
         seen.add(at);
         const configured = context.units[service.name.value]!;
+        const unit = unitFromPath(file.value);
         // an unusable name in the list loses to the config (config-file-unmatched says so); the same name twice loses nothing
-        if (!isUnitName(unit.value) || unit.value === configured) continue;
+        if (!isUnitName(unit) || unit === configured) continue;
         context.report(
-          `Unit ${code(unit.value)} that this list names for ${label(service)} wins over ${code(configured)} that \`systemd.units\` in the config gives it, so the config's entry is ignored: remove one of them (this item, or the entry in the config)`,
-          unit.position,
+          `Unit ${code(unit)} that this list names for ${label(service)} wins over ${code(configured)} that \`systemd.units\` in the config gives it, so the config's entry is ignored: remove one of them (this item, or the entry in the config)`,
+          file.position,
         );
       }
     },

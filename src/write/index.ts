@@ -21,7 +21,7 @@
  * replaces one file (the registry itself) the same way.
  */
 export { apply, type ApplyHooks } from './apply.js';
-export { manifestFor, manifestName, parseManifest, readManifest, sha256, type Manifest, type ManifestWarning } from './manifest.js';
+export { manifestFor, manifestName, parseManifest, readManifest, sameListing, sha256, type Manifest, type ManifestWarning } from './manifest.js';
 export { resolveInside, type InsideCache } from './paths.js';
 export { plan, type Change, type ChangeKind, type Conflict, type Plan, type PlanOptions } from './plan.js';
 export { replaceFile } from './replace.js';

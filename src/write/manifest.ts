@@ -20,6 +20,8 @@ export interface Manifest {
   warnings?: ManifestWarning[];
   /** Out-relative path → SHA-256 of the content portbook wrote. */
   files: Record<string, string>;
+  /** Out-relative path → the target that wrote it (files of project templates have none): whose reload a removal needs. */
+  targets?: Record<string, string>;
 }
 
 export function sha256(text: string): string {
@@ -33,9 +35,9 @@ export interface ManifestWarning {
   ruleId: string;
 }
 
-/** The manifest content for a set of rendered files (itself excluded). */
+/** The manifest content for a set of rendered files (itself excluded), each with the target that wrote it, if any. */
 export function manifestFor(
-  files: ReadonlyMap<string, string>,
+  files: ReadonlyMap<string, { content: string; target: string | undefined }>,
   source: string,
   inputs?: string,
   warnings: readonly ManifestWarning[] = [],
@@ -46,8 +48,13 @@ export function manifestFor(
     ...(inputs ? { inputs } : {}),
     warnings: [...warnings],
     files: Object.create(null) as Record<string, string>,
+    targets: Object.create(null) as Record<string, string>,
   };
-  for (const [file, content] of files) if (file !== manifestName) manifest.files[file] = sha256(content);
+  for (const [file, { content, target }] of files) {
+    if (file === manifestName) continue;
+    manifest.files[file] = sha256(content);
+    if (target !== undefined) manifest.targets![file] = target;
+  }
   return stamp(`${JSON.stringify(manifest, null, 2)}\n`);
 }
 
@@ -63,6 +70,20 @@ export function readManifest(out: string, intact = false): Manifest | undefined 
   return parseManifest(text);
 }
 
+/**
+ * Whether two manifests' texts list the same files with the same hashes
+ * (their record of the inputs aside): the one test of "the manifest is
+ * current" that check, the hook and the CLI share. `false` when either cannot be read.
+ */
+export function sameListing(a: string, b: string): boolean {
+  const listed = (text: string): string | undefined => {
+    const files = parseManifest(text)?.files;
+    return files && JSON.stringify(files);
+  };
+  const first = listed(a);
+  return first !== undefined && first === listed(b);
+}
+
 /** A manifest's text as a Manifest, or `undefined` when it cannot be parsed. */
 export function parseManifest(text: string): Manifest | undefined {
   try {
@@ -73,6 +94,7 @@ export function parseManifest(text: string): Manifest | undefined {
       ...(typeof value.inputs === 'string' ? { inputs: value.inputs } : {}),
       warnings: Array.isArray(value.warnings) ? value.warnings : [],
       files: value.files as Record<string, string>,
+      ...(typeof value.targets === 'object' && value.targets !== null ? { targets: value.targets } : {}),
     };
   } catch {
     return undefined; // a broken manifest only means portbook removes nothing

@@ -18,6 +18,8 @@ export interface Change {
   before: string | undefined;
   /** Content portbook wants (`undefined` for removals). */
   after: string | undefined;
+  /** For a removal: the target that wrote the file, as the manifest recorded it (whose reload the removal needs). */
+  target?: string;
 }
 
 /** A file gen must not replace: edited by hand since portbook wrote it, or never written by portbook. */
@@ -84,7 +86,7 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
     }
     const before = readIfExists(target);
     if (before === undefined) continue;
-    if (ownership(before, hash) === 'ours') result.changes.push({ path: relative, kind: 'remove', before, after: undefined });
+    if (ownership(before, hash) === 'ours') result.changes.push({ path: relative, kind: 'remove', before, after: undefined, ...(previous?.targets?.[relative] ? { target: previous.targets[relative] } : {}) });
     else result.kept.push(relative);
   }
   return result;
