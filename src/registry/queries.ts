@@ -3,6 +3,7 @@
  * which port a row listens on, whether it uses SSL, which service a proxy
  * target points at. Pure functions of the registry, linear in its size.
  */
+import { asciiHostname } from './hosts.js';
 import { environmentKey } from './names.js';
 import { protocolInfo } from './protocols.js';
 import type { ExternalAccess, Field, PortCell, Registry, ReservedRange, Service } from './types.js';
@@ -86,4 +87,27 @@ export function portsIn(registry: Registry, key: string): Set<number> {
     if (port !== undefined && environmentKey(service.environment.name) === key) ports.add(port);
   }
   return ports;
+}
+
+/**
+ * The rows that get nginx's port-80 redirect to HTTPS: per environment and
+ * domain, one row served with SSL off port 80 (its port-443 row, else its
+ * first), and none where the environment serves the domain on port 80
+ * itself. The one answer the nginx target renders and the rules check.
+ */
+export function redirectingRows(accesses: readonly ExternalAccess[]): Set<ExternalAccess> {
+  const on80 = new Set<string>();
+  const chosen = new Map<string, ExternalAccess>();
+  for (const access of accesses) {
+    const host = asciiHostname(access.domain.value);
+    if (host === undefined) continue;
+    const key = `${environmentKey(access.environment.name)} ${host}`;
+    const port = listenPort(access);
+    if (port === 80) on80.add(key);
+    else if (usesSsl(access)) {
+      const current = chosen.get(key);
+      if (!current || (port === 443 && listenPort(current) !== 443)) chosen.set(key, access);
+    }
+  }
+  return new Set([...chosen].filter(([key]) => !on80.has(key)).map(([, access]) => access));
 }

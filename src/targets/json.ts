@@ -7,7 +7,7 @@
  */
 import { environmentKey, healthVariable, hostVariable, portVariable } from '../registry/names.js';
 import { asciiHostname } from '../registry/hosts.js';
-import { listenPort, portNumber, targetIndex, usesSsl } from '../registry/queries.js';
+import { listenPort, portNumber, portsOf, targetIndex, usesSsl } from '../registry/queries.js';
 import type { Field, Point } from '../registry/types.js';
 import { header } from './comments.js';
 import { upstreamName } from './nginx.js';
@@ -74,10 +74,10 @@ export const json: Target<'json'> = {
         positions: positions({ domain: access.domain, port: access.port, ssl: access.ssl, target: access.target, purpose: access.purpose }),
       };
     });
+    // a registry that reaches render has only valid ranges (range-invalid is an error)
     const ranges = registry.reservedRanges.map((range) => ({
       name: range.name.value,
-      from: range.range.value!.from,
-      to: range.range.value!.to,
+      ...portsOf(range)!,
       ...(range.description ? { description: range.description } : {}),
       position: at(range.position),
       positions: positions({ name: range.name, range: range.range }),

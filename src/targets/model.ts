@@ -8,7 +8,7 @@ import { PortbookError } from '../support/errors.js';
 import { asciiHostname, isLoopback } from '../registry/hosts.js';
 import { environmentKey, healthVariable, hostVariable, kebab, portVariable, snake } from '../registry/names.js';
 import { protocolInfo } from '../registry/protocols.js';
-import { hasUpstream, listenPort, portNumber, targetIndex, usesSsl } from '../registry/queries.js';
+import { hasUpstream, listenPort, portNumber, portsOf, redirectingRows, targetIndex, usesSsl } from '../registry/queries.js';
 import type { EnvironmentName, Registry, Service } from '../registry/types.js';
 import { diagramNodes } from './diagram.js';
 import { upstreamName } from './nginx.js';
@@ -79,6 +79,7 @@ export function buildModel(registry: Registry, options: TargetOptions, source: s
   }
 
   const serviceFor = targetIndex(registry);
+  const redirects = redirectingRows(registry.externalAccess);
   for (const access of registry.externalAccess) {
     const target = access.target?.value;
     const service = serviceFor(access);
@@ -96,7 +97,7 @@ export function buildModel(registry: Registry, options: TargetOptions, source: s
       domain,
       listen,
       ssl,
-      redirect: ssl && listen !== 80,
+      redirect: redirects.has(access),
       httpsPort: listen === 443 ? '' : `:${listen}`,
       certificate: options.nginx.certificate.replaceAll('{domain}', certificateDomain),
       certificateKey: options.nginx.certificateKey.replaceAll('{domain}', certificateDomain),
@@ -111,30 +112,14 @@ export function buildModel(registry: Registry, options: TargetOptions, source: s
     env.sites.push(site);
     if (site.websocket) env.websocket = true;
   }
-  for (const env of environments.values()) dedupeRedirects(env.sites);
 
   const ordered = [...environments.values()].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
   const primary = choosePrimary(ordered, options.settings.environment);
-  const ranges = registry.reservedRanges.flatMap((range) =>
-    range.range.value ? [{ name: range.name.value, ...range.range.value, description: range.description ?? '' }] : [],
-  );
+  const ranges = registry.reservedRanges.flatMap((range) => {
+    const ports = portsOf(range);
+    return ports ? [{ name: range.name.value, ...ports, description: range.description ?? '' }] : [];
+  });
   return { source, environments: ordered, primary, ranges };
-}
-
-/**
- * One port-80 server per domain: no redirect where a plain-HTTP row already
- * serves the domain on 80, and one redirect (to 443 when there is one) where
- * a domain is served with SSL on several ports.
- */
-function dedupeRedirects(sites: SiteView[]): void {
-  const plain = new Set(sites.filter((site) => site.listen === 80).map((site) => site.domain));
-  const chosen = new Map<string, SiteView>();
-  for (const site of sites) {
-    if (!site.redirect) continue;
-    const current = chosen.get(site.domain);
-    if (!current || (site.listen === 443 && current.listen !== 443)) chosen.set(site.domain, site);
-  }
-  for (const site of sites) site.redirect = site.redirect && !plain.has(site.domain) && chosen.get(site.domain) === site;
 }
 
 function choosePrimary(environments: EnvironmentView[], wanted: string | undefined): EnvironmentView {

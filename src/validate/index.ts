@@ -5,9 +5,10 @@
 import type { VFile } from 'vfile';
 import { report } from '../diagnostics/report.js';
 import type { Registry } from '../registry/types.js';
-import { rules } from './rules.js';
+import { rules } from './rules/index.js';
 
-export { rules, type Rule, type RuleContext } from './rules.js';
+export { rules } from './rules/index.js';
+export type { Rule, RuleContext } from './rule.js';
 
 export interface ValidateOptions {
   /** Configured unit names, service name → unit (from the config file). */

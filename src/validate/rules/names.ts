@@ -1,0 +1,123 @@
+/** Rules about the names portbook derives: variables, nginx upstreams, systemd units, and protocols. */
+import { code } from '../../diagnostics/report.js';
+import { environmentNamed } from '../../registry/environments.js';
+import { detailVariables, portVariable, variablePattern } from '../../registry/names.js';
+import { protocolInfo } from '../../registry/protocols.js';
+import { hasUpstream } from '../../registry/queries.js';
+import { upstreamName } from '../../targets/nginx.js';
+import { unitName } from '../../targets/systemd.js';
+import { byEnvironment, duplicates, label, line, where } from '../rule.js';
+import type { Service } from '../../registry/types.js';
+import type { Rule } from '../rule.js';
+
+/** Names the generated settings use themselves. */
+const reservedVariables = new Map<string, string>([
+  ['PORTS', "the object of every environment's ports in settings.ts and settings.py"],
+  ...['PATH', 'HOME', 'USER', 'SHELL', 'PWD', 'IFS', 'TMPDIR', 'LANG', 'ENV', 'BASH_ENV', 'PS4', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT',
+    'DYLD_INSERT_LIBRARIES', 'DYLD_LIBRARY_PATH', 'NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PERL5OPT',
+    'PERL5LIB', 'RUBYOPT', 'RUBYLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'GIT_SSH_COMMAND'].map(
+    (name): [string, string] => [name, 'the system: setting it from a port table would change how programs run'],
+  ),
+]);
+
+export const namesRules: readonly Rule[] = [
+  {
+    id: 'variable-invalid',
+    check(context) {
+      for (const service of context.registry.services) {
+        const variable = service.variable;
+        if (!variable) continue;
+        if (reservedVariables.has(variable.value)) {
+          context.report(
+            `Unexpected variable name ${code(variable.text)} for ${label(service)}: it is reserved for ${reservedVariables.get(variable.value)}; choose another name`,
+            variable.position,
+          );
+          continue;
+        }
+        if (environmentNamed(variable.value) && !variablePattern.test(variable.value)) {
+          context.report(
+            `Unexpected variable name ${code(variable.text)} for ${label(service)}: it looks like an environment; rename the column header to \`Environment\` (\`Env\` names variables)`,
+            variable.position,
+          );
+          continue;
+        }
+        if (variablePattern.test(variable.value)) continue;
+        context.report(
+          `Unexpected variable name ${code(variable.text)} for ${label(service)}, expected upper-case letters, digits and \`_\` not starting with a digit, e.g. \`API_PORT\``,
+          variable.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'variable-duplicate',
+    check(context) {
+      const usable = (service: Service): boolean =>
+        !service.variable || (variablePattern.test(service.variable.value) && !reservedVariables.has(service.variable.value));
+      duplicates(
+        context.registry.services,
+        (service) => (usable(service) ? portVariable(service) : undefined),
+        (service, first, variable) =>
+          context.report(
+            `Variable ${code(variable)} of ${label(service)} is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: ${service.variable ? 'change one of the `Env` cells' : 'rename one of them'}`,
+            (service.variable ?? service.name).position,
+          ),
+      );
+      // the variables details add must not meet any other variable of the environment
+      for (const group of byEnvironment(context.registry.services).values()) {
+        const owners = new Map<string, Service>();
+        for (const service of group) if (usable(service)) owners.set(portVariable(service), service);
+        for (const service of group) {
+          if (!usable(service)) continue;
+          for (const variable of detailVariables(service)) {
+            const first = owners.get(variable);
+            if (first && first !== service) {
+              context.report(
+                `Variable ${code(variable)} that the details of ${label(service)} add is already taken by ${label(first)} (${line(first.position)}) in ${where(service.environment)}: change its \`Env\` cell or rename one of them`,
+                service.name.position,
+              );
+            } else owners.set(variable, service);
+          }
+        }
+      }
+    },
+  },
+  {
+    id: 'identifier-duplicate',
+    check(context) {
+      const names = [
+        { what: 'nginx upstream', of: (service: Service) => (hasUpstream(service) ? upstreamName(service) : undefined), across: 'all' as const },
+        { what: 'systemd unit', of: (service: Service) => unitName(service, context.units), across: 'environment' as const },
+      ];
+      for (const { what, of, across } of names) {
+        duplicates(
+          context.registry.services,
+          of,
+          (service, first, name) => {
+            // the same name twice, or names that derive the same variable: variable-duplicate says it
+            const sameEnvironment = service.environment.name === first.environment.name;
+            if (sameEnvironment && !service.variable && !first.variable && portVariable(service) === portVariable(first)) return;
+            context.report(
+              `Service ${label(service)} would get the ${what} name ${code(name)} already derived for ${label(first)} (${line(first.position)}${sameEnvironment ? '' : `, ${where(first.environment)}`}): rename one of them`,
+              service.name.position,
+            );
+          },
+          across,
+        );
+      }
+    },
+  },
+  {
+    id: 'protocol-unknown',
+    check(context) {
+      for (const service of context.registry.services) {
+        const unknown = protocolInfo(service.protocol?.value).unknown;
+        if (unknown.length === 0) continue;
+        context.report(
+          `Unknown protocol ${code(service.protocol!.text)} for ${label(service)}, expected e.g. HTTP, WS, TCP, PostgreSQL: it is not proxied by nginx`,
+          service.protocol!.position,
+        );
+      }
+    },
+  },
+];
