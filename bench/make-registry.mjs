@@ -4,7 +4,14 @@
 // Usage: node bench/make-registry.mjs 2000 > /tmp/ports-2000.md
 const services = Number(process.argv[2] ?? 2000);
 const externals = Math.max(1, Math.floor(services / 10));
-const lines = ['# Load-test registry', '', '## Production Ports', '', '| Service | Port | Protocol | Status | Description |', '|---------|------|----------|--------|-------------|'];
+const lines = [
+  '# Load-test registry',
+  '',
+  '## Production Ports',
+  '',
+  '| Service | Port | Protocol | Status | Description |',
+  '|---------|------|----------|--------|-------------|',
+];
 for (let i = 0; i < services; i++) {
   const protocol = i % 7 === 0 ? 'PostgreSQL' : i % 5 === 0 ? 'WS' : 'HTTP';
   lines.push(`| **Service ${i} API** | \`${10000 + i}\` | ${protocol} | ✅ Active | Load test |`);

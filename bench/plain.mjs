@@ -3,7 +3,7 @@
 // .env template. It validates nothing and writes one file.
 import { readFileSync, writeFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { toString } from 'mdast-util-to-string';
+import { toString as nodeText } from 'mdast-util-to-string';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
@@ -14,7 +14,7 @@ const services = [];
 for (const node of tree.children) {
   if (node.type !== 'table') continue;
   for (const row of node.children.slice(1)) {
-    const [name, port] = row.children.map((cell) => toString(cell).trim());
+    const [name, port] = row.children.map((cell) => nodeText(cell).trim());
     services.push({ name: name.toUpperCase().replace(/[^A-Z0-9]+/g, '_'), port });
   }
 }

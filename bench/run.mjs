@@ -21,7 +21,10 @@ const rssFile = path.join(work, 'rss');
 
 function registry(services) {
   const file = path.join(work, `ports-${services}.md`);
-  writeFileSync(file, spawnSync(process.execPath, [path.join(repo, 'bench/make-registry.mjs'), String(services)], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout);
+  writeFileSync(
+    file,
+    spawnSync(process.execPath, [path.join(repo, 'bench/make-registry.mjs'), String(services)], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout,
+  );
   return file;
 }
 
@@ -54,7 +57,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 function measure(cases) {
   const peaks = cases.map((c) => once(c.args, c.cwd, c.prepare, true));
   const samples = cases.map(() => []);
-  for (let i = 0; i < runs; i++) cases.forEach((c, index) => samples[index].push(once(c.args, c.cwd, c.prepare)));
+  for (let i = 0; i < runs; i++) {
+    for (const [index, c] of cases.entries()) samples[index].push(once(c.args, c.cwd, c.prepare));
+  }
   return cases.map((c, index) => ({ name: c.name, ms: median(samples[index]), rss: peaks[index] }));
 }
 
@@ -106,7 +111,11 @@ for (const size of [200, 2000]) {
   const plain = { name: `plain pipeline, ${size}`, args: [path.join(repo, 'bench/plain.mjs'), sizes[size], path.join(work, `plain-${size}.env`)] };
   // the floor under a cold gen: start Node, load the bundle through the code cache, parse the registry as gen does; nothing else
   const parseOnly = { name: `parse only ${size}`, args: [path.join(repo, 'bench/parse-only.cjs'), sizes[size]] };
-  const [baseline, cold, floor] = measure([plain, { name: `cold ${size}`, args: [bin, 'gen', '--source', sizes[size], '--out', out(String(size))], prepare: fresh(String(size)) }, parseOnly]);
+  const [baseline, cold, floor] = measure([
+    plain,
+    { name: `cold ${size}`, args: [bin, 'gen', '--source', sizes[size], '--out', out(String(size))], prepare: fresh(String(size)) },
+    parseOnly,
+  ]);
   report(`cold gen, ${size} services`, cold, baseline, size === 2000 ? '≤ 0.6×, ≤ 150 MiB' : '');
   if (size === 2000) {
     rows.push({ label: 'plain pipeline, 2,000 services', ms: baseline.ms, rss: baseline.rss, ratio: 1, against: 'itself', target: '' });
@@ -119,7 +128,10 @@ for (const size of [200, 2000]) {
   const original = readFileSync(sizes[2000], 'utf8');
   const edited = original.replace('| `10005` |', '| `12000` |');
   let toggle = false;
-  const edit = () => writeFileSync(source, (toggle = !toggle) ? edited : original);
+  const edit = () => {
+    toggle = !toggle;
+    writeFileSync(source, toggle ? edited : original);
+  };
   writeFileSync(source, original);
   once([bin, 'gen', '--source', source, '--out', out('edited')]);
   const plain = { name: 'plain pipeline, 2000', args: [path.join(repo, 'bench/plain.mjs'), sizes[2000], path.join(work, 'plain-2000.env')] };
@@ -130,7 +142,14 @@ for (const size of [200, 2000]) {
 {
   const cold2000 = rows.find((row) => row.label === 'cold gen, 2000 services');
   const [cold] = measure([{ name: 'cold 20000', args: [bin, 'gen', '--source', sizes[20000], '--out', out('20000')], prepare: fresh('20000') }]);
-  rows.push({ label: 'cold gen, 20,000 services', ms: cold.ms, rss: cold.rss, ratio: cold.ms / cold2000.ms, against: 'cold gen, 2,000', target: '≤ 11×, ≤ 600 MiB' });
+  rows.push({
+    label: 'cold gen, 20,000 services',
+    ms: cold.ms,
+    rss: cold.rss,
+    ratio: cold.ms / cold2000.ms,
+    against: 'cold gen, 2,000',
+    target: '≤ 11×, ≤ 600 MiB',
+  });
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

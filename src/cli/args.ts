@@ -4,7 +4,7 @@
  * CLI can decide what to say first and suggest what was meant.
  */
 import { shellWord } from '../support/shell.js';
-import { globalOptions, options, type OptionSpec } from './command-table.js';
+import { globalOptions, type OptionSpec, options } from './command-table.js';
 
 export type Problem =
   /** `--dryrun`: no such option. `index` is the token's place in argv. */
@@ -52,7 +52,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const equals = token.indexOf('=');
     const flag = equals === -1 ? token : token.slice(0, equals);
-    const option = flag.startsWith('--') ? all.find((each) => each.name === flag.slice(2)) : all.find((each) => each.short !== undefined && `-${each.short}` === flag);
+    const option = flag.startsWith('--')
+      ? all.find((each) => each.name === flag.slice(2))
+      : all.find((each) => each.short !== undefined && `-${each.short}` === flag);
     if (!option) {
       problems.push({ kind: 'unknown', flag, index });
       continue;
@@ -118,7 +120,6 @@ export function suggestions(typed: string, candidates: readonly string[]): strin
   const best = near[0]?.distance;
   return near.filter(({ distance }) => distance === best).map(({ candidate }) => candidate);
 }
-
 
 /** `portbook` and `argv`, each word quoted as needed. */
 export function commandLine(argv: readonly string[]): string {

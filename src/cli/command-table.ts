@@ -28,7 +28,9 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[--dry-run | --stage | --watch] [--force] [--json] [path options]',
     summary: 'render every output from the registry, write what changed',
     description:
-      'Reads the registry, reports what is wrong in it (file:line:column), renders every output and replaces only the files that changed, atomically. Outputs edited by hand are refused (see --force); files portbook did not write are never replaced.',
+      'Reads the registry, reports what is wrong in it (file:line:column), renders every output and replaces only ' +
+      'the files that changed, atomically. Outputs edited by hand are refused (see --force); files portbook did not ' +
+      'write are never replaced.',
     examples: [
       ['portbook gen', 'write what changed in generated/'],
       ['portbook gen --dry-run', 'show the diff of what would change, write nothing'],
@@ -39,7 +41,10 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[--json] [path options]',
     summary: 'exit 1 if an output on disk differs from what gen would write',
     description:
-      'Compares the outputs on disk with what gen would write: one line per stale, missing, extra, hand-edited or foreign file, then their diffs (coloured on a terminal; NO_COLOR and FORCE_COLOR are honoured), then the command that fixes them. Writes nothing. The manifest counts only when it is missing or lists other files than gen writes.',
+      'Compares the outputs on disk with what gen would write: one line per stale, missing, extra, hand-edited or ' +
+      'foreign file, then their diffs (coloured on a terminal; NO_COLOR and FORCE_COLOR are honoured), then the ' +
+      'command that fixes them. Writes nothing. The manifest counts only when it is missing or lists other files ' +
+      'than gen writes.',
     examples: [
       ['portbook check', 'in CI: fail, with the diff, when someone forgot `portbook gen`'],
       ['portbook check --json', 'every stale file with its status, content before and after, and diff'],
@@ -50,7 +55,9 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[--force]',
     summary: 'add portbook to this project: registry, config, gen script, hook',
     description:
-      'Run in the project root (it needs a package.json). Creates docs/PORTS.md from an example unless a registry exists (never replaced), portbook.config.json, a "gen" script, runs gen, and wires the pre-commit hook when this is a git repository.',
+      'Run in the project root (it needs a package.json). Creates docs/PORTS.md from an example unless a registry ' +
+      'exists (never replaced), portbook.config.json, a "gen" script, runs gen, and wires the pre-commit hook when ' +
+      'this is a git repository.',
     examples: [
       ['portbook init', 'adopt portbook in this project'],
       ['portbook init --force', 'also replace an existing config and gen script (never the registry)'],
@@ -61,7 +68,8 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[--manager husky|lefthook|simple-git-hooks|githooks|none]',
     summary: 'wire the pre-commit hook (husky, lefthook, simple-git-hooks or .githooks/)',
     description:
-      'Wires `portbook pre-commit` into the hook manager the repository uses (detected unless --manager says), or into a committed .githooks/ directory that the prepare script activates for every clone.',
+      'Wires `portbook pre-commit` into the hook manager the repository uses (detected unless --manager says), or ' +
+      'into a committed .githooks/ directory that the prepare script activates for every clone.',
     examples: [
       ['portbook hook install', 'use the hook manager this repository already has'],
       ['portbook hook install --manager lefthook', 'add it to lefthook.yml'],
@@ -72,7 +80,11 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[path options]',
     summary: 'the hook: regenerate and stage outputs; refuse stale or hand-edited ones',
     description:
-      'What the hook runs. When the commit touches the registry, a template or the config, it regenerates and stages the outputs that changed (and the registry, when gen rewrote its diagram block); it refuses a commit whose inputs have unstaged edits, a `git commit <paths>` of them, and a staged output that differs from what gen renders. Quiet when the commit touches neither inputs nor outputs. Bypass it once with `git commit --no-verify`.',
+      'What the hook runs. When the commit touches the registry, a template or the config, it regenerates and stages ' +
+      'the outputs that changed (and the registry, when gen rewrote its diagram block); it refuses a commit whose ' +
+      'inputs have unstaged edits, a `git commit <paths>` of them, and a staged output that differs from what gen ' +
+      'renders. Quiet when the commit touches neither inputs nor outputs. Bypass it once with `git commit ' +
+      '--no-verify`.',
     examples: [
       ['portbook pre-commit', 'what the hook runs: try it on what is staged'],
       ['git commit --no-verify', 'commit once without the hook (CI’s `portbook check` still runs)'],
@@ -83,7 +95,9 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[--range NAME] [--env ENV] [--json] [path options]',
     summary: 'print a free port from a reserved range',
     description:
-      'Prints the lowest port of the range that no service registers, that is not a common default of other software, not below 1024 and not listening on this machine. With --json, failures print {"error": {"message", "exitCode"}} on stdout too.',
+      'Prints the lowest port of the range that no service registers, that is not a common default of other ' +
+      'software, not below 1024 and not listening on this machine. With --json, failures print {"error": {"message", ' +
+      '"exitCode"}} on stdout too.',
     examples: [
       ['portbook next', 'a free port from the first reserved range'],
       ['portbook next --range bot --json', '{"port": …, "range": …, "environment": null}'],
@@ -94,7 +108,9 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     usage: '[--env ENV] [--strict] [--json] [path options]',
     summary: 'compare the registry with the TCP ports listening on this machine',
     description:
-      'Lists registered services that are listening, those that are not, and listeners inside a reserved range that no service registers, with the process behind them where this machine lets portbook see it (Linux /proc). Exits 0 unless --strict. With --json, failures print {"error": {"message", "exitCode"}} on stdout too.',
+      'Lists registered services that are listening, those that are not, and listeners inside a reserved range that ' +
+      'no service registers, with the process behind them where this machine lets portbook see it (Linux /proc). ' +
+      'Exits 0 unless --strict. With --json, failures print {"error": {"message", "exitCode"}} on stdout too.',
     examples: [
       ['portbook scan', 'what listens here, against the registry'],
       ['portbook scan --env production --strict', 'for monitoring: exit 1 on an unregistered listener or a service that is down'],
@@ -125,7 +141,8 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     invocation: 'fix-encoding',
     usage: '[path options]',
     summary: 'rewrite a double-encoded registry (âœ… for ✅) as plain UTF-8',
-    description: 'Rewrites a registry that was saved through a wrong encoding (gen warns: encoding-mojibake) as the UTF-8 it meant. A registry that needs no repair is left alone.',
+    description:
+      'Rewrites a registry that was saved through a wrong encoding (gen warns: encoding-mojibake) as the UTF-8 it meant. A registry that needs no repair is left alone.',
     examples: [['portbook fix-encoding', 'repair docs/PORTS.md in place']],
   },
 };
@@ -224,8 +241,22 @@ export const options: readonly OptionSpec[] = [
       scan: 'print the entries (port, service, environment, listening, addresses, process) on stdout; on failure {"error": {message, exitCode}}',
     },
   },
-  { name: 'source', type: 'string', value: 'FILE', example: 'docs/PORTS.md', commands: forPathCommands('the registry (default: docs/PORTS.md)'), not: initLayout },
-  { name: 'out', type: 'string', value: 'DIR', example: 'generated', commands: forPathCommands('where outputs are written (default: generated)'), not: initLayout },
+  {
+    name: 'source',
+    type: 'string',
+    value: 'FILE',
+    example: 'docs/PORTS.md',
+    commands: forPathCommands('the registry (default: docs/PORTS.md)'),
+    not: initLayout,
+  },
+  {
+    name: 'out',
+    type: 'string',
+    value: 'DIR',
+    example: 'generated',
+    commands: forPathCommands('where outputs are written (default: generated)'),
+    not: initLayout,
+  },
   {
     name: 'templates',
     type: 'string',
@@ -298,7 +329,9 @@ export function commandHelp(command: Command): string {
     `Usage: portbook ${spec.invocation}${spec.usage ? ` ${spec.usage}` : ''}\n`,
     `${wrap(spec.description, 0)}\n`,
     `Options:\n${[...own.map((option) => optionLine(option, option.commands[command]!)), ...globalOptions.map((option) => optionLine(option, option.commands[command]!))].join('\n')}\n`,
-    ...(paths.length > 0 ? [`Path options (relative to the working directory):\n${paths.map((option) => optionLine(option, option.commands[command]!)).join('\n')}\n`] : []),
+    ...(paths.length > 0
+      ? [`Path options (relative to the working directory):\n${paths.map((option) => optionLine(option, option.commands[command]!)).join('\n')}\n`]
+      : []),
     `Examples:\n${examples}`,
   ].join('\n');
 }

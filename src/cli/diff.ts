@@ -27,9 +27,17 @@ export interface Diff {
  */
 export function unifiedDiff(name: string, before: string | undefined, after: string | undefined, normalise = true): Diff {
   const shown = (text: string | undefined): string => (text === undefined ? '' : normalise ? withoutStamp(text) : text);
-  const patch = createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${name}`, after === undefined ? '/dev/null' : `b/${name}`, shown(before), shown(after), undefined, undefined, {
-    context: 2,
-  });
+  const patch = createTwoFilesPatch(
+    before === undefined ? '/dev/null' : `a/${name}`,
+    after === undefined ? '/dev/null' : `b/${name}`,
+    shown(before),
+    shown(after),
+    undefined,
+    undefined,
+    {
+      context: 2,
+    },
+  );
   const lines = patch.split('\n').slice(1, -1); // drop the `===` line and the final empty one
   const body = lines.slice(2); // after `--- a/…` and `+++ b/…`
   return {

@@ -5,13 +5,13 @@
  * hash. Anything else (a change, a flag it does not know, an error) returns
  * `undefined` and the full CLI runs instead, so behaviour is the same.
  */
-import { constants, lstatSync, readdirSync, readFileSync, realpathSync, type Dirent } from 'node:fs';
+import { constants, type Dirent, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { Io } from './main.js';
-import { displayPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
-import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { inputsHash } from '../config/inputs.js';
+import { type Config, displayPath, loadConfig, type PathOptions } from '../config/load.js';
+import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from '../write/index.js';
+import type { Io } from './main.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
 export { loadWithCodeCache } from '../support/compile-cache.js';

@@ -3,7 +3,7 @@
  * call's options, call the one library function (src/commands/), print.
  * Usage errors about a value name it and say what to type instead.
  */
-import { add, EnvironmentNeeded, type AddOutcome } from '../commands/add.js';
+import { type AddOutcome, add, EnvironmentNeeded } from '../commands/add.js';
 import { check } from '../commands/check.js';
 import { fill } from '../commands/fill.js';
 import { fixEncoding } from '../commands/fix-encoding.js';
@@ -19,9 +19,9 @@ import type { PathOptions } from '../config/load.js';
 import { formatMessage } from '../diagnostics/format.js';
 import type { HookManager } from '../git/hooks.js';
 import type { Command } from './command-table.js';
-import { badValue, environmentOption, spliced, tokenOf, usage, type Line, type Values } from './line.js';
+import { badValue, environmentOption, type Line, spliced, tokenOf, usage, type Values } from './line.js';
 import { printCheck } from './output/check.js';
-import { count, printConflicts, printDiagnostics, reportError, type Io } from './output/common.js';
+import { count, type Io, printConflicts, printDiagnostics, reportError } from './output/common.js';
 import { printGen, printJson } from './output/gen.js';
 import { printInit } from './output/init.js';
 import { printPreCommit } from './output/pre-commit.js';
@@ -49,7 +49,11 @@ export const handlers: Readonly<Record<Command, (call: Invocation) => number | P
   next: nextCommand,
   scan: ({ line, values, paths, io }) => {
     const environment = values.env === undefined ? undefined : environmentOption(line, values.env);
-    return printScan(scan({ ...paths, ...(environment ? { environment } : {}) }), { json: values.json === true, strict: values.strict === true, environment }, io);
+    return printScan(
+      scan({ ...paths, ...(environment ? { environment } : {}) }),
+      { json: values.json === true, strict: values.strict === true, environment },
+      io,
+    );
   },
   add: addCommand,
   fill: ({ values, paths, io }) => {
@@ -90,10 +94,20 @@ function checkCommand({ values, paths, io }: Invocation): number {
 function hookCommand({ line, values, paths, io }: Invocation): number {
   const manager = values.manager === 'none' ? 'githooks' : values.manager;
   if (manager !== undefined && !hookManagers.includes(manager as HookManager)) {
-    throw badValue(line, 'manager', String(values.manager), [...hookManagers, 'none'], `unknown --manager \`${values.manager}\`; expected ${hookManagers.join(', ')} (or none, the same as githooks)`);
+    throw badValue(
+      line,
+      'manager',
+      String(values.manager),
+      [...hookManagers, 'none'],
+      `unknown --manager \`${values.manager}\`; expected ${hookManagers.join(', ')} (or none, the same as githooks)`,
+    );
   }
   const hook = installPreCommitHook({ ...paths, ...(manager ? { manager: manager as HookManager } : {}) });
-  io.stdout(hook.changed.length > 0 ? `wired the pre-commit hook (${hook.manager}): ${hook.changed.join(', ')}; ${hook.message}\n` : `the pre-commit hook is already wired (${hook.manager})\n`);
+  io.stdout(
+    hook.changed.length > 0
+      ? `wired the pre-commit hook (${hook.manager}): ${hook.changed.join(', ')}; ${hook.message}\n`
+      : `the pre-commit hook is already wired (${hook.manager})\n`,
+  );
   return 0;
 }
 
@@ -119,11 +133,16 @@ function nextCommand({ line, values, paths, io }: Invocation): number {
 
 function addCommand({ line, values, paths, io }: Invocation): number {
   const { argv, command, addName } = line;
-  if (values.protocol === undefined) throw usage('add needs --protocol, the service’s protocol (HTTP, WS, TCP, PostgreSQL…), e.g.', command, [...argv, '--protocol', 'HTTP']);
+  if (values.protocol === undefined)
+    throw usage('add needs --protocol, the service’s protocol (HTTP, WS, TCP, PostgreSQL…), e.g.', command, [...argv, '--protocol', 'HTTP']);
   const environment = values.env === undefined ? undefined : environmentOption(line, values.env);
   if (values.port !== undefined && (!/^\d+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535)) {
     const given = tokenOf(line, 'port')!;
-    throw usage(`\`--port\` must be a whole number from 1 to 65535, not \`${values.port}\`; or leave it out to get the next free port`, command, spliced(argv, given.index, given.count));
+    throw usage(
+      `\`--port\` must be a whole number from 1 to 65535, not \`${values.port}\`; or leave it out to get the next free port`,
+      command,
+      spliced(argv, given.index, given.count),
+    );
   }
   let outcome: AddOutcome;
   try {
@@ -143,7 +162,11 @@ function addCommand({ line, values, paths, io }: Invocation): number {
   }
   printNotes(outcome.notes, io);
   const columns = outcome.columnsAdded.map((column) => ` (and a ${column === 'protocol' ? 'Protocol' : 'Description'} column to its table)`).join('');
-  return printEdit(outcome, `${outcome.displayPath}:${outcome.line}: added ${outcome.service} (${outcome.environment}) on port ${outcome.port}${columns}\n`, io);
+  return printEdit(
+    outcome,
+    `${outcome.displayPath}:${outcome.line}: added ${outcome.service} (${outcome.environment}) on port ${outcome.port}${columns}\n`,
+    io,
+  );
 }
 
 /** An edit's outcome: the errors it would leave, or what it did and gen's run; a registry put back says so. */

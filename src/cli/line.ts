@@ -7,8 +7,8 @@ import { environmentSetting } from '../registry/environments.js';
 import type { EnvironmentName } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
 import { shellWord } from '../support/shell.js';
-import { commandLine, suggestions, type ParsedArgs } from './args.js';
-import { commandNames, commands, commandsOf, globalOptions, optionNamed, optionsOf, type Command } from './command-table.js';
+import { commandLine, type ParsedArgs, suggestions } from './args.js';
+import { type Command, commandNames, commands, commandsOf, globalOptions, optionNamed, optionsOf } from './command-table.js';
 
 /**
  * A usage error (exit 2): what is wrong, what to type instead (`instead`,
@@ -16,7 +16,9 @@ import { commandNames, commands, commandsOf, globalOptions, optionNamed, options
  */
 export function usage(message: string, command?: Command, instead?: readonly string[]): PortbookError {
   const line = instead ? `\n  ${commandLine(instead)}` : '';
-  const help = command ? `Run \`portbook ${commands[command].invocation} --help\` for its usage, options and examples.` : 'Run `portbook --help` for the commands.';
+  const help = command
+    ? `Run \`portbook ${commands[command].invocation} --help\` for its usage, options and examples.`
+    : 'Run `portbook --help` for the commands.';
   return new PortbookError(`${message}${line}\n${help}`, 2);
 }
 
@@ -39,7 +41,11 @@ export function knownCommand(name: string, argv: readonly string[], index: numbe
   if (near.length === 1) {
     const meant = near[0]!;
     const words = meant === 'hook' && argv[index + 1] !== 'install' ? ['hook', 'install'] : [meant];
-    throw usage(`unknown command \`${name}\`; did you mean \`${meant}\`?`, meant === 'help' ? undefined : (meant as Command), spliced(argv, index, 1, ...words));
+    throw usage(
+      `unknown command \`${name}\`; did you mean \`${meant}\`?`,
+      meant === 'help' ? undefined : (meant as Command),
+      spliced(argv, index, 1, ...words),
+    );
   }
   if (near.length > 1) throw usage(`unknown command \`${name}\`; did you mean ${either(near.map((each) => `\`${each}\``))}?`);
   throw usage(`unknown command \`${name}\`; the commands are ${commandList()}`);
@@ -52,7 +58,11 @@ function optionProblem(parsed: ParsedArgs, argv: readonly string[], command: Com
   if (problem.kind === 'missing-value') {
     const name = `--${problem.option.name}`;
     const dash = problem.next !== undefined ? ` (a value that starts with a dash is written \`${name}=${problem.next}\`)` : '';
-    return usage(`\`${name}\` needs a value, e.g. \`${name} ${shellWord(problem.option.example ?? 'VALUE')}\`${dash}`, command, spliced(argv, problem.index + 1, 0, problem.option.example ?? 'VALUE'));
+    return usage(
+      `\`${name}\` needs a value, e.g. \`${name} ${shellWord(problem.option.example ?? 'VALUE')}\`${dash}`,
+      command,
+      spliced(argv, problem.index + 1, 0, problem.option.example ?? 'VALUE'),
+    );
   }
   if (problem.kind === 'unexpected-value') {
     const name = `--${problem.option.name}`;
@@ -185,4 +195,3 @@ export function checkedLine(parsed: ParsedArgs, argv: readonly string[]): Line &
   }
   return line;
 }
-

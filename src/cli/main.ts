@@ -6,18 +6,18 @@
  */
 import type { PathOptions } from '../config/load.js';
 import { version } from '../support/package.js';
-import { parseArgs, type ParsedArgs } from './args.js';
+import { type ParsedArgs, parseArgs } from './args.js';
 import { commandHelp, globalHelp } from './command-table.js';
 import { handlers } from './handlers.js';
 import { checkedLine, knownCommand, type Values } from './line.js';
-import { processIo, reportError, type Io } from './output/common.js';
+import { type Io, processIo, reportError } from './output/common.js';
 
-export type { Io } from './output/common.js';
+// for bench/parse-only.cjs: the bundle's own reader, to time the floor under a cold gen
+export { read } from '../read/index.js';
 export { version } from '../support/package.js';
 export { commandHelp } from './command-table.js';
 export { commitAborted } from './handlers.js';
-// for bench/parse-only.cjs: the bundle's own reader, to time the floor under a cold gen
-export { read } from '../read/index.js';
+export type { Io } from './output/common.js';
 
 /** `portbook --help`: the commands, one line each (each command's options are in `portbook <command> --help`). */
 export const helpText = globalHelp();

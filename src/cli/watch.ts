@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { watchGenerate } from '../commands/watch.js';
 import { displayPath, type PathOptions } from '../config/load.js';
-import { printConflicts, printDiagnostics, reportError, type Io } from './output/common.js';
+import { type Io, printConflicts, printDiagnostics, reportError } from './output/common.js';
 import { printGen } from './output/gen.js';
 
 export function watchCommand(paths: PathOptions, force: boolean, io: Io): Promise<number> {

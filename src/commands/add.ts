@@ -13,7 +13,7 @@ import { portsIn } from '../registry/queries.js';
 import type { EnvironmentName, Registry } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
 import { loadRegistry } from './build.js';
-import { applyEdit, unavailablePorts, type EditOutcome } from './registry-edit.js';
+import { applyEdit, type EditOutcome, unavailablePorts } from './registry-edit.js';
 
 export interface AddOptions extends PathOptions {
   name: string;
@@ -54,11 +54,18 @@ export function add(options: AddOptions): AddOutcome {
   let port: number;
   if (options.port !== undefined) {
     port = options.port;
-    if (portsIn(registry, environment).has(port)) throw new PortbookError(`Port ${port} is already registered in the ${environment} environment; leave out --port to get a free one`, 1);
+    if (portsIn(registry, environment).has(port))
+      throw new PortbookError(`Port ${port} is already registered in the ${environment} environment; leave out --port to get a free one`, 1);
   } else {
     [port] = freePorts(chooseRanges(registry, options.range), unavailablePorts(registry, notes), 1) as [number];
   }
-  const service: NewService = { name: options.name, protocol: options.protocol, port, environment, ...(options.description ? { description: options.description } : {}) };
+  const service: NewService = {
+    name: options.name,
+    protocol: options.protocol,
+    port,
+    environment,
+    ...(options.description ? { description: options.description } : {}),
+  };
   const { text, line, columnsAdded } = withRow(loaded.text, registry, service, loaded.displayPath);
   return { ...applyEdit(loaded, text, options), service: options.name, environment, port, line, columnsAdded, notes };
 }
@@ -70,7 +77,12 @@ function defaultEnvironment(registry: Registry): 'default' {
 }
 
 /** The registry's text with the row added, adding the columns its values need first (each at most once). */
-function withRow(text: string, registry: Registry, service: NewService, displayPath: string): { text: string; line: number; columnsAdded: Array<'protocol' | 'description'> } {
+function withRow(
+  text: string,
+  registry: Registry,
+  service: NewService,
+  displayPath: string,
+): { text: string; line: number; columnsAdded: Array<'protocol' | 'description'> } {
   const columnsAdded: Array<'protocol' | 'description'> = [];
   let current = { text, registry };
   for (;;) {

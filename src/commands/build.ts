@@ -7,19 +7,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
-import { displayPath as shownPath, loadConfig, type Config, type PathOptions } from '../config/load.js';
-import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
 import { inputsHash, maxSourceBytes, templatesHash } from '../config/inputs.js';
-import { joinLines, splitLines } from '../support/lines.js';
-import { PortbookError } from '../support/errors.js';
+import { type Config, loadConfig, type PathOptions, displayPath as shownPath } from '../config/load.js';
+import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
 import { extract } from '../extract/index.js';
 import { read, readingMessages, type Source } from '../read/index.js';
 import type { DiagramBlock, Point, Registry } from '../registry/types.js';
-import { diagramFile } from '../targets/diagram.js';
-import { renderFiles, type RenderedFile } from '../render/index.js';
+import { type RenderedFile, renderFiles } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
+import { PortbookError } from '../support/errors.js';
+import { joinLines, splitLines } from '../support/lines.js';
+import { diagramFile } from '../targets/diagram.js';
 import { validate } from '../validate/index.js';
-import { manifestFor, manifestName, type ManifestWarning } from '../write/index.js';
+import { type ManifestWarning, manifestFor, manifestName } from '../write/index.js';
 
 export { maxSourceBytes } from '../config/inputs.js';
 
@@ -51,13 +51,24 @@ export interface SourceUpdate {
  * them: registry.diagramBlock), or `undefined` when it has none, the block is
  * current, or what is there is not portbook's (reported, and left as it is).
  */
-function withDiagram(raw: string, block: DiagramBlock | undefined, diagram: string | undefined, file: VFile): { text: string; from: number; by: number } | undefined {
+function withDiagram(
+  raw: string,
+  block: DiagramBlock | undefined,
+  diagram: string | undefined,
+  file: VFile,
+): { text: string; from: number; by: number } | undefined {
   if (diagram === undefined || block === undefined) return undefined;
   if (block.secondMarker) {
-    report(file, 'diagram-markers', 'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one', block.secondMarker);
+    report(
+      file,
+      'diagram-markers',
+      'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one',
+      block.secondMarker,
+    );
   }
   if (block.foreign) {
-    const why = 'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram';
+    const why =
+      'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram';
     report(file, 'diagram-markers', why, block.foreign);
     return undefined;
   }
@@ -190,7 +201,7 @@ export function readSource(file: string, displayPath: string): Uint8Array {
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (point --source at your PORTS.md)' : code === 'EISDIR' ? 'it is a directory' : code ?? String(error);
+    const why = code === 'ENOENT' ? 'no such file (point --source at your PORTS.md)' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
     throw new PortbookError(`Cannot read ${displayPath}: ${why}`);
   }
   if (bytes.length > maxSourceBytes) {

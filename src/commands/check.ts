@@ -1,7 +1,7 @@
 /** `check`: what gen would change, without writing; CI fails on any stale output. */
 import type { PathOptions } from '../config/load.js';
 import { manifestName, sameListing } from '../write/index.js';
-import { generate, type GenerateResult } from './gen.js';
+import { type GenerateResult, generate } from './gen.js';
 
 /**
  * Build and compare with the disk: `plan.changes` lists every stale, missing
@@ -18,4 +18,3 @@ export function check(options: PathOptions = {}): GenerateResult {
   const changes = result.plan.changes.filter((change) => change !== manifest);
   return { ...result, plan: { ...result.plan, changes } };
 }
-

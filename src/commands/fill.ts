@@ -1,9 +1,9 @@
 /** `fill`: replace every placeholder port (`xxxx`, `TBD`, empty) with distinct free ports, then regenerate. */
 import type { PathOptions } from '../config/load.js';
 import { chooseRanges, freePorts } from '../edit/allocate.js';
-import { fillPlaceholders, placeholders, type Filled } from '../edit/fill.js';
+import { type Filled, fillPlaceholders, placeholders } from '../edit/fill.js';
 import { loadRegistry } from './build.js';
-import { applyEdit, unavailablePorts, type EditOutcome } from './registry-edit.js';
+import { applyEdit, type EditOutcome, unavailablePorts } from './registry-edit.js';
 
 export interface FillOptions extends PathOptions {
   /** The reserved range to pick from (see `next`). */

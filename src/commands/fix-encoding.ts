@@ -1,5 +1,5 @@
 /** `fix-encoding`: rewrite a double-encoded registry (`âœ…` for `✅`) as the UTF-8 it meant. */
-import { displayPath as shownPath, loadConfig, type PathOptions } from '../config/load.js';
+import { loadConfig, type PathOptions, displayPath as shownPath } from '../config/load.js';
 import { hasErrors } from '../diagnostics/report.js';
 import { read } from '../read/index.js';
 import { PortbookError } from '../support/errors.js';
@@ -18,4 +18,3 @@ export function fixEncoding(options: PathOptions = {}): { displayPath: string; r
   replaceFile(config.source, source.repaired);
   return { displayPath, repaired: true };
 }
-

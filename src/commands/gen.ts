@@ -1,8 +1,8 @@
 /** `gen`: build, then replace the outputs that changed, atomically; validate candidates before and reload after when the config says so. */
 import type { PathOptions } from '../config/load.js';
-import { reloadChanged, removeDeadCandidates, validateCandidates, type CommandRun } from '../deploy/index.js';
-import { apply, plan, removeDeadTemporaries, replaceFile, type Plan } from '../write/index.js';
-import { build, type Built } from './build.js';
+import { type CommandRun, reloadChanged, removeDeadCandidates, validateCandidates } from '../deploy/index.js';
+import { apply, type Plan, plan, removeDeadTemporaries, replaceFile } from '../write/index.js';
+import { type Built, build } from './build.js';
 
 export interface GenerateResult extends Built {
   /** What was (or, with `dryRun`, would be) changed; `undefined` when there were errors. */
@@ -42,4 +42,3 @@ export function generate(options: GenerateOptions = {}): GenerateResult {
   }
   return { ...built, plan: planned, commands };
 }
-

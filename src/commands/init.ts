@@ -1,13 +1,13 @@
 /** `init`: adopt portbook in a project: registry, config, gen script, first gen, pre-commit hook. */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { configFileName, loadConfig, type Config } from '../config/load.js';
+import { type Config, configFileName, loadConfig } from '../config/load.js';
 import { repositoryRoot } from '../git/git.js';
-import { detectHookManager, HookNeedsEditing, installHook, readPackageJson, writePackageJson, type HookResult } from '../git/hooks.js';
+import { detectHookManager, HookNeedsEditing, type HookResult, installHook, readPackageJson, writePackageJson } from '../git/hooks.js';
 import { PortbookError } from '../support/errors.js';
 import { packageRoot } from '../support/package.js';
 import { defaultTargetIds } from '../targets/index.js';
-import { generate, type GenerateResult } from './gen.js';
+import { type GenerateResult, generate } from './gen.js';
 
 const exampleRegistry = path.join(packageRoot, 'examples', 'PORTS.md');
 
@@ -86,7 +86,11 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
         },
       };
       writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-      done.push(configExisted ? `replaced ${configFileName}${previous ? ' (keeping its source and out)' : ' (the old one was not valid; its paths were not kept)'}` : `created ${configFileName}`);
+      done.push(
+        configExisted
+          ? `replaced ${configFileName}${previous ? ' (keeping its source and out)' : ' (the old one was not valid; its paths were not kept)'}`
+          : `created ${configFileName}`,
+      );
     }
 
     const gen = pkg.data.scripts?.gen;
@@ -120,7 +124,12 @@ export function init(options: { cwd?: string; force?: boolean } = {}): InitResul
   } catch (error) {
     // a file system error here is about the project's files (a directory where the config goes…): no stack trace
     const failure = error as NodeJS.ErrnoException;
-    const message = error instanceof PortbookError ? error.message : failure.code && failure.syscall ? `Cannot ${failure.syscall} ${failure.path ?? ''}: ${failure.code}` : undefined;
+    const message =
+      error instanceof PortbookError
+        ? error.message
+        : failure.code && failure.syscall
+          ? `Cannot ${failure.syscall} ${failure.path ?? ''}: ${failure.code}`
+          : undefined;
     if (message === undefined) throw error;
     const exitCode = error instanceof PortbookError ? error.exitCode : 2;
     throw new PortbookError(done.length === 0 ? message : `${message}\n(init had already done this: ${done.join('; ')})`, exitCode);

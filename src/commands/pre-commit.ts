@@ -7,7 +7,7 @@ import { verifyStamp } from '../render/stamp.js';
 import { PortbookError } from '../support/errors.js';
 import { real } from '../support/paths.js';
 import { manifestName, sameListing } from '../write/index.js';
-import { build, type Built } from './build.js';
+import { type Built, build } from './build.js';
 import { generateAndStage, type StagedResult } from './stage.js';
 
 export interface StagedOutput {

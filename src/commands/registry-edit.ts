@@ -9,8 +9,8 @@ import { listeningPorts } from '../host/listening.js';
 import { registeredPorts } from '../registry/queries.js';
 import type { Registry } from '../registry/types.js';
 import { replaceFile } from '../write/index.js';
-import { diagnose, loadRegistry } from './build.js';
-import { generate, type GenerateResult } from './gen.js';
+import { diagnose, type loadRegistry } from './build.js';
+import { type GenerateResult, generate } from './gen.js';
 
 export interface LoadedRegistry extends ReturnType<typeof loadRegistry> {}
 

@@ -1,7 +1,7 @@
 /** `scan`: the registry against the TCP ports listening on this machine, with the process behind each listener where the OS shows it. */
 import type { PathOptions } from '../config/load.js';
 import { byPort, listeners, processesByPort } from '../host/listening.js';
-import { scan as compare, scanDrift, scannedPorts, type ScanEntry } from '../host/scan.js';
+import { scan as compare, type ScanEntry, scanDrift, scannedPorts } from '../host/scan.js';
 import type { EnvironmentName } from '../registry/types.js';
 import { loadRegistry } from './build.js';
 

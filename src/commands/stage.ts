@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { isTracked, repositoryRoot, stage, unstaged } from '../git/git.js';
 import { PortbookError } from '../support/errors.js';
 import { existingDirectory, isInside, real } from '../support/paths.js';
-import { generate, type GenerateOptions, type GenerateResult } from './gen.js';
+import { type GenerateOptions, type GenerateResult, generate } from './gen.js';
 
 export interface StagedResult extends GenerateResult {
   /** Absolute paths that were staged. */
@@ -46,7 +46,7 @@ export function generateAndStage(options: GenerateOptions = {}): StagedResult {
   // the diagram gen wrote into the registry belongs to the same commit as the outputs
   if (result.sourceUpdate && registryClean) changed.push(registry);
   const { ignored } = stage(root, changed);
-  const left = result.sourceUpdate && !registryClean ? { registryLeft: { file: registry, why: tracked ? ('unstaged edits' as const) : ('untracked' as const) } } : {};
+  const left =
+    result.sourceUpdate && !registryClean ? { registryLeft: { file: registry, why: tracked ? ('unstaged edits' as const) : ('untracked' as const) } } : {};
   return { ...result, staged: changed.filter((file) => !ignored.includes(file)), ignored, ...left };
 }
-

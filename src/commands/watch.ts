@@ -3,10 +3,10 @@
  * saved (debounced). A broken registry writes nothing, so the last good
  * outputs stay in place while the diagnostics are printed.
  */
-import { existsSync, watch as watchFs, type FSWatcher } from 'node:fs';
+import { existsSync, type FSWatcher, watch as watchFs } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config/load.js';
-import { generate, type GenerateOptions, type GenerateResult } from './gen.js';
+import { type Config, loadConfig } from '../config/load.js';
+import { type GenerateOptions, type GenerateResult, generate } from './gen.js';
 
 export interface Watcher {
   close(): void;

@@ -8,9 +8,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from './load.js';
 import { PortbookError } from '../support/errors.js';
 import { packageRoot, version } from '../support/package.js';
+import type { Config } from './load.js';
 
 /** Refuse sources larger than this (5 MiB; 20,000 services take 2.2 MB): a registry is tables, not a data dump. */
 export const maxSourceBytes = 5 * 1024 * 1024;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { defaultTargetIds, targetIds, type TargetId, type TargetOptions } from '../targets/index.js';
+import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
 import { isUnitName } from '../targets/systemd.js';
 
 export const configFileName = 'portbook.config.json';
@@ -79,9 +79,7 @@ export function loadConfig(options: PathOptions = {}): Config {
   }
   const { value: raw, hash }: { value: Record<string, unknown>; hash?: string } = file ? parseConfigFile(file) : { value: {} };
   const fromFile = (key: 'source' | 'out' | 'templates', fallback: string): string =>
-    options[key] !== undefined
-      ? path.resolve(cwd, options[key]!)
-      : path.resolve(root, typeof raw[key] === 'string' ? (raw[key] as string) : fallback);
+    options[key] !== undefined ? path.resolve(cwd, options[key]!) : path.resolve(root, typeof raw[key] === 'string' ? (raw[key] as string) : fallback);
   const config: Config = {
     root,
     source: fromFile('source', 'docs/PORTS.md'),
@@ -93,7 +91,12 @@ export function loadConfig(options: PathOptions = {}): Config {
   if (options.templates !== undefined && !existsSync(config.templates)) {
     throw new PortbookError(`Cannot read templates directory ${options.templates}: no such directory`);
   }
-  if (options.templates === undefined && typeof raw.templates === 'string' && config.templates !== path.resolve(root, 'templates') && !existsSync(config.templates)) {
+  if (
+    options.templates === undefined &&
+    typeof raw.templates === 'string' &&
+    config.templates !== path.resolve(root, 'templates') &&
+    !existsSync(config.templates)
+  ) {
     throw new PortbookError(`${file}: templates names ${JSON.stringify(raw.templates)}, which does not exist: create it, or fix the path`);
   }
   if (file) config.file = file;

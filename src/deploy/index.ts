@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config, TargetId } from '../config/load.js';
-import { shellQuote } from '../support/shell.js';
-import { PortbookError } from '../support/errors.js';
 import type { RenderedFile } from '../render/index.js';
+import { PortbookError } from '../support/errors.js';
+import { shellQuote } from '../support/shell.js';
 import { targetIds, targetNamed } from '../targets/index.js';
-import { makeStagingDirectory, removeDeadStagingDirectories, type Plan } from '../write/index.js';
+import { makeStagingDirectory, type Plan, removeDeadStagingDirectories } from '../write/index.js';
 
 export interface CommandRun {
   target: TargetId;

@@ -16,7 +16,10 @@ export interface Shown {
 
 /** `docs/PORTS.md:12:15 error <message> <rule-id>` */
 export function formatMessage(message: VFileMessage, displayPath: string): string {
-  return formatShown({ line: message.line, column: message.column, severity: severityOf(message), reason: message.reason, ruleId: message.ruleId }, displayPath);
+  return formatShown(
+    { line: message.line, column: message.column, severity: severityOf(message), reason: message.reason, ruleId: message.ruleId },
+    displayPath,
+  );
 }
 
 /** `docs/PORTS.md:12:15 warning <message> <rule-id>` from plain fields. */
@@ -70,7 +73,13 @@ export function formatForTerminal(shown: Shown, displayPath: string, lines: read
  * (`tty`), else one line; in colour when colorEnabled says so (FORCE_COLOR
  * colours the one-line form too). Ends with a newline.
  */
-export function formatDiagnostic(shown: Shown, displayPath: string, lines: readonly string[], tty: boolean, env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function formatDiagnostic(
+  shown: Shown,
+  displayPath: string,
+  lines: readonly string[],
+  tty: boolean,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
   const color = colorEnabled(tty, env);
   if (tty) return formatForTerminal(shown, displayPath, lines, color);
   const tint = shown.severity === 'error' ? 'red' : 'yellow';

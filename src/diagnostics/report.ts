@@ -8,7 +8,7 @@
 import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import type { Point } from '../registry/types.js';
-import { ruleCatalogue, type RuleId } from './rules.js';
+import { type RuleId, ruleCatalogue } from './rules.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -36,10 +36,7 @@ export function severityOf(message: VFileMessage): Severity {
 /** Messages in source order (line, then column), errors before warnings at one place. */
 export function sortedMessages(file: VFile): VFileMessage[] {
   return [...file.messages].sort(
-    (a, b) =>
-      (a.line ?? 0) - (b.line ?? 0) ||
-      (a.column ?? 0) - (b.column ?? 0) ||
-      Number(Boolean(b.fatal)) - Number(Boolean(a.fatal)),
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || Number(Boolean(b.fatal)) - Number(Boolean(a.fatal)),
   );
 }
 

@@ -24,43 +24,66 @@ export const ruleCatalogue = {
     severity: 'error',
     stage: 'read',
     summary: 'The file is not UTF-8 (reported at the first bad byte), or is binary (a NUL byte).',
-    docs: 'portbook reads the registry as strict UTF-8 and refuses to guess another encoding, since a wrong guess would put wrong bytes into configs. Save the file as UTF-8 (from Windows-1252: `iconv -f WINDOWS-1252 -t UTF-8`), or point `--source` at the Markdown file if it names something else.',
+    docs:
+      'portbook reads the registry as strict UTF-8 and refuses to guess another encoding, since a wrong guess would ' +
+      'put wrong bytes into configs. Save the file as UTF-8 (from Windows-1252: `iconv -f WINDOWS-1252 -t UTF-8`), ' +
+      'or point `--source` at the Markdown file if it names something else.',
   },
   'encoding-mojibake': {
     severity: 'warning',
     stage: 'read',
     summary: 'UTF-8 that was once decoded as Windows-1252 and saved again (`âœ…`); read as meant, reported once: `portbook fix-encoding` repairs the file.',
-    docs: 'A file that went through an editor or tool that read UTF-8 as Windows-1252 (or 1254) and saved it again shows `âœ…` for `✅`. portbook reads it as it was meant, so outputs are right, and reports the first place and how many there are. `portbook fix-encoding` rewrites the file as plain UTF-8.',
+    docs:
+      'A file that went through an editor or tool that read UTF-8 as Windows-1252 (or 1254) and saved it again shows ' +
+      '`âœ…` for `✅`. portbook reads it as it was meant, so outputs are right, and reports the first place and how ' +
+      'many there are. `portbook fix-encoding` rewrites the file as plain UTF-8.',
   },
   'table-duplicate-column': {
     severity: 'warning',
     stage: 'extract',
     summary: 'A table with two columns of one kind (two `Port` headers); the first is read.',
-    docs: 'Each column kind (service, port, protocol…) is read from one column. With `| Port | Internal Port |` both name a port: portbook reads the first and says so. Rename or remove the other column, or give the second value its own table.',
+    docs:
+      'Each column kind (service, port, protocol…) is read from one column. With `| Port | Internal Port |` both ' +
+      'name a port: portbook reads the first and says so. Rename or remove the other column, or give the second ' +
+      'value its own table.',
   },
   'table-missing-column': {
     severity: 'warning',
     stage: 'extract',
-    summary: 'A table that looks like a port table but lacks the column that would make portbook read it (a `Service`, `Port` or `Proxy Target` column): it is not read.',
-    docs: 'A service table needs a service column and a port column; an external-access table needs a domain column and a proxy target (or a port without a service column). A table with some of these, say `| Service | Protocol |`, is almost certainly meant as one: add the missing column, or portbook ignores the table.',
+    summary:
+      'A table that looks like a port table but lacks the column that would make portbook read it (a `Service`, `Port` or `Proxy Target` column): it is not read.',
+    docs:
+      'A service table needs a service column and a port column; an external-access table needs a domain column and ' +
+      'a proxy target (or a port without a service column). A table with some of these, say `| Service | Protocol ' +
+      '|`, is almost certainly meant as one: add the missing column, or portbook ignores the table.',
   },
   'table-ragged': {
     severity: 'warning',
     stage: 'extract',
-    summary: 'A row with a non-empty cell past the header\'s last column (often an unescaped `\\|` in a cell): the cell is ignored.',
-    docs: 'GitHub-flavoured Markdown drops cells past the header\'s width, so the value is lost silently. Most often a `|` inside a cell split it in two: write it as `\\|`. Otherwise add the column to the header or remove the cell.',
+    summary: "A row with a non-empty cell past the header's last column (often an unescaped `\\|` in a cell): the cell is ignored.",
+    docs:
+      "GitHub-flavoured Markdown drops cells past the header's width, so the value is lost silently. Most often a " +
+      '`|` inside a cell split it in two: write it as `\\|`. Otherwise add the column to the header or remove the ' +
+      'cell.',
   },
   'environment-unknown': {
     severity: 'error',
     stage: 'extract',
     summary: 'An `Environment` cell that names no known environment.',
-    docs: 'An Environment column places a row in development, staging, production or test (also `dev`, `prod`, `stage`…), in several (`dev, prod`), in every one (`all`), or in the default environment (`default`). Anything else would put the service nowhere: fix the cell.',
+    docs:
+      'An Environment column places a row in development, staging, production or test (also `dev`, `prod`, ' +
+      '`stage`…), in several (`dev, prod`), in every one (`all`), or in the default environment (`default`). ' +
+      'Anything else would put the service nowhere: fix the cell.',
   },
   'range-ambiguous': {
     severity: 'warning',
     stage: 'extract',
-    summary: 'A reserved-range list item with a number portbook cannot place for sure (`16000-16099 17000-17099`, `16000-16099, 50 services`): read as the description.',
-    docs: 'One list item may hold several ranges, separated by a comma, `;`, `&`, `+` or `and`. A second range without a separator, or a number followed by prose, could be a range or a note; portbook reads it as the description rather than guess ports. Separate ranges with a comma and put notes in parentheses.',
+    summary:
+      'A reserved-range list item with a number portbook cannot place for sure (`16000-16099 17000-17099`, `16000-16099, 50 services`): read as the description.',
+    docs:
+      'One list item may hold several ranges, separated by a comma, `;`, `&`, `+` or `and`. A second range without a ' +
+      'separator, or a number followed by prose, could be a range or a note; portbook reads it as the description ' +
+      'rather than guess ports. Separate ranges with a comma and put notes in parentheses.',
   },
   'registry-empty': {
     severity: 'error',
@@ -78,13 +101,19 @@ export const ruleCatalogue = {
     severity: 'error',
     stage: 'validate',
     summary: 'A port that is a placeholder (`xxxx`, `TBD`, empty): portbook never guesses one.',
-    docs: 'A placeholder port means no port was chosen yet; generating configs with a guess would be worse than none. `portbook fill` writes free ports from your reserved ranges into every placeholder; `portbook next` prints one.',
+    docs:
+      'A placeholder port means no port was chosen yet; generating configs with a guess would be worse than none. ' +
+      '`portbook fill` writes free ports from your reserved ranges into every placeholder; `portbook next` prints ' +
+      'one.',
   },
   'port-not-integer': {
     severity: 'error',
     stage: 'validate',
     summary: 'A port that is not one whole number (`80a`, `8000-8010`, `1.5`), or a row without a port cell.',
-    docs: 'A port cell holds one port (`17354`, `` `17354` ``, `:17354`, `17354/tcp`). Give each port of a service its own row, put notes in another column, and for a port per environment use an Environment column or one table per environment heading.',
+    docs:
+      'A port cell holds one port (`17354`, `` `17354` ``, `:17354`, `17354/tcp`). Give each port of a service its ' +
+      'own row, put notes in another column, and for a port per environment use an Environment column or one table ' +
+      'per environment heading.',
   },
   'port-out-of-range': {
     severity: 'error',
@@ -102,7 +131,10 @@ export const ruleCatalogue = {
     severity: 'error',
     stage: 'validate',
     summary: 'An `Env` cell that is not a valid variable name (`A-Z`, `0-9`, `_`, not starting with a digit), or one that names a system variable.',
-    docs: 'An `Env` cell names the environment variable of the service\'s port in `.env`, settings and units. It must be upper-case letters, digits and `_`, and may not name a variable that changes how programs run (`PATH`, `LD_PRELOAD`, `NODE_OPTIONS`…). A column meant as the environment should be headed `Environment`.',
+    docs:
+      "An `Env` cell names the environment variable of the service's port in `.env`, settings and units. It must be " +
+      'upper-case letters, digits and `_`, and may not name a variable that changes how programs run (`PATH`, ' +
+      '`LD_PRELOAD`, `NODE_OPTIONS`…). A column meant as the environment should be headed `Environment`.',
   },
   'variable-duplicate': {
     severity: 'error',
@@ -115,13 +147,19 @@ export const ruleCatalogue = {
     stage: 'validate',
     summary:
       'Two services whose nginx upstream names would be the same (in any environments: the nginx files can be included together), or whose systemd unit names would be the same in one environment.',
-    docs: 'Upstream and unit names are derived from service names reduced to a safe alphabet, so different names can meet (`Web.App` and `Web App`). nginx refuses a duplicate upstream; two drop-ins for one unit would overwrite each other. Rename one of the services.',
+    docs:
+      'Upstream and unit names are derived from service names reduced to a safe alphabet, so different names can ' +
+      'meet (`Web.App` and `Web App`). nginx refuses a duplicate upstream; two drop-ins for one unit would overwrite ' +
+      'each other. Rename one of the services.',
   },
   'protocol-unknown': {
     severity: 'warning',
     stage: 'validate',
     summary: 'A protocol portbook does not know; the service gets no nginx upstream.',
-    docs: 'portbook knows HTTP and WebSocket protocols (which get an nginx upstream) and common others (TCP, gRPC, PostgreSQL, Redis…). An unknown word is kept and the service is not proxied. Use a known name, or ignore the warning for a service nginx should not proxy.',
+    docs:
+      'portbook knows HTTP and WebSocket protocols (which get an nginx upstream) and common others (TCP, gRPC, ' +
+      'PostgreSQL, Redis…). An unknown word is kept and the service is not proxied. Use a known name, or ignore the ' +
+      'warning for a service nginx should not proxy.',
   },
   'port-privileged': {
     severity: 'warning',
@@ -133,19 +171,27 @@ export const ruleCatalogue = {
     severity: 'warning',
     stage: 'validate',
     summary: 'A service port outside every declared reserved range (only when ranges are declared).',
-    docs: 'Reserved ranges keep a team\'s services apart from each other and from other software. A port outside all of them was probably typed by hand: move it into a range, or declare a range for it.',
+    docs:
+      "Reserved ranges keep a team's services apart from each other and from other software. A port outside all of " +
+      'them was probably typed by hand: move it into a range, or declare a range for it.',
   },
   'range-invalid': {
     severity: 'error',
     stage: 'validate',
     summary: 'A reserved range that is not `from-to` with 1 ≤ from ≤ to ≤ 65535.',
-    docs: 'A reserved range reads `16532-17354` (or one port, or with thousands separators, `20,000-20,099`). One that is backwards or out of range cannot hold ports; `next`, `fill` and `add` refuse it rather than pick from another range.',
+    docs:
+      'A reserved range reads `16532-17354` (or one port, or with thousands separators, `20,000-20,099`). One that ' +
+      'is backwards or out of range cannot hold ports; `next`, `fill` and `add` refuse it rather than pick from ' +
+      'another range.',
   },
   'domain-invalid': {
     severity: 'error',
     stage: 'validate',
     summary: 'An external-access domain that is not a valid host name.',
-    docs: 'A domain becomes nginx\'s `server_name` and the certificate path, so it must be a host name of letters, digits, hyphens and dots (IDNs are written as punycode; a leading `*.` is a wildcard). Paths are not supported (give the path a subdomain), and a port goes in the Port column.',
+    docs:
+      "A domain becomes nginx's `server_name` and the certificate path, so it must be a host name of letters, " +
+      'digits, hyphens and dots (IDNs are written as punycode; a leading `*.` is a wildcard). Paths are not ' +
+      'supported (give the path a subdomain), and a port goes in the Port column.',
   },
   'domain-duplicate': {
     severity: 'error',
@@ -158,7 +204,10 @@ export const ruleCatalogue = {
     stage: 'validate',
     summary:
       'The same domain and port in two environments (nginx ignores one when their files are included together), counting the port-80 redirect an SSL row implies.',
-    docs: 'Each environment gets its own nginx file; included on one host, two server blocks for one name and port collide, and an SSL row implies a port-80 redirect that collides too. Give each environment its own domain (`staging.api.example.com`), or include one environment\'s file per host.',
+    docs:
+      'Each environment gets its own nginx file; included on one host, two server blocks for one name and port ' +
+      'collide, and an SSL row implies a port-80 redirect that collides too. Give each environment its own domain ' +
+      "(`staging.api.example.com`), or include one environment's file per host.",
   },
   'ssl-invalid': {
     severity: 'error',
@@ -170,7 +219,7 @@ export const ruleCatalogue = {
     severity: 'error',
     stage: 'validate',
     summary: 'A proxy target that is not `host:port` with an IP address or host name.',
-    docs: 'The proxy target becomes nginx\'s `proxy_pass`: it must be `127.0.0.1:8000`, `[::1]:8000`, `localhost:8000`, a host name with a port, or a bare port (loopback).',
+    docs: "The proxy target becomes nginx's `proxy_pass`: it must be `127.0.0.1:8000`, `[::1]:8000`, `localhost:8000`, a host name with a port, or a bare port (loopback).",
   },
   'proxy-target-unregistered': {
     severity: 'error',
@@ -182,13 +231,16 @@ export const ruleCatalogue = {
     severity: 'warning',
     stage: 'validate',
     summary: 'A proxy target whose service does not speak HTTP (nginx proxies it as HTTP anyway).',
-    docs: 'nginx\'s http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work. Point the row at an HTTP service, or fix the service\'s protocol if it does speak HTTP.',
+    docs: "nginx's http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work. Point the row at an HTTP service, or fix the service's protocol if it does speak HTTP.",
   },
   'listen-ssl-mixed': {
     severity: 'error',
     stage: 'validate',
     summary: 'One port served both with and without SSL (nginx cannot mix them on one port; the nginx files are included together).',
-    docs: 'A listening port in nginx either speaks TLS or not. Two rows that serve one port with and without SSL (including the port-80 redirect an SSL row implies) cannot both work: use another port, or make the SSL cells agree.',
+    docs:
+      'A listening port in nginx either speaks TLS or not. Two rows that serve one port with and without SSL ' +
+      '(including the port-80 redirect an SSL row implies) cannot both work: use another port, or make the SSL cells ' +
+      'agree.',
   },
   'listen-port-unusual': {
     severity: 'warning',
@@ -206,19 +258,26 @@ export const ruleCatalogue = {
     severity: 'warning',
     stage: 'validate',
     summary: 'A details section (a heading with `Bind:`, `Workers:`, `Health Check:` items) for no registered service, or for several.',
-    docs: 'Details (bind address, workers, health check) are matched to a service by the heading\'s words or port. When no single service matches, they are not used: name the service, or its port, in the heading.',
+    docs:
+      "Details (bind address, workers, health check) are matched to a service by the heading's words or port. When " +
+      'no single service matches, they are not used: name the service, or its port, in the heading.',
   },
   'config-file-unmatched': {
     severity: 'warning',
     stage: 'validate',
     summary: 'A systemd unit in a configuration-files list whose label matches no registered service, or several.',
-    docs: 'A configuration-files item such as `**API Service**: /etc/systemd/system/api.service` names a service\'s unit by its label. When the label matches no single service, or the unit file name is not a usable unit name, the item is not used: rename the label to the service\'s name (or the unit file).',
+    docs:
+      "A configuration-files item such as `**API Service**: /etc/systemd/system/api.service` names a service's unit " +
+      'by its label. When the label matches no single service, or the unit file name is not a usable unit name, the ' +
+      "item is not used: rename the label to the service's name (or the unit file).",
   },
   'unit-overridden': {
     severity: 'warning',
     stage: 'validate',
     summary: 'A `systemd.units` entry in the config for a service whose unit a configuration-files list names otherwise (the list wins).',
-    docs: 'The registry\'s configuration-files list and the config\'s `systemd.units` both name units; when they disagree for one service the list wins and the config entry does nothing. Remove one of them.',
+    docs:
+      "The registry's configuration-files list and the config's `systemd.units` both name units; when they disagree " +
+      'for one service the list wins and the config entry does nothing. Remove one of them.',
   },
   'bind-invalid': {
     severity: 'error',
@@ -253,14 +312,21 @@ export const ruleCatalogue = {
   'diagram-markers': {
     severity: 'warning',
     stage: 'build',
-    summary: 'A second pair of `portbook:diagram` markers (only the first gets the diagram), or content between them that portbook did not write (left as it is).',
-    docs: 'gen writes the architecture diagram between `<!-- portbook:diagram -->` and `<!-- /portbook:diagram -->` in the registry. Only the first pair is used, and only a block portbook wrote (nothing, or one mermaid block) is replaced: someone\'s text there is never overwritten. Move that text out of the markers, or remove the second pair.',
+    summary:
+      'A second pair of `portbook:diagram` markers (only the first gets the diagram), or content between them that portbook did not write (left as it is).',
+    docs:
+      'gen writes the architecture diagram between `<!-- portbook:diagram -->` and `<!-- /portbook:diagram -->` in ' +
+      'the registry. Only the first pair is used, and only a block portbook wrote (nothing, or one mermaid block) is ' +
+      "replaced: someone's text there is never overwritten. Move that text out of the markers, or remove the second " +
+      'pair.',
   },
   'output-edited': {
     severity: 'error',
     stage: 'gen',
     summary: '(`gen --json`) A generated file edited by hand since portbook wrote it: gen will not replace it without `--force`.',
-    docs: 'Each generated file carries a hash of itself; an edit by hand breaks it, and gen refuses to overwrite the edit. Move the change into the registry or a template, or run `portbook gen --force` to discard it.',
+    docs:
+      'Each generated file carries a hash of itself; an edit by hand breaks it, and gen refuses to overwrite the ' +
+      'edit. Move the change into the registry or a template, or run `portbook gen --force` to discard it.',
   },
   'output-foreign': {
     severity: 'error',

@@ -4,11 +4,12 @@
  * has no column for is never dropped: `MissingColumn` says which column the
  * table needs, and `addColumn` adds it.
  */
-import { meansDefaultProtocol } from '../registry/protocols.js';
+
 import { environmentKey } from '../registry/names.js';
+import { meansDefaultProtocol } from '../registry/protocols.js';
 import type { EnvironmentName, Point, Registry, Service, ServiceTable } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
-import { joinLines, splitLines, type Lines } from '../support/lines.js';
+import { joinLines, type Lines, splitLines } from '../support/lines.js';
 import { cellValue, insertColumn, replaceCell } from './cells.js';
 import { tableEndOf, tableEnvironments, tableKey } from './tables.js';
 
@@ -76,7 +77,9 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
     return true;
   });
   // copy the last row that has every cell the new one needs
-  const fits = (row: Service): boolean => (!service.protocol || row.protocol !== undefined || !hasColumn(table, 'protocol')) && (!service.description || row.description !== undefined || !hasColumn(table, 'description'));
+  const fits = (row: Service): boolean =>
+    (!service.protocol || row.protocol !== undefined || !hasColumn(table, 'protocol')) &&
+    (!service.description || row.description !== undefined || !hasColumn(table, 'description'));
   // under another environment's heading, only a row with an Environment cell can say where the new one belongs
   const candidates = tableKey(first) === key ? table : table.filter((row) => row.placement !== undefined);
   const last = [...candidates].reverse().find(fits) ?? candidates.at(-1)!;

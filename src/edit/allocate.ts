@@ -9,8 +9,8 @@ import { PortbookError } from '../support/errors.js';
 
 /** Defaults of widely used software: a new service should not collide with a developer's local database. */
 export const commonPorts: ReadonlySet<number> = new Set([
-  80, 443, 1433, 1521, 2181, 2375, 2376, 3000, 3001, 3306, 4200, 5000, 5001, 5173, 5432, 5601, 5672, 5984, 6379, 6443, 7001, 8000,
-  8008, 8080, 8081, 8086, 8443, 8761, 8888, 9000, 9090, 9092, 9200, 9229, 9300, 11211, 15672, 27017,
+  80, 443, 1433, 1521, 2181, 2375, 2376, 3000, 3001, 3306, 4200, 5000, 5001, 5173, 5432, 5601, 5672, 5984, 6379, 6443, 7001, 8000, 8008, 8080, 8081, 8086, 8443,
+  8761, 8888, 9000, 9090, 9092, 9200, 9229, 9300, 11211, 15672, 27017,
 ]);
 
 /** Used when the registry declares no reserved range. */
@@ -31,7 +31,11 @@ export function chooseRanges(registry: Registry, name?: string): PortRange[] {
   const declared = registry.reservedRanges.map((range) => ({ name: range.name.value, text: range.range.text, ports: portsOf(range) }));
   // picking from another range than the one asked for (or the first declared) would hide the mistake
   const usable = (found: (typeof declared)[number]): PortRange => {
-    if (!found.ports) throw new PortbookError(`The reserved range ${JSON.stringify(found.name)} is ${JSON.stringify(found.text)}, not a range of ports (gen reports it: range-invalid): fix it first`, 1);
+    if (!found.ports)
+      throw new PortbookError(
+        `The reserved range ${JSON.stringify(found.name)} is ${JSON.stringify(found.text)}, not a range of ports (gen reports it: range-invalid): fix it first`,
+        1,
+      );
     return { name: found.name, ...found.ports };
   };
   if (name === undefined) return declared[0] ? [usable(declared[0])] : [{ ...defaultRange }];
@@ -70,7 +74,10 @@ export function freePorts(ranges: readonly PortRange[], unavailable: ReadonlySet
     const inRanges = (port: number): boolean => ranges.some((range) => port >= range.from && port <= range.to);
     const skipped = [...commonPorts].filter((port) => inRanges(port) && !unavailable.has(port));
     const privileged = ranges.some((range) => range.from < firstUnprivilegedPort) ? ` (ports below ${firstUnprivilegedPort} need root, so none is chosen)` : '';
-    const common = skipped.length > 0 ? ` (${skipped.join(', ')} ${skipped.length === 1 ? 'is a common default' : 'are common defaults'} of other software, so ${skipped.length === 1 ? 'it is' : 'they are'} skipped)` : '';
+    const common =
+      skipped.length > 0
+        ? ` (${skipped.join(', ')} ${skipped.length === 1 ? 'is a common default' : 'are common defaults'} of other software, so ${skipped.length === 1 ? 'it is' : 'they are'} skipped)`
+        : '';
     throw new PortbookError(
       `No free port left in ${describeRanges(ranges)}${count > 1 ? ` for ${count} services` : ''}${privileged}${common}: widen the range or declare another`,
       1,

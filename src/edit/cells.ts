@@ -3,9 +3,10 @@
  * content keeping its markup, escape a value for a cell, and insert a column.
  * Edits touch only the bytes they must: spacing, line endings and the BOM stay.
  */
-import type { Lines } from '../support/lines.js';
-import { PortbookError } from '../support/errors.js';
+
 import type { Point } from '../registry/types.js';
+import { PortbookError } from '../support/errors.js';
+import type { Lines } from '../support/lines.js';
 
 /** The end (exclusive) of the cell that starts at `index` in `line`: the next unescaped pipe, or the line end. */
 export function cellEnd(line: string, index: number): number {

@@ -3,7 +3,7 @@
  * SSL or domain cell says (placeholders and struck-through rows included).
  */
 import type { Nodes, PhrasingContent, TableCell } from 'mdast';
-import { toString } from 'mdast-util-to-string';
+import { toString as nodeText } from 'mdast-util-to-string';
 import type { Source } from '../read/index.js';
 import type { Field, Point, PortCell, ProxyTarget } from '../registry/types.js';
 
@@ -20,7 +20,10 @@ export function parsePort(text: string): PortCell {
 
 /** `127.0.0.1:16532`, `http://localhost:3000/`, `[::1]:8080`, or a bare port (meaning loopback). */
 export function parseProxyTarget(text: string): ProxyTarget | undefined {
-  const trimmed = text.trim().replace(/^https?:\/\//i, '').replace(/\/$/, '');
+  const trimmed = text
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/$/, '');
   if (/^\d+$/.test(trimmed)) return { host: '127.0.0.1', port: Number(trimmed) };
   const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d+)$/.exec(trimmed);
   if (!match) return undefined;
@@ -32,7 +35,11 @@ const no = /^(no|n|false|off|disabled?|none|http|❌|✗|✘|✖|⛔|🚫|-|—)
 
 /** `✅`, `Yes`, `❌ No`, `no (internal)` → boolean; anything else → undefined. */
 export function parseSsl(text: string): boolean | undefined {
-  const first = text.replace(/\uFE0F/g, '').trim().split(/[\s(,]+/u)[0] ?? '';
+  const first =
+    text
+      .replace(/\uFE0F/g, '')
+      .trim()
+      .split(/[\s(,]+/u)[0] ?? '';
   if (yes.test(first)) return true;
   if (no.test(first)) return false;
   return undefined;
@@ -50,7 +57,7 @@ export function parseDomain(text: string): { host: string; scheme?: 'http' | 'ht
 export function cellText(node: Nodes): string {
   if (node.type === 'html') return ' ';
   if ('children' in node) return (node.children as Nodes[]).map(cellText).join('');
-  return toString(node);
+  return nodeText(node);
 }
 
 /** A cell whose content is struck through (`~~16544~~`) marks a row as removed. */

@@ -1,16 +1,6 @@
 /** Table columns: which header words name which kind of column (`Port(s)`, `Proxy Target`…). */
 
-export type ColumnKind =
-  | 'service'
-  | 'port'
-  | 'protocol'
-  | 'status'
-  | 'description'
-  | 'variable'
-  | 'environment'
-  | 'domain'
-  | 'ssl'
-  | 'target';
+export type ColumnKind = 'service' | 'port' | 'protocol' | 'status' | 'description' | 'variable' | 'environment' | 'domain' | 'ssl' | 'target';
 
 /** Header words (lower case, markup and punctuation removed) → what the column holds. */
 const columnNames: ReadonlyArray<[ColumnKind, ReadonlyArray<string>]> = [

@@ -40,15 +40,31 @@ function parseDetails(items: KeyValue[]): ServiceDetails {
     } else if (kind === 'healthCheck') {
       // a backticked path, a URL's path, or a word that is a path: never the slash in `N/A` or `TCP/UDP`
       const candidate = item.code ?? /(?:^|\s)((?:https?:\/\/\S+)|\/\S*)/.exec(item.value.text)?.[1];
-      const path = candidate === undefined ? undefined : /^https?:\/\/[^/\s]+(\/\S*)?$/.exec(candidate) ? (/^https?:\/\/[^/\s]+(\/\S*)?$/.exec(candidate)![1] ?? '/') : candidate;
-      if (path !== undefined && path.startsWith('/')) details.healthCheck = { ...item.value, value: path.replace(/[.,;)]+$/, '') || '/' };
+      const url = candidate === undefined ? undefined : /^https?:\/\/[^/\s]+(\/\S*)?$/.exec(candidate);
+      const path = url ? (url[1] ?? '/') : candidate;
+      if (path?.startsWith('/')) details.healthCheck = { ...item.value, value: path.replace(/[.,;)]+$/, '') || '/' };
     }
   }
   return details;
 }
 
 /** Words that say what kind of thing a heading or label is, not which service. */
-const genericWords = new Set(['port', 'ports', 'service', 'services', 'details', 'detail', 'config', 'configuration', 'file', 'files', 'unit', 'systemd', 'the', 'server']);
+const genericWords = new Set([
+  'port',
+  'ports',
+  'service',
+  'services',
+  'details',
+  'detail',
+  'config',
+  'configuration',
+  'file',
+  'files',
+  'unit',
+  'systemd',
+  'the',
+  'server',
+]);
 
 function nameWords(text: string): string[] {
   return text
@@ -72,7 +88,8 @@ export function attachDetails(registry: Registry, heading: Field<string>, items:
   const details = parseDetails(items);
   const port = /\b(\d{2,5})\b/.exec(heading.text)?.[1];
   const words = nameWords(heading.text);
-  const byPort = port === undefined ? [] : registry.services.filter((service) => service.port.value.kind === 'number' && service.port.value.port === Number(port));
+  const byPort =
+    port === undefined ? [] : registry.services.filter((service) => service.port.value.kind === 'number' && service.port.value.port === Number(port));
   const byName = servicesNamed(registry, words, heading.text.replace(/[:\s]*\d+\s*$/, ''));
   const names = new Set(byName.map((service) => service.name.value));
   // a heading that names a port picks the services on it (if its words agree); otherwise the services it names
@@ -108,7 +125,8 @@ export function readInternalPorts(list: List, registry: Registry, point: (node: 
     const match = /\binternal ports?\b[^(]*\(([^)]*)\)/i.exec(cellText(item));
     if (!match) continue;
     for (const number of match[1]!.match(/\d+/g) ?? []) {
-      (registry.internalPorts ??= []).push({ value: Number(number), text: number, position: point(item) });
+      registry.internalPorts ??= [];
+      registry.internalPorts.push({ value: Number(number), text: number, position: point(item) });
     }
   }
 }

@@ -19,13 +19,13 @@
  * diagram-block.ts the markers of the registry's own diagram block.
  */
 import type { Heading, Nodes } from 'mdast';
-import { environmentNamed } from '../registry/environments.js';
 import type { Source } from '../read/index.js';
+import { environmentNamed } from '../registry/environments.js';
 import type { Environment, EnvironmentName, ExternalAccess, Field, Point, Registry, Service } from '../registry/types.js';
 import { cellText } from './cells.js';
 import { attachConfigFile, attachDetails, detailKey, readInternalPorts } from './details.js';
-import { type KeyValue, keyValueItems } from './items.js';
 import { readDiagramBlock } from './diagram-block.js';
+import { type KeyValue, keyValueItems } from './items.js';
 import { readRanges } from './ranges.js';
 import { readTable } from './tables.js';
 

@@ -14,7 +14,7 @@ const fullRange = new RegExp(String.raw`^${rangeNumber}${rangeDash}\s*${rangeNum
 /** One port, `9000`: not the start of a range (`9000-`), a decimal, or a number with a comma right after it (`20,5`). */
 const onePort = new RegExp(String.raw`^${rangeNumber}\b(?![-–—.\d]|,\d)`);
 /** A range cut short: `17000-` */
-const rangeStart = new RegExp(String.raw`^${rangeNumber}${rangeDash}`);
+const rangeStart = new RegExp(`^${rangeNumber}${rangeDash}`);
 /** What separates ranges in one item: `,`, `;`, `&`, `+` or `and`. */
 const rangeSeparator = /^\s*(?:[,;&+]|and\b)\s*/i;
 
@@ -91,14 +91,19 @@ export function readRanges(list: List, registry: Registry, source: Source, point
       }
       if (element) {
         report(
-          source.file, 'range-ambiguous',
-          `Unexpected ${code(next.trimEnd())} after the range ${code(ranges.at(-1)!.text)} of ${code(name.value)}, expected another range after a comma or \`and\`: portbook reads it as the description; separate ranges with a comma (\`16000-16099, 17000-17099\`), or put a note in parentheses`,
+          source.file,
+          'range-ambiguous',
+          `Unexpected ${code(next.trimEnd())} after the range ${code(ranges.at(-1)!.text)} of ${code(name.value)}, expected another range after a comma or \`and\`: ` +
+            `portbook reads it as the description; separate ranges with a comma (\`16000-16099, 17000-17099\`), or put a note in parentheses`,
           at(end + gap),
         );
       }
       break;
     }
-    const description = rest.slice(end).trim().replace(/^\((.*)\)$/s, '$1');
+    const description = rest
+      .slice(end)
+      .trim()
+      .replace(/^\((.*)\)$/s, '$1');
     for (const range of ranges) {
       const entry: ReservedRange = { name, range, position: point(item) };
       if (description) entry.description = description;

@@ -3,10 +3,10 @@
  * with the environment each row is placed in.
  */
 import type { Nodes, Table, TableCell, TableRow } from 'mdast';
-import { toString } from 'mdast-util-to-string';
+import { toString as nodeText } from 'mdast-util-to-string';
 import { code, report } from '../diagnostics/report.js';
-import { environmentsNamed, placedEverywhere } from '../registry/environments.js';
 import type { Source } from '../read/index.js';
+import { environmentsNamed, placedEverywhere } from '../registry/environments.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry/types.js';
 import { cellField, cellText, parseDomain, parsePort, parseProxyTarget, parseSsl, struckThrough } from './cells.js';
 import { type ColumnKind, columnKind } from './columns.js';
@@ -40,7 +40,8 @@ export function readTable(
   }
   if (isServices) {
     const kinds = header.children.map((_, index) => [...columns].find(([, at]) => at === index)?.[0]);
-    (registry.serviceTables ??= []).push({
+    registry.serviceTables ??= [];
+    registry.serviceTables.push({
       environment: environment.name,
       position: point(header),
       end: source.toOriginal(table.position?.end ?? point(header)).line,
@@ -71,7 +72,10 @@ export function readTable(
       }
     };
     if (isServices) {
-      add(registry.services, serviceFromRow(get, row.children[columns.get('port')!], placement, environment, rowPoint, source.toOriginal(table.position?.end ?? rowPoint).line));
+      add(
+        registry.services,
+        serviceFromRow(get, row.children[columns.get('port')!], placement, environment, rowPoint, source.toOriginal(table.position?.end ?? rowPoint).line),
+      );
     } else {
       add(registry.externalAccess, accessFromRow(get, environment, rowPoint));
     }
@@ -86,8 +90,9 @@ function readColumns(header: TableRow, source: Source, point: (node: Nodes | und
     if (!kind) return;
     if (columns.has(kind)) {
       report(
-        source.file, 'table-duplicate-column',
-        `Unexpected second ${code(kind)} column ${code(toString(cell).trim())}, expected one: portbook reads the first and ignores this one; rename or remove it`,
+        source.file,
+        'table-duplicate-column',
+        `Unexpected second ${code(kind)} column ${code(nodeText(cell).trim())}, expected one: portbook reads the first and ignores this one; rename or remove it`,
         point(cell.children[0] ?? cell),
       );
       return;
@@ -100,17 +105,25 @@ function readColumns(header: TableRow, source: Source, point: (node: Nodes | und
 /** A cell past the header's last column: reported, and then ignored. */
 function reportCellPastLastColumn(row: TableRow, width: number, source: Source, point: (node: Nodes | undefined) => Point): void {
   const extra = row.children[width];
-  if (extra && toString(extra).trim() !== '') {
+  if (extra && nodeText(extra).trim() !== '') {
     report(
-      source.file, 'table-ragged',
-      `Unexpected cell ${code(toString(extra).trim())} past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
+      source.file,
+      'table-ragged',
+      `Unexpected cell ${code(nodeText(extra).trim())} past the last column (the row has ${row.children.length} cells, the header ${width}): it is ignored; write a \`|\` inside a cell as \`\\|\``,
       point(extra.children[0] ?? extra),
     );
   }
 }
 
 /** A service table's row as a Service of the table's environment (`readTable` places it). */
-function serviceFromRow(get: CellOf, portCell: TableCell | undefined, placement: Field<string> | undefined, environment: Environment, rowPoint: Point, tableEnd: number): Service {
+function serviceFromRow(
+  get: CellOf,
+  portCell: TableCell | undefined,
+  placement: Field<string> | undefined,
+  environment: Environment,
+  rowPoint: Point,
+  tableEnd: number,
+): Service {
   const portField = get('port')!;
   const port: Field<PortCell> = {
     ...portField,
@@ -173,7 +186,8 @@ function reportAlmostATable(
   else if (columns.has('service') && (columns.has('protocol') || columns.has('variable') || columns.has('target'))) missing = 'a `Port` column';
   if (!missing) return;
   report(
-    source.file, 'table-missing-column',
+    source.file,
+    'table-missing-column',
     `Table looks like a port table but has no ${missing.replace(/^a /, '')}, so portbook does not read it: add ${missing}`,
     point(header.children[0]?.children[0] ?? header),
   );
@@ -187,7 +201,8 @@ function rowEnvironmentsOf(cell: Field<string> | undefined, table: Environment, 
   const names = environmentsNamed(cell.text);
   if (names.length > 0) return names.map((name) => ({ name, heading: cell }));
   report(
-    source.file, 'environment-unknown',
+    source.file,
+    'environment-unknown',
     `Unexpected environment ${code(cell.text)}, expected development, staging, production, test or all`,
     cell.position,
   );

@@ -47,7 +47,12 @@ export function stage(root: string, files: readonly string[]): { ignored: string
 /** Untracked paths that an ignore rule excludes. */
 function ignoredPaths(root: string, relative: readonly string[]): string[] {
   try {
-    return execFileSync('git', ['check-ignore', '-z', '--stdin'], { cwd: root, input: relative.join('\0'), encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] })
+    return execFileSync('git', ['check-ignore', '-z', '--stdin'], {
+      cwd: root,
+      input: relative.join('\0'),
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'ignore'],
+    })
       .split('\0')
       .filter(Boolean);
   } catch {
@@ -89,7 +94,12 @@ export function stagedContents(root: string, files: readonly string[]): Map<stri
   const names = files.map((file) => path.relative(root, file).split(path.sep).join('/'));
   let output: Buffer;
   try {
-    output = execFileSync('git', ['cat-file', '--batch'], { cwd: root, input: names.map((name) => `:${name}\n`).join(''), maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+    output = execFileSync('git', ['cat-file', '--batch'], {
+      cwd: root,
+      input: names.map((name) => `:${name}\n`).join(''),
+      maxBuffer: 1 << 30,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const failure = error as { code?: string; stderr?: Buffer };
     if (failure.code === 'ENOENT') throw new PortbookError('git is not installed or not on PATH');

@@ -6,8 +6,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../support/shell.js';
 import { PortbookError } from '../support/errors.js';
+import { shellQuote } from '../support/shell.js';
 import { repositoryRoot, setConfig } from './git.js';
 
 /** What the hook runs: regenerate and stage, only when the registry, a template or the config is staged. */
@@ -127,7 +127,10 @@ export function installHook(root: string, manager: HookManager = detectHookManag
       const changed = addToShellHook(path.join(root, '.githooks', 'pre-commit'), line) ? ['.githooks/pre-commit'] : [];
       const pkg = readPackageJson(root);
       // git resolves core.hooksPath from the top of the work tree, which may be above the project
-      const hooksPath = path.relative(gitRoot, path.join(realpathSync(root), '.githooks')).split(path.sep).join('/');
+      const hooksPath = path
+        .relative(gitRoot, path.join(realpathSync(root), '.githooks'))
+        .split(path.sep)
+        .join('/');
       const activate = `git config core.hooksPath ${hooksPath} || true`;
       if (pkg && !pkg.data.scripts?.prepare?.includes('core.hooksPath')) {
         const prepare = pkg.data.scripts?.prepare;

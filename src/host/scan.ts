@@ -32,7 +32,14 @@ export function scan(
     const key = environmentKey(service.environment.name);
     if (port === undefined || (environment !== undefined && key !== environment)) continue;
     const addresses = listening.get(port) ?? [];
-    entries.push({ port, service: service.name.value, environment: key, listening: addresses.length > 0, addresses, process: addresses.length > 0 ? (processes.get(port) ?? null) : null });
+    entries.push({
+      port,
+      service: service.name.value,
+      environment: key,
+      listening: addresses.length > 0,
+      addresses,
+      process: addresses.length > 0 ? (processes.get(port) ?? null) : null,
+    });
   }
   for (const [port, addresses] of [...listening].sort(([a], [b]) => a - b)) {
     if (registered.has(port) || !inReservedRange(registry, port)) continue;

@@ -10,19 +10,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Windows-1252's 0x80–0x9F; the five holes decode to the C1 controls, as Windows does. */
 const cp1252High = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
-  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122,
-  0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d,
+  0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
 /** Character → the byte it stood for when UTF-8 was misread as Windows-1252/1254. */
 const misreadByte: ReadonlyMap<string, number> = (() => {
   const map = new Map<string, number>();
-  cp1252High.forEach((code, index) => map.set(String.fromCodePoint(code), 0x80 + index));
+  for (const [index, code] of cp1252High.entries()) map.set(String.fromCodePoint(code), 0x80 + index);
   for (let byte = 0xa0; byte <= 0xff; byte++) map.set(String.fromCodePoint(byte), byte);
   // Windows-1254 differs from 1252 in six letters; `ğŸ“‹` is 📋 misread that way.
   const turkish: Array<[number, number]> = [
-    [0x11e, 0xd0], [0x130, 0xdd], [0x15e, 0xde], [0x11f, 0xf0], [0x131, 0xfd], [0x15f, 0xfe],
+    [0x11e, 0xd0],
+    [0x130, 0xdd],
+    [0x15e, 0xde],
+    [0x11f, 0xf0],
+    [0x131, 0xfd],
+    [0x15f, 0xfe],
   ];
   for (const [code, byte] of turkish) map.set(String.fromCodePoint(code), byte);
   return map;
@@ -144,12 +148,18 @@ function decode(bytes: Uint8Array, file: VFile): string {
   const nul = bytes.subarray(0, 8192).indexOf(0);
   const invalid = text === undefined ? firstInvalidUtf8(bytes) : -1;
   if (nul !== -1) {
-    report(file, 'encoding-invalid', 'Unexpected NUL byte, expected Markdown text: this looks like a binary file; point --source at your PORTS.md', pointAtByte(bytes, nul));
+    report(
+      file,
+      'encoding-invalid',
+      'Unexpected NUL byte, expected Markdown text: this looks like a binary file; point --source at your PORTS.md',
+      pointAtByte(bytes, nul),
+    );
     return '';
   }
   if (invalid !== -1) {
     report(
-      file, 'encoding-invalid',
+      file,
+      'encoding-invalid',
       `Unexpected byte 0x${bytes[invalid]!.toString(16).padStart(2, '0')}, expected UTF-8 text: save the file as UTF-8 (for Windows-1252 text: \`iconv -f WINDOWS-1252 -t UTF-8\`)`,
       pointAtByte(bytes, invalid),
     );
@@ -167,8 +177,10 @@ export function decodeText(bytes: Uint8Array, file: VFile): { withoutBom: string
   const first = repairs[0];
   if (first) {
     report(
-      file, 'encoding-mojibake',
-      `Unexpected ${code(first.original)}, expected ${code(first.repaired)}: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). portbook reads it as meant; repair the file with \`portbook fix-encoding\` (and gen's --source, if you pass one)`,
+      file,
+      'encoding-mojibake',
+      `Unexpected ${code(first.original)}, expected ${code(first.repaired)}: this file is UTF-8 that was once decoded as Windows-1252 and saved again (${repairs.length} place${repairs.length === 1 ? '' : 's'}). ` +
+        `portbook reads it as meant; repair the file with \`portbook fix-encoding\` (and gen's --source, if you pass one)`,
       toOriginal({ line: first.line, column: first.column }),
     );
   }

@@ -5,7 +5,7 @@
 import type { Nodes, Root } from 'mdast';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
-import { unified, type Data, type Processor } from 'unified';
+import { type Data, type Processor, unified } from 'unified';
 
 /**
  * Rows of one table parsed at a time. micromark's time and memory per row grow
@@ -24,8 +24,7 @@ export const rowsPerChunk = 50;
  */
 function withoutLiteralAutolinkTransform(this: Processor): void {
   type Extension = Exclude<NonNullable<Data['fromMarkdownExtensions']>[number], unknown[]>;
-  const strip = (extension: Extension): Extension =>
-    extension.enter && 'literalAutolink' in extension.enter ? { ...extension, transforms: [] } : extension;
+  const strip = (extension: Extension): Extension => (extension.enter && 'literalAutolink' in extension.enter ? { ...extension, transforms: [] } : extension);
   const data = this.data();
   data.fromMarkdownExtensions = (data.fromMarkdownExtensions ?? []).map((entry) => (Array.isArray(entry) ? entry.map(strip) : strip(entry)));
 }

@@ -29,11 +29,7 @@ export interface Environment {
 }
 
 /** What a port cell held. */
-export type PortCell =
-  | { kind: 'number'; port: number }
-  | { kind: 'placeholder' }
-  | { kind: 'missing' }
-  | { kind: 'invalid' };
+export type PortCell = { kind: 'number'; port: number } | { kind: 'placeholder' } | { kind: 'missing' } | { kind: 'invalid' };
 
 export interface Service {
   environment: Environment;

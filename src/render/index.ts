@@ -9,14 +9,14 @@
  * its own comment syntax; output is LF-only and in a stable order.
  */
 import type { RenderOptions } from '../config/load.js';
-import { PortbookError } from '../support/errors.js';
 import type { Registry } from '../registry/types.js';
-import { stamp } from './stamp.js';
+import { PortbookError } from '../support/errors.js';
 import { commentStyleFor, header } from '../targets/comments.js';
-import { buildModel, targets, type TargetId } from '../targets/index.js';
+import { buildModel, type TargetId, targets } from '../targets/index.js';
+import { stamp } from './stamp.js';
 import type { TemplateSet } from './templates.js';
 
-export { loadTemplates, compileTemplates, builtinTemplatesDir, type TemplateSet } from './templates.js';
+export { builtinTemplatesDir, compileTemplates, loadTemplates, type TemplateSet } from './templates.js';
 
 /** One rendered file and the target it belongs to (`undefined`: a project template's own output). */
 export interface RenderedFile {

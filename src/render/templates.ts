@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { PortbookError } from '../support/errors.js';
 import { readTemplateFiles } from '../config/inputs.js';
+import { PortbookError } from '../support/errors.js';
 import { packageRoot } from '../support/package.js';
 import { hashComment } from '../targets/comments.js';
-import { targets, type Helper } from '../targets/index.js';
+import { type Helper, targets } from '../targets/index.js';
 
 /** Every helper a template may use: each target's quoting helpers, one-line comments and JSON. */
 export const helpers: Readonly<Record<string, Helper>> = Object.assign(
@@ -145,5 +145,9 @@ class TemplateError extends Error {
 /** The first lines of Handlebars' message, without the `in [object Object]` its strict mode adds. */
 function firstLines(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/ in \[object Object\]/g, '').split('\n').slice(0, 4).join('\n');
+  return message
+    .replace(/ in \[object Object\]/g, '')
+    .split('\n')
+    .slice(0, 4)
+    .join('\n');
 }

@@ -22,4 +22,3 @@ export function isInside(root: string, file: string): boolean {
   const relative = path.relative(root, file);
   return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
-

@@ -20,7 +20,8 @@ export const diagramFile = 'architecture.mmd';
 
 export const diagram: Target<'diagram'> = {
   id: 'diagram',
-  summary: 'a Mermaid flowchart: the internet, each environment\'s nginx with its domains and SSL state, each service with its port, grouped by environment (also written between `<!-- portbook:diagram -->` markers in the registry)',
+  summary:
+    "a Mermaid flowchart: the internet, each environment's nginx with its domains and SSL state, each service with its port, grouped by environment (also written between `<!-- portbook:diagram -->` markers in the registry)",
   paths: '`architecture.mmd`',
   byDefault: true,
   template: 'architecture.mmd.hbs',

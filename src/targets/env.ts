@@ -26,5 +26,7 @@ export const env: Target<'env'> = {
   comment: '#',
   helpers: { envValue },
   outputs: ({ model }) =>
-    model.environments.filter((environment) => environment.services.length > 0).map((environment) => ({ path: envFileName(environment), context: { ...model, environment } })),
+    model.environments
+      .filter((environment) => environment.services.length > 0)
+      .map((environment) => ({ path: envFileName(environment), context: { ...model, environment } })),
 };

@@ -22,6 +22,6 @@ export function targetNamed(id: TargetId): (typeof targets)[number] {
   return targets.find((target) => target.id === id)!;
 }
 
-export type { Target, TargetInput, TargetOptions, TargetOutput, Helper } from './target.js';
-export type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
 export { buildModel } from './model.js';
+export type { Helper, Target, TargetInput, TargetOptions, TargetOutput } from './target.js';
+export type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';

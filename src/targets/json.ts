@@ -5,8 +5,9 @@
  * schema/registry.schema.json (JSON Schema 2020-12). The do-not-edit header
  * and portbook's stamp ride in `$comment`.
  */
-import { environmentKey, healthVariable, hostVariable, portVariable } from '../registry/names.js';
+
 import { asciiHostname } from '../registry/hosts.js';
+import { environmentKey, healthVariable, hostVariable, portVariable } from '../registry/names.js';
 import { listenPort, portNumber, portsOf, targetIndex, usesSsl } from '../registry/queries.js';
 import type { Field, Point } from '../registry/types.js';
 import { header } from './comments.js';
@@ -24,7 +25,8 @@ function positions(fields: Record<string, Field<unknown> | undefined>): Record<s
 
 export const json: Target<'json'> = {
   id: 'json',
-  summary: 'the whole registry as data (services, environments, domains, ranges), with the source position of every value, for tools that should not parse Markdown; its JSON Schema is `schema/registry.schema.json`',
+  summary:
+    'the whole registry as data (services, environments, domains, ranges), with the source position of every value, for tools that should not parse Markdown; its JSON Schema is `schema/registry.schema.json`',
   paths: '`registry.json`',
   byDefault: false,
   comment: 'none',

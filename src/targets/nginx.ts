@@ -37,7 +37,8 @@ function wrapper(staging: string, candidates: readonly string[]): string {
 
 export const nginx: Target<'nginx'> = {
   id: 'nginx',
-  summary: 'upstreams and server blocks (TLS, port-80 redirects, WebSocket upgrades, health locations), to include in `http {}`; upstream names are prefixed by the environment so all files can be included together',
+  summary:
+    'upstreams and server blocks (TLS, port-80 redirects, WebSocket upgrades, health locations), to include in `http {}`; upstream names are prefixed by the environment so all files can be included together',
   paths: '`nginx/portbook.conf`, `nginx/portbook.<environment>.conf`',
   byDefault: true,
   template: 'nginx.conf.hbs',

@@ -44,7 +44,8 @@ export function systemdAssignment(name: unknown, value: unknown): string {
 
 export const systemd: Target<'systemd'> = {
   id: 'systemd',
-  summary: '`[Service]` with `Environment=` for the port variable, `PORT`, `HOST` and `WEB_CONCURRENCY` (and `UVICORN_*`); unit names are the service name in kebab case unless configured',
+  summary:
+    '`[Service]` with `Environment=` for the port variable, `PORT`, `HOST` and `WEB_CONCURRENCY` (and `UVICORN_*`); unit names are the service name in kebab case unless configured',
   paths: '`systemd/<unit>.service.d/portbook.conf`, `systemd/<environment>/<unit>.service.d/portbook.conf`',
   byDefault: true,
   template: 'systemd.conf.hbs',

@@ -7,8 +7,8 @@ import { report } from '../diagnostics/report.js';
 import type { Registry } from '../registry/types.js';
 import { rules } from './rules/index.js';
 
-export { rules } from './rules/index.js';
 export type { Rule, RuleContext } from './rule.js';
+export { rules } from './rules/index.js';
 
 export interface ValidateOptions {
   /** Configured unit names, service name → unit (from the config file). */

@@ -22,8 +22,7 @@ export interface Rule {
 }
 
 export const label = (service: Service): string => code(service.name.value);
-export const where = (environment: Environment): string =>
-  environment.name ? `the ${environment.name} environment` : 'the default environment';
+export const where = (environment: Environment): string => (environment.name ? `the ${environment.name} environment` : 'the default environment');
 export const line = (point: Point): string => `line ${point.line}`;
 
 /** Group by environment key, keeping document order. */

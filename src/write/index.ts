@@ -20,9 +20,9 @@
  * (manifest.ts) lists it and it is still as portbook wrote it. replace.ts
  * replaces one file (the registry itself) the same way.
  */
-export { apply, type ApplyHooks } from './apply.js';
-export { manifestFor, manifestName, parseManifest, readManifest, sameListing, sha256, type Manifest, type ManifestWarning } from './manifest.js';
-export { resolveInside, type InsideCache } from './paths.js';
-export { plan, type Change, type ChangeKind, type Conflict, type Plan, type PlanOptions } from './plan.js';
+export { type ApplyHooks, apply } from './apply.js';
+export { type Manifest, type ManifestWarning, manifestFor, manifestName, parseManifest, readManifest, sameListing, sha256 } from './manifest.js';
+export { type InsideCache, resolveInside } from './paths.js';
+export { type Change, type ChangeKind, type Conflict, type Plan, type PlanOptions, plan } from './plan.js';
 export { replaceFile } from './replace.js';
 export { deadStagingDirectories, isDeadTemporary, makeStagingDirectory, removeDeadStagingDirectories, removeDeadTemporaries } from './temporaries.js';

@@ -71,7 +71,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
  * missing: a link there is followed, and refused when it leads nowhere.
  */
 function probeEntry(directory: string, relative: string): 'exists' | 'missing' | 'blocked' {
-  let entry;
+  let entry: ReturnType<typeof lstatSync>;
   try {
     entry = lstatSync(directory, { throwIfNoEntry: false });
   } catch (error) {
@@ -118,7 +118,9 @@ export function lexicalTarget(out: string, relative: string): string {
 /** A directory of an output's path that is a link to nothing: gen could neither create it nor tell where it leads. */
 function refuseDanglingLink(directory: string, relative: string): void {
   if (isSymbolicLink(directory)) {
-    throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: ${directory} is a link to nothing; remove the link, or create what it points to`);
+    throw new PortbookError(
+      `Refusing output path ${JSON.stringify(relative)}: ${directory} is a link to nothing; remove the link, or create what it points to`,
+    );
   }
 }
 

@@ -86,7 +86,14 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
     }
     const before = readIfExists(target);
     if (before === undefined) continue;
-    if (ownership(before, hash) === 'ours') result.changes.push({ path: relative, kind: 'remove', before, after: undefined, ...(previous?.targets?.[relative] ? { target: previous.targets[relative] } : {}) });
+    if (ownership(before, hash) === 'ours')
+      result.changes.push({
+        path: relative,
+        kind: 'remove',
+        before,
+        after: undefined,
+        ...(previous?.targets?.[relative] ? { target: previous.targets[relative] } : {}),
+      });
     else result.kept.push(relative);
   }
   return result;

@@ -118,7 +118,9 @@ export function removeDeadTemporaries(file: string): string[] {
   } catch {
     return [];
   }
-  const removed = entries.filter((entry) => entry.isFile() && isDeadTemporary(entry.name, path.basename(target))).map((entry) => path.join(directory, entry.name));
+  const removed = entries
+    .filter((entry) => entry.isFile() && isDeadTemporary(entry.name, path.basename(target)))
+    .map((entry) => path.join(directory, entry.name));
   for (const temporary of removed) removeQuietly(temporary);
   return removed;
 }

@@ -1,11 +1,12 @@
 /** What `check` prints: one line per stale file, then noise-free diffs, then the command that fixes it. */
+
+import type { GenerateResult } from '../../commands/gen.js';
 import type { PathOptions } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
-import type { GenerateResult } from '../../commands/gen.js';
 import { manifestName, parseManifest } from '../../write/index.js';
 import { counts, formatDiff, unifiedDiff } from '../diff.js';
-import { count, fixCommand, outPath, type Io } from './common.js';
-import { staleFiles, type StaleFile } from './gen.js';
+import { count, fixCommand, type Io, outPath } from './common.js';
+import { type StaleFile, staleFiles } from './gen.js';
 
 /**
  * Why the manifest is worth a line, or `undefined` when it is not: it is
@@ -57,7 +58,9 @@ export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): 
   }
   const files = others.length + (note === undefined ? 0 : 1);
   io.stdout(summary.join('') + (diffs.length > 0 ? `\n${diffs.join('')}` : ''));
-  const what = [files > 0 ? `${count(files, 'file')} out of date in ${out}` : '', update ? `the diagram in ${update.path} is out of date` : ''].filter(Boolean).join(', and ');
+  const what = [files > 0 ? `${count(files, 'file')} out of date in ${out}` : '', update ? `the diagram in ${update.path} is out of date` : '']
+    .filter(Boolean)
+    .join(', and ');
   // gen refuses hand edits (without --force) and files it did not write (always): say what it takes instead
   const edited = planned.conflicts.some((conflict) => conflict.reason === 'edited');
   const foreign = planned.conflicts.some((conflict) => conflict.reason === 'foreign');
@@ -70,4 +73,3 @@ export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): 
   io.stdout(`\n${what.charAt(0).toUpperCase()}${what.slice(1)}. ${advice.charAt(0).toUpperCase()}${advice.slice(1)} and commit the result.\n`);
   return 1;
 }
-

@@ -1,11 +1,11 @@
 /** What every command's output shares: the Io it writes to, counts, paths as shown, diagnostics, conflicts, the fix to type. */
 import path from 'node:path';
-import type { PathOptions } from '../../config/load.js';
-import { displayPath } from '../../config/load.js';
-import { severityOf } from '../../diagnostics/report.js';
-import { colorEnabled, formatDiagnostic, sourceLines } from '../../diagnostics/format.js';
 import type { Built } from '../../commands/build.js';
 import type { GenerateResult } from '../../commands/gen.js';
+import type { PathOptions } from '../../config/load.js';
+import { displayPath } from '../../config/load.js';
+import { colorEnabled, formatDiagnostic, sourceLines } from '../../diagnostics/format.js';
+import { severityOf } from '../../diagnostics/report.js';
 import { PortbookError } from '../../support/errors.js';
 import { shellWord } from '../../support/shell.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
@@ -82,7 +82,6 @@ export function fixCommand(paths: PathOptions, force = false): string {
   if (force) flags.unshift('--force');
   return flags.length === 0 && !force ? '`npm run gen` (or `portbook gen`)' : `\`portbook gen ${flags.join(' ')}\``;
 }
-
 
 /**
  * A PortbookError as the user sees it: its message on stderr (and, for a

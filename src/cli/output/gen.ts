@@ -1,13 +1,14 @@
 /** What `gen` prints: each file it created, updated or removed (with --dry-run, the diffs), the commands it ran, what it staged; and --json. */
-import { colorEnabled } from '../../diagnostics/format.js';
-import { toJson } from '../../diagnostics/report.js';
-import { displayPath } from '../../config/load.js';
+
 import type { GenerateResult } from '../../commands/gen.js';
 import type { StagedResult } from '../../commands/stage.js';
-import { manifestName, type Change } from '../../write/index.js';
+import { displayPath } from '../../config/load.js';
+import { colorEnabled } from '../../diagnostics/format.js';
+import { toJson } from '../../diagnostics/report.js';
+import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
-import { count, outPath, printConflicts, printIgnored, type Io } from './common.js';
+import { count, type Io, outPath, printConflicts, printIgnored } from './common.js';
 
 /** A file check reports, with its content before and after (`undefined`: missing). */
 export interface StaleFile {
@@ -22,7 +23,12 @@ export function staleFiles(result: GenerateResult): StaleFile[] {
   const planned = result.plan!;
   return [
     ...planned.changes.map((change) => ({ relative: change.path, status: statusOf(change), before: change.before, after: change.after })),
-    ...planned.conflicts.map((conflict) => ({ relative: conflict.path, status: conflict.reason, before: conflict.before as string | undefined, after: conflict.after as string | undefined })),
+    ...planned.conflicts.map((conflict) => ({
+      relative: conflict.path,
+      status: conflict.reason,
+      before: conflict.before as string | undefined,
+      after: conflict.after as string | undefined,
+    })),
   ].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 }
 
@@ -45,7 +51,15 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
         return { path: name, status: file.status, before: file.before ?? null, after: file.after ?? null, diff: fullPatch(name, file.before, file.after) };
       }),
       ...(result.sourceUpdate
-        ? [{ path: result.sourceUpdate.path, status: 'stale', before: result.sourceUpdate.before, after: result.sourceUpdate.after, diff: fullPatch(result.sourceUpdate.path, result.sourceUpdate.before, result.sourceUpdate.after) }]
+        ? [
+            {
+              path: result.sourceUpdate.path,
+              status: 'stale',
+              before: result.sourceUpdate.before,
+              after: result.sourceUpdate.after,
+              diff: fullPatch(result.sourceUpdate.path, result.sourceUpdate.before, result.sourceUpdate.after),
+            },
+          ]
         : []),
     ];
     io.stdout(`${JSON.stringify({ diagnostics, files }, null, 2)}\n`);
@@ -111,4 +125,3 @@ export function printGen(result: GenerateResult, dryRun: boolean, io: Io): numbe
   if (planned.changes.length === 0 && !result.sourceUpdate) io.stdout(`${out} is up to date (${count(total, 'file')}).\n`);
   return 0;
 }
-

@@ -1,6 +1,6 @@
 /** What `init` prints: what it did and kept, the first gen's diagnostics, the hook. */
 import type { InitResult } from '../../commands/init.js';
-import { printConflicts, printDiagnostics, type Io } from './common.js';
+import { type Io, printConflicts, printDiagnostics } from './common.js';
 
 export function printInit(result: InitResult, io: Io): number {
   for (const line of result.done) io.stdout(`${line}\n`);
@@ -14,4 +14,3 @@ export function printInit(result: InitResult, io: Io): number {
   if (result.generated.plan.conflicts.length > 0) return printConflicts(result.generated, io);
   return 0;
 }
-

@@ -1,13 +1,13 @@
 /** What the pre-commit hook prints: what it staged, or why the commit is refused and the fix. */
 import path from 'node:path';
+import type { PreCommitResult } from '../../commands/pre-commit.js';
 import type { PathOptions } from '../../config/load.js';
 import { displayPath } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
-import type { PreCommitResult } from '../../commands/pre-commit.js';
 import { shellWord } from '../../support/shell.js';
 import { manifestName } from '../../write/index.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
-import { count, fixCommand, printConflicts, printDiagnostics, printIgnored, type Io } from './common.js';
+import { count, fixCommand, type Io, printConflicts, printDiagnostics, printIgnored } from './common.js';
 
 export function printPreCommit(outcome: PreCommitResult, paths: PathOptions, io: Io): number {
   const { relevant, result, built, mismatched } = outcome;
@@ -37,11 +37,15 @@ export function printPreCommit(outcome: PreCommitResult, paths: PathOptions, io:
     );
     if (output.staged !== undefined && output.path !== manifestName) io.stderr(formatDiff(unifiedDiff(name, output.staged, output.rendered), 20, color));
   }
-  const restore = mismatched.some((output) => output.worktree === 'edited') ? fixCommand(paths, true) : mismatched.some((output) => output.worktree === 'other') ? fixCommand(paths) : '';
+  const restore = mismatched.some((output) => output.worktree === 'edited')
+    ? fixCommand(paths, true)
+    : mismatched.some((output) => output.worktree === 'other')
+      ? fixCommand(paths)
+      : '';
   const add = `\`git add ${names.map(shellWord).join(' ')}\``;
   io.stderr(
-    `\nTo commit what gen writes, ${restore ? `run ${restore} to restore ${mismatched.length === 1 ? 'it' : 'them'}, then ${add}` : `run ${add}: the work tree already holds it`}. To keep a change, move it into the registry or a template, run ${fixCommand(paths)}, then ${add}.\n`,
+    `\nTo commit what gen writes, ${restore ? `run ${restore} to restore ${mismatched.length === 1 ? 'it' : 'them'}, then ${add}` : `run ${add}: the work tree already holds it`}. ` +
+      `To keep a change, move it into the registry or a template, run ${fixCommand(paths)}, then ${add}.\n`,
   );
   return 1;
 }
-

@@ -8,10 +8,16 @@ import { count, type Io } from './common.js';
  * `strict`, exit 1 (and say why) when a registered service is not
  * listening or a listener in a reserved range is not registered.
  */
-export function printScan({ entries, down, unregistered }: ScanResult, options: { json: boolean; strict: boolean; environment: string | undefined }, io: Io): number {
+export function printScan(
+  { entries, down, unregistered }: ScanResult,
+  options: { json: boolean; strict: boolean; environment: string | undefined },
+  io: Io,
+): number {
   const failed = options.strict && down.length + unregistered.length > 0;
   const why = [
-    down.length > 0 ? `${count(down.length, 'registered service')} ${down.length === 1 ? 'is' : 'are'} not listening${options.environment ? ` (${options.environment})` : ''}` : '',
+    down.length > 0
+      ? `${count(down.length, 'registered service')} ${down.length === 1 ? 'is' : 'are'} not listening${options.environment ? ` (${options.environment})` : ''}`
+      : '',
     unregistered.length > 0 ? `${count(unregistered.length, 'listener')} in a reserved range ${unregistered.length === 1 ? 'is' : 'are'} not registered` : '',
   ].filter(Boolean);
   const verdict = `scan --strict fails: ${why.join(', and ')}.`;
@@ -36,4 +42,3 @@ export function printScan({ entries, down, unregistered }: ScanResult, options: 
   if (failed) io.stdout(`\n${verdict} Register the listeners (\`portbook add\`) or stop them, and start the services or take them out of the registry.\n`);
   return failed ? 1 : 0;
 }
-

@@ -2,10 +2,10 @@
 import { code } from '../../diagnostics/report.js';
 import { isHostOrAddress } from '../../registry/hosts.js';
 import { portNumber } from '../../registry/queries.js';
-import { isUnitName, unitFromPath } from '../../targets/systemd.js';
-import { label, line } from '../rule.js';
 import type { ServiceDetails } from '../../registry/types.js';
+import { isUnitName, unitFromPath } from '../../targets/systemd.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { label, line } from '../rule.js';
 
 /** More worker processes than this is a typo, not a plan (and WEB_CONCURRENCY must stay a safe integer). */
 const maxWorkers = 1024;
@@ -87,8 +87,11 @@ export const detailsRules: readonly Rule[] = [
   {
     id: 'bind-invalid',
     check(context) {
-      checkDetail(context, 'bind', (bind) => bind === '*' || isHostOrAddress(bind) || isHostOrAddress(`[${bind}]`), (bind) =>
-        `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``,
+      checkDetail(
+        context,
+        'bind',
+        (bind) => bind === '*' || isHostOrAddress(bind) || isHostOrAddress(`[${bind}]`),
+        (bind) => `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``,
       );
     },
   },
@@ -96,16 +99,23 @@ export const detailsRules: readonly Rule[] = [
     id: 'workers-invalid',
     check(context) {
       // 0 (`0 (auto)`) has always meant "not set": nothing is rendered for it
-      checkDetail(context, 'workers', (workers) => Number.isSafeInteger(workers) && workers >= 0 && workers <= maxWorkers, (workers) =>
-        `Unexpected worker count ${code(/\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value))}, expected a whole number of processes up to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit; 0 leaves it unset)`,
+      checkDetail(
+        context,
+        'workers',
+        (workers) => Number.isSafeInteger(workers) && workers >= 0 && workers <= maxWorkers,
+        (workers) =>
+          `Unexpected worker count ${code(/\b(\d+)\b/.exec(workers.text)?.[1] ?? String(workers.value))}, expected a whole number of processes up to ${maxWorkers} (it becomes WEB_CONCURRENCY in the unit; 0 leaves it unset)`,
       );
     },
   },
   {
     id: 'health-path-invalid',
     check(context) {
-      checkDetail(context, 'healthCheck', (health) => /^\/[A-Za-z0-9._~\/-]*$/.test(health), (health) =>
-        `Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``,
+      checkDetail(
+        context,
+        'healthCheck',
+        (health) => /^\/[A-Za-z0-9._~/-]*$/.test(health),
+        (health) => `Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``,
       );
     },
   },

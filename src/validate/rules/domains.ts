@@ -4,9 +4,9 @@ import { asciiHostname, isHostOrAddress } from '../../registry/hosts.js';
 import { environmentKey } from '../../registry/names.js';
 import { protocolInfo } from '../../registry/protocols.js';
 import { listenPort, portNumber, redirectingRows, targetIndex, usesSsl } from '../../registry/queries.js';
-import { duplicates, externalOwner, label, line, where } from '../rule.js';
 import type { ExternalAccess } from '../../registry/types.js';
 import type { Rule } from '../rule.js';
+import { duplicates, externalOwner, label, line, where } from '../rule.js';
 
 export const domainsRules: readonly Rule[] = [
   {
@@ -32,14 +32,11 @@ export const domainsRules: readonly Rule[] = [
   {
     id: 'domain-duplicate',
     check(context) {
-      duplicates(
-        context.registry.externalAccess,
-        domainAndPort,
-        (access, first) =>
-          context.report(
-            `Domain ${code(access.domain.text)} is already served by ${line(first.position)} in ${where(access.environment)}: remove one of the rows`,
-            access.domain.position,
-          ),
+      duplicates(context.registry.externalAccess, domainAndPort, (access, first) =>
+        context.report(
+          `Domain ${code(access.domain.text)} is already served by ${line(first.position)} in ${where(access.environment)}: remove one of the rows`,
+          access.domain.position,
+        ),
       );
     },
   },
@@ -71,7 +68,8 @@ export const domainsRules: readonly Rule[] = [
             `port ${block.port}${block.redirect ? ` (this ${redirect})` : ''} is also served in ${where(claimed.access.environment)} (${line(claimed.access.position)}${claimed.redirect ? `, by that ${redirect}` : ''})`,
         );
         context.report(
-          `Domain ${code(access.domain.text)} on ${ports.join(', and on ')}: with both nginx files included on one host, nginx ignores one server block ("conflicting server name")${found.length > 1 ? ' on each port' : ''}; give each environment its own domain, or include one environment's file per host`,
+          `Domain ${code(access.domain.text)} on ${ports.join(', and on ')}: with both nginx files included on one host, nginx ignores one server block ("conflicting server name")${found.length > 1 ? ' on each port' : ''}; ` +
+            `give each environment its own domain, or include one environment's file per host`,
           access.domain.position,
         );
       }
@@ -136,7 +134,8 @@ export const domainsRules: readonly Rule[] = [
         const service = serviceFor(access);
         if (!service || protocolInfo(service.protocol?.value).http) continue;
         context.report(
-          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)} with protocol ${code(service.protocol?.text)}, which is not HTTP: nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
+          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)} with protocol ${code(service.protocol?.text)}, which is not HTTP: ` +
+            `nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
           access.target!.position,
         );
       }
@@ -161,7 +160,8 @@ export const domainsRules: readonly Rule[] = [
         if (seen.ssl === socket.ssl || socket.redirect) {
           if (socket.redirect && seen.ssl) {
             context.report(
-              `Port 80 of ${externalOwner(seen.access)} is served with SSL, but ${externalOwner(socket.access)} (${line(socket.access.position)}) redirects plain HTTP from port 80: serve ${externalOwner(seen.access)} on 443, or its SSL off`,
+              `Port 80 of ${externalOwner(seen.access)} is served with SSL, but ${externalOwner(socket.access)} (${line(socket.access.position)}) redirects plain HTTP from port 80: ` +
+                `serve ${externalOwner(seen.access)} on 443, or its SSL off`,
               (seen.access.port ?? seen.access.ssl ?? seen.access.domain).position,
             );
             seen.ssl = false; // report once
@@ -169,7 +169,8 @@ export const domainsRules: readonly Rule[] = [
           continue;
         }
         context.report(
-          `Port ${socket.port} of ${externalOwner(socket.access)} is served ${socket.ssl ? 'with' : 'without'} SSL, but ${externalOwner(seen.access)} (${line(seen.access.position)}) serves it ${seen.ssl ? 'with' : 'without'}: nginx cannot mix them on one port; use another port or make the SSL cells agree`,
+          `Port ${socket.port} of ${externalOwner(socket.access)} is served ${socket.ssl ? 'with' : 'without'} SSL, but ${externalOwner(seen.access)} (${line(seen.access.position)}) serves it ${seen.ssl ? 'with' : 'without'}: ` +
+            `nginx cannot mix them on one port; use another port or make the SSL cells agree`,
           (socket.access.port ?? socket.access.ssl ?? socket.access.domain).position,
         );
       }

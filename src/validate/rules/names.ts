@@ -4,20 +4,45 @@ import { environmentNamed } from '../../registry/environments.js';
 import { detailVariables, portVariable, variablePattern } from '../../registry/names.js';
 import { protocolInfo } from '../../registry/protocols.js';
 import { hasUpstream } from '../../registry/queries.js';
+import type { Service } from '../../registry/types.js';
 import { upstreamName } from '../../targets/nginx.js';
 import { unitName } from '../../targets/systemd.js';
-import { byEnvironment, duplicates, label, line, where } from '../rule.js';
-import type { Service } from '../../registry/types.js';
 import type { Rule } from '../rule.js';
+import { byEnvironment, duplicates, label, line, where } from '../rule.js';
 
 /** Names the generated settings use themselves. */
 const reservedVariables = new Map<string, string>([
   ['PORTS', "the object of every environment's ports in settings.ts and settings.py"],
-  ...['PATH', 'HOME', 'USER', 'SHELL', 'PWD', 'IFS', 'TMPDIR', 'LANG', 'ENV', 'BASH_ENV', 'PS4', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT',
-    'DYLD_INSERT_LIBRARIES', 'DYLD_LIBRARY_PATH', 'NODE_OPTIONS', 'NODE_PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PERL5OPT',
-    'PERL5LIB', 'RUBYOPT', 'RUBYLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'GIT_SSH_COMMAND'].map(
-    (name): [string, string] => [name, 'the system: setting it from a port table would change how programs run'],
-  ),
+  ...[
+    'PATH',
+    'HOME',
+    'USER',
+    'SHELL',
+    'PWD',
+    'IFS',
+    'TMPDIR',
+    'LANG',
+    'ENV',
+    'BASH_ENV',
+    'PS4',
+    'LD_PRELOAD',
+    'LD_LIBRARY_PATH',
+    'LD_AUDIT',
+    'DYLD_INSERT_LIBRARIES',
+    'DYLD_LIBRARY_PATH',
+    'NODE_OPTIONS',
+    'NODE_PATH',
+    'PYTHONPATH',
+    'PYTHONSTARTUP',
+    'PYTHONHOME',
+    'PERL5OPT',
+    'PERL5LIB',
+    'RUBYOPT',
+    'RUBYLIB',
+    'JAVA_TOOL_OPTIONS',
+    '_JAVA_OPTIONS',
+    'GIT_SSH_COMMAND',
+  ].map((name): [string, string] => [name, 'the system: setting it from a port table would change how programs run']),
 ]);
 
 export const namesRules: readonly Rule[] = [

@@ -1,9 +1,9 @@
 /** Rules about ports and reserved ranges: placeholders, numbers, duplicates, privileged ports, ranges. */
 import { code } from '../../diagnostics/report.js';
 import { inReservedRange, portNumber, portsOf } from '../../registry/queries.js';
-import { duplicates, externalOwner, label, line, where } from '../rule.js';
 import type { Field, PortCell } from '../../registry/types.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { duplicates, externalOwner, label, line, where } from '../rule.js';
 
 function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, owner: string, kind: PortCell['kind']): void {
   if (!port || port.value.kind !== kind) return;
@@ -24,7 +24,6 @@ function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, 
     context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
   }
 }
-
 
 export const portsRules: readonly Rule[] = [
   {
@@ -87,7 +86,10 @@ export const portsRules: readonly Rule[] = [
       for (const access of context.registry.externalAccess) {
         const port = portNumber(access.port);
         if (port === undefined || port < 1 || port >= 1024 || port === 80 || port === 443) continue;
-        context.report(`External port ${port} of ${externalOwner(access)} is privileged (below 1024) and not 80 or 443: use 80 or 443, or a port from 1024 up`, access.port!.position);
+        context.report(
+          `External port ${port} of ${externalOwner(access)} is privileged (below 1024) and not 80 or 443: use 80 or 443, or a port from 1024 up`,
+          access.port!.position,
+        );
       }
     },
   },

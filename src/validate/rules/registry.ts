@@ -1,8 +1,7 @@
 /** Rules about the registry as a whole: a service table, and service names. */
 import { portVariable } from '../../registry/names.js';
-import { label } from '../rule.js';
-
 import type { Rule } from '../rule.js';
+import { label } from '../rule.js';
 
 export const registryRules: readonly Rule[] = [
   {
