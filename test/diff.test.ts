@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../src/cli/main.js';
 import { colorEnabled, formatDiagnostic } from '../src/diagnostics/format.js';
 import { counts, formatDiff, unifiedDiff, withoutStamp } from '../src/cli/diff.js';
-import { stamp, stampPlaceholder } from '../src/render/stamp.js';
+import { stamp, stampPlaceholder } from '../src/support/stamp.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('diff');

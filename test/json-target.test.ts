@@ -7,7 +7,7 @@ import { extract } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
 import { renderFiles } from '../src/render/index.js';
 import { loadTemplates } from '../src/render/templates.js';
-import { verifyStamp } from '../src/render/stamp.js';
+import { verifyStamp } from '../src/support/stamp.js';
 import { validate } from '../src/validate/index.js';
 
 const schema = JSON.parse(readFileSync(new URL('../schema/registry.schema.json', import.meta.url), 'utf8')) as object;

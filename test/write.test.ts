@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortbookError } from '../src/support/errors.js';
-import { stamp, stampPlaceholder, verifyStamp } from '../src/render/stamp.js';
+import { stamp, stampPlaceholder, verifyStamp } from '../src/support/stamp.js';
 import { apply, manifestFor, manifestName, plan, readManifest, removeDeadTemporaries, replaceFile, resolveInside } from '../src/write/index.js';
 
 const temporaries: string[] = [];

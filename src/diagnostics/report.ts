@@ -8,9 +8,9 @@
 import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import type { Point } from '../registry/types.js';
-import { type RuleId, ruleCatalogue } from './rules.js';
+import { type RuleId, ruleCatalogue, type Severity } from './rules.js';
 
-export type Severity = 'error' | 'warning';
+export type { Severity } from './rules.js';
 
 /** Add a diagnostic of rule `ruleId` to `file` at `place`; its severity is the catalogue's (diagnostics/rules.ts). */
 export function report(file: VFile, ruleId: RuleId, reason: string, place: Point | undefined): VFileMessage {

@@ -5,7 +5,8 @@
  * rules table and docs/rules.md are made from this list, and a test fails
  * when they differ from it, as remark-lint's catalogue does.
  */
-import type { Severity } from './report.js';
+/** An error stops gen (nothing is written, exit 1); a warning is printed and the run goes on. */
+export type Severity = 'error' | 'warning';
 
 /** Where a rule is checked: reading the bytes, extracting the tables, the validate stage's rules, building, or gen's comparison with the disk. */
 export type RuleStage = 'read' | 'extract' | 'validate' | 'build' | 'gen';

@@ -11,9 +11,9 @@
 import type { RenderOptions } from '../config/load.js';
 import type { Registry } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
+import { stamp } from '../support/stamp.js';
 import { commentStyleFor, header } from '../targets/comments.js';
 import { buildModel, type TargetId, targets } from '../targets/index.js';
-import { stamp } from './stamp.js';
 import type { TemplateSet } from './templates.js';
 
 export { builtinTemplatesDir, compileTemplates, loadTemplates, type TemplateSet } from './templates.js';

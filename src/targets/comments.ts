@@ -2,7 +2,7 @@
  * Comments in generated files: the do-not-edit header each file starts with,
  * in its own comment syntax, and one-line comment text from free text.
  */
-import { stampPlaceholder } from '../render/stamp.js';
+import { stampPlaceholder } from '../support/stamp.js';
 
 export type CommentStyle = '#' | '//' | '<!--' | '--' | '%%' | 'none';
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { stamp, stampPlaceholder, verifyStamp } from '../render/stamp.js';
+import { stamp, stampPlaceholder, verifyStamp } from '../support/stamp.js';
 import { readIfExists } from './files.js';
 
 export const manifestName = '.portbook-manifest.json';

@@ -3,7 +3,7 @@
  * or remove, what to leave alone and why), reading only.
  */
 import path from 'node:path';
-import { verifyStamp } from '../render/stamp.js';
+import { verifyStamp } from '../support/stamp.js';
 import { readIfExists } from './files.js';
 import { manifestName, readManifest, sha256 } from './manifest.js';
 import { foldName, type InsideCache, resolveInside } from './paths.js';
