@@ -11,7 +11,7 @@ import { type Data, type Processor, unified } from 'unified';
  * Rows of one table parsed at a time. micromark's time and memory per row grow
  * with the length of the table it is in (its events are spliced and resolved
  * as a whole); on a 2,000-row table, slices of 50 rows parse in two thirds of
- * the time slices of 250 take (`node --cpu-prof`, see the README's Speed).
+ * the time slices of 250 take (`node --cpu-prof`, see docs/speed.md).
  */
 export const rowsPerChunk = 50;
 
