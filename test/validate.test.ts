@@ -167,6 +167,16 @@ describe('port-placeholder', () => {
     record(d, 'port-placeholder');
   });
 
+  it('fires once at a row placed in several environments (one cell, one finding)', () => {
+    const d = diagnose(md`
+| Service | Port | Environment |
+|---|---|---|
+| Search | xxxx | staging, production |
+| Cache | TBD | all |
+`);
+    expect(brief(ofRule(d, 'port-placeholder'))).toEqual(['3:12 error port-placeholder', '4:11 error port-placeholder']);
+  });
+
   it('fires in an external-access Port cell', () => {
     const d = diagnose(md`
 | Service | Port |

@@ -17,11 +17,18 @@ export interface ValidateOptions {
 
 /** Add every rule's diagnostics to `file`. */
 export function validate(registry: Registry, file: VFile, options: ValidateOptions = {}): void {
+  // a row placed in several environments is one copy per environment: the same finding at the same cell is said once
+  const said = new Set<string>();
   for (const rule of rules) {
     rule.check({
       registry,
       units: options.units ?? {},
-      report: (message, place) => report(file, rule.id, message, place),
+      report: (message, place) => {
+        const key = `${rule.id} ${place.line}:${place.column} ${message}`;
+        if (said.has(key)) return;
+        said.add(key);
+        report(file, rule.id, message, place);
+      },
     });
   }
 }
