@@ -3,10 +3,29 @@
  * installed into throwaway git repositories, driven through `npx portbook`,
  * `git commit` (the pre-commit hook) and `npm install` (the prepare script).
  *
- * One npm install builds a template project; every scenario works on a copy.
+ * One npm install builds a template project; every scenario works on a copy
+ * whose node_modules is hard-linked to the template's (portbook replaces the
+ * files it writes there, its code cache, by renaming, so no copy changes
+ * another). `npx portbook` is what a user types, and the hook runs it on every
+ * commit; the scenarios that are not about npx call the installed bin,
+ * node_modules/.bin/portbook, directly, which skips npm's start-up.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +48,15 @@ interface Run {
   stderr: string;
 }
 
+/**
+ * A hang guard for one command (an npm install or a commit on a loaded machine
+ * takes seconds): spawnSync blocks the event loop, so vitest's own timeout
+ * could not end a command that hangs.
+ */
+const commandGuard = 4 * 60_000;
+
 function run(command: string, args: readonly string[], cwd: string): Run {
-  const result: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+  const result: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: commandGuard, killSignal: 'SIGKILL' });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -43,7 +69,10 @@ function ok(command: string, args: readonly string[], cwd: string): Run {
 }
 
 const git = (cwd: string, ...args: string[]): Run => run('git', args, cwd);
-const portbook = (cwd: string, ...args: string[]): Run => run('npx', ['portbook', ...args], cwd);
+/** `npx portbook`, as a user types it (npx finds node_modules/.bin/portbook, npm start-up included). */
+const npxPortbook = (cwd: string, ...args: string[]): Run => run('npx', ['portbook', ...args], cwd);
+/** The bin npm installed, node_modules/.bin/portbook (a link to bin/portbook.cjs, run by its `#!/usr/bin/env node`). */
+const portbook = (cwd: string, ...args: string[]): Run => run(path.join(cwd, 'node_modules', '.bin', 'portbook'), args, cwd);
 
 /** stderr without npm's own warnings (this machine's npm config prints one for every npx). */
 function withoutNpmWarnings(text: string): string {
@@ -53,12 +82,28 @@ function withoutNpmWarnings(text: string): string {
     .join('\n');
 }
 
-/** A fresh copy of `from` (a project with its .git and node_modules). */
-function copy(from: string, name: string): string {
-  const dir = path.join(root, name);
-  cpSync(from, dir, { recursive: true, verbatimSymlinks: true });
-  return dir;
+/** `from`'s tree made again at `to`: directories and links new, every file a hard link to the same file. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) linkTree(source, target);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else linkSync(source, target);
+  }
 }
+
+/** A fresh copy of the project `from` at `to` (its .git and other files copied, node_modules hard-linked), without .git if `git` is false. */
+function copyProject(from: string, to: string, git = true): string {
+  const modules = path.join(from, 'node_modules');
+  cpSync(from, to, { recursive: true, verbatimSymlinks: true, filter: (source) => source !== modules && (git || source !== path.join(from, '.git')) });
+  linkTree(modules, path.join(to, 'node_modules'));
+  return to;
+}
+
+/** A fresh copy of `from` (a project with its .git and node_modules) in the scenario directory `name`. */
+const copy = (from: string, name: string): string => copyProject(from, path.join(root, name));
 
 const registryOf = (dir: string): string => path.join(dir, 'docs', 'PORTS.md');
 
@@ -90,19 +135,46 @@ const packageJson = (dir: string): { scripts?: Record<string, string>; [key: str
 /** The example registry's Development table: API Server (line 12) may not take Web Frontend's port. */
 const duplicateLine = 12;
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Wait until `condition` holds, looking again every 20 ms. How long that takes
+ * decides nothing: the guard only ends a wait that would never end, well
+ * inside the test's own timeout, so that the failure names what was awaited.
+ */
+async function until(condition: () => boolean, what: () => string): Promise<void> {
+  const guard = Date.now() + 3 * 60_000;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (Date.now() > guard) throw new Error(`still waiting, after 3 minutes, for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * The inodes of the directories process `pid` watches with inotify, read
+ * from /proc/<pid>/fdinfo (Linux). gen --watch prints nothing once a watch is
+ * in place, so this is how a test knows that an edit it makes next is one the
+ * watcher can see, rather than guessing with a pause.
+ */
+function inotifyWatches(pid: number): Set<bigint> {
+  const inodes = new Set<bigint>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      for (const match of readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').matchAll(/^inotify wd:\S+ ino:([0-9a-f]+) /gm)) inodes.add(BigInt(`0x${match[1]}`));
+    } catch {
+      // the descriptor closed while we looked
+    }
+  }
+  return inodes;
+}
+const canSeeWatches = existsSync(`/proc/${process.pid}/fdinfo`);
+const inode = (dir: string): bigint => statSync(dir, { bigint: true }).ino;
 
 beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'portbook-e2e-'));
   const pack = path.join(root, 'pack');
   mkdirSync(pack);
-  ok('npm', ['pack', '--pack-destination', pack], repository); // runs `prepare` (the build)
+  // the global setup has just built dist/; `prepare` would build it again, under the feet of test files running beside this one
+  ok('npm', ['pack', '--ignore-scripts', '--pack-destination', pack], repository);
   const packed = readdirSync(pack).filter((name) => name.endsWith('.tgz'));
   expect(packed).toHaveLength(1);
   tarball = path.join(pack, packed[0]!);
@@ -114,24 +186,24 @@ beforeAll(() => {
   ok('git', ['config', 'user.name', 'portbook e2e'], template);
   ok('npm', ['init', '-y'], template);
   writeFileSync(path.join(template, '.gitignore'), 'node_modules/\n');
-  ok('npm', ['install', '--no-audit', '--no-fund', tarball], template);
+  ok('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], template);
 
   base = copy(template, 'base');
-  ok('npx', ['portbook', 'init'], base);
+  ok(path.join(base, 'node_modules', '.bin', 'portbook'), ['init'], base);
   ok('git', ['add', '-A'], base);
   ok('git', ['commit', '-q', '-m', 'init'], base);
-}, 120_000);
+});
 
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-describe('portbook installed from its npm tarball, in a git repository', { timeout: 60_000 }, () => {
+describe('portbook installed from its npm tarball, in a git repository', () => {
   let adopted = ''; // scenarios 1 and 2 adopt portbook step by step in this copy
 
   it('init adds the registry, config, gen script, outputs and an active pre-commit hook; a second init keeps everything', () => {
     adopted = copy(template, 'adopted');
-    const first = portbook(adopted, 'init');
+    const first = npxPortbook(adopted, 'init');
     expect(first.status).toBe(0);
     expect(withoutNpmWarnings(first.stderr)).toBe('');
     expect(first.stdout).toContain('created docs/PORTS.md');
@@ -153,7 +225,7 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     // the user edits the registry; init again must not bring the example back
     writeFileSync(registryOf(adopted), `${readFileSync(registryOf(adopted), 'utf8')}\n<!-- our own notes -->\n`);
     const before = ['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) => readFileSync(path.join(adopted, file), 'utf8'));
-    const second = portbook(adopted, 'init');
+    const second = npxPortbook(adopted, 'init');
     expect(second.status).toBe(0);
     expect(second.stdout).toContain('kept docs/PORTS.md');
     expect(second.stdout).toContain('kept portbook.config.json');
@@ -176,7 +248,7 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     git(clone, 'config', 'user.email', 'teammate@example.com');
     git(clone, 'config', 'user.name', 'teammate');
     expect(git(clone, 'config', 'core.hooksPath').status).toBe(1); // a clone does not carry local config
-    const install = run('npm', ['install', '--no-audit', '--no-fund'], clone);
+    const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], clone);
     expect(install.status).toBe(0);
     expect(git(clone, 'config', 'core.hooksPath').stdout.trim()).toBe('.githooks');
 
@@ -348,40 +420,55 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     expect(fresh.stdout).toContain('generated/ is up to date');
   });
 
-  it('gen --watch regenerates on save, keeps the last good outputs on a broken save, and ends with 0 on SIGINT', async () => {
+  // gen --watch's edits wait for the watcher's inotify watches (see inotifyWatches), which only Linux shows
+  it.skipIf(!canSeeWatches)('gen --watch regenerates on save, keeps the last good outputs on a broken save, and ends with 0 on SIGINT', async () => {
     const dir = copy(base, 'watch');
+    const templates = path.join(dir, 'templates');
     const child = spawn(process.execPath, ['node_modules/portbook/bin/portbook.cjs', 'gen', '--watch'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const output = (): string => `(stdout so far ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)})`;
+    /** Until the watcher watches `directory`: only then can it see what the test does there next. */
+    const watching = (directory: string): Promise<void> =>
+      until(
+        () => existsSync(directory) && inotifyWatches(child.pid!).has(inode(directory)),
+        () => `gen --watch to watch ${path.relative(dir, directory) || '.'} ${output()}`,
+      );
     try {
-      await until(() => stdout.includes('watching'), `"watching" on stdout (got ${JSON.stringify(stdout)}, ${JSON.stringify(stderr)})`);
+      await until(() => stdout.includes('watching'), () => `"watching" on stdout ${output()}`);
       expect(stdout).toContain('watching docs/PORTS.md');
-
-      editRegistry(dir, '`16101`', '`16105`');
-      await until(() => envDevelopment(dir).includes('API_SERVER_PORT=16105'), 'generated/.env.development to show 16105');
-      await until(() => stdout.includes('updated generated/.env.development'), 'the update on stdout');
       expect(stdout).toContain('and templates/ (once it exists)');
+      await watching(path.join(dir, 'docs'));
+      await watching(dir); // where templates/ will appear
+
+      const updates = stdout.length;
+      editRegistry(dir, '`16101`', '`16105`');
+      await until(() => envDevelopment(dir).includes('API_SERVER_PORT=16105'), () => `generated/.env.development to show 16105 ${output()}`);
+      await until(() => stdout.slice(updates).includes('updated generated/.env.development'), () => `the update on stdout ${output()}`);
 
       // a templates directory made while watching counts from then on
-      mkdirSync(path.join(dir, 'templates'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      writeFileSync(path.join(dir, 'templates', 'hello.txt.hbs'), 'hello\n');
-      await until(() => existsSync(path.join(dir, 'generated', 'hello.txt')), 'generated/hello.txt from a template in a new templates/');
+      mkdirSync(templates);
+      await watching(templates);
+      writeFileSync(path.join(templates, 'hello.txt.hbs'), 'hello\n');
+      await until(() => existsSync(path.join(dir, 'generated', 'hello.txt')), () => `generated/hello.txt from a template in a new templates/ ${output()}`);
       // removed and made again (a git checkout): still watched
-      rmSync(path.join(dir, 'templates'), { recursive: true });
-      await until(() => !existsSync(path.join(dir, 'generated', 'hello.txt')), 'generated/hello.txt removed with its template');
-      mkdirSync(path.join(dir, 'templates'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      writeFileSync(path.join(dir, 'templates', 'again.txt.hbs'), 'again\n');
-      await until(() => existsSync(path.join(dir, 'generated', 'again.txt')), 'generated/again.txt from a templates/ made again');
+      rmSync(templates, { recursive: true });
+      await until(() => !existsSync(path.join(dir, 'generated', 'hello.txt')), () => `generated/hello.txt removed with its template ${output()}`);
+      mkdirSync(templates);
+      await watching(templates);
+      writeFileSync(path.join(templates, 'again.txt.hbs'), 'again\n');
+      await until(() => existsSync(path.join(dir, 'generated', 'again.txt')), () => `generated/again.txt from a templates/ made again ${output()}`);
       const good = snapshot(path.join(dir, 'generated'));
 
+      // the save's own report: a run that read the file half-saved (empty) would print "kept" without this diagnostic
+      const reports = stderr.length;
+      const duplicate = new RegExp(`^docs/PORTS\\.md:${duplicateLine}:\\d+ error .*port-duplicate$`, 'm');
       editRegistry(dir, '`16105`', '`16100`');
-      await until(() => stderr.includes('kept the last good outputs'), `"kept the last good outputs" on stderr (got ${JSON.stringify(stderr)})`);
-      expect(stderr).toMatch(new RegExp(`^docs/PORTS\\.md:${duplicateLine}:\\d+ error .*port-duplicate$`, 'm'));
+      await until(() => duplicate.test(stderr.slice(reports)), () => `the port-duplicate error on stderr ${output()}`);
+      await until(() => stderr.slice(reports).includes('kept the last good outputs'), () => `"kept the last good outputs" on stderr ${output()}`);
       expect(snapshot(path.join(dir, 'generated'))).toEqual(good);
       expect(envDevelopment(dir)).toContain('API_SERVER_PORT=16105');
 
@@ -472,9 +559,9 @@ describe('portbook installed from its npm tarball, in a git repository', { timeo
     ok('git', ['init', '-q'], mono);
     ok('git', ['config', 'user.email', 'e2e@example.com'], mono);
     ok('git', ['config', 'user.name', 'portbook e2e'], mono);
-    cpSync(template, app, { recursive: true, verbatimSymlinks: true, filter: (source) => path.basename(source) !== '.git' });
+    copyProject(template, app, false);
     writeFileSync(path.join(mono, '.gitignore'), 'node_modules/\n');
-    const init = portbook(app, 'init');
+    const init = npxPortbook(app, 'init');
     expect(init.status).toBe(0);
     expect(git(mono, 'config', 'core.hooksPath').stdout.trim()).toBe('packages/app/.githooks');
     git(mono, 'add', '-A');
