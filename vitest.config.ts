@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -16,5 +17,11 @@ export default defineConfig({
     testTimeout: hangGuard,
     hookTimeout: hangGuard,
     teardownTimeout: hangGuard,
+    // Forks, vitest's default pool: a test file that sets process.env (NO_COLOR) must not change it for another.
+    pool: 'forks',
+    // Vitest's default is a worker per core but one; much of this suite waits on the programs it runs
+    // (git, npm, nginx, tsc, portbook itself), so even a two-core machine runs two files at a time:
+    // 40 s instead of 60 s there.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
   },
 });
