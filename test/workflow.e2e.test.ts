@@ -448,7 +448,10 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     /** Until the watcher watches `directory`: only then can it see what the test does there next. */
     const watching = (directory: string): Promise<void> =>
       until(
-        () => existsSync(directory) && inotifyWatches(child.pid!).has(inode(directory)),
+        () => {
+          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`gen --watch ended (${child.exitCode ?? child.signalCode}) ${output()}`);
+          return existsSync(directory) && inotifyWatches(child.pid!).has(inode(directory));
+        },
         () => `gen --watch to watch ${path.relative(dir, directory) || '.'} ${output()}`,
       );
     try {
