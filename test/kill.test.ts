@@ -268,6 +268,33 @@ describe.concurrent('a gen killed while it writes', () => {
     recover(project_, killed, state);
   });
 
+  /**
+   * Kills at fixed delays after the child has planned, while it writes with a
+   * few short stalls (every 3rd temporary, every 4th rename) or none at all.
+   * The child kills itself (child.mjs's `kill <ms>`), so where the kill lands
+   * depends on the child alone, not on the cases running beside it. Where
+   * exactly it lands varies from run to run; what the test asserts does not.
+   */
+  const delays: Array<{ mode: string; delay: number }> = [
+    ...[0, 15, 50, 120, 200, 250, 290, 340].map((delay) => ({ mode: 'slow 15', delay })),
+    ...[0, 5].map((delay) => ({ mode: 'run', delay })),
+  ];
+  const landed: string[] = [];
+  afterAll(() => {
+    if (landed.length > 0) console.log(`where the delayed kills landed:\n  ${landed.join('\n  ')}`);
+  });
+
+  it.for(delays)('a kill $delay ms after planning ($mode): each output old or new, then gen recovers', async ({ mode, delay }, { onTestFinished }) => {
+    const project_ = project(onTestFinished);
+    const point = `${delay} ms after planning (${mode})`;
+    const killed = await runChild(onTestFinished, project_.dir, [...mode.split(' '), 'kill', String(delay)], () => false, point);
+    const finished = killed.lines.at(-1) === 'done';
+    expect(killed.signal === 'SIGKILL' || (killed.code === 0 && finished), `${point}: child failed: code ${killed.code}, stderr ${killed.stderr}`).toBe(true);
+    const state = checkState(project_, killed);
+    landed.push(`${point}: ${finished ? 'finished first' : `last line ${killed.lines.at(-1) ?? 'none'}`}; ${state.newFiles.length} new, ${state.oldFiles.length} old, ${state.temporaries.length} temporaries`);
+    recover(project_, killed, state);
+  });
+
   it('a second kill over the first one’s debris, then gen recovers', async ({ onTestFinished }) => {
     const project_ = project(onTestFinished);
     const total = project_.next.size;
@@ -319,32 +346,5 @@ describe.concurrent('a gen killed while it writes', () => {
     project_.outside = walk(project_.dir, project_.out);
     recover(project_, killed, state, fourth);
     expect(existsSync(path.join(project_.out, 'systemd/development/chat.service.d')), 'the removed service’s directory').toBe(false);
-  });
-
-  /**
-   * Kills at fixed delays after the child has planned, while it writes with a
-   * few short stalls (every 3rd temporary, every 4th rename) or none at all.
-   * The child kills itself (child.mjs's `kill <ms>`), so where the kill lands
-   * depends on the child alone, not on the cases running beside it. Where
-   * exactly it lands varies from run to run; what the test asserts does not.
-   */
-  const delays: Array<{ mode: string; delay: number }> = [
-    ...[0, 15, 50, 120, 200, 250, 290, 340].map((delay) => ({ mode: 'slow 15', delay })),
-    ...[0, 5].map((delay) => ({ mode: 'run', delay })),
-  ];
-  const landed: string[] = [];
-  afterAll(() => {
-    if (landed.length > 0) console.log(`where the delayed kills landed:\n  ${landed.join('\n  ')}`);
-  });
-
-  it.for(delays)('a kill $delay ms after planning ($mode): each output old or new, then gen recovers', async ({ mode, delay }, { onTestFinished }) => {
-    const project_ = project(onTestFinished);
-    const point = `${delay} ms after planning (${mode})`;
-    const killed = await runChild(onTestFinished, project_.dir, [...mode.split(' '), 'kill', String(delay)], () => false, point);
-    const finished = killed.lines.at(-1) === 'done';
-    expect(killed.signal === 'SIGKILL' || (killed.code === 0 && finished), `${point}: child failed: code ${killed.code}, stderr ${killed.stderr}`).toBe(true);
-    const state = checkState(project_, killed);
-    landed.push(`${point}: ${finished ? 'finished first' : `last line ${killed.lines.at(-1) ?? 'none'}`}; ${state.newFiles.length} new, ${state.oldFiles.length} old, ${state.temporaries.length} temporaries`);
-    recover(project_, killed, state);
   });
 });
