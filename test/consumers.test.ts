@@ -16,12 +16,14 @@ import {
   nginxTest as nginxTestIn,
   ok,
   outcome,
+  python3,
   run,
   type Run,
   skipConsumers,
   systemdAnalyze,
   systemdVerify as systemdVerifyIn,
   tsc as tscIn,
+  tscProjects as tscProjectsIn,
   warnIfSkipped,
   write,
 } from './consumers.js';
@@ -60,6 +62,7 @@ function generateInto(source: string): { out: string; result: GenerateResult; ag
 const nginxTest = (files: string[]): Run => nginxTestIn(files, temporaryDir('nginx'));
 const systemdVerify = (unit: string, dropIn: string): Run & { dropInPath: string } => systemdVerifyIn(unit, dropIn, temporaryDir('systemd'));
 const tsc = (files: Record<string, string>, type: 'module' | 'commonjs'): Run => tscIn(files, type, temporaryDir('tsc'));
+const tscProjects = (projects: Parameters<typeof tscProjectsIn>[0]): Run => tscProjectsIn(projects, temporaryDir('tsc'));
 
 // ---------------------------------------------------------------- fixtures
 
@@ -323,12 +326,15 @@ for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, 
 
   it('settings.ts compiles under tsc --strict, and a consumer sees the exact ports', () => {
     const consumer = tsConsumer(fixture);
-    for (const type of ['module', 'commonjs'] as const) {
-      const alone = tsc({ 'settings.ts': read('settings.ts') }, type);
-      expect({ status: alone.status, stdout: alone.stdout }, `settings.ts alone (${type})`).toEqual({ status: 0, stdout: '' });
-      const used = tsc({ 'settings.ts': read('settings.ts'), 'consumer.ts': consumer }, type);
-      expect({ status: used.status, stdout: used.stdout }, `settings.ts with consumer.ts (${type}):\n${consumer}`).toEqual({ status: 0, stdout: '' });
-    }
+    const settings = read('settings.ts');
+    // settings.ts alone and with consumer.ts, as ESM and as CommonJS: four directories, one tsc run; an error names its directory
+    const compiled = tscProjects({
+      'module-alone': { type: 'module', files: { 'settings.ts': settings } },
+      'module-with-consumer': { type: 'module', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
+      'commonjs-alone': { type: 'commonjs', files: { 'settings.ts': settings } },
+      'commonjs-with-consumer': { type: 'commonjs', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
+    });
+    expect({ status: compiled.status, stdout: compiled.stdout }, `settings.ts alone and with consumer.ts, as ESM and CommonJS; consumer.ts:\n${consumer}`).toEqual({ status: 0, stdout: '' });
   });
 
   it('dotenv parses each .env file to exactly the registry ports', () => {
@@ -339,7 +345,7 @@ for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, 
   });
 
   it('python3 imports settings.py and sees exactly the registry ports', () => {
-    const python = run('python3', ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    const python = run(python3, ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(outcome(python)).toEqual(ok);
     const strings = fixture.strings?.[fixture.primary];
     expect(JSON.parse(python.stdout)).toEqual({
@@ -437,6 +443,15 @@ suite('negative controls: each consumer check can fail', () => {
     const result = tsc({ 'settings.ts': settings, 'consumer.ts': consumer }, 'module');
     expect(result.status).not.toBe(0);
     expect(result.stdout).toContain("Property 'NOPE_PORT' does not exist");
+    // and in a run over several directories, the one that fails fails the run, by name
+    const good = "import { PORTS } from './settings.js';\nexport const p: number = PORTS.default.API_PORT;\n";
+    const several = tscProjects({
+      good: { type: 'module', files: { 'settings.ts': settings, 'consumer.ts': good } },
+      bad: { type: 'commonjs', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
+    });
+    expect(several.status).not.toBe(0);
+    expect(several.stdout).toMatch(/^bad\/consumer\.ts\(2,\d+\): error TS\d+: Property 'NOPE_PORT' does not exist/m);
+    expect(several.stdout).not.toContain('good/');
   });
 });
 

@@ -7,21 +7,22 @@
  * The victim is test/fixtures/kill/child.mjs (it runs dist/, built by the
  * global setup); it reports each temporary written and each rename on stdout
  * and, at the chosen point, blocks until the kill lands.
+ *
+ * Each case has its own project and child, so the cases run side by side:
+ * most of a case is a child starting up or blocked, waiting for its kill.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { build, check, generate } from '../src/index.js';
 
 const childScript = new URL('./fixtures/kill/child.mjs', import.meta.url).pathname;
 const temporaryName = /\.portbook-.*\.tmp$/;
 
-const cleanup: Array<() => void> = [];
-afterEach(() => {
-  for (const undo of cleanup.splice(0).reverse()) undo();
-});
+/** Registers what to undo when the current test finishes (its context's onTestFinished: right for tests that run side by side). */
+type Defer = (undo: () => void) => void;
 
 // ---------------------------------------------------------------- the project
 
@@ -86,9 +87,9 @@ interface Project {
 }
 
 /** A project generated once from `registry(0)`, whose registry then moves to `registry(1)`: every output changes. */
-function project(): Project {
+function project(defer: Defer): Project {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-kill-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  defer(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'package.json'), '{}\n');
   mkdirSync(path.join(dir, 'docs'));
   writeFileSync(path.join(dir, 'docs', 'PORTS.md'), registry(0));
@@ -123,19 +124,18 @@ interface Killed {
 }
 
 /**
- * Run the child in `dir` with `args`; SIGKILL it when `killAt` says so: on a
- * line (`killAt(line)` returns true) or a fixed number of ms after `planned`.
+ * Run the child in `dir` with `args`; SIGKILL it on the line for which
+ * `killAt(line)` returns true (a child given `kill <ms>` kills itself instead).
  */
-function runChild(dir: string, args: string[], killAt: { line: (line: string) => boolean } | { delayAfterPlan: number }, point: string): Promise<Killed> {
+function runChild(defer: Defer, dir: string, args: string[], killAt: (line: string) => boolean, point: string): Promise<Killed> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [childScript, dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanup.push(() => {
+    defer(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     const lines: string[] = [];
     let pending = '';
     let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
     const kill = () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
@@ -148,14 +148,12 @@ function runChild(dir: string, args: string[], killAt: { line: (line: string) =>
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
         lines.push(line);
-        if ('line' in killAt && killAt.line(line)) kill();
-        if ('delayAfterPlan' in killAt && line.startsWith('planned ')) timer = setTimeout(kill, killAt.delayAfterPlan);
+        if (killAt(line)) kill();
       }
     });
     child.stderr.on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
       resolve({ lines, signal, code, stderr, point });
     });
   });
@@ -230,7 +228,7 @@ function recover(project: Project, killed: Killed, state: State, expected: Map<s
 
 // ---------------------------------------------------------------- the cases
 
-describe('a gen killed while it writes', () => {
+describe.concurrent('a gen killed while it writes', () => {
   /** A kill at an exact point: after the n-th temporary (or rename), with n counted from the start or the end. */
   const points: Array<{ kind: 'tmp' | 'replaced'; at: (total: number) => number; name: string }> = [
     { kind: 'tmp', at: () => 1, name: 'after the first temporary' },
@@ -242,12 +240,12 @@ describe('a gen killed while it writes', () => {
     { kind: 'replaced', at: (total) => total, name: 'after the last rename' },
   ];
 
-  it.each(points)('$name: each output old or new, then gen recovers', async ({ kind, at, name }) => {
-    const project_ = project();
+  it.for(points)('$name: each output old or new, then gen recovers', async ({ kind, at, name }, { onTestFinished }) => {
+    const project_ = project(onTestFinished);
     const total = project_.next.size;
     const n = at(total);
     const point = `${name} (${kind} ${n} of ${total})`;
-    const killed = await runChild(project_.dir, ['stop', kind, String(n)], { line: (line) => line.startsWith(`${kind} ${n} `) }, point);
+    const killed = await runChild(onTestFinished, project_.dir, ['stop', kind, String(n)], (line) => line.startsWith(`${kind} ${n} `), point);
     expect(killed.signal, `${point}: the child was not killed there; stderr: ${killed.stderr}`).toBe('SIGKILL');
     expect(killed.lines[0], point).toBe(`planned ${total} 0`);
 
@@ -273,8 +271,9 @@ describe('a gen killed while it writes', () => {
   /**
    * Kills at fixed delays after the child has planned, while it writes with a
    * few short stalls (every 3rd temporary, every 4th rename) or none at all.
-   * Where exactly each kill lands varies from run to run; what the test
-   * asserts does not.
+   * The child kills itself (child.mjs's `kill <ms>`), so where the kill lands
+   * depends on the child alone, not on the cases running beside it. Where
+   * exactly it lands varies from run to run; what the test asserts does not.
    */
   const delays: Array<{ mode: string; delay: number }> = [
     ...[0, 15, 50, 120, 200, 250, 290, 340].map((delay) => ({ mode: 'slow 15', delay })),
@@ -285,10 +284,10 @@ describe('a gen killed while it writes', () => {
     if (landed.length > 0) console.log(`where the delayed kills landed:\n  ${landed.join('\n  ')}`);
   });
 
-  it.each(delays)('a kill $delay ms after planning ($mode): each output old or new, then gen recovers', async ({ mode, delay }) => {
-    const project_ = project();
+  it.for(delays)('a kill $delay ms after planning ($mode): each output old or new, then gen recovers', async ({ mode, delay }, { onTestFinished }) => {
+    const project_ = project(onTestFinished);
     const point = `${delay} ms after planning (${mode})`;
-    const killed = await runChild(project_.dir, mode.split(' '), { delayAfterPlan: delay }, point);
+    const killed = await runChild(onTestFinished, project_.dir, [...mode.split(' '), 'kill', String(delay)], () => false, point);
     const finished = killed.lines.at(-1) === 'done';
     expect(killed.signal === 'SIGKILL' || (killed.code === 0 && finished), `${point}: child failed: code ${killed.code}, stderr ${killed.stderr}`).toBe(true);
     const state = checkState(project_, killed);
@@ -296,17 +295,17 @@ describe('a gen killed while it writes', () => {
     recover(project_, killed, state);
   });
 
-  it('a second kill over the first one’s debris, then gen recovers', async () => {
-    const project_ = project();
+  it('a second kill over the first one’s debris, then gen recovers', async ({ onTestFinished }) => {
+    const project_ = project(onTestFinished);
     const total = project_.next.size;
     const half = Math.floor(total / 2);
-    const first = await runChild(project_.dir, ['stop', 'replaced', String(half)], { line: (line) => line.startsWith(`replaced ${half} `) }, `mid-renames (replaced ${half})`);
+    const first = await runChild(onTestFinished, project_.dir, ['stop', 'replaced', String(half)], (line) => line.startsWith(`replaced ${half} `), `mid-renames (replaced ${half})`);
     expect(first.signal).toBe('SIGKILL');
     const firstState = checkState(project_, first);
     expect(firstState.temporaries).toHaveLength(total - half);
 
     // the second run sees the first one's temporaries as debris and dies before removing them
-    const second = await runChild(project_.dir, ['stop', 'tmp', '3'], { line: (line) => line.startsWith('tmp 3 ') }, 'second run, after its 3rd temporary');
+    const second = await runChild(onTestFinished, project_.dir, ['stop', 'tmp', '3'], (line) => line.startsWith('tmp 3 '), 'second run, after its 3rd temporary');
     expect(second.signal).toBe('SIGKILL');
     expect(second.lines[0]).toBe(`planned ${total - half} ${total - half}`);
     const secondState = checkState(project_, second);
@@ -316,11 +315,11 @@ describe('a gen killed while it writes', () => {
     recover(project_, second, secondState);
   });
 
-  it('after a kill mid-renames, a gen from a registry changed again writes that one', async () => {
-    const project_ = project();
+  it('after a kill mid-renames, a gen from a registry changed again writes that one', async ({ onTestFinished }) => {
+    const project_ = project(onTestFinished);
     const total = project_.next.size;
     const half = Math.floor(total / 2);
-    const killed = await runChild(project_.dir, ['stop', 'replaced', String(half)], { line: (line) => line.startsWith(`replaced ${half} `) }, `mid-renames (replaced ${half}), then registry(2)`);
+    const killed = await runChild(onTestFinished, project_.dir, ['stop', 'replaced', String(half)], (line) => line.startsWith(`replaced ${half} `), `mid-renames (replaced ${half}), then registry(2)`);
     expect(killed.signal).toBe('SIGKILL');
     const state = checkState(project_, killed);
 
@@ -331,11 +330,11 @@ describe('a gen killed while it writes', () => {
     expect(existsSync(path.join(project_.out, '.env.production'))).toBe(true);
   });
 
-  it('after a kill among the temporaries, a gen from a registry that drops a service removes its temporaries too', async () => {
-    const project_ = project();
+  it('after a kill among the temporaries, a gen from a registry that drops a service removes its temporaries too', async ({ onTestFinished }) => {
+    const project_ = project(onTestFinished);
     const total = project_.next.size;
     const point = `after the last temporary (tmp ${total} of ${total}), then registry(1) without Chat`;
-    const killed = await runChild(project_.dir, ['stop', 'tmp', String(total)], { line: (line) => line.startsWith(`tmp ${total} `) }, point);
+    const killed = await runChild(onTestFinished, project_.dir, ['stop', 'tmp', String(total)], (line) => line.startsWith(`tmp ${total} `), point);
     expect(killed.signal).toBe('SIGKILL');
     const state = checkState(project_, killed);
     expect(state.temporaries.filter((file) => file.includes('/chat.service.d/')), 'Chat’s temporaries').toHaveLength(2);

@@ -16,11 +16,22 @@ afterEach(async () => {
 const project = (markdown: string): string => writeProject(temporaryDir(), markdown);
 const run = async (args: string[], cwd: string) => runCli(args, cwd);
 
-/** Listen on 127.0.0.1:port (the test's own server, closed after each test). */
-async function hold(port: number): Promise<void> {
-  const server = net.createServer();
-  servers.push(server);
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+/**
+ * Listen on 127.0.0.1 on the first of `ports` that is free (the test's own
+ * server, closed after each test) and return that port: another run of the
+ * suite on this machine may hold the first one right now.
+ */
+async function hold(...ports: number[]): Promise<number> {
+  for (const port of ports) {
+    const server = net.createServer();
+    const listening = await new Promise<boolean>((resolve, reject) =>
+      server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error))).listen(port, '127.0.0.1', () => resolve(true)),
+    );
+    if (!listening) continue;
+    servers.push(server);
+    return port;
+  }
+  throw new Error(`none of ${ports.join(', ')} is free`);
 }
 
 const withRange = (range: string, rows = '| API | 16001 |') => `| Service | Port |\n|---|---|\n${rows}\n\n## Reserved Port Ranges\n\n- **Primary Range**: \`${range}\` (services)\n- **Bot Range**: \`18938-18948\`\n`;
@@ -39,14 +50,14 @@ describe('portbook next', () => {
 
   it('skips registered ports, common defaults and ports listening right now', async () => {
     const dir = project(withRange('7999-8010', '| API | 8002 |'));
-    await hold(8003);
+    const held = await hold(8003, 8004, 8005, 8006, 8007, 8009, 8010);
     // 7999 free? 8000 is a common default, 8001 free … unless this machine listens there
     const busy = listeningPorts();
     const expected = [7999, 8000, 8001, 8002, 8003, 8004, 8005, 8006, 8007, 8008, 8009, 8010].find(
       (port) => !busy.has(port) && !commonPorts.has(port) && port !== 8002,
     );
     expect((await run(['next'], dir)).stdout).toBe(`${expected}\n`);
-    expect(busy.has(8003)).toBe(true);
+    expect(busy.has(held)).toBe(true);
   });
 
   it('takes a named range, says so with --json, and refuses an unknown one', async () => {
@@ -115,9 +126,9 @@ describe('portbook scan', () => {
 
   it('lists listeners inside a reserved range that no service registers, and filters by --env', async () => {
     const dir = project(`## Production\n\n| Service | Port |\n|---|---|\n| API | 16001 |\n\n## Reserved Port Ranges\n\n- **Primary**: \`16000-16099\`\n`);
-    await hold(16050);
+    const held = await hold(...Array.from({ length: 50 }, (_, i) => 16050 + i));
     const entries = JSON.parse((await run(['scan', '--json'], dir)).stdout) as Array<{ port: number; service: string | null }>;
-    expect(entries).toContainEqual(expect.objectContaining({ port: 16050, service: null, listening: true }));
+    expect(entries).toContainEqual(expect.objectContaining({ port: held, service: null, listening: true }));
     expect(JSON.parse((await run(['scan', '--json', '--env', 'dev'], dir)).stdout).filter((entry: { service: string | null }) => entry.service)).toEqual([]);
   });
 });
