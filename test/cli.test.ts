@@ -45,7 +45,15 @@ describe('portbook gen', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('created generated/nginx/portbook.conf');
     expect(first.stderr).toMatch(/^docs\/PORTS\.md:3:4 warning Unexpected `ğŸ“‹`, expected `📋`.* encoding-mojibake\n$/);
-    expect(readdirSync(path.join(dir, 'generated')).sort()).toEqual(['.env', '.portbook-manifest.json', 'architecture.mmd', 'nginx', 'settings.py', 'settings.ts', 'systemd']);
+    expect(readdirSync(path.join(dir, 'generated')).sort()).toEqual([
+      '.env',
+      '.portbook-manifest.json',
+      'architecture.mmd',
+      'nginx',
+      'settings.py',
+      'settings.ts',
+      'systemd',
+    ]);
     const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
     expect(nginx).toContain('server_name video.destinpq.com;');
     expect(nginx).toContain('proxy_pass http://creator_suite_frontend;');
@@ -69,7 +77,9 @@ describe('portbook gen', () => {
       'docs/PORTS.md:8:13 port-out-of-range',
       'docs/PORTS.md:12:31 proxy-target-unregistered',
     ]);
-    expect(result.stderr).toContain('docs/PORTS.md:6:9 error Port 8000 of `Web` is already used by `API` (line 5) in the default environment: give one of them another port port-duplicate');
+    expect(result.stderr).toContain(
+      'docs/PORTS.md:6:9 error Port 8000 of `Web` is already used by `API` (line 5) in the default environment: give one of them another port port-duplicate',
+    );
     expect(lines.at(-1)).toBe('4 errors in docs/PORTS.md: nothing was written.');
     expect(existsSync(path.join(dir, 'generated'))).toBe(false);
   });
@@ -164,7 +174,8 @@ describe('hand edits', () => {
 
 describe('the architecture diagram', () => {
   it('is written between the markers in the registry, kept fresh by gen and checked by check', () => {
-    const registry = '# Ports\r\n\r\n| Service | Port |\r\n|---|---|\r\n| api | 16000 |\r\n\r\n<!-- portbook:diagram -->\r\n```mermaid\r\nold\r\n```\r\n<!-- /portbook:diagram -->\r\n';
+    const registry =
+      '# Ports\r\n\r\n| Service | Port |\r\n|---|---|\r\n| api | 16000 |\r\n\r\n<!-- portbook:diagram -->\r\n```mermaid\r\nold\r\n```\r\n<!-- /portbook:diagram -->\r\n';
     const dir = project(registry);
     const first = run(['gen'], dir);
     expect(first.stdout).toContain('updated docs/PORTS.md (its diagram block)\n');
@@ -192,11 +203,14 @@ describe('the architecture diagram', () => {
 
 describe('the architecture diagram: someone else’s text between the markers', () => {
   it('is left as it is, with a warning, and is never taken for registry data that gen would then erase', () => {
-    const registry = '| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n| Service | Port |\n|---|---|\n| Worker | 16002 |\n<!-- /portbook:diagram -->\n';
+    const registry =
+      '| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n| Service | Port |\n|---|---|\n| Worker | 16002 |\n<!-- /portbook:diagram -->\n';
     const dir = project(registry);
     const result = run(['gen'], dir);
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('docs/PORTS.md:6:1 warning Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram diagram-markers\n');
+    expect(result.stderr).toBe(
+      'docs/PORTS.md:6:1 warning Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram diagram-markers\n',
+    );
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(registry);
     expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('WORKER_PORT=16002');
     // the next runs agree with this one, the fast path included
@@ -208,7 +222,8 @@ describe('the architecture diagram: someone else’s text between the markers', 
 
 describe('the architecture diagram: markers that do not count', () => {
   it('leaves markers inside a code block or a quote alone', () => {
-    const registry = '# Ports\n\n```markdown\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n```\n\n> <!-- portbook:diagram -->\n> <!-- /portbook:diagram -->\n\n| Service | Port |\n|---|---|\n| API | 16001 |\n';
+    const registry =
+      '# Ports\n\n```markdown\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n```\n\n> <!-- portbook:diagram -->\n> <!-- /portbook:diagram -->\n\n| Service | Port |\n|---|---|\n| API | 16001 |\n';
     const dir = project(registry);
     expect(run(['gen'], dir).code).toBe(0);
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(registry);
@@ -216,7 +231,9 @@ describe('the architecture diagram: markers that do not count', () => {
   });
 
   it('warns about a second pair of markers and fills only the first', () => {
-    const dir = project('| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n');
+    const dir = project(
+      '| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n',
+    );
     const result = run(['gen'], dir);
     expect(result.stderr).toMatch(/^docs\/PORTS\.md:8:1 warning Unexpected second .* diagram-markers\n$/);
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8').match(/```mermaid/g)).toHaveLength(1);
@@ -243,7 +260,10 @@ describe('portbook check', () => {
 
     // a missing manifest still counts: gen needs it to know which files are its own
     rmSync(manifestFile);
-    expect(run(['check'], dir)).toMatchObject({ code: 1, stdout: expect.stringContaining('missing: generated/.portbook-manifest.json (gen needs it to know which outputs are its own)\n') });
+    expect(run(['check'], dir)).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('missing: generated/.portbook-manifest.json (gen needs it to know which outputs are its own)\n'),
+    });
   });
 
   it('says what it takes when gen would refuse: --force for hand edits, moving files portbook did not write', () => {
@@ -253,14 +273,18 @@ describe('portbook check', () => {
     const edited = run(['check', '--out', 'generated'], dir);
     expect(edited.code).toBe(1);
     expect(edited.stdout).toContain('edited: generated/.env (by hand, since portbook wrote it; +1 -1)\n');
-    expect(edited.stdout).toContain('\n1 file out of date in generated/. Move the hand edits into the registry or a template, then run `portbook gen --force --out generated` and commit the result.\n');
+    expect(edited.stdout).toContain(
+      '\n1 file out of date in generated/. Move the hand edits into the registry or a template, then run `portbook gen --force --out generated` and commit the result.\n',
+    );
     expect(JSON.parse(run(['check', '--json'], dir).stdout).files).toEqual([expect.objectContaining({ path: 'generated/.env', status: 'edited' })]);
 
     rmSync(path.join(dir, 'generated/.portbook-manifest.json'));
     writeFileSync(path.join(dir, 'generated/.env'), 'SECRET=1\n');
     const foreign = run(['check'], dir);
     expect(foreign.stdout).toContain('foreign: generated/.env (not written by portbook)\n');
-    expect(foreign.stdout).toContain('Move or delete the files portbook did not write (it never replaces them), then run `npm run gen` (or `portbook gen`) and commit the result.\n');
+    expect(foreign.stdout).toContain(
+      'Move or delete the files portbook did not write (it never replaces them), then run `npm run gen` (or `portbook gen`) and commit the result.\n',
+    );
   });
 
   it('refuses, as gen does, an output directory that links outside --out', () => {
@@ -366,23 +390,50 @@ describe('usage and I/O errors', () => {
   });
 
   it.each([
-    [['gen', '--bogus'], /^portbook: unknown option `--bogus`; gen's options are --dry-run, --stage, --watch, --force, --json, --source, --out, --templates, --config\nRun `portbook gen --help` for its usage, options and examples\.\n$/],
-    [['frobnicate'], /^portbook: unknown command `frobnicate`; the commands are gen, check, init, hook install, pre-commit, next, scan, add, fill, fix-encoding\nRun `portbook --help`/],
+    [
+      ['gen', '--bogus'],
+      /^portbook: unknown option `--bogus`; gen's options are --dry-run, --stage, --watch, --force, --json, --source, --out, --templates, --config\nRun `portbook gen --help` for its usage, options and examples\.\n$/,
+    ],
+    [
+      ['frobnicate'],
+      /^portbook: unknown command `frobnicate`; the commands are gen, check, init, hook install, pre-commit, next, scan, add, fill, fix-encoding\nRun `portbook --help`/,
+    ],
     [[], /^portbook: missing command; to render the outputs from the registry, type\n {2}portbook gen\n/],
     [['gen', 'extra'], /^portbook: unexpected argument `extra`: `portbook gen` takes none\n {2}portbook gen\nRun `portbook gen --help`/],
-    [['check', '--dry-run'], /^portbook: `--dry-run` goes with gen, not check \(check never writes: it is a dry run already\); leave it out\n {2}portbook check\n/],
+    [
+      ['check', '--dry-run'],
+      /^portbook: `--dry-run` goes with gen, not check \(check never writes: it is a dry run already\); leave it out\n {2}portbook check\n/,
+    ],
     [['add', 'X', '--protocol', 'HTTP', '--json'], /`--json` goes with gen, check, next or scan, not add; leave it out\n {2}portbook add X --protocol HTTP\n/],
     [['fix-encoding', '--json'], /`--json` goes with gen, check, next or scan, not fix-encoding/],
-    [['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'], /`--range` picks the port when there is no --port: give one or the other\n {2}portbook add X --protocol HTTP --port 16600\n/],
-    [['init', '--source', 'x.md'], /^portbook: `--source` goes with every command but init \(init writes docs\/PORTS\.md, generated\/ and templates\/; change the paths in portbook\.config\.json afterwards\); leave it out\n {2}portbook init\n/],
-    [['hook', 'install', '--manager', 'nonesuch'], /unknown --manager `nonesuch`; expected husky, lefthook, simple-git-hooks, githooks \(or none, the same as githooks\)\nRun `portbook hook install --help`/],
+    [
+      ['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'],
+      /`--range` picks the port when there is no --port: give one or the other\n {2}portbook add X --protocol HTTP --port 16600\n/,
+    ],
+    [
+      ['init', '--source', 'x.md'],
+      /^portbook: `--source` goes with every command but init \(init writes docs\/PORTS\.md, generated\/ and templates\/; change the paths in portbook\.config\.json afterwards\); leave it out\n {2}portbook init\n/,
+    ],
+    [
+      ['hook', 'install', '--manager', 'nonesuch'],
+      /unknown --manager `nonesuch`; expected husky, lefthook, simple-git-hooks, githooks \(or none, the same as githooks\)\nRun `portbook hook install --help`/,
+    ],
     [['hook', 'install', '--manager', 'lefthok'], /unknown --manager `lefthok`; .*; did you mean `lefthook`\?\n {2}portbook hook install --manager lefthook\n/],
     [['gen', '--source'], /^portbook: `--source` needs a value, e\.g\. `--source docs\/PORTS\.md`\n {2}portbook gen --source docs\/PORTS\.md\n/],
-    [['add', 'X', '--protocol'], /^portbook: `--protocol` needs a value, e\.g\. `--protocol HTTP`\n {2}portbook add X --protocol HTTP\nRun `portbook add --help`/],
-    [['add', 'X', '--description', '-x'], /`--description` needs a value, e\.g\. `--description 'Billing API'` \(a value that starts with a dash is written `--description=-x`\)/],
+    [
+      ['add', 'X', '--protocol'],
+      /^portbook: `--protocol` needs a value, e\.g\. `--protocol HTTP`\n {2}portbook add X --protocol HTTP\nRun `portbook add --help`/,
+    ],
+    [
+      ['add', 'X', '--description', '-x'],
+      /`--description` needs a value, e\.g\. `--description 'Billing API'` \(a value that starts with a dash is written `--description=-x`\)/,
+    ],
     [['add', 'X'], /^portbook: add needs --protocol, the service’s protocol \(HTTP, WS, TCP, PostgreSQL…\), e\.g\.\n {2}portbook add X --protocol HTTP\n/],
     [['add', '--protocol', 'HTTP'], /^portbook: add needs the service’s name first, e\.g\.\n {2}portbook add 'Billing API' --protocol HTTP\n/],
-    [['add', 'Billing', 'API', '--protocol', 'HTTP'], /^portbook: unexpected argument `API`: add takes one NAME; quote a name with spaces\n {2}portbook add 'Billing API' --protocol HTTP\n/],
+    [
+      ['add', 'Billing', 'API', '--protocol', 'HTTP'],
+      /^portbook: unexpected argument `API`: add takes one NAME; quote a name with spaces\n {2}portbook add 'Billing API' --protocol HTTP\n/,
+    ],
     [['hook'], /^portbook: `hook` needs `install`\n {2}portbook hook install\n/],
     [['hook', 'instal'], /^portbook: unknown hook command `instal`; did you mean `install`\?\n {2}portbook hook install\n/],
     [['gen', '--json=yes'], /^portbook: `--json` is a switch and takes no value\n {2}portbook gen --json\n/],
@@ -399,13 +450,17 @@ describe('usage and I/O errors', () => {
   it('add without --env and without a default table names the tables there are', () => {
     const result = run(['add', 'X', '--protocol', 'HTTP'], project('## Production\n\n| Service | Port |\n|---|---|\n| api | 16000 |\n'));
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(/^portbook: the registry has no default-environment table: say which one with --env production\n {2}portbook add X --protocol HTTP --env production\nRun `portbook add --help`/);
+    expect(result.stderr).toMatch(
+      /^portbook: the registry has no default-environment table: say which one with --env production\n {2}portbook add X --protocol HTTP --env production\nRun `portbook add --help`/,
+    );
   });
 
   it('a --port that is not a port says so and offers the line without it', () => {
     const result = run(['add', 'X', '--protocol', 'HTTP', '--port', 'eighty'], project('| Service | Port |\n|---|---|\n| api | 16000 |\n'));
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(/^portbook: `--port` must be a whole number from 1 to 65535, not `eighty`; or leave it out to get the next free port\n {2}portbook add X --protocol HTTP\n/);
+    expect(result.stderr).toMatch(
+      /^portbook: `--port` must be a whole number from 1 to 65535, not `eighty`; or leave it out to get the next free port\n {2}portbook add X --protocol HTTP\n/,
+    );
   });
 
   it('a missing source exits 2 with one line', () => {
@@ -426,7 +481,11 @@ describe('usage and I/O errors', () => {
   it('a templates directory the config names must exist too, except the default one init writes', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
     writeFileSync(path.join(dir, 'portbook.config.json'), '{ "templates": "tmpl" }\n');
-    expect(run(['gen'], dir)).toEqual({ code: 2, stdout: '', stderr: `portbook: ${path.join(dir, 'portbook.config.json')}: templates names "tmpl", which does not exist: create it, or fix the path\n` });
+    expect(run(['gen'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `portbook: ${path.join(dir, 'portbook.config.json')}: templates names "tmpl", which does not exist: create it, or fix the path\n`,
+    });
     for (const spelling of ['templates', './templates', 'templates/']) {
       writeFileSync(path.join(dir, 'portbook.config.json'), `${JSON.stringify({ templates: spelling })}\n`);
       expect(run(['gen'], dir).code, spelling).toBe(0);
@@ -447,7 +506,10 @@ describe('usage and I/O errors', () => {
   it('a malformed config exits 2 with one plain message', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 8000 |\n');
     writeFileSync(path.join(dir, 'portbook.config.json'), '{"nginx": {"certficate": "/x"}}');
-    expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown setting `nginx\.certficate`; known: certificate, certificateKey\n$/) });
+    expect(run(['gen'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/unknown setting `nginx\.certficate`; known: certificate, certificateKey\n$/),
+    });
     writeFileSync(path.join(dir, 'portbook.config.json'), '{"targets": ["env",');
     expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid JSON/) });
   });
@@ -457,7 +519,9 @@ describe('usage and I/O errors', () => {
     writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ systemd: { units: { 'Creator Suite Api': 'api' } } }));
     expect(run(['gen'], dir)).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/systemd\.units names "Creator Suite Api", but no service in docs\/PORTS\.md is called that; did you mean "Creator Suite API"\?\n$/),
+      stderr: expect.stringMatching(
+        /systemd\.units names "Creator Suite Api", but no service in docs\/PORTS\.md is called that; did you mean "Creator Suite API"\?\n$/,
+      ),
     });
   });
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, type GenerateResult } from '../src/index.js';
+import { type GenerateResult, generate } from '../src/index.js';
 import {
   certificateConfig,
   minimalUnit,
@@ -17,8 +17,8 @@ import {
   ok,
   outcome,
   python3,
-  run,
   type Run,
+  run,
   skipConsumers,
   systemdAnalyze,
   systemdVerify as systemdVerifyIn,
@@ -150,7 +150,19 @@ const templateFilled: Fixture = {
 };
 
 /** Free text that must stay inert: each piece must reach the outputs, and only inside comments. */
-const hostileText = ['Says "hello"', '*/ """', '# not a comment', '$HOME', '{{x}}', 'C:\\temp\\new', 'back\\slash', '${PATH}', '{{#each}}', '| pipe', 'Live "feed" $uri'];
+const hostileText = [
+  'Says "hello"',
+  '*/ """',
+  '# not a comment',
+  '$HOME',
+  '{{x}}',
+  'C:\\temp\\new',
+  'back\\slash',
+  '${PATH}',
+  '{{#each}}',
+  '| pipe',
+  'Live "feed" $uri',
+];
 
 // Raw, so backslashes reach the Markdown as written; `${'…'}` inserts a literal `${PATH}` and backticks.
 const edgeRegistry = String.raw`# Edge-case registry
@@ -262,99 +274,103 @@ print(json.dumps({"constants": constants, "PORTS": settings.PORTS, "types": type
 
 // ---------------------------------------------------------------- per-registry checks
 
-for (const fixture of [creatorSuite, templateFilled, edge]) suite(fixture.name, () => {
-  let out = '';
-  let result: GenerateResult;
-  let again: () => GenerateResult;
-  const read = (relative: string): string => readFileSync(path.join(out, relative), 'utf8');
+for (const fixture of [creatorSuite, templateFilled, edge])
+  suite(fixture.name, () => {
+    let out = '';
+    let result: GenerateResult;
+    let again: () => GenerateResult;
+    const read = (relative: string): string => readFileSync(path.join(out, relative), 'utf8');
 
-  beforeAll(() => {
-    const source = 'file' in fixture.source ? fixture.source.file : write(path.join(temporaryDir('src'), 'PORTS.md'), fixture.source.text);
-    ({ out, result, again } = generateInto(source));
-  });
-
-  it('generates without errors, with the expected warnings and files', () => {
-    expect(result.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
-    expect(result.diagnostics.map((message) => message.ruleId)).toEqual(fixture.warnings);
-    expect(result.files).toBeDefined();
-    expect([...result.files!.keys()].sort()).toEqual(expectedFiles(fixture));
-  });
-
-  it('is idempotent: a second generate() plans no change', () => {
-    const second = again();
-    expect(second.plan?.changes.map((change) => `${change.kind} ${change.path}`)).toEqual([]);
-    expect(second.plan?.unchanged.sort()).toEqual(expectedFiles(fixture));
-  });
-
-  it('nginx -t accepts each nginx file on its own', () => {
-    for (const env of fixture.nginx) {
-      const file = path.join(out, nginxFile(env));
-      expect(outcome(nginxTest([file])), `nginx -t on ${nginxFile(env)}`).toEqual(ok);
-    }
-  });
-
-  it("nginx -t accepts all of the registry's nginx files in one http block", () => {
-    const files = fixture.nginx.map((env) => path.join(out, nginxFile(env)));
-    expect(outcome(nginxTest(files))).toEqual(ok);
-  });
-
-  it('systemd-analyze verify accepts every drop-in, silently', () => {
-    for (const [env, unit, variable] of fixture.units) {
-      const file = dropInFile(env, unit);
-      const text = read(file);
-      expect(outcome(systemdVerify(unit, text)), `systemd-analyze verify with ${file}`).toEqual(ok);
-      const port = fixture.ports[env]![variable]!;
-      expect(text.split('\n').filter((line) => line.startsWith('Environment='))).toEqual([
-        `Environment="${variable}=${port}"`,
-        `Environment="PORT=${port}"`,
-        ...(fixture.dropInExtra?.[unit] ?? []),
-      ]);
-    }
-  });
-
-  it('systemd-analyze cat-config sees each drop-in as part of its unit', () => {
-    for (const [env, unit] of fixture.units) {
-      const root = temporaryDir('root');
-      const unitDir = path.join(root, 'etc/systemd/system');
-      write(path.join(unitDir, `${unit}.service`), minimalUnit);
-      const dropIn = write(path.join(unitDir, `${unit}.service.d`, 'portbook.conf'), read(dropInFile(env, unit)));
-      const shown = run(systemdAnalyze, [`--root=${root}`, '--no-pager', 'cat-config', `systemd/system/${unit}.service`]);
-      expect(outcome(shown)).toEqual(ok);
-      expect(shown.stdout).toContain(`# ${dropIn}\n${read(dropInFile(env, unit))}`);
-    }
-  });
-
-  it('settings.ts compiles under tsc --strict, and a consumer sees the exact ports', () => {
-    const consumer = tsConsumer(fixture);
-    const settings = read('settings.ts');
-    // settings.ts alone and with consumer.ts, as ESM and as CommonJS: four directories, one tsc run; an error names its directory
-    const compiled = tscProjects({
-      'module-alone': { type: 'module', files: { 'settings.ts': settings } },
-      'module-with-consumer': { type: 'module', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
-      'commonjs-alone': { type: 'commonjs', files: { 'settings.ts': settings } },
-      'commonjs-with-consumer': { type: 'commonjs', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
+    beforeAll(() => {
+      const source = 'file' in fixture.source ? fixture.source.file : write(path.join(temporaryDir('src'), 'PORTS.md'), fixture.source.text);
+      ({ out, result, again } = generateInto(source));
     });
-    expect({ status: compiled.status, stdout: compiled.stdout }, `settings.ts alone and with consumer.ts, as ESM and CommonJS; consumer.ts:\n${consumer}`).toEqual({ status: 0, stdout: '' });
-  });
 
-  it('dotenv parses each .env file to exactly the registry ports', () => {
-    for (const [env, ports] of Object.entries(fixture.ports)) {
-      const expected = { ...Object.fromEntries(Object.entries(ports).map(([variable, port]) => [variable, String(port)])), ...fixture.strings?.[env] };
-      expect(parseDotenv(read(envFile(env))), envFile(env)).toEqual(expected);
-    }
-  });
+    it('generates without errors, with the expected warnings and files', () => {
+      expect(result.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
+      expect(result.diagnostics.map((message) => message.ruleId)).toEqual(fixture.warnings);
+      expect(result.files).toBeDefined();
+      expect([...result.files!.keys()].sort()).toEqual(expectedFiles(fixture));
+    });
 
-  it('python3 imports settings.py and sees exactly the registry ports', () => {
-    const python = run(python3, ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    expect(outcome(python)).toEqual(ok);
-    const strings = fixture.strings?.[fixture.primary];
-    expect(JSON.parse(python.stdout)).toEqual({
-      constants: { ...fixture.ports[fixture.primary], ...strings },
-      PORTS: fixture.ports,
-      types: strings ? ['int', 'str'] : ['int'],
+    it('is idempotent: a second generate() plans no change', () => {
+      const second = again();
+      expect(second.plan?.changes.map((change) => `${change.kind} ${change.path}`)).toEqual([]);
+      expect(second.plan?.unchanged.sort()).toEqual(expectedFiles(fixture));
+    });
+
+    it('nginx -t accepts each nginx file on its own', () => {
+      for (const env of fixture.nginx) {
+        const file = path.join(out, nginxFile(env));
+        expect(outcome(nginxTest([file])), `nginx -t on ${nginxFile(env)}`).toEqual(ok);
+      }
+    });
+
+    it("nginx -t accepts all of the registry's nginx files in one http block", () => {
+      const files = fixture.nginx.map((env) => path.join(out, nginxFile(env)));
+      expect(outcome(nginxTest(files))).toEqual(ok);
+    });
+
+    it('systemd-analyze verify accepts every drop-in, silently', () => {
+      for (const [env, unit, variable] of fixture.units) {
+        const file = dropInFile(env, unit);
+        const text = read(file);
+        expect(outcome(systemdVerify(unit, text)), `systemd-analyze verify with ${file}`).toEqual(ok);
+        const port = fixture.ports[env]![variable]!;
+        expect(text.split('\n').filter((line) => line.startsWith('Environment='))).toEqual([
+          `Environment="${variable}=${port}"`,
+          `Environment="PORT=${port}"`,
+          ...(fixture.dropInExtra?.[unit] ?? []),
+        ]);
+      }
+    });
+
+    it('systemd-analyze cat-config sees each drop-in as part of its unit', () => {
+      for (const [env, unit] of fixture.units) {
+        const root = temporaryDir('root');
+        const unitDir = path.join(root, 'etc/systemd/system');
+        write(path.join(unitDir, `${unit}.service`), minimalUnit);
+        const dropIn = write(path.join(unitDir, `${unit}.service.d`, 'portbook.conf'), read(dropInFile(env, unit)));
+        const shown = run(systemdAnalyze, [`--root=${root}`, '--no-pager', 'cat-config', `systemd/system/${unit}.service`]);
+        expect(outcome(shown)).toEqual(ok);
+        expect(shown.stdout).toContain(`# ${dropIn}\n${read(dropInFile(env, unit))}`);
+      }
+    });
+
+    it('settings.ts compiles under tsc --strict, and a consumer sees the exact ports', () => {
+      const consumer = tsConsumer(fixture);
+      const settings = read('settings.ts');
+      // settings.ts alone and with consumer.ts, as ESM and as CommonJS: four directories, one tsc run; an error names its directory
+      const compiled = tscProjects({
+        'module-alone': { type: 'module', files: { 'settings.ts': settings } },
+        'module-with-consumer': { type: 'module', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
+        'commonjs-alone': { type: 'commonjs', files: { 'settings.ts': settings } },
+        'commonjs-with-consumer': { type: 'commonjs', files: { 'settings.ts': settings, 'consumer.ts': consumer } },
+      });
+      expect(
+        { status: compiled.status, stdout: compiled.stdout },
+        `settings.ts alone and with consumer.ts, as ESM and CommonJS; consumer.ts:\n${consumer}`,
+      ).toEqual({ status: 0, stdout: '' });
+    });
+
+    it('dotenv parses each .env file to exactly the registry ports', () => {
+      for (const [env, ports] of Object.entries(fixture.ports)) {
+        const expected = { ...Object.fromEntries(Object.entries(ports).map(([variable, port]) => [variable, String(port)])), ...fixture.strings?.[env] };
+        expect(parseDotenv(read(envFile(env))), envFile(env)).toEqual(expected);
+      }
+    });
+
+    it('python3 imports settings.py and sees exactly the registry ports', () => {
+      const python = run(python3, ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      expect(outcome(python)).toEqual(ok);
+      const strings = fixture.strings?.[fixture.primary];
+      expect(JSON.parse(python.stdout)).toEqual({
+        constants: { ...fixture.ports[fixture.primary], ...strings },
+        PORTS: fixture.ports,
+        types: strings ? ['int', 'str'] : ['int'],
+      });
     });
   });
-});
 
 // ---------------------------------------------------------------- what the edge registry must produce
 
@@ -406,7 +422,9 @@ suite('inline edge-case registry: the nginx shapes and inert free text', () => {
       expect(leaking, `${file}: free text outside a comment`).toEqual([]);
     }
     // In TypeScript the description's `*/` must not close the doc comment early.
-    const tsLine = read('settings.ts').split('\n').find((line) => line.includes('Says "hello"'));
+    const tsLine = read('settings.ts')
+      .split('\n')
+      .find((line) => line.includes('Says "hello"'));
     expect(tsLine).toMatch(/^\/\*\* .*\*\\\/ """.* \*\/$/);
   });
 });
@@ -431,7 +449,10 @@ suite('negative controls: each consumer check can fail', () => {
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toContain('unknown directive "bogus_directive"');
     const noCertificate = nginxTest([
-      write(path.join(temporaryDir('bad'), 'bad.conf'), 'server {\n    listen 443 ssl;\n    ssl_certificate "/nonexistent/cert.pem";\n    ssl_certificate_key "/nonexistent/key.pem";\n}\n'),
+      write(
+        path.join(temporaryDir('bad'), 'bad.conf'),
+        'server {\n    listen 443 ssl;\n    ssl_certificate "/nonexistent/cert.pem";\n    ssl_certificate_key "/nonexistent/key.pem";\n}\n',
+      ),
     ]);
     expect(noCertificate.status).not.toBe(0);
     expect(noCertificate.stderr).toMatch(/cannot load certificate "\/nonexistent\/cert\.pem"/);
@@ -458,8 +479,7 @@ suite('negative controls: each consumer check can fail', () => {
 // ---------------------------------------------------------------- registries the consumers once rejected
 
 suite('registries the consumers once rejected', () => {
-  const generateText = (markdown: string): { out: string; result: GenerateResult } =>
-    generateInto(write(path.join(temporaryDir('src'), 'PORTS.md'), markdown));
+  const generateText = (markdown: string): { out: string; result: GenerateResult } => generateInto(write(path.join(temporaryDir('src'), 'PORTS.md'), markdown));
   const noErrors = (result: GenerateResult): void => {
     expect(result.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
     expect(result.files).toBeDefined();

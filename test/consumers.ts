@@ -80,7 +80,9 @@ export function certificateConfig(dir: string): string {
   const [major = 0, minor = 0, patch = 0] = (version?.slice(1) ?? []).map(Number);
   const tooOld = major < 1 || (major === 1 && (minor < 19 || (minor === 19 && patch < 5)));
   if (tooOld) throw new Error(`nginx 1.19.5+ is needed for \`nginx -e stderr\`; found: ${version?.[0] ?? 'no version'}`);
-  const made = run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=test', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: dir });
+  const made = run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=test', '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem'], {
+    cwd: dir,
+  });
   if (made.status !== 0) throw new Error(`openssl could not make a test certificate:\n${made.stderr}`);
   return write(
     path.join(dir, 'portbook.config.json'),
@@ -92,7 +94,16 @@ export function certificateConfig(dir: string): string {
 export function nginxTest(files: string[], prefix: string): Run {
   const conf = write(
     path.join(prefix, 'nginx.conf'),
-    [`pid "${prefix}/nginx.pid";`, 'error_log stderr;', 'events {}', 'http {', '    access_log off;', ...files.map((file) => `    include "${file}";`), '}', ''].join('\n'),
+    [
+      `pid "${prefix}/nginx.pid";`,
+      'error_log stderr;',
+      'events {}',
+      'http {',
+      '    access_log off;',
+      ...files.map((file) => `    include "${file}";`),
+      '}',
+      '',
+    ].join('\n'),
   );
   return run(nginxBin, ['-t', '-q', '-e', 'stderr', '-p', `${prefix}/`, '-c', conf]);
 }
@@ -132,7 +143,9 @@ export function tscProjects(projects: Record<string, { type: 'module' | 'commonj
       roots.push(path.join(name, file));
     }
   }
-  return run(process.execPath, [tscBin, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...roots], { cwd: dir });
+  return run(process.execPath, [tscBin, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...roots], {
+    cwd: dir,
+  });
 }
 
 export const ok = { status: 0, stderr: '' };

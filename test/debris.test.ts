@@ -11,8 +11,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { fastPath } from '../src/cli/fast.js';
+import { main } from '../src/cli/main.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 const bin = new URL('../bin/portbook.cjs', import.meta.url).pathname;

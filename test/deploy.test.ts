@@ -20,7 +20,9 @@ const editPort = (dir: string, port: number): void => writeFileSync(path.join(di
 describe('validate before replace, reload after', () => {
   it('a failing validation writes nothing and says what the validator said', () => {
     const dir = project({ env: { validate: 'echo "bad candidate: $(cat {files})" >&2; exit 3' } });
-    expect(() => generate({ cwd: dir })).toThrow(/validation of env failed: `[^`]*` exited 3:\nbad candidate: [\s\S]*API_PORT=16000[\s\S]*Nothing was written; the old files are in place\./);
+    expect(() => generate({ cwd: dir })).toThrow(
+      /validation of env failed: `[^`]*` exited 3:\nbad candidate: [\s\S]*API_PORT=16000[\s\S]*Nothing was written; the old files are in place\./,
+    );
     expect(existsSync(path.join(dir, 'generated'))).toBe(false);
   });
 
@@ -31,22 +33,37 @@ describe('validate before replace, reload after', () => {
       systemd: { reload: 'echo systemd >> reload.log' },
     });
     const first = generate({ cwd: dir });
-    expect(first.commands.map((ran) => `${ran.kind} ${ran.target}`)).toEqual(['validate env', 'validate nginx', 'reload env', 'reload nginx', 'reload systemd']);
+    expect(first.commands.map((ran) => `${ran.kind} ${ran.target}`)).toEqual([
+      'validate env',
+      'validate nginx',
+      'reload env',
+      'reload nginx',
+      'reload systemd',
+    ]);
     expect(readFileSync(path.join(dir, 'reload.log'), 'utf8')).toBe('env\nnginx\nsystemd\n');
     expect(generate({ cwd: dir }).commands).toEqual([]);
     editPort(dir, 16001);
-    expect(generate({ cwd: dir }).commands.filter((ran) => ran.kind === 'reload').map((ran) => ran.target)).toEqual(['env', 'nginx', 'systemd']);
+    expect(
+      generate({ cwd: dir })
+        .commands.filter((ran) => ran.kind === 'reload')
+        .map((ran) => ran.target),
+    ).toEqual(['env', 'nginx', 'systemd']);
     expect(readFileSync(path.join(dir, 'reload.log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(6);
   });
 
   it('a removed file reloads the target that wrote it (the manifest records whose each file is)', () => {
     const dir = writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n| worker | 16001 |\n');
-    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ targets: ['systemd'], commands: { systemd: { reload: 'echo systemd >> reload.log' } } }));
+    writeFileSync(
+      path.join(dir, 'portbook.config.json'),
+      JSON.stringify({ targets: ['systemd'], commands: { systemd: { reload: 'echo systemd >> reload.log' } } }),
+    );
     generate({ cwd: dir });
     expect(readFileSync(path.join(dir, 'generated/.portbook-manifest.json'), 'utf8')).toContain('"systemd/worker.service.d/portbook.conf": "systemd"');
     writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
     const removed = generate({ cwd: dir });
-    expect(removed.plan!.changes.filter((change) => change.kind === 'remove').map((change) => [change.path, change.target])).toEqual([['systemd/worker.service.d/portbook.conf', 'systemd']]);
+    expect(removed.plan!.changes.filter((change) => change.kind === 'remove').map((change) => [change.path, change.target])).toEqual([
+      ['systemd/worker.service.d/portbook.conf', 'systemd'],
+    ]);
     expect(removed.commands.map((ran) => `${ran.kind} ${ran.target}`)).toEqual(['reload systemd']);
     expect(readFileSync(path.join(dir, 'reload.log'), 'utf8')).toBe('systemd\nsystemd\n');
   });
@@ -90,8 +107,12 @@ describe('validate before replace, reload after', () => {
 
 describe('the commands setting', () => {
   it('accepts validate and reload per known target, and nothing else', () => {
-    expect(renderOptionsFrom({ commands: { nginx: { validate: 'nginx -t -c {wrapper}' } } }, 'c.json').commands).toEqual({ nginx: { validate: 'nginx -t -c {wrapper}' } });
-    expect(() => renderOptionsFrom({ commands: { apache: { reload: 'x' } } }, 'c.json')).toThrow(/unknown setting `commands\.apache`; known: env, settings\.ts, settings\.py, nginx, systemd/);
+    expect(renderOptionsFrom({ commands: { nginx: { validate: 'nginx -t -c {wrapper}' } } }, 'c.json').commands).toEqual({
+      nginx: { validate: 'nginx -t -c {wrapper}' },
+    });
+    expect(() => renderOptionsFrom({ commands: { apache: { reload: 'x' } } }, 'c.json')).toThrow(
+      /unknown setting `commands\.apache`; known: env, settings\.ts, settings\.py, nginx, systemd/,
+    );
     expect(() => renderOptionsFrom({ commands: { nginx: { restart: 'x' } } }, 'c.json')).toThrow(/unknown setting `commands\.nginx\.restart`/);
     expect(() => renderOptionsFrom({ commands: { nginx: { reload: '' } } }, 'c.json')).toThrow(/must be a non-empty string/);
   });

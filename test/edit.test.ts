@@ -73,17 +73,27 @@ describe('portbook add', () => {
   });
 
   it('matches a table without outer pipes, in the named environment, with a description and an escaped pipe', async () => {
-    const { dir, registry } = project('## Dev\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n\n## Prod\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n');
+    const { dir, registry } = project(
+      '## Dev\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n\n## Prod\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n',
+    );
     expect((await run(['add', 'B x|y', '--protocol', 'WS', '--env', 'prod', '--port', '16002', '--description', 'new one'], dir)).code).toBe(0);
-    expect(readFileSync(registry, 'utf8')).toBe('## Dev\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n\n## Prod\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\nB x\\|y | 16002 | WS | new one\n');
+    expect(readFileSync(registry, 'utf8')).toBe(
+      '## Dev\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\n\n## Prod\n\nService | Port | Protocol | Notes\n--- | --- | --- | ---\nA | 16001 | HTTP | a\nB x\\|y | 16002 | WS | new one\n',
+    );
   });
 
   it('refuses a taken port, a missing protocol, an environment without a table, and a name that cannot be an identifier', async () => {
     const before = '| Service | Port |\n|---|---|\n| A | 16001 |\n';
     const { dir, registry } = project(before);
-    expect(await run(['add', 'B', '--protocol', 'HTTP', '--port', '16001'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('Port 16001 is already registered in the default environment') });
+    expect(await run(['add', 'B', '--protocol', 'HTTP', '--port', '16001'], dir)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Port 16001 is already registered in the default environment'),
+    });
     expect(await run(['add', 'B'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('add needs --protocol') });
-    expect(await run(['add', 'B', '--protocol', 'HTTP', '--env', 'prod'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('No service table for the production environment') });
+    expect(await run(['add', 'B', '--protocol', 'HTTP', '--env', 'prod'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('No service table for the production environment'),
+    });
     expect(await run(['add', '???', '--protocol', 'HTTP'], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('nothing was written') });
     expect(readFileSync(registry, 'utf8')).toBe(before);
   });
@@ -97,7 +107,9 @@ describe('add and fill: what review found', () => {
   });
 
   it('copies a row that has the cells it needs, and goes after struck-through rows', async () => {
-    const { dir, registry } = project('| Service | Port | Protocol | Notes |\n|---|---|---|---|\n| API | 16001 | HTTP | main |\n| ~~Old~~ | ~~16002~~ | HTTP | gone |\n| Web | 16003 |\n');
+    const { dir, registry } = project(
+      '| Service | Port | Protocol | Notes |\n|---|---|---|---|\n| API | 16001 | HTTP | main |\n| ~~Old~~ | ~~16002~~ | HTTP | gone |\n| Web | 16003 |\n',
+    );
     expect((await run(['add', 'Sock', '--protocol', 'WS', '--description', 'socket'], dir)).code).toBe(0);
     const lines = readFileSync(registry, 'utf8').split('\n');
     expect(lines[5]).toMatch(/^\| Sock \| \d+ \| WS \| socket \|$/);
@@ -105,7 +117,9 @@ describe('add and fill: what review found', () => {
   });
 
   it('asks for --env when the registry has no default-environment table', async () => {
-    const { dir } = project('## Development\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Production\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n');
+    const { dir } = project(
+      '## Development\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Production\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n',
+    );
     expect(await run(['add', 'B', '--protocol', 'HTTP'], dir)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('the registry has no default-environment table: say which one with --env development or --env production'),
@@ -142,16 +156,22 @@ describe('add and fill: what review found', () => {
     ].join('\n');
     const { dir, registry } = project(before);
     expect((await run(['add', 'Secure', '--protocol', 'HTTPS', '--port', '17000'], dir)).code).toBe(0);
-    expect(readFileSync(registry, 'utf8')).toContain('| Service | Port | Protocol |\n|---------|------| --- |\n| API | 16001 |  |\n| Secure | 17000 | HTTPS |\n');
+    expect(readFileSync(registry, 'utf8')).toContain(
+      '| Service | Port | Protocol |\n|---------|------| --- |\n| API | 16001 |  |\n| Secure | 17000 | HTTPS |\n',
+    );
     const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
     expect(nginx).toMatch(/proxy_pass https:\/\/secure;/);
     expect(nginx).not.toMatch(/proxy_pass http:\/\//);
   });
 
   it('adds to a table whose rows all count everywhere, under its own heading, without copying `all`', async () => {
-    const before = '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| Shared DB | 5432 | PostgreSQL | all |\n';
+    const before =
+      '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| Shared DB | 5432 | PostgreSQL | all |\n';
     const { dir, registry } = project(before);
-    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--port', '17000'], dir)).toMatchObject({ code: 0, stdout: expect.stringContaining('docs/PORTS.md:12: added Web (production) on port 17000') });
+    expect(await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--port', '17000'], dir)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('docs/PORTS.md:12: added Web (production) on port 17000'),
+    });
     expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 17000 | HTTP |  |\n`);
     // the development environment has its own table, the default one none
     expect(await run(['add', 'Worker', '--protocol', 'HTTP'], dir)).toMatchObject({
@@ -161,7 +181,8 @@ describe('add and fill: what review found', () => {
   });
 
   it('names the environment in a copied Environment cell when the table stands under another heading', async () => {
-    const before = '| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| API | 16001 | HTTP | |\n| Prod API | 16002 | HTTP | prod |\n| Cache | 16003 | HTTP | |\n';
+    const before =
+      '| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| API | 16001 | HTTP | |\n| Prod API | 16002 | HTTP | prod |\n| Cache | 16003 | HTTP | |\n';
     const { dir, registry } = project(before);
     expect((await run(['add', 'Web', '--protocol', 'HTTP', '--env', 'production', '--port', '17000'], dir)).code).toBe(0);
     expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 17000 | HTTP | production |\n`);
@@ -217,9 +238,13 @@ describe('add and fill: what review found', () => {
   });
 
   it('adds the first row of a table that has none yet, in its header’s style', async () => {
-    const before = '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Status | Protocol | Notes |\n|---|---|---|---|---|\n\nMore text.\n';
+    const before =
+      '## Development\n\n| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n\n## Production\n\n| Service | Port | Status | Protocol | Notes |\n|---|---|---|---|---|\n\nMore text.\n';
     const { dir, registry } = project(before);
-    expect(await run(['add', 'Web', '--protocol', 'WS', '--env', 'production', '--port', '17000', '--description', 'a | b'], dir)).toMatchObject({ code: 0, stdout: expect.stringContaining('docs/PORTS.md:11: added Web (production) on port 17000') });
+    expect(await run(['add', 'Web', '--protocol', 'WS', '--env', 'production', '--port', '17000', '--description', 'a | b'], dir)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('docs/PORTS.md:11: added Web (production) on port 17000'),
+    });
     expect(readFileSync(registry, 'utf8')).toBe(before.replace('|---|---|---|---|---|\n', '|---|---|---|---|---|\n| Web | 17000 |  | WS | a \\| b |\n'));
     expect(readFileSync(path.join(dir, 'generated/.env.production'), 'utf8')).toContain('WEB_PORT=17000');
 
@@ -232,7 +257,9 @@ describe('add and fill: what review found', () => {
   });
 
   it('fills a row that counts in several environments once', async () => {
-    const { dir, registry } = project('## Dev\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Prod\n\n| Service | Port | Environment |\n|---|---|---|\n| Shared | xxxx | all |\n');
+    const { dir, registry } = project(
+      '## Dev\n\n| Service | Port |\n|---|---|\n| A | 16001 |\n\n## Prod\n\n| Service | Port | Environment |\n|---|---|---|\n| Shared | xxxx | all |\n',
+    );
     const result = await run(['fill'], dir);
     expect(result.stdout.split('\n').filter((line) => line.includes('→'))).toHaveLength(1);
     expect(readFileSync(registry, 'utf8')).toMatch(/\| Shared \| \d+ \| all \|/);

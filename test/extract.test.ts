@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { environmentNamed, environmentsNamed } from '../src/registry/environments.js';
 import { columnKind, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
+import { environmentNamed, environmentsNamed } from '../src/registry/environments.js';
 import type { Registry } from '../src/registry/types.js';
 
 const registryOf = (markdown: string | Uint8Array): Registry =>
@@ -25,11 +25,26 @@ describe('table shapes', () => {
 
   it.each([
     ['plain', '| Service | Port | Protocol | Status | Description |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n'],
-    ['markup in cells', '| Service | Port | Protocol | Status | Description |\n|---|---|---|---|---|\n| **api** | `8000` | _HTTP_ | ✅ Active | Main \\| REST **API** |\n'],
-    ['markup in headers, other names', '| **Name** | Port(s) | Proto | State | _Notes_ |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n'],
-    ['no outer pipes, alignment row', 'Service | Port | Protocol | Status | Purpose\n:--- | ---: | :---: | --- | ---\napi | 8000 | HTTP | ✅ Active | Main \\| REST API\n'],
-    ['upper-case headers', '| SERVICE | PORT | PROTOCOL | STATUS | DESCRIPTION |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n'],
-    ['CRLF and BOM', '\uFEFF| Service | Port | Protocol | Status | Description |\r\n|---|---|---|---|---|\r\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\r\n'],
+    [
+      'markup in cells',
+      '| Service | Port | Protocol | Status | Description |\n|---|---|---|---|---|\n| **api** | `8000` | _HTTP_ | ✅ Active | Main \\| REST **API** |\n',
+    ],
+    [
+      'markup in headers, other names',
+      '| **Name** | Port(s) | Proto | State | _Notes_ |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n',
+    ],
+    [
+      'no outer pipes, alignment row',
+      'Service | Port | Protocol | Status | Purpose\n:--- | ---: | :---: | --- | ---\napi | 8000 | HTTP | ✅ Active | Main \\| REST API\n',
+    ],
+    [
+      'upper-case headers',
+      '| SERVICE | PORT | PROTOCOL | STATUS | DESCRIPTION |\n|---|---|---|---|---|\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\n',
+    ],
+    [
+      'CRLF and BOM',
+      '\uFEFF| Service | Port | Protocol | Status | Description |\r\n|---|---|---|---|---|\r\n| api | 8000 | HTTP | ✅ Active | Main \\| REST API |\r\n',
+    ],
   ])('%s', (_, markdown) => {
     expect(rows(registryOf(markdown))).toEqual(expected);
   });
@@ -53,7 +68,9 @@ describe('table shapes', () => {
   });
 
   it('finds tables wherever they stand: in lists, block quotes, after prose', () => {
-    const registry = registryOf('Intro.\n\n> | Service | Port |\n> |---|---|\n> | quoted | 1 |\n\n- item\n\n  | Service | Port |\n  |---|---|\n  | listed | 2 |\n');
+    const registry = registryOf(
+      'Intro.\n\n> | Service | Port |\n> |---|---|\n> | quoted | 1 |\n\n- item\n\n  | Service | Port |\n  |---|---|\n  | listed | 2 |\n',
+    );
     expect(rows(registry).map((row) => row.name)).toEqual(['quoted', 'listed']);
   });
 
@@ -78,17 +95,62 @@ describe('environments', () => {
   it('takes the environment from the nearest heading only', () => {
     const registry = registryOf(
       [
-        '# Ports', '', '## Development Ports', '', '| Service | Port |', '|---|---|', '| a | 1 |', '',
-        '## Production', '', '### Application', '', '| Service | Port |', '|---|---|', '| b | 2 |', '',
-        '## Staging', '', '| Service | Port |', '|---|---|', '| c | 3 |', '',
-        '## Test', '', '| Service | Port |', '|---|---|', '| d | 4 |', '',
-        '## Other notes', '', '| Service | Port |', '|---|---|', '| e | 5 |', '',
-        '## Local (dev)', '', '| Service | Port |', '|---|---|', '| f | 6 |', '',
-        '## Prod', '', '| Service | Port |', '|---|---|', '| g | 7 |', '',
+        '# Ports',
+        '',
+        '## Development Ports',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| a | 1 |',
+        '',
+        '## Production',
+        '',
+        '### Application',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| b | 2 |',
+        '',
+        '## Staging',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| c | 3 |',
+        '',
+        '## Test',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| d | 4 |',
+        '',
+        '## Other notes',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| e | 5 |',
+        '',
+        '## Local (dev)',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| f | 6 |',
+        '',
+        '## Prod',
+        '',
+        '| Service | Port |',
+        '|---|---|',
+        '| g | 7 |',
+        '',
       ].join('\n'),
     );
     expect(rows(registry).map((row) => [row.name, row.environment])).toEqual([
-      ['a', 'development'], ['b', null], ['c', 'staging'], ['d', 'test'], ['e', null], ['f', 'development'], ['g', 'production'],
+      ['a', 'development'],
+      ['b', null],
+      ['c', 'staging'],
+      ['d', 'test'],
+      ['e', null],
+      ['f', 'development'],
+      ['g', 'production'],
     ]);
   });
 
@@ -107,7 +169,15 @@ describe('environments', () => {
       '## Services\n\n| Service | Port | Environment |\n|---|---|---|\n| a | 1 | prod |\n| b | 2 | dev |\n| c | 3 | all |\n| d | 4 | |\n| e | 5 | dev, staging |\n',
     );
     expect(rows(registry).map((row) => [row.name, row.environment])).toEqual([
-      ['a', 'production'], ['b', 'development'], ['c', null], ['c', 'production'], ['c', 'development'], ['c', 'staging'], ['d', null], ['e', 'development'], ['e', 'staging'],
+      ['a', 'production'],
+      ['b', 'development'],
+      ['c', null],
+      ['c', 'production'],
+      ['c', 'development'],
+      ['c', 'staging'],
+      ['d', null],
+      ['e', 'development'],
+      ['e', 'staging'],
     ]);
   });
 
@@ -130,8 +200,22 @@ describe('external access and reserved ranges', () => {
   it('reads the Creator Suite seed (mis-encoded) to clean values', () => {
     const registry = registryOf(readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url)));
     expect(rows(registry)).toEqual([
-      { environment: null, name: 'Creator Suite Frontend', port: 16532, protocol: 'HTTP', status: '✅ Active', description: 'React/Next.js frontend application' },
-      { environment: null, name: 'Creator Suite API', port: 17354, protocol: 'HTTP', status: '✅ Active', description: 'FastAPI backend with uvicorn (4 workers)' },
+      {
+        environment: null,
+        name: 'Creator Suite Frontend',
+        port: 16532,
+        protocol: 'HTTP',
+        status: '✅ Active',
+        description: 'React/Next.js frontend application',
+      },
+      {
+        environment: null,
+        name: 'Creator Suite API',
+        port: 17354,
+        protocol: 'HTTP',
+        status: '✅ Active',
+        description: 'FastAPI backend with uvicorn (4 workers)',
+      },
     ]);
     expect(
       registry.externalAccess.map((access) => ({
@@ -143,8 +227,22 @@ describe('external access and reserved ranges', () => {
         purpose: access.purpose?.value,
       })),
     ).toEqual([
-      { domain: 'video.destinpq.com', scheme: 'https', port: { kind: 'number', port: 443 }, ssl: true, target: { host: '127.0.0.1', port: 16532 }, purpose: 'Frontend UI Access' },
-      { domain: 'video-api.destinpq.com', scheme: 'https', port: { kind: 'number', port: 443 }, ssl: true, target: { host: '127.0.0.1', port: 17354 }, purpose: 'API Access' },
+      {
+        domain: 'video.destinpq.com',
+        scheme: 'https',
+        port: { kind: 'number', port: 443 },
+        ssl: true,
+        target: { host: '127.0.0.1', port: 16532 },
+        purpose: 'Frontend UI Access',
+      },
+      {
+        domain: 'video-api.destinpq.com',
+        scheme: 'https',
+        port: { kind: 'number', port: 443 },
+        ssl: true,
+        target: { host: '127.0.0.1', port: 17354 },
+        purpose: 'API Access',
+      },
     ]);
     expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value, range.description])).toEqual([
       ['Primary Range', { from: 16532, to: 17354 }, 'API and frontend services'],
@@ -166,7 +264,9 @@ describe('external access and reserved ranges', () => {
   });
 
   it('reads thousands separators, and still a single port followed by a comma and prose', () => {
-    const registry = registryOf('## Reserved Port Ranges\n\n- **Primary**: `20,000-20,099`\n- Bots: 22_000..22_099 (chat)\n- **Admin**: 9000, used by the admin panel\n- Odd: 20,5\n- 0-1023: well-known ports, need root\n');
+    const registry = registryOf(
+      '## Reserved Port Ranges\n\n- **Primary**: `20,000-20,099`\n- Bots: 22_000..22_099 (chat)\n- **Admin**: 9000, used by the admin panel\n- Odd: 20,5\n- 0-1023: well-known ports, need root\n',
+    );
     expect(registry.reservedRanges.map((range) => [range.name.value, range.range.value, range.range.position, range.description])).toEqual([
       ['Primary', { from: 20000, to: 20099 }, { line: 3, column: 16 }, undefined],
       ['Bots', { from: 22000, to: 22099 }, { line: 4, column: 9 }, 'chat'],
@@ -182,7 +282,9 @@ describe('several ranges in one list item', () => {
 
   it('reads each range of an item as a range of that name, at its own place, sharing the description', () => {
     const source = read(
-      new TextEncoder().encode('## Reserved Ranges\n\n- **API**: 16000-16099, 17000-17099\n- **Web**: `18000-18099` and `19000-19099` (frontends)\n- Bots: 20000-20099; 21000 (chat)\n- **Admin**: 9000, used by the admin panel\n- Pair: 9100, 9200\n'),
+      new TextEncoder().encode(
+        '## Reserved Ranges\n\n- **API**: 16000-16099, 17000-17099\n- **Web**: `18000-18099` and `19000-19099` (frontends)\n- Bots: 20000-20099; 21000 (chat)\n- **Admin**: 9000, used by the admin panel\n- Pair: 9100, 9200\n',
+      ),
       'PORTS.md',
     );
     expect(ranges(extract(source))).toEqual([
@@ -209,7 +311,9 @@ describe('several ranges in one list item', () => {
 
   it('reports an item it cannot split for sure, and a broken second range as a range', () => {
     const source = read(
-      new TextEncoder().encode('## Reserved Ranges\n\n- **API**: 16000-16099 17000-17099\n- **Web**: 18000-18099, 50 services\n- **Jobs**: 19000-19099, 20000-\n- **Ops**: 22000-22099 (50 ports)\n'),
+      new TextEncoder().encode(
+        '## Reserved Ranges\n\n- **API**: 16000-16099 17000-17099\n- **Web**: 18000-18099, 50 services\n- **Jobs**: 19000-19099, 20000-\n- **Ops**: 22000-22099 (50 ports)\n',
+      ),
       'PORTS.md',
     );
     expect(ranges(extract(source))).toEqual([
@@ -236,10 +340,16 @@ describe('details, configuration files and security notes', () => {
     const registry = registryOf(readFileSync(new URL('./fixtures/seeds/creator-suite.md', import.meta.url)));
     const [frontend, api] = registry.services;
     expect([frontend!.details?.bind?.value, frontend!.details?.workers?.value, frontend!.details?.healthCheck?.value, frontend!.unitFile?.value]).toEqual([
-      '*', 1, '/health', '/etc/systemd/system/creator-suite-frontend.service',
+      '*',
+      1,
+      '/health',
+      '/etc/systemd/system/creator-suite-frontend.service',
     ]);
     expect([api!.details?.bind?.value, api!.details?.workers?.value, api!.details?.healthCheck?.value, api!.unitFile?.value]).toEqual([
-      '0.0.0.0', 4, '/health', '/etc/systemd/system/creator-suite-api.service',
+      '0.0.0.0',
+      4,
+      '/health',
+      '/etc/systemd/system/creator-suite-api.service',
     ]);
     expect(api!.details?.items.map((item) => item.key)).toEqual(['Process', 'Framework', 'Workers', 'Bind', 'Health Check']);
     expect(registry.detailSections?.map((section) => [section.heading.text, section.heading.position, section.port])).toEqual([

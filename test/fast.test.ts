@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
-import { cacheFileOf, loadWithCodeCache } from '../src/support/compile-cache.js';
-import { loadConfig } from '../src/config/load.js';
 import { fastPath } from '../src/cli/fast.js';
+import { main } from '../src/cli/main.js';
 import { inputsHash, maxSourceBytes } from '../src/config/inputs.js';
+import { loadConfig } from '../src/config/load.js';
+import { cacheFileOf, loadWithCodeCache } from '../src/support/compile-cache.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 // readFileSync as is, with a hook a test can set to act right after a file is read
@@ -121,7 +121,9 @@ describe('the fast path', () => {
 
   it('keeps the reading warnings of the registry as gen rewrote it (mojibake gone with the old diagram)', () => {
     const mojibake = '\u00e2\u0153\u2026';
-    const dir = project(`| Service | Port | Status |\n|---|---|---|\n| api | 16000 | ${mojibake} Active |\n\n<!-- portbook:diagram -->\n\`\`\`mermaid\nflowchart LR\n  old["${mojibake}"]\n\`\`\`\n<!-- /portbook:diagram -->\n`);
+    const dir = project(
+      `| Service | Port | Status |\n|---|---|---|\n| api | 16000 | ${mojibake} Active |\n\n<!-- portbook:diagram -->\n\`\`\`mermaid\nflowchart LR\n  old["${mojibake}"]\n\`\`\`\n<!-- /portbook:diagram -->\n`,
+    );
     expect(capture((io) => main(['gen'], io), dir).stderr).toContain('(2 places)');
     const fast = capture((io) => fastPath(['check'], io), dir);
     expect(fast.code).toBe(0);
@@ -236,11 +238,31 @@ describe('the fast path', () => {
 
 describe('the fast path’s diagnostics are byte for byte the full CLI’s', () => {
   const moved = [
-    '# Ports', '', '<!-- portbook:diagram -->', '<!-- /portbook:diagram -->', '',
-    '## Development', '', '| Service | Port |', '|---|---|', '| api | 16000 |', '',
-    '| Domain | Port | SSL | Proxy Target |', '|---|---|---|---|', '| a.example.com | 80 | no | 127.0.0.1:16000 |', '',
-    '## Production', '', '| Service | Port |', '|---|---|', '| api | 80 |', '',
-    '| Domain | Port | SSL | Proxy Target |', '|---|---|---|---|', '| a.example.com | 80 | no | 127.0.0.1:80 |', '',
+    '# Ports',
+    '',
+    '<!-- portbook:diagram -->',
+    '<!-- /portbook:diagram -->',
+    '',
+    '## Development',
+    '',
+    '| Service | Port |',
+    '|---|---|',
+    '| api | 16000 |',
+    '',
+    '| Domain | Port | SSL | Proxy Target |',
+    '|---|---|---|---|',
+    '| a.example.com | 80 | no | 127.0.0.1:16000 |',
+    '',
+    '## Production',
+    '',
+    '| Service | Port |',
+    '|---|---|',
+    '| api | 80 |',
+    '',
+    '| Domain | Port | SSL | Proxy Target |',
+    '|---|---|---|---|',
+    '| a.example.com | 80 | no | 127.0.0.1:80 |',
+    '',
   ];
   const crlf = (lines: string[]): string => `\uFEFF${lines.join('\r\n')}`;
   const mojibake = '\u00e2\u0153\u2026';

@@ -31,9 +31,15 @@ const modified = (relative: string): number => statSync(at(relative)).mtimeMs;
 /** Why dist/ must be built, or undefined when it is newer than all of its inputs. */
 function staleness(): string | undefined {
   const sources = filesUnder('src').filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
-  const inputs = [...sources, ...filesUnder('templates'), 'scripts/bundle.mjs', 'tsconfig.json', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'].filter(
-    (file) => existsSync(at(file)),
-  );
+  const inputs = [
+    ...sources,
+    ...filesUnder('templates'),
+    'scripts/bundle.mjs',
+    'tsconfig.json',
+    'package.json',
+    'package-lock.json',
+    'node_modules/.package-lock.json',
+  ].filter((file) => existsSync(at(file)));
   const outputs = ['dist/bundle/cli.cjs', 'dist/bundle/fast.cjs', ...sources.map((file) => file.replace(/^src/, 'dist').replace(/\.ts$/, '.js'))];
   const missing = outputs.find((file) => !existsSync(at(file)));
   if (missing) return `${missing} is missing`;
@@ -75,7 +81,8 @@ async function takeLock(): Promise<void> {
     }
     // a lock whose run was killed: take it over
     if (Number.isInteger(holder) && !alive(holder)) rmSync(lock, { recursive: true, force: true });
-    else if (Date.now() > guard) throw new Error(`the test build lock ${lock} has been held by process ${holder} for 5 minutes; remove it if no test run is building`);
+    else if (Date.now() > guard)
+      throw new Error(`the test build lock ${lock} has been held by process ${holder} for 5 minutes; remove it if no test run is building`);
     else await sleep(100);
   }
 }

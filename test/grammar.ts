@@ -38,7 +38,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     lines: [
       /^upstream [a-z0-9_]+ \{$/,
       /^ {4}server (127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5};$/,
-      /^ {4}location = \/[A-Za-z0-9._~\/-]* \{$/,
+      /^ {4}location = \/[A-Za-z0-9._~/-]* \{$/,
       /^ {8}access_log off;$/,
       /^ {0,4}\}$/,
       /^server \{$/,

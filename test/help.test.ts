@@ -1,12 +1,13 @@
 /** Per-command help, "did you mean", and --json failures on stdout. */
 import { describe, expect, it } from 'vitest';
 import { editDistance, suggestions } from '../src/cli/args.js';
+import { type Command, commandNames, commands, globalOptions, options } from '../src/cli/command-table.js';
 import { commandHelp, helpText } from '../src/cli/main.js';
-import { commandNames, commands, globalOptions, options, type Command } from '../src/cli/command-table.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('help');
-const project = (): string => writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n\n## Reserved Port Ranges\n\n- **Primary**: `16000-16001`\n');
+const project = (): string =>
+  writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n\n## Reserved Port Ranges\n\n- **Primary**: `16000-16001`\n');
 /** The words that name `command` on the command line. */
 const words = (command: Command): string[] => commands[command].invocation.split(' ');
 
@@ -105,10 +106,16 @@ describe('did you mean', () => {
     [['gen', '--sourse=x.md'], 'unknown option `--sourse`; did you mean `--source`?\n  portbook gen --source=x.md\n'],
     [['gen', '-f'], 'unknown option `-f`; did you mean `--force`?\n  portbook gen --force\n'],
     [['scan', '--stric'], 'unknown option `--stric`; did you mean `--strict`?\n  portbook scan --strict\n'],
-    [['check', '--dryrun'], 'unknown option `--dryrun`; `--dry-run` goes with gen, not check; check\'s options are --json, --source, --out, --templates, --config\n'],
+    [
+      ['check', '--dryrun'],
+      "unknown option `--dryrun`; `--dry-run` goes with gen, not check; check's options are --json, --source, --out, --templates, --config\n",
+    ],
     [['add', 'X', '--protcol', 'HTTP'], 'unknown option `--protcol`; did you mean `--protocol`?\n  portbook add X --protocol HTTP\n'],
     [['next', '--env', 'productoin'], 'did you mean `production`?\n  portbook next --env production\n'],
-    [['next', '--env', 'prdo'], 'unknown --env `prdo`; expected development, staging, production, test or default; did you mean `prod`?\n  portbook next --env prod\n'],
+    [
+      ['next', '--env', 'prdo'],
+      'unknown --env `prdo`; expected development, staging, production, test or default; did you mean `prod`?\n  portbook next --env prod\n',
+    ],
   ])('%j', (args, expected) => {
     const result = runCli(args, project());
     expect(result).toMatchObject({ code: 2, stdout: '' });
@@ -120,7 +127,10 @@ describe('--json failures', () => {
   it('next --json prints {"error": {message, exitCode}} on stdout and exits with that code', () => {
     const dir = project();
     // the range has two ports: fill them
-    const full = writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n| web | 16001 |\n\n## Reserved Port Ranges\n\n- **Primary**: `16000-16001`\n');
+    const full = writeProject(
+      temporaryDir(),
+      '| Service | Port |\n|---|---|\n| api | 16000 |\n| web | 16001 |\n\n## Reserved Port Ranges\n\n- **Primary**: `16000-16001`\n',
+    );
     const result = runCli(['next', '--json'], full);
     expect(result.code).toBe(1);
     const answer = JSON.parse(result.stdout) as { error: { message: string; exitCode: number } };

@@ -16,7 +16,9 @@ import { grammarViolations } from './grammar.js';
 warnIfSkipped('hostile.test.ts');
 
 const corpus = new URL('./fixtures/hostile/', import.meta.url).pathname;
-const cases = readdirSync(corpus).filter((name) => name.endsWith('.md')).sort();
+const cases = readdirSync(corpus)
+  .filter((name) => name.endsWith('.md'))
+  .sort();
 const temporaries: string[] = [];
 afterEach(() => {
   for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });

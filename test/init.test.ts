@@ -76,7 +76,9 @@ describe('portbook init', () => {
     writeFileSync(path.join(dir, '.git/config.lock'), '');
     const result = runCli(['init'], dir);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^portbook: git config failed: .*lock.*\n\(init had already done this: created docs\/PORTS\.md .*generated \d+ files in generated\/\)\n$/s);
+    expect(result.stderr).toMatch(
+      /^portbook: git config failed: .*lock.*\n\(init had already done this: created docs\/PORTS\.md .*generated \d+ files in generated\/\)\n$/s,
+    );
   });
 
   it('a file system error is one line with what was done, never a stack trace', () => {
@@ -125,7 +127,9 @@ describe('portbook init', () => {
     writeFileSync(path.join(dir, 'generated'), 'a file where the outputs go\n');
     const result = runCli(['init'], dir);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json; added "gen": "portbook gen" to package\.json scripts\)\n$/);
+    expect(result.stderr).toMatch(
+      /\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json; added "gen": "portbook gen" to package\.json scripts\)\n$/,
+    );
   });
 
   it('hook install --manager githooks refuses to fight husky over core.hooksPath', () => {

@@ -31,7 +31,12 @@ function registryJson(markdown: string): { json: Registry; text: string; lines: 
   const registry = extract(source);
   validate(registry, source.file);
   expect(source.file.messages.filter((message) => message.fatal).map((message) => message.reason)).toEqual([]);
-  const files = renderFiles({ registry, options: { ...defaultRenderOptions, targets: ['json'] }, templates: loadTemplates(undefined), source: 'docs/PORTS.md' });
+  const files = renderFiles({
+    registry,
+    options: { ...defaultRenderOptions, targets: ['json'] },
+    templates: loadTemplates(undefined),
+    source: 'docs/PORTS.md',
+  });
   expect([...files.keys()]).toEqual(['registry.json']);
   const file = files.get('registry.json')!;
   expect(file.target).toBe('json');

@@ -26,7 +26,23 @@ type Defer = (undo: () => void) => void;
 
 // ---------------------------------------------------------------- the project
 
-const names = ['Gateway', 'Auth', 'Users', 'Billing', 'Search', 'Media', 'Mailer', 'Reports', 'Admin', 'Webhooks', 'Scheduler', 'Metrics', 'Docs', 'Uploads', 'Chat'];
+const names = [
+  'Gateway',
+  'Auth',
+  'Users',
+  'Billing',
+  'Search',
+  'Media',
+  'Mailer',
+  'Reports',
+  'Admin',
+  'Webhooks',
+  'Scheduler',
+  'Metrics',
+  'Docs',
+  'Uploads',
+  'Chat',
+];
 
 /** 15 HTTP services in Development and in Production (ports 16000–17999), two public sites; `shift` moves every port; `without` drops services. */
 function registry(shift: number, without: readonly string[] = []): string {
@@ -143,8 +159,7 @@ function runChild(defer: Defer, dir: string, args: string[], killAt: (line: stri
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       pending += chunk;
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) !== -1) {
+      for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
         lines.push(line);
@@ -291,7 +306,9 @@ describe.concurrent('a gen killed while it writes', () => {
     const finished = killed.lines.at(-1) === 'done';
     expect(killed.signal === 'SIGKILL' || (killed.code === 0 && finished), `${point}: child failed: code ${killed.code}, stderr ${killed.stderr}`).toBe(true);
     const state = checkState(project_, killed);
-    landed.push(`${point}: ${finished ? 'finished first' : `last line ${killed.lines.at(-1) ?? 'none'}`}; ${state.newFiles.length} new, ${state.oldFiles.length} old, ${state.temporaries.length} temporaries`);
+    landed.push(
+      `${point}: ${finished ? 'finished first' : `last line ${killed.lines.at(-1) ?? 'none'}`}; ${state.newFiles.length} new, ${state.oldFiles.length} old, ${state.temporaries.length} temporaries`,
+    );
     recover(project_, killed, state);
   });
 
@@ -299,13 +316,25 @@ describe.concurrent('a gen killed while it writes', () => {
     const project_ = project(onTestFinished);
     const total = project_.next.size;
     const half = Math.floor(total / 2);
-    const first = await runChild(onTestFinished, project_.dir, ['stop', 'replaced', String(half)], (line) => line.startsWith(`replaced ${half} `), `mid-renames (replaced ${half})`);
+    const first = await runChild(
+      onTestFinished,
+      project_.dir,
+      ['stop', 'replaced', String(half)],
+      (line) => line.startsWith(`replaced ${half} `),
+      `mid-renames (replaced ${half})`,
+    );
     expect(first.signal).toBe('SIGKILL');
     const firstState = checkState(project_, first);
     expect(firstState.temporaries).toHaveLength(total - half);
 
     // the second run sees the first one's temporaries as debris and dies before removing them
-    const second = await runChild(onTestFinished, project_.dir, ['stop', 'tmp', '3'], (line) => line.startsWith('tmp 3 '), 'second run, after its 3rd temporary');
+    const second = await runChild(
+      onTestFinished,
+      project_.dir,
+      ['stop', 'tmp', '3'],
+      (line) => line.startsWith('tmp 3 '),
+      'second run, after its 3rd temporary',
+    );
     expect(second.signal).toBe('SIGKILL');
     expect(second.lines[0]).toBe(`planned ${total - half} ${total - half}`);
     const secondState = checkState(project_, second);
@@ -319,7 +348,13 @@ describe.concurrent('a gen killed while it writes', () => {
     const project_ = project(onTestFinished);
     const total = project_.next.size;
     const half = Math.floor(total / 2);
-    const killed = await runChild(onTestFinished, project_.dir, ['stop', 'replaced', String(half)], (line) => line.startsWith(`replaced ${half} `), `mid-renames (replaced ${half}), then registry(2)`);
+    const killed = await runChild(
+      onTestFinished,
+      project_.dir,
+      ['stop', 'replaced', String(half)],
+      (line) => line.startsWith(`replaced ${half} `),
+      `mid-renames (replaced ${half}), then registry(2)`,
+    );
     expect(killed.signal).toBe('SIGKILL');
     const state = checkState(project_, killed);
 
@@ -337,7 +372,10 @@ describe.concurrent('a gen killed while it writes', () => {
     const killed = await runChild(onTestFinished, project_.dir, ['stop', 'tmp', String(total)], (line) => line.startsWith(`tmp ${total} `), point);
     expect(killed.signal).toBe('SIGKILL');
     const state = checkState(project_, killed);
-    expect(state.temporaries.filter((file) => file.includes('/chat.service.d/')), 'Chat’s temporaries').toHaveLength(2);
+    expect(
+      state.temporaries.filter((file) => file.includes('/chat.service.d/')),
+      'Chat’s temporaries',
+    ).toHaveLength(2);
 
     // Chat's drop-ins are no longer rendered: gen removes them, and must remove the dead run's temporaries beside them
     writeFileSync(path.join(project_.dir, 'docs', 'PORTS.md'), registry(1, ['Chat']));

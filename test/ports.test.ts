@@ -25,7 +25,9 @@ async function hold(...ports: number[]): Promise<number> {
   for (const port of ports) {
     const server = net.createServer();
     const listening = await new Promise<boolean>((resolve, reject) =>
-      server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error))).listen(port, '127.0.0.1', () => resolve(true)),
+      server
+        .once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)))
+        .listen(port, '127.0.0.1', () => resolve(true)),
     );
     if (!listening) continue;
     servers.push(server);
@@ -34,7 +36,8 @@ async function hold(...ports: number[]): Promise<number> {
   throw new Error(`none of ${ports.join(', ')} is free`);
 }
 
-const withRange = (range: string, rows = '| API | 16001 |') => `| Service | Port |\n|---|---|\n${rows}\n\n## Reserved Port Ranges\n\n- **Primary Range**: \`${range}\` (services)\n- **Bot Range**: \`18938-18948\`\n`;
+const withRange = (range: string, rows = '| API | 16001 |') =>
+  `| Service | Port |\n|---|---|\n${rows}\n\n## Reserved Port Ranges\n\n- **Primary Range**: \`${range}\` (services)\n- **Bot Range**: \`18938-18948\`\n`;
 
 describe('portbook next', () => {
   it('prints a free port inside the Creator Suite range', async () => {
@@ -62,7 +65,11 @@ describe('portbook next', () => {
 
   it('takes a named range, says so with --json, and refuses an unknown one', async () => {
     const dir = project(withRange('16000-16010'));
-    const json = JSON.parse((await run(['next', '--range', 'bot', '--env', 'prod', '--json'], dir)).stdout) as { port: number; range: { name: string }; environment: string };
+    const json = JSON.parse((await run(['next', '--range', 'bot', '--env', 'prod', '--json'], dir)).stdout) as {
+      port: number;
+      range: { name: string };
+      environment: string;
+    };
     expect(json.range.name).toBe('Bot Range');
     expect(json.environment).toBe('production');
     expect(json.port).toBeGreaterThanOrEqual(18938);
@@ -78,7 +85,9 @@ describe('portbook next', () => {
   it('says when common defaults were skipped in a range that is full', async () => {
     expect(await run(['next'], project(withRange('8080-8082', '| API | 8082 |')))).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('No free port left in Primary Range (8080-8082) (8080, 8081 are common defaults of other software, so they are skipped): widen the range'),
+      stderr: expect.stringContaining(
+        'No free port left in Primary Range (8080-8082) (8080, 8081 are common defaults of other software, so they are skipped): widen the range',
+      ),
     });
   });
 

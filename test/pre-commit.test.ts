@@ -123,7 +123,12 @@ describe('portbook pre-commit', () => {
 
   it('lets a manifest through whose record of the inputs alone differs, and refuses one that is deleted', () => {
     const dir = repository();
-    edit(dir, 'generated/.portbook-manifest.json', /"inputs": "[0-9a-f]+"/.exec(read(dir, 'generated/.portbook-manifest.json'))![0], '"inputs": "portbook 0.0.9"');
+    edit(
+      dir,
+      'generated/.portbook-manifest.json',
+      /"inputs": "[0-9a-f]+"/.exec(read(dir, 'generated/.portbook-manifest.json'))![0],
+      '"inputs": "portbook 0.0.9"',
+    );
     ok(dir, 'add', 'generated/.portbook-manifest.json');
     expect(hook(dir)).toEqual({ code: 0, stdout: '', stderr: '' });
     ok(dir, 'rm', '-q', '--cached', 'generated/.portbook-manifest.json');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandHelp, helpText } from '../src/cli/main.js';
 import { commandNames } from '../src/cli/command-table.js';
+import { commandHelp, helpText } from '../src/cli/main.js';
 import { check } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -17,12 +17,43 @@ describe('the repository itself', () => {
 
   it('opens its README with the two set-up commands', () => {
     const block = /^# portbook\n\n```sh\n([^`]*)```/.exec(readme)?.[1] ?? '';
-    expect(block.trim().split('\n').map((line) => line.replace(/\s+#.*$/, ''))).toEqual(['npm ci && npm run gen', 'npm test']);
+    expect(
+      block
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/\s+#.*$/, '')),
+    ).toEqual(['npm ci && npm run gen', 'npm test']);
   });
 
   it('documents every command and option of --help in the README', () => {
     const help = [helpText, ...commandNames.map(commandHelp)].join('\n');
-    for (const word of ['portbook gen', 'portbook check', 'portbook fix-encoding', 'portbook init', 'portbook hook install', 'portbook pre-commit', 'portbook next', 'portbook scan', 'portbook add', 'portbook fill', '--protocol', '--port', '--description', '--env', '--range', '--source', '--out', '--templates', '--config', '--dry-run', '--force', '--stage', '--watch', '--manager', '--json']) {
+    for (const word of [
+      'portbook gen',
+      'portbook check',
+      'portbook fix-encoding',
+      'portbook init',
+      'portbook hook install',
+      'portbook pre-commit',
+      'portbook next',
+      'portbook scan',
+      'portbook add',
+      'portbook fill',
+      '--protocol',
+      '--port',
+      '--description',
+      '--env',
+      '--range',
+      '--source',
+      '--out',
+      '--templates',
+      '--config',
+      '--dry-run',
+      '--force',
+      '--stage',
+      '--watch',
+      '--manager',
+      '--json',
+    ]) {
       expect(help).toContain(word);
       expect(readme).toContain(word);
     }

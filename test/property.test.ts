@@ -27,7 +27,8 @@ import { grammarViolations } from './grammar.js';
 warnIfSkipped('property.test.ts');
 
 const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
-if (!(runs > 0)) throw new Error(`PORTBOOK_PROPERTY_RUNS must be a number above 0 (a multiplier of the cases), not ${JSON.stringify(process.env.PORTBOOK_PROPERTY_RUNS)}`);
+if (!(runs > 0))
+  throw new Error(`PORTBOOK_PROPERTY_RUNS must be a number above 0 (a multiplier of the cases), not ${JSON.stringify(process.env.PORTBOOK_PROPERTY_RUNS)}`);
 /** `cases` scaled by PORTBOOK_PROPERTY_RUNS. */
 const count = (cases: number): number => Math.max(1, Math.round(cases * runs));
 const settings = (numRuns: number): fc.Parameters<unknown> => ({
@@ -48,9 +49,54 @@ const freshDir = (): string => {
 
 /** Text built to break config formats and Markdown alike. */
 const nasty = fc.constantFrom(
-  '"; deny all; #', '$(reboot)', '`rm -rf /`', '{{x}}', '{{{y}}}', '{{> p}}', '*/', '/*', '"""', "'''", '\\', '\\n', '%n', '%%',
-  '../..', '/etc/passwd', '<br>', '<!--', '-->', ']]>', '&amp;', '<', '>', '"', "'", '#', ';', '{', '}', '$host', '${PATH}', '\t',
-  '\u2028', '\u202e', '\ufeff', 'âœ…', '✅', '⏸️', '𝕏', 'Straße', 'ğŸ“‹', '~', '**', '_', '[x](y)', ':', '=', 'Environment=X',
+  '"; deny all; #',
+  '$(reboot)',
+  '`rm -rf /`',
+  '{{x}}',
+  '{{{y}}}',
+  '{{> p}}',
+  '*/',
+  '/*',
+  '"""',
+  "'''",
+  '\\',
+  '\\n',
+  '%n',
+  '%%',
+  '../..',
+  '/etc/passwd',
+  '<br>',
+  '<!--',
+  '-->',
+  ']]>',
+  '&amp;',
+  '<',
+  '>',
+  '"',
+  "'",
+  '#',
+  ';',
+  '{',
+  '}',
+  '$host',
+  '${PATH}',
+  '\t',
+  '\u2028',
+  '\u202e',
+  '\ufeff',
+  'âœ…',
+  '✅',
+  '⏸️',
+  '𝕏',
+  'Straße',
+  'ğŸ“‹',
+  '~',
+  '**',
+  '_',
+  '[x](y)',
+  ':',
+  '=',
+  'Environment=X',
 );
 const text = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
@@ -58,7 +104,12 @@ const text = fc.oneof(
 );
 
 /** A cell that keeps the table's shape: pipes escaped, line breaks flattened. */
-const cell = (value: string): string => value.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/~/g, '-');
+const cell = (value: string): string =>
+  value
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/~/g, '-');
 
 /** Names: mostly a Latin word (an identifier can be derived) wrapped in hostile text, sometimes hostile text alone. */
 const name = fc.oneof(
@@ -82,25 +133,21 @@ interface Spec {
 }
 
 /** Registries whose shape is known: valid unique ports per table, hostile text everywhere else. */
-const spec: fc.Arbitrary<Spec> = fc
-  .uniqueArray(fc.constantFrom(...environments), { minLength: 1, maxLength: 3 })
-  .chain((headings) =>
-    fc.record({
-      tables: fc.tuple(
-        ...headings.map((heading) =>
-          fc.record({
-            heading: fc.constant(heading),
-            rows: fc
-              .uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 1, maxLength: 6 })
-              .chain((ports) =>
-                fc.tuple(...ports.map((port) => fc.record({ name, port: fc.constant(port), protocol, description: text }))),
-              ),
-          }),
-        ),
+const spec: fc.Arbitrary<Spec> = fc.uniqueArray(fc.constantFrom(...environments), { minLength: 1, maxLength: 3 }).chain((headings) =>
+  fc.record({
+    tables: fc.tuple(
+      ...headings.map((heading) =>
+        fc.record({
+          heading: fc.constant(heading),
+          rows: fc
+            .uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 1, maxLength: 6 })
+            .chain((ports) => fc.tuple(...ports.map((port) => fc.record({ name, port: fc.constant(port), protocol, description: text })))),
+        }),
       ),
-      sites: fc.array(fc.record({ domain: fc.domain(), ssl: fc.boolean(), row: fc.nat(), purpose: text }), { maxLength: 3 }),
-    }),
-  );
+    ),
+    sites: fc.array(fc.record({ domain: fc.domain(), ssl: fc.boolean(), row: fc.nat(), purpose: text }), { maxLength: 3 }),
+  }),
+);
 
 function markdown(registry: Spec): string {
   const lines = ['# Random registry', ''];
@@ -167,7 +214,10 @@ function checkConsumers(out: string, files: ReadonlyMap<string, string>, sample:
 /** tsc --strict on every kept settings.ts, each in its own directory; a failure shows the registries of the samples that failed. */
 function checkTypescript(): void {
   if (typescript.size === 0) return;
-  const compiled = tscProjects(Object.fromEntries([...typescript].map(([name, { settings }]) => [name, { type: 'module' as const, files: { 'settings.ts': settings } }])), freshDir());
+  const compiled = tscProjects(
+    Object.fromEntries([...typescript].map(([name, { settings }]) => [name, { type: 'module' as const, files: { 'settings.ts': settings } }])),
+    freshDir(),
+  );
   const failed = new Set([...compiled.stdout.matchAll(/^(sample-\d+)\//gm)].map((match) => match[1]!));
   const registries = [...failed].map((name) => `${name}, from this registry:\n${typescript.get(name)?.registry}`).join('\n\n');
   expect({ status: compiled.status, stdout: compiled.stdout }, `tsc --strict settings.ts\n${registries}`).toEqual({ status: 0, stdout: '' });
@@ -176,7 +226,15 @@ function checkTypescript(): void {
 // ---------------------------------------------------------------- properties
 
 /** Rules that names alone can trigger when ports are valid and unique per table (a NUL reads as binary). */
-const nameRules = new Set(['name-missing', 'variable-duplicate', 'identifier-duplicate', 'protocol-unknown', 'proxy-target-not-http', 'encoding-invalid', 'encoding-mojibake']);
+const nameRules = new Set([
+  'name-missing',
+  'variable-duplicate',
+  'identifier-duplicate',
+  'protocol-unknown',
+  'proxy-target-not-http',
+  'encoding-invalid',
+  'encoding-mojibake',
+]);
 
 describe('random registries with hostile text in every cell', () => {
   it('give positioned name diagnostics and no files, or grammatical outputs whose .env files hold exactly their ports', () => {
@@ -220,7 +278,17 @@ describe('random registries with hostile text in every cell', () => {
       .array(
         fc.oneof(
           text,
-          fc.constantFrom('| Service | Port |', '|---|---|', '| Domain | SSL | Proxy Target |', '## Production', '## Reserved ranges', '- **R**: ', '\n', ' | ', '`'),
+          fc.constantFrom(
+            '| Service | Port |',
+            '|---|---|',
+            '| Domain | SSL | Proxy Target |',
+            '## Production',
+            '## Reserved ranges',
+            '- **R**: ',
+            '\n',
+            ' | ',
+            '`',
+          ),
           fc.integer({ min: -5, max: 70000 }).map(String),
         ),
         { maxLength: 40 },

@@ -1,21 +1,44 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Table } from 'mdast';
-import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { toString as nodeText } from 'mdast-util-to-string';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { toString } from 'mdast-util-to-string';
+import { describe, expect, it } from 'vitest';
 import { parse, processor, read, repairMojibake } from '../src/read/index.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 /** UTF-8 bytes misread as Windows-1252 and saved again as UTF-8. */
 const misencode = (text: string) => {
   const cp1252 = new Map<number, string>([
-    [0x80, '€'], [0x82, '‚'], [0x83, 'ƒ'], [0x84, '„'], [0x85, '…'], [0x86, '†'], [0x87, '‡'], [0x88, 'ˆ'],
-    [0x89, '‰'], [0x8a, 'Š'], [0x8b, '‹'], [0x8c, 'Œ'], [0x8e, 'Ž'], [0x91, '‘'], [0x92, '’'], [0x93, '“'],
-    [0x94, '”'], [0x95, '•'], [0x96, '–'], [0x97, '—'], [0x98, '˜'], [0x99, '™'], [0x9a, 'š'], [0x9b, '›'],
-    [0x9c, 'œ'], [0x9e, 'ž'], [0x9f, 'Ÿ'],
+    [0x80, '€'],
+    [0x82, '‚'],
+    [0x83, 'ƒ'],
+    [0x84, '„'],
+    [0x85, '…'],
+    [0x86, '†'],
+    [0x87, '‡'],
+    [0x88, 'ˆ'],
+    [0x89, '‰'],
+    [0x8a, 'Š'],
+    [0x8b, '‹'],
+    [0x8c, 'Œ'],
+    [0x8e, 'Ž'],
+    [0x91, '‘'],
+    [0x92, '’'],
+    [0x93, '“'],
+    [0x94, '”'],
+    [0x95, '•'],
+    [0x96, '–'],
+    [0x97, '—'],
+    [0x98, '˜'],
+    [0x99, '™'],
+    [0x9a, 'š'],
+    [0x9b, '›'],
+    [0x9c, 'œ'],
+    [0x9e, 'ž'],
+    [0x9f, 'Ÿ'],
   ]);
   return Array.from(encode(text), (byte) => cp1252.get(byte) ?? String.fromCharCode(byte)).join('');
 };
@@ -145,7 +168,7 @@ describe('parse', () => {
       '| [docs](https://x.example.com) | ~~old~~ `code` **bold** |',
       '| a_https://b.example.com/(c) | x*https://d.example.com*y, <https://e.example.com> |',
     ].join('\n');
-    const cells = (tree: ReturnType<typeof parse>) => (tree.children[0] as Table).children.flatMap((row) => row.children.map((cell) => toString(cell)));
+    const cells = (tree: ReturnType<typeof parse>) => (tree.children[0] as Table).children.flatMap((row) => row.children.map((cell) => nodeText(cell)));
     const full = unified().use(remarkParse).use(remarkGfm).parse(text);
     expect(cells(processor().parse(text))).toEqual(cells(full));
     expect(cells(full).slice(2, 4)).toEqual(['https://api.example.com/a_b_', 'see www.example.org/*x* or ops@example.com']);

@@ -5,14 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultRenderOptions, type RenderOptions } from '../src/config/load.js';
 import { extract } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
+import { kebab, screamingSnake, words } from '../src/registry/names.js';
+import { normalise, render } from '../src/render/index.js';
+import { loadTemplates } from '../src/render/templates.js';
 import { commentStyleFor, hashComment, header } from '../src/targets/comments.js';
 import { envValue } from '../src/targets/env.js';
 import { nginxString } from '../src/targets/nginx.js';
 import { blockComment, jsString } from '../src/targets/settings-ts.js';
 import { isUnitName, systemdAssignment } from '../src/targets/systemd.js';
-import { normalise, render } from '../src/render/index.js';
-import { kebab, screamingSnake, words } from '../src/registry/names.js';
-import { loadTemplates } from '../src/render/templates.js';
 import { validate } from '../src/validate/index.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
@@ -147,7 +147,9 @@ describe('rendering decisions', () => {
     expect(renderMarkdown(twoEnvironments).get('settings.ts')).toContain('export const API_PORT: number = 8000;');
     expect(renderMarkdown(twoEnvironments, { settings: { environment: 'production' } }).get('settings.py')).toContain('API_PORT: int = 9000');
     expect(renderMarkdown(twoEnvironments, { settings: { environment: 'prod' } }).get('settings.py')).toContain('API_PORT: int = 9000');
-    expect(() => renderMarkdown(twoEnvironments, { settings: { environment: 'staging' } })).toThrow(/settings\.environment in the config is `staging`, but the registry has services only in/);
+    expect(() => renderMarkdown(twoEnvironments, { settings: { environment: 'staging' } })).toThrow(
+      /settings\.environment in the config is `staging`, but the registry has services only in/,
+    );
   });
 });
 
@@ -194,7 +196,9 @@ describe('project templates', () => {
   it('report a misspelt field given to a helper, with its place, instead of printing "undefined"', () => {
     const dir = temporaryDir();
     writeFileSync(path.join(dir, 'env.hbs'), '{{#each environment.services}}\n{{variable}}={{envValue prot}}\n{{/each}}');
-    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(/env\.hbs: envValue got no value - 2:13: a misspelt field, or an optional one .* guard it with {{#if}}/);
+    expect(() => renderMarkdown(markdown, {}, dir)).toThrow(
+      /env\.hbs: envValue got no value - 2:13: a misspelt field, or an optional one .* guard it with {{#if}}/,
+    );
   });
 
   it('report an error inside a partial with the partial’s file, without Handlebars’ [object Object]', () => {
@@ -289,7 +293,12 @@ describe('headers', () => {
 
 describe('normalise', () => {
   // the regular expressions it replaced, for comparison
-  const byPatterns = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n*$/, '\n').replace(/^\n+/, '');
+  const byPatterns = (text: string): string =>
+    text
+      .replace(/\r\n?/g, '\n')
+      .replace(/[ \t]+$/gm, '')
+      .replace(/\n*$/, '\n')
+      .replace(/^\n+/, '');
 
   it('gives LF only, no blank lines at either end, one final newline, as the patterns did', () => {
     const cases = ['', '\n', '\n\n', '  \n\t\n', 'a', 'a\n', 'a\n\n\n', '\n\na\n', 'a \t\nb  ', 'a\r\nb\rc\r\n\r\n', '\r\n\r\nx', 'x\n \n\n', 'a\n\nb\n'];

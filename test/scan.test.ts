@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listeners, nodeProcFs, processesByPort, socketOwners, type ProcFs } from '../src/host/listening.js';
+import { listeners, nodeProcFs, type ProcFs, processesByPort, socketOwners } from '../src/host/listening.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('scan');
@@ -30,7 +30,7 @@ function procTree(processes: Record<number, { comm: string; sockets: number[] }>
     writeFileSync(path.join(root, pid, 'comm'), `${comm}\n`);
     symlinkSync('/dev/null', path.join(root, pid, 'fd', '0'));
     symlinkSync('pipe:[77]', path.join(root, pid, 'fd', '1'));
-    sockets.forEach((inode, index) => symlinkSync(`socket:[${inode}]`, path.join(root, pid, 'fd', String(index + 3))));
+    for (const [index, inode] of sockets.entries()) symlinkSync(`socket:[${inode}]`, path.join(root, pid, 'fd', String(index + 3)));
   }
   mkdirSync(path.join(root, 'self'));
   return root;
@@ -52,7 +52,11 @@ describe('listeners', () => {
 
 describe('socketOwners', () => {
   it('names the process holding each socket: lowest pid first, its comm, only the sockets asked for', () => {
-    const root = procTree({ 1234: { comm: 'python3', sockets: [5001] }, 900: { comm: 'nginx', sockets: [5002, 5004] }, 950: { comm: 'nginx-worker', sockets: [5002] } });
+    const root = procTree({
+      1234: { comm: 'python3', sockets: [5001] },
+      900: { comm: 'nginx', sockets: [5002, 5004] },
+      950: { comm: 'nginx-worker', sockets: [5002] },
+    });
     expect(socketOwners(['5001', '5002'], root)).toEqual(
       new Map([
         ['5002', { pid: 900, name: 'nginx' }],
@@ -114,14 +118,22 @@ describe('portbook scan', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`listening in a reserved range but not registered (1):\n  ${held}  ? ${ownName()} (pid ${process.pid}) on 127.0.0.1\n`);
     const json = runCli(['scan', '--json'], dir);
-    expect(JSON.parse(json.stdout)).toContainEqual({ port: held, service: null, environment: null, listening: true, addresses: ['127.0.0.1'], process: { pid: process.pid, name: ownName() } });
+    expect(JSON.parse(json.stdout)).toContainEqual({
+      port: held,
+      service: null,
+      environment: null,
+      listening: true,
+      addresses: ['127.0.0.1'],
+      process: { pid: process.pid, name: ownName() },
+    });
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ port: 1, service: 'Other', listening: false, process: null }));
   });
 
   it('--strict exits 1 and says why when a registered service is down or a listener is unregistered; 0 when all is well', async () => {
     const held = await listen();
     const idle = await idlePort();
-    const registry = (rows: string, range: string) => `## Production\n\n| Service | Port |\n|---|---|\n${rows}\n\n## Development\n\n| Service | Port |\n|---|---|\n| Dev Only | ${idle} |\n\n## Reserved Port Ranges\n\n- **Mine**: \`${range}\`\n`;
+    const registry = (rows: string, range: string) =>
+      `## Production\n\n| Service | Port |\n|---|---|\n${rows}\n\n## Development\n\n| Service | Port |\n|---|---|\n| Dev Only | ${idle} |\n\n## Reserved Port Ranges\n\n- **Mine**: \`${range}\`\n`;
 
     const healthy = writeProject(temporaryDir(), registry(`| Up | ${held} |`, `${held}-${held}`));
     // the development service is down: --env production leaves it out
@@ -135,10 +147,14 @@ describe('portbook scan', () => {
     const unregistered = writeProject(temporaryDir(), registry('| Elsewhere | 1 |', `${held}-${held}`));
     const drift = runCli(['scan', '--strict', '--env', 'production'], unregistered);
     expect(drift.code).toBe(1);
-    expect(drift.stdout).toContain('\nscan --strict fails: 1 registered service is not listening (production), and 1 listener in a reserved range is not registered.');
+    expect(drift.stdout).toContain(
+      '\nscan --strict fails: 1 registered service is not listening (production), and 1 listener in a reserved range is not registered.',
+    );
     const json = runCli(['scan', '--strict', '--json', '--env', 'production'], unregistered);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toHaveLength(2);
-    expect(json.stderr).toBe('portbook: scan --strict fails: 1 registered service is not listening (production), and 1 listener in a reserved range is not registered.\n');
+    expect(json.stderr).toBe(
+      'portbook: scan --strict fails: 1 registered service is not listening (production), and 1 listener in a reserved range is not registered.\n',
+    );
   });
 });

@@ -20,7 +20,9 @@ function modules(): Map<string, { local: string[]; packages: string[] }> {
       else if (entry.name.endsWith('.ts')) {
         const text = readFileSync(full, 'utf8');
         const specifiers = [...text.matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gm)].map((match) => match[1]!);
-        const local = specifiers.filter((spec) => spec.startsWith('.')).map((spec) => path.relative(src, path.resolve(path.dirname(full), spec)).replace(/\.js$/, '.ts'));
+        const local = specifiers
+          .filter((spec) => spec.startsWith('.'))
+          .map((spec) => path.relative(src, path.resolve(path.dirname(full), spec)).replace(/\.js$/, '.ts'));
         found.set(path.relative(src, full), { local, packages: specifiers.filter((spec) => !spec.startsWith('.')) });
       }
     }
@@ -53,7 +55,9 @@ describe('src/', () => {
   });
 
   it('imports the command line only from the command line', () => {
-    const offenders = [...all].filter(([file, { local }]) => folderOf(file) !== 'cli' && local.some((target) => folderOf(target) === 'cli')).map(([file]) => file);
+    const offenders = [...all]
+      .filter(([file, { local }]) => folderOf(file) !== 'cli' && local.some((target) => folderOf(target) === 'cli'))
+      .map(([file]) => file);
     expect(offenders).toEqual([]);
   });
 
@@ -66,7 +70,22 @@ describe('src/', () => {
   });
 
   it('keeps the stages below the library: no stage imports commands/', () => {
-    const stages = ['read', 'extract', 'validate', 'render', 'targets', 'write', 'deploy', 'registry', 'edit', 'host', 'git', 'config', 'diagnostics', 'support'];
+    const stages = [
+      'read',
+      'extract',
+      'validate',
+      'render',
+      'targets',
+      'write',
+      'deploy',
+      'registry',
+      'edit',
+      'host',
+      'git',
+      'config',
+      'diagnostics',
+      'support',
+    ];
     const offenders = [...all]
       .filter(([file, { local }]) => stages.includes(folderOf(file)) && local.some((target) => folderOf(target) === 'commands'))
       .map(([file]) => file);

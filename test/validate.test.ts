@@ -16,10 +16,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sortedMessages } from '../src/diagnostics/report.js';
+import { ruleCatalogue } from '../src/diagnostics/rules.js';
 import { extract } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
-import { ruleCatalogue } from '../src/diagnostics/rules.js';
-import { rules, validate, type ValidateOptions } from '../src/validate/index.js';
+import { rules, type ValidateOptions, validate } from '../src/validate/index.js';
 
 interface Diagnostic {
   rule: string | undefined;
@@ -47,8 +47,7 @@ function diagnose(input: string | Uint8Array, options: ValidateOptions = {}): Di
 }
 
 /** Position and identity only, for comparing whole diagnostic lists. */
-const brief = (diagnostics: Diagnostic[]) =>
-  diagnostics.map(({ rule, severity, line, column }) => `${line}:${column} ${severity} ${rule}`);
+const brief = (diagnostics: Diagnostic[]) => diagnostics.map(({ rule, severity, line, column }) => `${line}:${column} ${severity} ${rule}`);
 
 const ofRule = (diagnostics: Diagnostic[], rule: string) => diagnostics.filter((d) => d.rule === rule);
 
@@ -105,11 +104,13 @@ describe('registry-empty', () => {
   });
 
   it('is quiet when there is a service table', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 | Service | Port |
 |---|---|
 | API | 16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -136,11 +137,13 @@ describe('name-missing', () => {
   });
 
   it('is quiet for a symbol-only name that has an explicit Env cell', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 | Service | Port | Env |
 |---|---|---|
 | !!! | 16000 | BANG_PORT |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -154,11 +157,7 @@ describe('port-placeholder', () => {
 | Docs | [xxxx](#ports) |
 `);
     const hits = ofRule(d, 'port-placeholder');
-    expect(brief(hits)).toEqual([
-      '3:16 error port-placeholder',
-      '4:9 error port-placeholder',
-      '5:10 error port-placeholder',
-    ]);
+    expect(brief(hits)).toEqual(['3:16 error port-placeholder', '4:9 error port-placeholder', '5:10 error port-placeholder']);
     expect(hits[0]!.reason).toContain('`API Server`');
     expect(hits[0]!.reason).toContain('the placeholder `xxxx`');
     expect(hits[0]!.reason).toContain('choose a free port and write it here');
@@ -220,7 +219,14 @@ describe('port-not-integer', () => {
 |---|---|
 | Worker | **80a** |
 `);
-    const reason = expectFires(d, { rule: 'port-not-integer', severity: 'error', line: 3, column: 12, value: '80a', says: 'expected one whole number from 1 to 65535' });
+    const reason = expectFires(d, {
+      rule: 'port-not-integer',
+      severity: 'error',
+      line: 3,
+      column: 12,
+      value: '80a',
+      says: 'expected one whole number from 1 to 65535',
+    });
     expect(reason).toContain('`Worker`');
   });
 
@@ -230,9 +236,7 @@ describe('port-not-integer', () => {
 |---|---|
 | Pool | 8000-8010 |
 `);
-    expect(ofRule(d, 'port-not-integer')).toEqual([
-      expect.objectContaining({ line: 3, column: 10, reason: expect.stringContaining('`8000-8010`') }),
-    ]);
+    expect(ofRule(d, 'port-not-integer')).toEqual([expect.objectContaining({ line: 3, column: 10, reason: expect.stringContaining('`8000-8010`') })]);
     expect(d[0]!.reason).toContain('give each port its own row');
   });
 
@@ -260,12 +264,17 @@ describe('port-not-integer', () => {
   });
 
   it('is quiet for whole numbers', () => {
-    expect(ofRule(diagnose(md`
+    expect(
+      ofRule(
+        diagnose(md`
 | Service | Port |
 |---|---|
 | A | 16000 |
 | B | 1 |
-`), 'port-not-integer')).toEqual([]);
+`),
+        'port-not-integer',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -298,12 +307,17 @@ describe('port-out-of-range', () => {
   });
 
   it('is quiet at the edges 1 and 65535', () => {
-    expect(ofRule(diagnose(md`
+    expect(
+      ofRule(
+        diagnose(md`
 | Service | Port |
 |---|---|
 | Low | 1 |
 | High | 65535 |
-`), 'port-out-of-range')).toEqual([]);
+`),
+        'port-out-of-range',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -315,7 +329,14 @@ describe('port-duplicate', () => {
 | API Server | 16000 |
 | Web Frontend | \`16000\` |
 `);
-    const reason = expectFires(d, { rule: 'port-duplicate', severity: 'error', line: 4, column: 18, value: 'Web Frontend', says: 'give one of them another port' });
+    const reason = expectFires(d, {
+      rule: 'port-duplicate',
+      severity: 'error',
+      line: 4,
+      column: 18,
+      value: 'Web Frontend',
+      says: 'give one of them another port',
+    });
     expect(reason).toContain('16000');
     expect(reason).toContain('`API Server` (line 3)');
     expect(brief(d)).toEqual(['4:18 error port-duplicate']);
@@ -370,12 +391,14 @@ describe('variable-invalid', () => {
   });
 
   it('is quiet for valid names', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 | Service | Port | Env |
 |---|---|---|
 | API | 16000 | API_PORT |
 | Web | 16001 | _WEB2 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -430,7 +453,8 @@ describe('variable-duplicate', () => {
   });
 
   it('is quiet for the same name in two environments', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 ## Development
 
 | Service | Port |
@@ -442,7 +466,8 @@ describe('variable-duplicate', () => {
 | Service | Port |
 |---|---|
 | API-Server | 17000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -483,15 +508,17 @@ describe('identifier-duplicate', () => {
   });
 
   it('is quiet when a configured unit name and a non-HTTP protocol separate them', () => {
-    expect(diagnose(
-      md`
+    expect(
+      diagnose(
+        md`
 | Service | Port | Protocol | Env |
 |---|---|---|---|
 | API Server | 16000 | TCP | API_PORT |
 | api-server | 16001 | TCP | API2_PORT |
 `,
-      { units: { 'api-server': 'api-server-2' } },
-    )).toEqual([]);
+        { units: { 'api-server': 'api-server-2' } },
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -502,13 +529,21 @@ describe('protocol-unknown', () => {
 |---|---|---|
 | Gopher Hole | 16000 | **Gopher** |
 `);
-    const reason = expectFires(d, { rule: 'protocol-unknown', severity: 'warning', line: 3, column: 25, value: 'Gopher', says: 'expected e.g. HTTP, WS, TCP, PostgreSQL' });
+    const reason = expectFires(d, {
+      rule: 'protocol-unknown',
+      severity: 'warning',
+      line: 3,
+      column: 25,
+      value: 'Gopher',
+      says: 'expected e.g. HTTP, WS, TCP, PostgreSQL',
+    });
     expect(reason).toContain('`Gopher Hole`');
     expect(brief(d)).toEqual(['3:25 warning protocol-unknown']);
   });
 
   it('knows HTTP, HTTP/HTTPS, WS, PostgreSQL and Redis', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 | Service | Port | Protocol |
 |---|---|---|
 | API | 16000 | HTTP |
@@ -516,7 +551,8 @@ describe('protocol-unknown', () => {
 | Socket | 16002 | WS |
 | Database | 16003 | PostgreSQL |
 | Cache | 16004 | Redis |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -527,7 +563,14 @@ describe('port-privileged', () => {
 |---|---|---|
 | Web | 80 | HTTP |
 `);
-    const reason = expectFires(d, { rule: 'port-privileged', severity: 'warning', line: 3, column: 9, value: 'Web', says: 'prefer a port from 1024 up behind nginx' });
+    const reason = expectFires(d, {
+      rule: 'port-privileged',
+      severity: 'warning',
+      line: 3,
+      column: 9,
+      value: 'Web',
+      says: 'prefer a port from 1024 up behind nginx',
+    });
     expect(reason).toContain('Port 80');
     expect(brief(d)).toEqual(['3:9 warning port-privileged']);
   });
@@ -568,11 +611,13 @@ describe('port-privileged', () => {
   });
 
   it('is quiet from 1024 up', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 | Service | Port |
 |---|---|
 | Web | 1024 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -594,7 +639,14 @@ describe('port-outside-reserved-range', () => {
 
   it('warns for a port outside the declared ranges', () => {
     const d = diagnose(ranges);
-    const reason = expectFires(d, { rule: 'port-outside-reserved-range', severity: 'warning', line: 12, column: 11, value: 'Stray', says: 'move it into a range or declare a range for it' });
+    const reason = expectFires(d, {
+      rule: 'port-outside-reserved-range',
+      severity: 'warning',
+      line: 12,
+      column: 11,
+      value: 'Stray',
+      says: 'move it into a range or declare a range for it',
+    });
     expect(reason).toContain('Port 17000');
     expect(reason).toContain('16000-16999');
     expect(brief(d)).toEqual(['12:11 warning port-outside-reserved-range']);
@@ -621,7 +673,14 @@ describe('range-invalid', () => {
 |---|---|
 | API | 16001 |
 `);
-    const reason = expectFires(d, { rule: 'range-invalid', severity: 'error', line: 4, column: 18, value: '17010-17000', says: 'expected `from-to` with 1 ≤ from ≤ to ≤ 65535' });
+    const reason = expectFires(d, {
+      rule: 'range-invalid',
+      severity: 'error',
+      line: 4,
+      column: 18,
+      value: '17010-17000',
+      says: 'expected `from-to` with 1 ≤ from ≤ to ≤ 65535',
+    });
     expect(reason).toContain('`Bot Range`');
     expect(brief(d)).toEqual(['4:18 error range-invalid']);
   });
@@ -642,7 +701,8 @@ describe('range-invalid', () => {
   });
 
   it('is quiet for well-formed ranges', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 ## Reserved Port Ranges
 
 - **Primary Range**: \`16000-16999\` (services)
@@ -652,7 +712,8 @@ describe('range-invalid', () => {
 |---|---|
 | API | 16001 |
 | Bot | 18940 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -671,18 +732,27 @@ describe('domain-invalid', () => {
 |---|---|---|
 | \`bad_domain!.com\` | yes | 127.0.0.1:16000 |
 `);
-    const reason = expectFires(d, { rule: 'domain-invalid', severity: 'error', line: 8, column: 3, value: 'bad_domain!.com', says: 'expected a host name of letters, digits, hyphens and dots' });
+    const reason = expectFires(d, {
+      rule: 'domain-invalid',
+      severity: 'error',
+      line: 8,
+      column: 3,
+      value: 'bad_domain!.com',
+      says: 'expected a host name of letters, digits, hyphens and dots',
+    });
     expect(reason).toMatch(actionable);
     expect(brief(d)).toEqual(['8:3 error domain-invalid']);
   });
 
   it('is quiet for host names, with or without a scheme', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | SSL | Proxy Target |
 |---|---|---|
 | https://web.example.com/ | yes | 127.0.0.1:16000 |
 | *.example.com | yes | 127.0.0.1:16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -694,7 +764,14 @@ describe('domain-duplicate', () => {
 | web.example.com | 443 | 127.0.0.1:16000 |
 | **web.example.com** | 443 | 127.0.0.1:16000 |
 `);
-    const reason = expectFires(d, { rule: 'domain-duplicate', severity: 'error', line: 9, column: 3, value: 'web.example.com', says: 'remove one of the rows' });
+    const reason = expectFires(d, {
+      rule: 'domain-duplicate',
+      severity: 'error',
+      line: 9,
+      column: 3,
+      value: 'web.example.com',
+      says: 'remove one of the rows',
+    });
     expect(reason).toContain('line 8');
     expect(brief(d)).toEqual(['9:3 error domain-duplicate']);
   });
@@ -759,7 +836,9 @@ describe('domain-duplicate', () => {
 | web.example.com | 80 | no | 127.0.0.1:16000 |
 `);
     expect(brief(sslFirst)).toEqual(['14:3 warning domain-shared']);
-    expect(sslFirst[0]!.reason).toContain("Domain `web.example.com` on port 80 is also served in the default environment (line 8, by that SSL row's redirect from HTTP): ");
+    expect(sslFirst[0]!.reason).toContain(
+      "Domain `web.example.com` on port 80 is also served in the default environment (line 8, by that SSL row's redirect from HTTP): ",
+    );
 
     const plainFirst = diagnose(`${services}
 | Domain | Port | SSL | Proxy Target |
@@ -773,11 +852,14 @@ describe('domain-duplicate', () => {
 | web.example.com | 8443 | yes | 127.0.0.1:16000 |
 `);
     expect(brief(plainFirst)).toEqual(['14:3 warning domain-shared']);
-    expect(plainFirst[0]!.reason).toContain("Domain `web.example.com` on port 80 (this SSL row's redirect from HTTP) is also served in the default environment (line 8): ");
+    expect(plainFirst[0]!.reason).toContain(
+      "Domain `web.example.com` on port 80 (this SSL row's redirect from HTTP) is also served in the default environment (line 8): ",
+    );
   });
 
   it('domain-shared: no redirect is implied where the environment serves the domain on port 80 itself, nor reported where domain-duplicate errors', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | Port | SSL | Proxy Target |
 |---|---|---|---|
 | web.example.com | 443 | yes | 127.0.0.1:16000 |
@@ -789,7 +871,8 @@ describe('domain-duplicate', () => {
 |---|---|---|---|
 | api.example.com | 443 | yes | 127.0.0.1:16000 |
 | api.example.com | 80 | no | 127.0.0.1:16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
     const d = diagnose(`${services}
 | Domain | SSL | Proxy Target |
 |---|---|---|
@@ -806,7 +889,8 @@ describe('domain-duplicate', () => {
   });
 
   it('domain-shared is quiet for one row placed in every environment (all)', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | Port | Proxy Target | Environment |
 |---|---|---|---|
 | web.example.com | 443 | 127.0.0.1:16000 | all |
@@ -816,7 +900,8 @@ describe('domain-duplicate', () => {
 | Service | Port |
 |---|---|
 | Web | 17000 |
-`).filter((message) => message.rule === 'domain-shared')).toEqual([]);
+`).filter((message) => message.rule === 'domain-shared'),
+    ).toEqual([]);
   });
 });
 
@@ -833,14 +918,16 @@ describe('ssl-invalid', () => {
   });
 
   it('is quiet for ✅, ❌ No, yes, no (internal)', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | SSL | Proxy Target |
 |---|---|---|
 | a.example.com | ✅ | 127.0.0.1:16000 |
 | b.example.com | ❌ No | 127.0.0.1:16000 |
 | c.example.com | yes | 127.0.0.1:16000 |
 | d.example.com | no (internal) | 127.0.0.1:16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -884,14 +971,16 @@ describe('proxy-target-invalid', () => {
   });
 
   it('is quiet for 127.0.0.1:PORT, http://localhost:PORT/, [::1]:PORT and a bare port', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | SSL | Proxy Target |
 |---|---|---|
 | a.example.com | yes | 127.0.0.1:16000 |
 | b.example.com | yes | http://localhost:16000/ |
 | c.example.com | yes | [::1]:16000 |
 | d.example.com | yes | 16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -902,7 +991,14 @@ describe('proxy-target-unregistered', () => {
 |---|---|---|
 | web.example.com | yes | \`127.0.0.1:16009\` |
 `);
-    const reason = expectFires(d, { rule: 'proxy-target-unregistered', severity: 'error', line: 8, column: 27, value: '127.0.0.1:16009', says: 'add the service to a port table or fix the port' });
+    const reason = expectFires(d, {
+      rule: 'proxy-target-unregistered',
+      severity: 'error',
+      line: 8,
+      column: 27,
+      value: '127.0.0.1:16009',
+      says: 'add the service to a port table or fix the port',
+    });
     expect(reason).toContain('`web.example.com`');
     expect(reason).toContain('port 16009');
     expect(brief(d)).toEqual(['8:27 error proxy-target-unregistered']);
@@ -978,14 +1074,22 @@ describe('proxy-target-not-http', () => {
 
   it('warns at a target whose service is not HTTP', () => {
     const d = diagnose(redisTarget);
-    const reason = expectFires(d, { rule: 'proxy-target-not-http', severity: 'warning', line: 8, column: 29, value: '127.0.0.1:16001', says: 'nginx proxies it as HTTP' });
+    const reason = expectFires(d, {
+      rule: 'proxy-target-not-http',
+      severity: 'warning',
+      line: 8,
+      column: 29,
+      value: '127.0.0.1:16001',
+      says: 'nginx proxies it as HTTP',
+    });
     expect(reason).toContain('`Cache`');
     expect(reason).toContain('`Redis`');
     expect(brief(d)).toEqual(['8:29 warning proxy-target-not-http']);
   });
 
   it('is quiet for HTTP, WS and services without a Protocol cell', () => {
-    expect(diagnose(md`
+    expect(
+      diagnose(md`
 | Service | Port | Protocol |
 |---|---|---|
 | Web | 16000 | HTTP |
@@ -997,7 +1101,8 @@ describe('proxy-target-not-http', () => {
 | a.example.com | yes | 127.0.0.1:16000 |
 | b.example.com | yes | 127.0.0.1:16001 |
 | c.example.com | yes | 127.0.0.1:16002 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -1023,13 +1128,15 @@ describe('listen-ssl-mixed', () => {
   });
 
   it('is quiet for SSL on 443 and 8443 beside plain HTTP on 80', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | Port | SSL | Proxy Target |
 |---|---|---|---|
 | a.example.com | 443 | ✅ | 127.0.0.1:16000 |
 | b.example.com | 8443 | ✅ | 127.0.0.1:16000 |
 | c.example.com | 80 | ❌ | 127.0.0.1:16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -1066,13 +1173,15 @@ describe('ssl-scheme-conflict', () => {
   });
 
   it('is quiet when scheme and SSL agree, or there is no scheme', () => {
-    expect(diagnose(`${services}
+    expect(
+      diagnose(`${services}
 | Domain | SSL | Proxy Target |
 |---|---|---|
 | https://a.example.com | ✅ | 127.0.0.1:16000 |
 | http://b.example.com | no | 127.0.0.1:16000 |
 | c.example.com | no | 127.0.0.1:16000 |
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });
 
@@ -1181,18 +1290,26 @@ describe('positions on disk', () => {
   });
 
   it('follow tables nested in lists and block quotes', () => {
-    expect(brief(diagnose(md`
+    expect(
+      brief(
+        diagnose(md`
 - services:
 
   | Service | Port |
   |---|---|
   | A | xxxx |
-`))).toEqual(['5:9 error port-placeholder']);
-    expect(brief(diagnose(md`
+`),
+      ),
+    ).toEqual(['5:9 error port-placeholder']);
+    expect(
+      brief(
+        diagnose(md`
 > | Service | Port |
 > |---|---|
 > | A | xxxx |
-`))).toEqual(['3:9 error port-placeholder']);
+`),
+      ),
+    ).toEqual(['3:9 error port-placeholder']);
   });
 });
 
@@ -1258,7 +1375,14 @@ describe('details sections, configuration files and security notes', () => {
 #### API Port: 16005
 - **Bind**: \`127.0.0.1:16005\`
 `);
-    expectFires(d, { rule: 'details-port-mismatch', severity: 'error', line: 8, column: 6, value: 'API Port: 16005', says: 'make the heading and the table agree' });
+    expectFires(d, {
+      rule: 'details-port-mismatch',
+      severity: 'error',
+      line: 8,
+      column: 6,
+      value: 'API Port: 16005',
+      says: 'make the heading and the table agree',
+    });
   });
 
   it('details-unknown-service warns about details for no registered service', () => {
@@ -1266,7 +1390,14 @@ describe('details sections, configuration files and security notes', () => {
 #### Worker Port: 16009
 - **Workers**: 4 worker processes
 `);
-    expectFires(d, { rule: 'details-unknown-service', severity: 'warning', line: 8, column: 6, value: 'Worker Port: 16009', says: 'name the service (or its port) in the heading' });
+    expectFires(d, {
+      rule: 'details-unknown-service',
+      severity: 'warning',
+      line: 8,
+      column: 6,
+      value: 'Worker Port: 16009',
+      says: 'name the service (or its port) in the heading',
+    });
   });
 
   it('variable-duplicate covers the host and health-path variables details add', () => {
@@ -1284,13 +1415,15 @@ describe('details sections, configuration files and security notes', () => {
   });
 
   it('details that match are quiet, by port or by name', () => {
-    expect(diagnose(`${table}
+    expect(
+      diagnose(`${table}
 #### API Port: 16000
 - **Workers**: 4 worker processes
 
 #### Creator Suite Frontend
 - **Health Check**: Available at \`/health\`
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 
   it('config-file-unmatched warns about a unit whose label matches no service, or several', () => {
@@ -1300,7 +1433,14 @@ describe('details sections, configuration files and security notes', () => {
 - **Suite Service**: \`/etc/systemd/system/suite.service\`
 - **API Service**: \`/etc/systemd/system/api.service\`
 `);
-    expectFires(d, { rule: 'config-file-unmatched', severity: 'warning', line: 10, column: 22, value: '/etc/systemd/system/suite.service', says: 'rename its label to one service' });
+    expectFires(d, {
+      rule: 'config-file-unmatched',
+      severity: 'warning',
+      line: 10,
+      column: 22,
+      value: '/etc/systemd/system/suite.service',
+      says: 'rename its label to one service',
+    });
   });
 
   it('unit-overridden warns at the list item that wins over a `systemd.units` entry for the same service', () => {
@@ -1312,7 +1452,14 @@ describe('details sections, configuration files and security notes', () => {
 `,
       { units: { 'Creator Suite API': 'suite-api' } },
     );
-    const reason = expectFires(d, { rule: 'unit-overridden', severity: 'warning', line: 10, column: 20, value: 'creator-suite-api', says: 'remove one of them' });
+    const reason = expectFires(d, {
+      rule: 'unit-overridden',
+      severity: 'warning',
+      line: 10,
+      column: 20,
+      value: 'creator-suite-api',
+      says: 'remove one of them',
+    });
     expect(reason).toContain('`suite-api`');
     expect(reason).toContain('`Creator Suite API`');
     expect(reason).toContain('`systemd.units`');
@@ -1369,17 +1516,26 @@ describe('details sections, configuration files and security notes', () => {
 #### API Port: 16000
 - **Workers**: 99999999999999999999 processes
 `);
-    expectFires(d, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '99999999999999999999', says: 'expected a whole number of processes up to 1024' });
+    expectFires(d, {
+      rule: 'workers-invalid',
+      severity: 'error',
+      line: 9,
+      column: 16,
+      value: '99999999999999999999',
+      says: 'expected a whole number of processes up to 1024',
+    });
     const many = diagnose(`${table}
 #### API Port: 16000
 - **Workers**: 1025
 `);
     expectFires(many, { rule: 'workers-invalid', severity: 'error', line: 9, column: 16, value: '1025', says: '0 leaves it unset' });
     for (const fine of ['0 (auto)', '1024']) {
-      expect(diagnose(`${table}
+      expect(
+        diagnose(`${table}
 #### API Port: 16000
 - **Workers**: ${fine}
-`)).toEqual([]);
+`),
+      ).toEqual([]);
     }
   });
 
@@ -1393,7 +1549,14 @@ describe('details sections, configuration files and security notes', () => {
 
 - ✅ Internal ports (16000, 16001) not directly exposed to internet
 `);
-    expectFires(d, { rule: 'internal-port-exposed', severity: 'error', line: 10, column: 25, value: '127.0.0.1:16000', says: 'remove the row, or update the note' });
+    expectFires(d, {
+      rule: 'internal-port-exposed',
+      severity: 'error',
+      line: 10,
+      column: 25,
+      value: '127.0.0.1:16000',
+      says: 'remove the row, or update the note',
+    });
   });
 });
 

@@ -34,7 +34,9 @@ const repository = new URL('..', import.meta.url).pathname;
 
 /** The environment of every child: no CI, no npm or git state inherited from whatever runs the tests. */
 const env: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && !/^(CI|INIT_CWD|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_PREFIX)$/.test(key)),
+  Object.entries(process.env).filter(
+    ([key]) => !/^npm_/i.test(key) && !/^(CI|INIT_CWD|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_PREFIX)$/.test(key),
+  ),
 );
 
 let root = ''; // every temporary directory lives in here, side by side, so `file:../pack/…` resolves from each
@@ -65,7 +67,12 @@ function run(command: string, args: readonly string[], cwd: string): Promise<Run
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     child.on('error', reject);
     child.on('close', (status, signal) => {
-      if (signal) reject(new Error(`${command} ${args.join(' ')} ended by ${signal}${signal === 'SIGKILL' ? ` (hang guard: still running after ${commandGuard / 60_000} minutes?)` : ''}:\n${stdout}\n${stderr}`));
+      if (signal)
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} ended by ${signal}${signal === 'SIGKILL' ? ` (hang guard: still running after ${commandGuard / 60_000} minutes?)` : ''}:\n${stdout}\n${stderr}`,
+          ),
+        );
       else resolve({ status, stdout, stderr });
     });
   });
@@ -237,13 +244,17 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
 
       // the user edits the registry; init again must not bring the example back
       writeFileSync(registryOf(adopted), `${readFileSync(registryOf(adopted), 'utf8')}\n<!-- our own notes -->\n`);
-      const before = ['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) => readFileSync(path.join(adopted, file), 'utf8'));
+      const before = ['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) =>
+        readFileSync(path.join(adopted, file), 'utf8'),
+      );
       const second = await npxPortbook(adopted, 'init');
       expect(second.status).toBe(0);
       expect(second.stdout).toContain('kept docs/PORTS.md');
       expect(second.stdout).toContain('kept portbook.config.json');
       expect(second.stdout).not.toContain('created');
-      expect(['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) => readFileSync(path.join(adopted, file), 'utf8'))).toEqual(before);
+      expect(
+        ['docs/PORTS.md', 'portbook.config.json', 'package.json', '.githooks/pre-commit'].map((file) => readFileSync(path.join(adopted, file), 'utf8')),
+      ).toEqual(before);
     });
 
     it.sequential('the first commit succeeds, and a teammate who clones and runs npm install gets the hook', async ({ expect }) => {
@@ -253,7 +264,9 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
       expect(first.status).toBe(0);
       expect((await git(adopted, 'status', '--porcelain')).stdout).toBe('');
       const committed = (await git(adopted, 'ls-files')).stdout.split('\n');
-      expect(committed).toEqual(expect.arrayContaining(['.githooks/pre-commit', 'docs/PORTS.md', 'generated/.env.development', 'package.json', 'portbook.config.json']));
+      expect(committed).toEqual(
+        expect.arrayContaining(['.githooks/pre-commit', 'docs/PORTS.md', 'generated/.env.development', 'package.json', 'portbook.config.json']),
+      );
       expect(committed.some((file) => file.startsWith('node_modules/'))).toBe(false);
 
       const clone = path.join(root, 'teammate');
@@ -311,7 +324,12 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     await git(dir, 'add', 'docs/PORTS.md');
     const staged = await portbook(dir, 'gen', '--stage');
     expect(staged.status).toBe(0);
-    expect((await git(dir, 'status', '--porcelain')).stdout.split('\n').filter(Boolean).every((line) => line.startsWith('M  '))).toBe(true);
+    expect(
+      (await git(dir, 'status', '--porcelain')).stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.startsWith('M  ')),
+    ).toBe(true);
     expect((await git(dir, 'diff', '--cached', '--name-only')).stdout).toContain('docs/PORTS.md');
   });
 
@@ -324,14 +342,19 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     writeFileSync(registryOf(dir), `${readFileSync(registryOf(dir), 'utf8')}\nWIP: a private note\n`);
     const staged = await portbook(dir, 'gen', '--stage');
     expect(staged.status).toBe(0);
-    expect(withoutNpmWarnings(staged.stderr)).toContain('portbook: not staged: docs/PORTS.md, whose diagram block gen updated, also has edits of yours that are not staged; `git add docs/PORTS.md` when you stage them');
+    expect(withoutNpmWarnings(staged.stderr)).toContain(
+      'portbook: not staged: docs/PORTS.md, whose diagram block gen updated, also has edits of yours that are not staged; `git add docs/PORTS.md` when you stage them',
+    );
     expect((await git(dir, 'diff', '--cached', '--name-only')).stdout).not.toContain('docs/PORTS.md');
     expect((await git(dir, 'diff', '--cached', '--name-only')).stdout).toContain('generated/.env.development');
 
     // a registry that is a link: the file it points to gets the diagram, the link stays a link
     const linked = copy(base, 'diagram-link');
     mkdirSync(path.join(linked, 'shared'));
-    writeFileSync(path.join(linked, 'shared', 'PORTS.md'), `${readFileSync(registryOf(linked), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`);
+    writeFileSync(
+      path.join(linked, 'shared', 'PORTS.md'),
+      `${readFileSync(registryOf(linked), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`,
+    );
     rmSync(registryOf(linked));
     symlinkSync('../shared/PORTS.md', registryOf(linked));
     await git(linked, 'add', '-A');
@@ -342,7 +365,9 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     expect((await portbook(linked, 'check')).status).toBe(0);
   });
 
-  it.concurrent('gen --stage with --out outside the repository, or outside any repository, writes nothing; --dry-run needs no repository', async ({ expect }) => {
+  it.concurrent('gen --stage with --out outside the repository, or outside any repository, writes nothing; --dry-run needs no repository', async ({
+    expect,
+  }) => {
     const dir = copy(base, 'out-outside');
     editRegistry(dir, '`16101`', '`16105`');
     const outside = path.join(root, 'outside-out');
@@ -363,7 +388,11 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     const through = path.join(root, 'through-link');
     symlinkSync(dir, through);
     rmSync(path.join(dir, 'generated'), { recursive: true });
-    const staged = await run('node', [path.join(dir, 'node_modules/portbook/bin/portbook.cjs'), 'gen', '--stage', '--config', path.join(through, 'portbook.config.json')], '/');
+    const staged = await run(
+      'node',
+      [path.join(dir, 'node_modules/portbook/bin/portbook.cjs'), 'gen', '--stage', '--config', path.join(through, 'portbook.config.json')],
+      '/',
+    );
     expect({ status: staged.status, stderr: withoutNpmWarnings(staged.stderr) }).toEqual({ status: 0, stderr: '' });
     expect((await git(dir, 'diff', '--cached', '--name-only')).stdout).toContain('generated/.env.development');
 
@@ -377,7 +406,9 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     writeFileSync(registryOf(dir), `${readFileSync(registryOf(dir), 'utf8')}\n<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n`);
     const staged = await portbook(dir, 'gen', '--stage');
     expect(staged.status).toBe(0);
-    expect(withoutNpmWarnings(staged.stderr)).toContain('portbook: not staged: docs/PORTS.md, whose diagram block gen updated, is not tracked by this repository; `git add docs/PORTS.md` to commit it');
+    expect(withoutNpmWarnings(staged.stderr)).toContain(
+      'portbook: not staged: docs/PORTS.md, whose diagram block gen updated, is not tracked by this repository; `git add docs/PORTS.md` to commit it',
+    );
   });
 
   it.concurrent('gen --stage outside a git repository writes nothing', async ({ expect }) => {
@@ -435,7 +466,9 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
   });
 
   // gen --watch's edits wait for the watcher's inotify watches (see inotifyWatches), which only Linux shows
-  it.concurrent('gen --watch regenerates on save, keeps the last good outputs on a broken save, and ends with 0 on SIGINT', { skip: !canSeeWatches }, async ({ expect }) => {
+  it.concurrent('gen --watch regenerates on save, keeps the last good outputs on a broken save, and ends with 0 on SIGINT', { skip: !canSeeWatches }, async ({
+    expect,
+  }) => {
     const dir = copy(base, 'watch');
     const templates = path.join(dir, 'templates');
     const child = spawn(process.execPath, ['node_modules/portbook/bin/portbook.cjs', 'gen', '--watch'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -443,7 +476,9 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     const output = (): string => `(stdout so far ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)})`;
     /** Until the watcher watches `directory`: only then can it see what the test does there next. */
     const watching = (directory: string): Promise<void> =>
@@ -455,7 +490,10 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
         () => `gen --watch to watch ${path.relative(dir, directory) || '.'} ${output()}`,
       );
     try {
-      await until(() => stdout.includes('watching'), () => `"watching" on stdout ${output()}`);
+      await until(
+        () => stdout.includes('watching'),
+        () => `"watching" on stdout ${output()}`,
+      );
       expect(stdout).toContain('watching docs/PORTS.md');
       expect(stdout).toContain('and templates/ (once it exists)');
       await watching(path.join(dir, 'docs'));
@@ -463,29 +501,50 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
 
       const updates = stdout.length;
       editRegistry(dir, '`16101`', '`16105`');
-      await until(() => envDevelopment(dir).includes('API_SERVER_PORT=16105'), () => `generated/.env.development to show 16105 ${output()}`);
-      await until(() => stdout.slice(updates).includes('updated generated/.env.development'), () => `the update on stdout ${output()}`);
+      await until(
+        () => envDevelopment(dir).includes('API_SERVER_PORT=16105'),
+        () => `generated/.env.development to show 16105 ${output()}`,
+      );
+      await until(
+        () => stdout.slice(updates).includes('updated generated/.env.development'),
+        () => `the update on stdout ${output()}`,
+      );
 
       // a templates directory made while watching counts from then on
       mkdirSync(templates);
       await watching(templates);
       writeFileSync(path.join(templates, 'hello.txt.hbs'), 'hello\n');
-      await until(() => existsSync(path.join(dir, 'generated', 'hello.txt')), () => `generated/hello.txt from a template in a new templates/ ${output()}`);
+      await until(
+        () => existsSync(path.join(dir, 'generated', 'hello.txt')),
+        () => `generated/hello.txt from a template in a new templates/ ${output()}`,
+      );
       // removed and made again (a git checkout): still watched
       rmSync(templates, { recursive: true });
-      await until(() => !existsSync(path.join(dir, 'generated', 'hello.txt')), () => `generated/hello.txt removed with its template ${output()}`);
+      await until(
+        () => !existsSync(path.join(dir, 'generated', 'hello.txt')),
+        () => `generated/hello.txt removed with its template ${output()}`,
+      );
       mkdirSync(templates);
       await watching(templates);
       writeFileSync(path.join(templates, 'again.txt.hbs'), 'again\n');
-      await until(() => existsSync(path.join(dir, 'generated', 'again.txt')), () => `generated/again.txt from a templates/ made again ${output()}`);
+      await until(
+        () => existsSync(path.join(dir, 'generated', 'again.txt')),
+        () => `generated/again.txt from a templates/ made again ${output()}`,
+      );
       const good = snapshot(path.join(dir, 'generated'));
 
       // the save's own report: a run that read the file half-saved (empty) would print "kept" without this diagnostic
       const reports = stderr.length;
       const duplicate = new RegExp(`^docs/PORTS\\.md:${duplicateLine}:\\d+ error .*port-duplicate$`, 'm');
       editRegistry(dir, '`16105`', '`16100`');
-      await until(() => duplicate.test(stderr.slice(reports)), () => `the port-duplicate error on stderr ${output()}`);
-      await until(() => stderr.slice(reports).includes('kept the last good outputs'), () => `"kept the last good outputs" on stderr ${output()}`);
+      await until(
+        () => duplicate.test(stderr.slice(reports)),
+        () => `the port-duplicate error on stderr ${output()}`,
+      );
+      await until(
+        () => stderr.slice(reports).includes('kept the last good outputs'),
+        () => `"kept the last good outputs" on stderr ${output()}`,
+      );
       expect(snapshot(path.join(dir, 'generated'))).toEqual(good);
       expect(envDevelopment(dir)).toContain('API_SERVER_PORT=16105');
 
@@ -500,8 +559,10 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
     const dir = copy(base, 'deploy');
     const configFile = path.join(dir, 'portbook.config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-    const withCommands = (commands: Record<string, string>): void => writeFileSync(configFile, `${JSON.stringify({ ...config, commands: { env: commands } }, null, 2)}\n`);
-    const reloads = (): string[] => (existsSync(path.join(dir, 'reload.log')) ? readFileSync(path.join(dir, 'reload.log'), 'utf8').split('\n').filter(Boolean) : []);
+    const withCommands = (commands: Record<string, string>): void =>
+      writeFileSync(configFile, `${JSON.stringify({ ...config, commands: { env: commands } }, null, 2)}\n`);
+    const reloads = (): string[] =>
+      existsSync(path.join(dir, 'reload.log')) ? readFileSync(path.join(dir, 'reload.log'), 'utf8').split('\n').filter(Boolean) : [];
     const outputs = snapshot(path.join(dir, 'generated'));
 
     withCommands({ validate: 'grep -q NEVER {files}', reload: 'echo reloaded >> reload.log' });
@@ -621,7 +682,7 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
       expect(install.stdout).toContain('(lefthook)');
       const text = readFileSync(path.join(dir, 'lefthook.yml'), 'utf8');
       expect(text.startsWith(existing)).toBe(true);
-      expect(text.slice(existing.length)).toMatch(/^\npre-commit:\n  commands:\n    portbook:\n      run: .*portbook pre-commit\n      stage_fixed: true\n$/);
+      expect(text.slice(existing.length)).toMatch(/^\npre-commit:\n {2}commands:\n {4}portbook:\n {6}run: .*portbook pre-commit\n {6}stage_fixed: true\n$/);
       expect((await git(dir, 'config', 'core.hooksPath')).status).toBe(1);
     });
 

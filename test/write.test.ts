@@ -177,7 +177,9 @@ describe('plan and apply', () => {
     expect(planned.debrisBeside).toEqual([path.join(parent, dead('generated'))]);
     expect(readdirSync(parent).sort()).toEqual([dead('other'), 'generated']);
     expect(readdirSync(out).sort()).toEqual(['.portbook-manifest.json', 'a', 'nginx', 'systemd']);
-    expect(readdirSync(path.join(out, 'systemd')).sort()).toEqual([alive('gone.service.d'), dead('link'), '.notes.tmp', '.x.portbook-999999999-0123abcd.tmp.bak', 'a.service.d'].sort());
+    expect(readdirSync(path.join(out, 'systemd')).sort()).toEqual(
+      [alive('gone.service.d'), dead('link'), '.notes.tmp', '.x.portbook-999999999-0123abcd.tmp.bak', 'a.service.d'].sort(),
+    );
     for (const file of kept) expect(readFileSync(file, 'utf8')).toBe('mine');
   });
 
@@ -185,7 +187,12 @@ describe('plan and apply', () => {
     const dir = temporaryDir();
     const file = path.join(dir, 'PORTS.md');
     writeFileSync(file, 'old\n');
-    const names = ['.PORTS.md.portbook-999999999-0123abcd.tmp', `.PORTS.md.portbook-${process.ppid}-0123abcd.tmp`, '.OTHER.md.portbook-999999999-0123abcd.tmp', '.PORTS.md.tmp'];
+    const names = [
+      '.PORTS.md.portbook-999999999-0123abcd.tmp',
+      `.PORTS.md.portbook-${process.ppid}-0123abcd.tmp`,
+      '.OTHER.md.portbook-999999999-0123abcd.tmp',
+      '.PORTS.md.tmp',
+    ];
     for (const name of names) writeFileSync(path.join(dir, name), 'half');
     // a registry reached through a link: its temporaries stand beside the file it points to
     const link = path.join(temporaryDir(), 'PORTS.md');
