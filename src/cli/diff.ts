@@ -3,8 +3,10 @@
  * hook): unified, with the `portbook:sha256:<hex>` stamp normalised so that a
  * one-port edit shows only the port's lines, and coloured when asked.
  */
+
 import { createTwoFilesPatch } from 'diff';
 import { paint } from '../diagnostics/format.js';
+import { visible } from '../support/visible.js';
 
 const stampPattern = /portbook:sha256:[0-9a-f]{64}/g;
 
@@ -60,7 +62,8 @@ export function counts(diff: Diff): string {
 export function formatDiff(diff: Diff, limit: number, color: boolean): string {
   const shown = diff.lines.slice(0, limit);
   const more = diff.lines.length - shown.length;
-  const tinted = shown.map((line, index) => {
+  // a file on disk (an edited or foreign one) is shown, never obeyed: its control characters as escapes
+  const tinted = shown.map(visible).map((line, index) => {
     if (index < 2) return paint('bold', line, color);
     if (line.startsWith('@@')) return paint('cyan', line, color);
     if (line.startsWith('+')) return paint('green', line, color);

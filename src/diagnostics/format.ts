@@ -3,6 +3,7 @@
  * and whether (and how) to colour them.
  */
 import type { VFileMessage } from 'vfile-message';
+import { visible } from '../support/visible.js';
 import { type Severity, severityOf } from './report.js';
 
 /** What a diagnostic line shows: a vfile message's fields, or a warning kept in the manifest. */
@@ -26,7 +27,7 @@ export function formatMessage(message: VFileMessage, displayPath: string): strin
 export function formatShown(shown: Shown, displayPath: string): string {
   const place = shown.line ? `:${shown.line}:${shown.column ?? 1}` : '';
   const rule = shown.ruleId ? ` ${shown.ruleId}` : '';
-  return `${displayPath}${place} ${shown.severity} ${shown.reason}${rule}`;
+  return `${visible(displayPath)}${place} ${shown.severity} ${visible(shown.reason)}${rule}`;
 }
 
 /**
@@ -64,8 +65,9 @@ export function formatForTerminal(shown: Shown, displayPath: string, lines: read
   const text = shown.line ? lines[shown.line - 1] : undefined;
   if (text === undefined) return `${first}\n`;
   const number = String(shown.line);
-  const caret = ' '.repeat(Math.max(0, (shown.column ?? 1) - 1));
-  return `${first}\n${paint('dim', `${number} | `, color)}${text}\n${' '.repeat(number.length)}${paint('dim', ' | ', color)}${caret}${paint(tint, '^', color)}\n`;
+  // the line as it is shown (escapes are wider than what they stand for), and the caret under the same character
+  const caret = ' '.repeat(visible(text.slice(0, Math.max(0, (shown.column ?? 1) - 1))).length);
+  return `${first}\n${paint('dim', `${number} | `, color)}${visible(text)}\n${' '.repeat(number.length)}${paint('dim', ' | ', color)}${caret}${paint(tint, '^', color)}\n`;
 }
 
 /**

@@ -8,6 +8,7 @@
 import type { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
 import type { Point } from '../registry/types.js';
+import { visible } from '../support/visible.js';
 import { type RuleId, ruleCatalogue, type Severity } from './rules.js';
 
 export type { Severity } from './rules.js';
@@ -46,11 +47,11 @@ export function hasErrors(file: VFile): boolean {
 
 export function toJson(message: VFileMessage, displayPath: string): DiagnosticJson {
   return {
-    file: displayPath,
+    file: visible(displayPath),
     line: message.line ?? null,
     column: message.column ?? null,
     severity: severityOf(message),
-    message: message.reason,
+    message: visible(message.reason),
     ruleId: message.ruleId ?? null,
   };
 }

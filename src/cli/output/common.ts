@@ -8,6 +8,7 @@ import { colorEnabled, formatDiagnostic, sourceLines } from '../../diagnostics/f
 import { severityOf } from '../../diagnostics/report.js';
 import { PortbookError } from '../../support/errors.js';
 import { shellWord } from '../../support/shell.js';
+import { visibleLines } from '../../support/visible.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
 
 export interface Io {
@@ -90,8 +91,8 @@ export function fixCommand(paths: PathOptions, force = false): string {
  */
 export function reportError(error: unknown, io: Io, json = false): number {
   if (error instanceof PortbookError) {
-    io.stderr(`portbook: ${error.message}\n`);
-    if (json) io.stdout(`${JSON.stringify({ error: { message: error.message, exitCode: error.exitCode } }, null, 2)}\n`);
+    io.stderr(`portbook: ${visibleLines(error.message)}\n`);
+    if (json) io.stdout(`${JSON.stringify({ error: { message: visibleLines(error.message), exitCode: error.exitCode } }, null, 2)}\n`);
     return error.exitCode;
   }
   throw error;

@@ -1,6 +1,8 @@
 /** What `scan` prints: the three groups, the process behind each unregistered listener, and with --strict why it fails. */
+
 import type { ScanResult } from '../../commands/scan.js';
 import type { ScanEntry } from '../../host/scan.js';
+import { visible } from '../../support/visible.js';
 import { count, type Io } from './common.js';
 
 /**
@@ -35,7 +37,7 @@ export function printScan(
     io.stdout(`${title} (${list.length}):\n`);
     for (const entry of list) {
       const where = entry.addresses.length > 0 ? ` on ${[...new Set(entry.addresses)].join(', ')}` : '';
-      const who = entry.service === null && entry.process ? ` ${entry.process.name} (pid ${entry.process.pid})` : '';
+      const who = entry.service === null && entry.process ? ` ${visible(entry.process.name)} (pid ${entry.process.pid})` : '';
       io.stdout(`  ${entry.port}  ${entry.service ?? '?'}${who}${entry.environment ? ` (${entry.environment})` : ''}${where}\n`);
     }
   }
