@@ -39,6 +39,15 @@ export const ruleCatalogue = {
       '`âœ…` for `✅`. portbook reads it as it was meant, so outputs are right, and reports the first place and how ' +
       'many there are. `portbook fix-encoding` rewrites the file as plain UTF-8.',
   },
+  'registry-too-deep': {
+    severity: 'error',
+    stage: 'read',
+    summary: 'A line nested more than 32 levels deep in block quotes and list items: the document is not parsed.',
+    docs:
+      "A registry's tables and lists nest two or three deep. A document nested far deeper (thousands of `>` or " +
+      '`- `, a list indented level by level) costs the Markdown parser minutes and the tree walks their stack, so ' +
+      'portbook stops at the first such line, before parsing, and reports it. Flatten that part of the document.',
+  },
   'table-duplicate-column': {
     severity: 'warning',
     stage: 'extract',

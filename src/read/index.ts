@@ -7,11 +7,13 @@
  * later stages report are mapped back to the file as it is on disk.
  *
  * decode.ts turns bytes into text (and reports what it had to refuse or
- * repair); parse.ts turns text into mdast.
+ * repair); bounds.ts refuses a document nested deeper than a registry ever
+ * is, before the parser sees it; parse.ts turns text into mdast.
  */
 import type { Root } from 'mdast';
 import { VFile } from 'vfile';
 import type { Point } from '../registry/types.js';
+import { withinBounds } from './bounds.js';
 import { decodeText } from './decode.js';
 import { parse } from './parse.js';
 
@@ -41,7 +43,8 @@ export function read(bytes: Uint8Array, displayPath: string): Source {
   const { withoutBom, repaired, repairs, toOriginal } = decodeText(bytes, file);
   const text = repaired.replace(/\r\n?/g, '\n');
   file.value = text;
-  const tree = parse(text);
+  // a document nested past what any registry needs is reported, never parsed (it reads as empty)
+  const tree: Root = withinBounds(text, file) ? parse(text) : { type: 'root', children: [] };
   return { file, text, repaired, original: withoutBom, mojibake: repairs.length > 0, toOriginal, tree };
 }
 
