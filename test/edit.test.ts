@@ -102,8 +102,8 @@ describe('portbook add', () => {
 describe('add and fill: what review found', () => {
   it('writes $ patterns in names and descriptions literally', async () => {
     const { dir, registry } = project('| Service | Port | Protocol | Description |\n|---|---|---|---|\n| **API** | `16001` | HTTP | main api |\n');
-    expect((await run(['add', 'Pay $& `$1`', '--protocol', 'HTTP', '--description', "costs $' and $&"], dir)).code).toBe(0);
-    expect(readFileSync(registry, 'utf8').split('\n')[3]).toMatch(/^\| \*\*Pay \$& `\$1`\*\* \| `\d+` \| HTTP \| costs \$' and \$& \|$/);
+    expect((await run(['add', 'Pay $& $1', '--protocol', 'HTTP', '--description', "costs $' and $&"], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8').split('\n')[3]).toMatch(/^\| \*\*Pay \$& \$1\*\* \| `\d+` \| HTTP \| costs \$' and \$& \|$/);
   });
 
   it('copies a row that has the cells it needs, and goes after struck-through rows', async () => {
@@ -124,6 +124,19 @@ describe('add and fill: what review found', () => {
       code: 2,
       stderr: expect.stringContaining('the registry has no default-environment table: say which one with --env development or --env production'),
     });
+  });
+
+  it('refuses a name Markdown reads as something else: a struck-through row gen would skip, or markup', async () => {
+    const before = '| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n';
+    const { dir, registry } = project(before);
+    expect(await run(['add', '~~Old~~', '--protocol', 'HTTP'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('struck-through (removed) row'),
+    });
+    expect(await run(['add', '~Old~', '--protocol', 'HTTP'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('struck-through') });
+    expect(await run(['add', '**Bold**', '--protocol', 'HTTP'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('reads as "Bold"') });
+    expect(readFileSync(registry, 'utf8')).toBe(before);
+    expect((await run(['add', 'Plain | Name', '--protocol', 'HTTP'], dir)).code).toBe(0);
   });
 
   it('adds a Protocol column to a table that has none, rather than dropping the protocol', async () => {

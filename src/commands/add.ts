@@ -67,7 +67,20 @@ export function add(options: AddOptions): AddOutcome {
     ...(options.description ? { description: options.description } : {}),
   };
   const { text, line, columnsAdded } = withRow(loaded.text, registry, service, loaded.displayPath);
+  refuseMarkup(text, line, options.name, loaded.displayPath);
   return { ...applyEdit(loaded, text, options), service: options.name, environment, port, line, columnsAdded, notes };
+}
+
+/**
+ * The name goes into the table as it is written: one that Markdown reads as
+ * something else (`~~Old~~` is a struck-through, removed row; `**API**` is
+ * `API`) would add another service than the one asked for, or none.
+ */
+function refuseMarkup(text: string, line: number, name: string, displayPath: string): void {
+  const row = extract(read(new TextEncoder().encode(text), displayPath)).services.find((service) => service.position.line === line);
+  if (row?.name.value === name.trim()) return;
+  const reads = row ? `reads as ${JSON.stringify(row.name.value)}` : 'reads as a struck-through (removed) row, which gen skips';
+  throw new PortbookError(`The name ${JSON.stringify(name)} ${reads} in a table cell: give the name without Markdown markup`, 2);
 }
 
 /** The default environment, when it has a table of its own; else the caller must name one. */
