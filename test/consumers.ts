@@ -86,7 +86,11 @@ export function certificateConfig(dir: string): string {
   if (made.status !== 0) throw new Error(`openssl could not make a test certificate:\n${made.stderr}`);
   return write(
     path.join(dir, 'portbook.config.json'),
-    JSON.stringify({ nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem') } }),
+    // the edge registry's Env cells of another shape than `…_PORT` are allowed, as a project would allow them
+    JSON.stringify({
+      nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem') },
+      variables: { allow: ['CAFE_API', 'LIVE_FEED_WS'] },
+    }),
   );
 }
 

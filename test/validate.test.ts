@@ -396,9 +396,60 @@ describe('variable-invalid', () => {
 | Service | Port | Env |
 |---|---|---|
 | API | 16000 | API_PORT |
-| Web | 16001 | _WEB2 |
+| Web | 16001 | _WEB2_PORT |
+| Main | 16002 | PORT |
 `),
     ).toEqual([]);
+  });
+
+  it('allows other names only by shape: a port variable ends in _PORT, anything else needs variables.allow', () => {
+    const registry = md`
+| Service | Port | Env |
+|---|---|---|
+| Web | 16001 | WEB_LISTEN |
+`;
+    const d = diagnose(registry);
+    expect(brief(d)).toEqual(['3:17 error variable-invalid']);
+    expect(d[0]!.reason).toContain('`WEB_LISTEN_PORT`');
+    expect(d[0]!.reason).toContain('`variables.allow`');
+    expect(diagnose(registry, { variables: ['WEB_LISTEN'] })).toEqual([]);
+  });
+
+  it('refuses the variables that change how programs run, even when the config allows them', () => {
+    const dangerous = [
+      'OPENSSL_CONF',
+      'GCONV_PATH',
+      'HTTP_PROXY',
+      'HTTPS_PROXY',
+      'ALL_PROXY',
+      'NO_PROXY',
+      'NODE_EXTRA_CA_CERTS',
+      'NODE_OPTIONS',
+      'PYTHONPATH',
+      'PYTHONSTARTUP',
+      'LD_PRELOAD',
+      'LD_LIBRARY_PATH',
+      'LD_AUDIT',
+      'DYLD_INSERT_LIBRARIES',
+      'SSL_CERT_FILE',
+      'REQUESTS_CA_BUNDLE',
+      'CURL_CA_BUNDLE',
+      'PERL5OPT',
+      'RUBYOPT',
+      'JAVA_TOOL_OPTIONS',
+      '_JAVA_OPTIONS',
+      'GIT_SSH_COMMAND',
+      'BASH_ENV',
+      'IFS',
+      'PATH',
+      'LC_ALL',
+      'MALLOC_CHECK_',
+      'GLIBC_TUNABLES',
+    ];
+    const rows = dangerous.map((name, index) => `| S${index} | ${16000 + index} | ${name} |`).join('\n');
+    const d = diagnose(`| Service | Port | Env |\n|---|---|---|\n${rows}\n`, { variables: dangerous });
+    expect(d.filter((each) => each.rule === 'variable-invalid').map((each) => each.line)).toEqual(dangerous.map((_, index) => index + 3));
+    expect(d.every((each) => each.reason.includes('even the config cannot allow it'))).toBe(true);
   });
 });
 
@@ -1401,7 +1452,8 @@ describe('details sections, configuration files and security notes', () => {
   });
 
   it('variable-duplicate covers the host and health-path variables details add', () => {
-    const d = diagnose(md`
+    const d = diagnose(
+      md`
 | Service | Port | Env |
 |---|---|---|
 | API | 16000 | |
@@ -1409,7 +1461,10 @@ describe('details sections, configuration files and security notes', () => {
 
 ### API
 - **Bind**: \`127.0.0.1:16000\`
-`);
+`,
+      // a name of another shape than …_PORT needs the config's allow list
+      { variables: ['API_HOST'] },
+    );
     expect(brief(d)).toEqual(['3:3 error variable-duplicate']);
     expect(d[0]!.reason).toContain('`API_HOST` that the details of `API` add is already taken by `Admin`');
   });
@@ -1590,7 +1645,8 @@ describe('messages that point at the likely mistake', () => {
 | Web | 16001 | NODE_OPTIONS |
 `);
     expect(brief(d)).toEqual(['3:21 error variable-invalid', '4:17 error variable-invalid']);
-    expect(d[0]!.reason).toContain('reserved for the system');
+    expect(d[0]!.reason).toContain('the dynamic loader read it');
+    expect(d[1]!.reason).toContain('Node.js and npm read it');
   });
 
   it('hints at an Environment column when the Env column holds environments', () => {

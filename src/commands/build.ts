@@ -18,7 +18,7 @@ import { loadTemplates } from '../render/templates.js';
 import { PortbookError } from '../support/errors.js';
 import { joinLines, splitLines } from '../support/lines.js';
 import { diagramFile } from '../targets/diagram.js';
-import { validate } from '../validate/index.js';
+import { type ValidateOptions, validate } from '../validate/index.js';
 import { type ManifestWarning, manifestFor, manifestName } from '../write/index.js';
 
 export { maxSourceBytes } from '../config/inputs.js';
@@ -102,7 +102,7 @@ function manifestWarnings(
   source: Source,
   update: { bytes: Uint8Array; from: number; by: number } | undefined,
   displayPath: string,
-  units: Readonly<Record<string, string>>,
+  options: ValidateOptions,
 ): ManifestWarning[] {
   const plain = (message: VFileMessage): ManifestWarning => ({
     line: message.line ?? 1,
@@ -116,7 +116,7 @@ function manifestWarnings(
   const next = new VFile({ path: displayPath });
   next.messages.push(...readingMessages(update.bytes, displayPath));
   const moved: Source = { ...source, file: next, toOriginal: (point) => move(source.toOriginal(point)) };
-  validate(extract(moved), next, { units });
+  validate(extract(moved), next, options);
   for (const message of source.file.messages) {
     if (message.ruleId !== 'diagram-markers') continue;
     report(next, 'diagram-markers', message.reason, move({ line: message.line ?? 1, column: message.column ?? 1 }));
@@ -136,7 +136,7 @@ export function build(options: PathOptions = {}): Built {
   const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
   if (readable) {
     checkConfiguredUnits(config, registry, displayPath);
-    validate(registry, source.file, { units: config.systemd.units });
+    validate(registry, source.file, validateOptions(config));
   }
   let files: Map<string, string> | undefined;
   let rendered: Map<string, RenderedFile> | undefined;
@@ -153,7 +153,7 @@ export function build(options: PathOptions = {}): Built {
     const updated = diagramUpdate?.text;
     if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
     const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
-    const warnings = manifestWarnings(source, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath, config.systemd.units);
+    const warnings = manifestWarnings(source, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath, validateOptions(config));
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
     files.set(manifestName, manifestFor(rendered, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }
@@ -173,8 +173,13 @@ export function loadRegistry(options: PathOptions = {}): { config: Config; regis
 /** The diagnostics `text` would get as the registry (for checking an edit before it is written). */
 export function diagnose(text: string, displayPath: string, config: Config): VFileMessage[] {
   const source = read(new TextEncoder().encode(text), displayPath);
-  if (!hasErrors(source.file)) validate(extract(source), source.file, { units: config.systemd.units });
+  if (!hasErrors(source.file)) validate(extract(source), source.file, validateOptions(config));
   return sortedMessages(source.file);
+}
+
+/** What the rules need of the config. */
+function validateOptions(config: Config): ValidateOptions {
+  return { units: config.systemd.units, variables: config.variables.allow };
 }
 
 /** A unit name configured for a service the registry does not have is a typo: say so. */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { variablePattern } from '../registry/names.js';
 import { PortbookError } from '../support/errors.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
 import { isUnitName } from '../targets/systemd.js';
@@ -14,6 +15,8 @@ export const configFileName = 'portbook.config.json';
 export type { TargetId } from '../targets/index.js';
 
 export interface RenderOptions extends TargetOptions {
+  /** `Env` cell names allowed besides `…_PORT` (never a system variable: validate refuses those whatever this says). */
+  variables: { allow: readonly string[] };
   /** Targets to render. */
   targets: readonly TargetId[];
   /** Per target: a command that must accept the candidate files before they replace the real ones, and one to run after they changed. */
@@ -48,6 +51,7 @@ export const defaultRenderOptions: RenderOptions = {
   systemd: { units: {} },
   settings: {},
   commands: {},
+  variables: { allow: [] },
 };
 
 export interface PathOptions {
@@ -149,7 +153,8 @@ function parseConfigFile(file: string): { value: Record<string, unknown>; hash: 
 }
 
 const knownKeys: Record<string, readonly string[]> = {
-  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings', 'commands'],
+  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings', 'commands', 'variables'],
+  variables: ['allow'],
   nginx: ['certificate', 'certificateKey'],
   systemd: ['units'],
   settings: ['environment'],
@@ -231,5 +236,14 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
   const settings = object(top.settings, 'settings');
   const environment = string(settings.environment, 'settings.environment');
   if (environment !== undefined) options.settings.environment = environment;
+
+  const variables = object(top.variables, 'variables');
+  if (variables.allow !== undefined) {
+    const allow = variables.allow;
+    if (!Array.isArray(allow) || !allow.every((name) => typeof name === 'string' && variablePattern.test(name))) {
+      fail('variables.allow', 'an array of variable names (upper-case letters, digits and `_`, not starting with a digit)');
+    }
+    options.variables.allow = allow as string[];
+  }
   return options;
 }

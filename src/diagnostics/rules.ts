@@ -140,11 +140,17 @@ export const ruleCatalogue = {
   'variable-invalid': {
     severity: 'error',
     stage: 'validate',
-    summary: 'An `Env` cell that is not a valid variable name (`A-Z`, `0-9`, `_`, not starting with a digit), or one that names a system variable.',
+    summary:
+      'An `Env` cell that is not a port variable (`…_PORT`, or a name the config allows in `variables.allow`), or that names a variable ' +
+      'programs read to decide how they run.',
     docs:
-      "An `Env` cell names the environment variable of the service's port in `.env`, settings and units. It must be " +
-      'upper-case letters, digits and `_`, and may not name a variable that changes how programs run (`PATH`, ' +
-      '`LD_PRELOAD`, `NODE_OPTIONS`…). A column meant as the environment should be headed `Environment`.',
+      "An `Env` cell names the environment variable of the service's port in `.env`, settings and units, so it is " +
+      'allowed by its shape: upper-case letters, digits and `_`, ending in `_PORT` (or `PORT` itself), as portbook ' +
+      'derives them. Another name needs `variables.allow` in the config. Names that change how programs run are ' +
+      'refused even then: the shell and the system (`PATH`, `IFS`, `BASH_ENV`…), the loader (`LD_*`, `DYLD_*`), the ' +
+      'C library (`GCONV_PATH`, `LC_*`, `MALLOC_*`), proxies (`*_PROXY`), TLS trust (`SSL_*`, `OPENSSL_*`, ' +
+      '`REQUESTS_CA_BUNDLE`…), Node.js, Python, Perl, Ruby, the JVM and git. A column meant as the environment should ' +
+      'be headed `Environment`.',
   },
   'variable-duplicate': {
     severity: 'error',

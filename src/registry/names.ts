@@ -62,6 +62,33 @@ export function detailVariables(service: Pick<Service, 'name' | 'variable' | 'de
 /** A valid environment variable / TS / Python constant name. */
 export const variablePattern = /^[A-Z_][A-Z0-9_]*$/;
 
+/** Whether a variable has the shape of the port variables portbook writes: `PORT` or `…_PORT`. */
+export function isPortVariable(name: string): boolean {
+  return name === 'PORT' || /^[A-Z_][A-Z0-9_]*_PORT$/.test(name);
+}
+
+/** Variables programs read to decide how they run (what they load, where they connect, what they trust): never set from a port table. */
+const systemFamilies: ReadonlyArray<[RegExp, string]> = [
+  [
+    /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|IFS|CDPATH|ENV|BASH_ENV|PS4|PROMPT_COMMAND|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TERM|EDITOR|VISUAL|PAGER)$/,
+    'the shell and the system',
+  ],
+  [/^(LD|DYLD)_/, 'the dynamic loader'],
+  [/^(GCONV_PATH|NLSPATH|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|MALLOC_[A-Z0-9_]*|GLIBC_TUNABLES|LC_[A-Z_]+)$/, 'the C library'],
+  [/_PROXY$/, 'HTTP clients (where they connect)'],
+  [/^(SSL|OPENSSL|CURL|REQUESTS|GRPC_DEFAULT_SSL)_/, 'TLS libraries (what they trust)'],
+  [/^(NODE|NPM_CONFIG)_/, 'Node.js and npm'],
+  [/^PYTHON/, 'Python'],
+  [/^(PERL|RUBY|GEM_)/, 'Perl and Ruby'],
+  [/^(JAVA_|_JAVA_|JDK_)/, 'the JVM'],
+  [/^GIT_/, 'git'],
+];
+
+/** What a variable of a system family changes (`undefined`: none): refused in an `Env` cell, even when the config allows it. */
+export function systemVariableFamily(name: string): string | undefined {
+  return systemFamilies.find(([pattern]) => pattern.test(name))?.[1];
+}
+
 /** The key an environment has in `PORTS` objects and file names. */
 export function environmentKey(name: EnvironmentName | null): string {
   return name ?? 'default';

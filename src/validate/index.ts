@@ -13,6 +13,8 @@ export { rules } from './rules/index.js';
 export interface ValidateOptions {
   /** Configured unit names, service name → unit (from the config file). */
   units?: Readonly<Record<string, string>>;
+  /** Variable names the config allows in an `Env` cell besides `…_PORT` (`variables.allow`). */
+  variables?: readonly string[];
 }
 
 /** Add every rule's diagnostics to `file`. */
@@ -23,6 +25,7 @@ export function validate(registry: Registry, file: VFile, options: ValidateOptio
     rule.check({
       registry,
       units: options.units ?? {},
+      variables: options.variables ?? [],
       report: (message, place) => {
         const key = `${rule.id} ${place.line}:${place.column} ${message}`;
         if (said.has(key)) return;

@@ -12,6 +12,8 @@ export interface RuleContext {
   registry: Registry;
   /** Configured unit names, service name → unit. */
   units: Readonly<Record<string, string>>;
+  /** Variable names the config allows in an `Env` cell besides `…_PORT` (`variables.allow`). */
+  variables: readonly string[];
   report(message: string, place: Point): void;
 }
 

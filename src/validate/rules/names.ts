@@ -1,7 +1,7 @@
 /** Rules about the names portbook derives: variables, nginx upstreams, systemd units, and protocols. */
 import { code } from '../../diagnostics/report.js';
 import { environmentNamed } from '../../registry/environments.js';
-import { detailVariables, portVariable, variablePattern } from '../../registry/names.js';
+import { detailVariables, isPortVariable, portVariable, systemVariableFamily, variablePattern } from '../../registry/names.js';
 import { protocolInfo } from '../../registry/protocols.js';
 import { hasUpstream } from '../../registry/queries.js';
 import type { Service } from '../../registry/types.js';
@@ -11,39 +11,7 @@ import type { Rule } from '../rule.js';
 import { byEnvironment, duplicates, label, line, where } from '../rule.js';
 
 /** Names the generated settings use themselves. */
-const reservedVariables = new Map<string, string>([
-  ['PORTS', "the object of every environment's ports in settings.ts and settings.py"],
-  ...[
-    'PATH',
-    'HOME',
-    'USER',
-    'SHELL',
-    'PWD',
-    'IFS',
-    'TMPDIR',
-    'LANG',
-    'ENV',
-    'BASH_ENV',
-    'PS4',
-    'LD_PRELOAD',
-    'LD_LIBRARY_PATH',
-    'LD_AUDIT',
-    'DYLD_INSERT_LIBRARIES',
-    'DYLD_LIBRARY_PATH',
-    'NODE_OPTIONS',
-    'NODE_PATH',
-    'PYTHONPATH',
-    'PYTHONSTARTUP',
-    'PYTHONHOME',
-    'PERL5OPT',
-    'PERL5LIB',
-    'RUBYOPT',
-    'RUBYLIB',
-    'JAVA_TOOL_OPTIONS',
-    '_JAVA_OPTIONS',
-    'GIT_SSH_COMMAND',
-  ].map((name): [string, string] => [name, 'the system: setting it from a port table would change how programs run']),
-]);
+const reservedVariables = new Map<string, string>([['PORTS', "the object of every environment's ports in settings.ts and settings.py"]]);
 
 export const namesRules: readonly Rule[] = [
   {
@@ -59,9 +27,24 @@ export const namesRules: readonly Rule[] = [
           );
           continue;
         }
+        const family = isPortVariable(variable.value) ? undefined : systemVariableFamily(variable.value);
+        if (family !== undefined) {
+          context.report(
+            `Unexpected variable name ${code(variable.text)} for ${label(service)}: ${family} read it, so setting it from a port table would change how programs run (even the config cannot allow it); name the port \`…_PORT\``,
+            variable.position,
+          );
+          continue;
+        }
         if (environmentNamed(variable.value) && !variablePattern.test(variable.value)) {
           context.report(
             `Unexpected variable name ${code(variable.text)} for ${label(service)}: it looks like an environment; rename the column header to \`Environment\` (\`Env\` names variables)`,
+            variable.position,
+          );
+          continue;
+        }
+        if (variablePattern.test(variable.value) && !isPortVariable(variable.value) && !context.variables.includes(variable.value)) {
+          context.report(
+            `Unexpected variable name ${code(variable.text)} for ${label(service)}, expected a port variable ending in \`_PORT\` (as portbook derives them), e.g. ${code(`${variable.value}_PORT`)}: a name of another shape needs \`variables.allow\` in the config`,
             variable.position,
           );
           continue;
@@ -78,7 +61,8 @@ export const namesRules: readonly Rule[] = [
     id: 'variable-duplicate',
     check(context) {
       const usable = (service: Service): boolean =>
-        !service.variable || (variablePattern.test(service.variable.value) && !reservedVariables.has(service.variable.value));
+        !service.variable ||
+        (variablePattern.test(service.variable.value) && !reservedVariables.has(service.variable.value) && !systemVariableFamily(service.variable.value));
       duplicates(
         context.registry.services,
         (service) => (usable(service) ? portVariable(service) : undefined),
