@@ -8,12 +8,12 @@
 
 export { type AddOptions, type AddOutcome, add, EnvironmentNeeded } from './commands/add.js';
 export { type Built, build, diagnose, loadRegistry, maxSourceBytes, type SourceUpdate } from './commands/build.js';
-export { check } from './commands/check.js';
+export { type CheckResult, check, type IgnoredFile, ignoredOutputs } from './commands/check.js';
 export { type FillOptions, type FillOutcome, fill } from './commands/fill.js';
 export { fixEncoding } from './commands/fix-encoding.js';
 export { type GenerateOptions, type GenerateResult, generate } from './commands/gen.js';
 export { hookManagers, installPreCommitHook } from './commands/hook.js';
-export { type InitResult, init, initRegistry } from './commands/init.js';
+export { type InitOptions, type InitResult, init, initRegistry } from './commands/init.js';
 export { type NextOptions, type NextPort, next } from './commands/next.js';
 export { type PreCommitResult, preCommit, type StagedOutput } from './commands/pre-commit.js';
 export type { EditOutcome } from './commands/registry-edit.js';

@@ -255,7 +255,7 @@ describe('portbook check', () => {
     // what another portbook version would have recorded
     writeFileSync(manifestFile, readFileSync(manifestFile, 'utf8').replace(/"inputs": "[^"]+"/, '"inputs": "portbook 0.0.9"'));
     expect(run(['check'], dir)).toEqual({ code: 0, stdout: 'generated/ is up to date.\n', stderr: '' });
-    expect(JSON.parse(run(['check', '--json'], dir).stdout)).toEqual({ diagnostics: [], files: [] });
+    expect(JSON.parse(run(['check', '--json'], dir).stdout)).toEqual({ diagnostics: [], files: [], ignored: [] });
     expect(run(['gen'], dir).stdout).toBe('updated generated/.portbook-manifest.json\n');
 
     // a missing manifest still counts: gen needs it to know which files are its own
@@ -317,7 +317,7 @@ describe('portbook check', () => {
         'stale: generated/.env (+1 -3)',
         'stale: generated/architecture.mmd (+1 -2)',
         'stale: generated/nginx/portbook.conf (+1 -6)',
-        'missing: generated/settings.py (+14 -0)',
+        'missing: generated/settings.py (+39 -0)',
         'stale: generated/settings.ts (+2 -5)',
         'stale: generated/systemd/api.service.d/portbook.conf (+2 -2)',
         'extra: generated/systemd/web.service.d/portbook.conf (no longer generated; +0 -8)',

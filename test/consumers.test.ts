@@ -251,10 +251,11 @@ function tsConsumer(fixture: Fixture): string {
   const strings = fixture.strings?.[fixture.primary] ?? {};
   const lines = [
     "import * as settings from './settings.js';",
-    `import { PORTS, type Environment, ${[...Object.keys(primary), ...Object.keys(strings)].join(', ')} } from './settings.js';`,
+    `import { PORTS, type Environment, environment, ${[...Object.keys(primary), ...Object.keys(strings)].join(', ')} } from './settings.js';`,
     'type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;',
     `export const environments: Equal<Environment, ${union(Object.keys(fixture.ports))}> = true;`,
-    `export const exported: Equal<keyof typeof settings, ${union(['PORTS', ...Object.keys(primary), ...Object.keys(strings)])}> = true;`,
+    `export const exported: Equal<keyof typeof settings, ${union(['PORTS', 'environment', ...Object.keys(primary), ...Object.keys(strings)])}> = true;`,
+    'export const selected: Equal<typeof environment, Environment> = true;',
   ];
   for (const variable of Object.keys(primary)) lines.push(`export const constant_${variable}: number = ${variable};`);
   for (const variable of Object.keys(strings)) lines.push(`export const string_${variable}: string = ${variable};`);
@@ -269,8 +270,14 @@ const pythonProbe = `
 import json, settings
 constants = {k: v for k, v in vars(settings).items() if k.isupper() and k != "PORTS"}
 types = sorted({type(v).__name__ for v in constants.values()} | {type(p).__name__ for env in settings.PORTS.values() for p in env.values()})
-print(json.dumps({"constants": constants, "PORTS": settings.PORTS, "types": types}))
+print(json.dumps({"environment": settings.environment, "constants": constants, "PORTS": settings.PORTS, "types": types}))
 `;
+
+/** The process environment without the variables settings read: what a program that sets none of them sees. */
+function environmentWithout(fixture: Fixture): NodeJS.ProcessEnv {
+  const read = new Set(['PORTBOOK_ENV', ...Object.values(fixture.ports).flatMap(Object.keys), ...Object.values(fixture.strings ?? {}).flatMap(Object.keys)]);
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !read.has(key)));
+}
 
 // ---------------------------------------------------------------- per-registry checks
 
@@ -361,10 +368,14 @@ for (const fixture of [creatorSuite, templateFilled, edge])
     });
 
     it('python3 imports settings.py and sees exactly the registry ports', () => {
-      const python = run(python3, ['-B', '-W', 'error', '-c', pythonProbe], { cwd: out, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      const python = run(python3, ['-B', '-W', 'error', '-c', pythonProbe], {
+        cwd: out,
+        env: { ...environmentWithout(fixture), PYTHONDONTWRITEBYTECODE: '1' },
+      });
       expect(outcome(python)).toEqual(ok);
       const strings = fixture.strings?.[fixture.primary];
       expect(JSON.parse(python.stdout)).toEqual({
+        environment: fixture.primary,
         constants: { ...fixture.ports[fixture.primary], ...strings },
         PORTS: fixture.ports,
         types: strings ? ['int', 'str'] : ['int'],

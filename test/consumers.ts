@@ -30,8 +30,17 @@ export interface Run {
  * The timeout is a hang guard (each of these programs takes well under a
  * second): spawnSync blocks the event loop, so vitest's own could not fire.
  */
+/**
+ * The environment of every consumer run: the test process's, without what the
+ * generated settings read at import (PORTBOOK_ENV and port, host and
+ * health-path variables), so a developer's shell cannot change what they see.
+ */
+export const consumerEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => key !== 'PORTBOOK_ENV' && !/_(PORT|HOST|HEALTH_PATH)$/.test(key) && key !== 'PORT'),
+);
+
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 4 * 60_000, killSignal: 'SIGKILL', ...options });
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 4 * 60_000, killSignal: 'SIGKILL', env: consumerEnv, ...options });
   if (result.error) throw new Error(`Cannot run ${command} (is it installed?): ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

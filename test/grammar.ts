@@ -15,6 +15,22 @@ const registrySchema = new Ajv2020({ allErrors: true, strict: true }).compile(
 
 const identifier = '[A-Z_][A-Z0-9_]*';
 const port = '\\d{1,5}';
+const environment = '(default|development|staging|production|test)';
+/** A host or health-check path, as the settings files' string literals hold them. */
+const text = '[A-Za-z0-9_./:*~-]+';
+
+/** A template's fixed lines, each matched whole: `<ID>` stands for a variable name, `<ENV>` for an environment. */
+function literalLines(lines: readonly string[]): RegExp[] {
+  return lines.map(
+    (line) =>
+      new RegExp(
+        `^${line
+          .replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+          .replace('<ID>', identifier)
+          .replace('<ENV>', environment)}$`,
+      ),
+  );
+}
 
 const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
   {
@@ -61,28 +77,81 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     path: /^settings\.ts$/,
     comment: /^(\/\/ [^\n]*|\/\*\*? (?:(?!\*\/).)* \*\/)$/,
     lines: [
-      new RegExp(`^export const ${identifier}: number = ${port};$`),
-      new RegExp(`^export const ${identifier}_(HOST|HEALTH_PATH): string = "[A-Za-z0-9_./:*~-]+";$`),
       /^export const PORTS = \{$/,
-      /^ {2}"(default|development|staging|production|test)": \{$/,
+      new RegExp(`^ {2}"${environment}": \\{$`),
       new RegExp(`^ {4}${identifier}: ${port},$`),
       /^ {2}\},$/,
       /^\} as const;$/,
       /^export type Environment = keyof typeof PORTS;$/,
+      new RegExp(`^export const environment: Environment = selectEnvironment\\(environ\\["${identifier}"\\]\\);$`),
+      /^const texts: Readonly<Record<string, Readonly<Record<string, string>>>> = \{$/,
+      new RegExp(`^ {4}${identifier}_(HOST|HEALTH_PATH): "${text}",$`),
+      /^\};$/,
+      new RegExp(`^export const (${identifier}): number = port\\("\\1", ${port}\\);$`),
+      new RegExp(`^export const (${identifier}_(HOST|HEALTH_PATH)): string = text\\("\\1", "${text}"\\);$`),
+      ...literalLines([
+        'const environ: Readonly<Record<string, string | undefined>> = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};',
+        'function selectEnvironment(value: string | undefined): Environment {',
+        '  if (value === undefined) return "<ENV>";',
+        '  if (Object.keys(PORTS).indexOf(value) === -1) {',
+        '    throw new Error(`Unexpected <ID>=${JSON.stringify(value)}, expected one of ${Object.keys(PORTS).join(", ")}: set it to an environment of the port registry, or unset it`);',
+        '  }',
+        '  return value as Environment;',
+        '}',
+        'function port(name: string, fallback: number): number {',
+        '  const value = environ[name];',
+        '  if (value === undefined) return (PORTS as Readonly<Record<string, Readonly<Record<string, number>>>>)[environment]?.[name] ?? fallback;',
+        '  if (!/^[0-9]{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {',
+        '    throw new Error(`Unexpected ${name}=${JSON.stringify(value)}, expected a port (a whole number from 1 to 65535): fix ${name} or unset it`);',
+        '  return Number(value);',
+        'function text(name: string, fallback: string): string {',
+        '  return environ[name] ?? texts[environment]?.[name] ?? fallback;',
+      ]),
     ],
   },
   {
     path: /^settings\.py$/,
     comment: /^# [^\n]*$/,
     lines: [
-      /^"""Ports of the (default|development|staging|production|test) environment\. PORTS below holds every environment's\."""$/,
-      new RegExp(`^${identifier}: int = ${port}$`),
-      new RegExp(`^${identifier}_(HOST|HEALTH_PATH): str = "[A-Za-z0-9_./:*~-]+"$`),
       /^PORTS: "dict\[str, dict\[str, int\]\]" = \{$/,
-      /^ {4}"(default|development|staging|production|test)": \{$/,
+      new RegExp(`^ {4}"${environment}": \\{$`),
       new RegExp(`^ {8}"${identifier}": ${port},$`),
       /^ {4}\},$/,
       /^\}$/,
+      /^_texts: "dict\[str, dict\[str, str\]\]" = \{$/,
+      new RegExp(`^ {8}"${identifier}_(HOST|HEALTH_PATH)": "${text}",$`),
+      new RegExp(`^environment: str = _os\\.environ\\.get\\("${identifier}", "${environment}"\\)$`),
+      new RegExp(`^(${identifier}): int = _port\\("\\1"\\)$`),
+      new RegExp(`^(${identifier}_(HOST|HEALTH_PATH)): str = _text\\("\\1"\\)$`),
+      new RegExp(`^if _known\\("${identifier}"\\):$`),
+      new RegExp(`^ {4}(${identifier}): int = _port\\("\\1"\\)$`),
+      new RegExp(`^ {4}(${identifier}_(HOST|HEALTH_PATH)): str = _text\\("\\1"\\)$`),
+      new RegExp(`^ {4}if name in PORTS\\["${environment}"\\]( or name in _texts\\.get\\("${environment}", \\{\\}\\))?:$`),
+      ...literalLines([
+        '"""Ports, hosts and health-check paths, read from the process environment when this module is imported."""',
+        'import os as _os',
+        'if environment not in PORTS:',
+        '    raise ValueError(',
+        `        f"Unexpected <ID>={environment!r}, expected one of {', '.join(PORTS)}: set it to an environment of the port registry, or unset it"`,
+        '    )',
+        'def _port(name: str) -> int:',
+        '    value = _os.environ.get(name)',
+        '    if value is None:',
+        '        return PORTS[environment][name]',
+        '    if not (value.isascii() and value.isdigit() and len(value) <= 5 and 1 <= int(value) <= 65535):',
+        '        raise ValueError(f"Unexpected {name}={value!r}, expected a port (a whole number from 1 to 65535): fix {name} or unset it")',
+        '    return int(value)',
+        'def _text(name: str) -> str:',
+        '    return _texts[environment][name] if value is None else value',
+        'def _known(name: str) -> bool:',
+        '    return name in _os.environ or name in PORTS[environment]',
+        '    return name in _os.environ or name in PORTS[environment] or name in _texts.get(environment, {})',
+        'def __getattr__(name: str) -> object:',
+        '        raise ImportError(',
+        '            f"No {name} in the {environment} environment of the port registry, and the variable is not set: set {name}, or <ID> to an environment that has it"',
+        '        )',
+        '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
+      ]),
     ],
   },
   {

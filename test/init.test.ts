@@ -71,6 +71,39 @@ describe('portbook init', () => {
     expect(read(dir, '.env')).toContain('BILLING_PORT=16500');
   });
 
+  it("writes the environment settings use and its selector variable into a new config, from the registry's environments", () => {
+    const example = npmProject();
+    expect(runCli(['init'], example).code).toBe(0);
+    expect(JSON.parse(read(example, 'portbook.config.json')).settings).toEqual({ environment: 'development', environmentVariable: 'PORTBOOK_ENV' });
+    expect(read(example, 'generated/settings.py')).toContain('environment: str = _os.environ.get("PORTBOOK_ENV", "development")');
+
+    // a registry of its own: its default environment, named as such
+    const own = npmProject();
+    mkdirSync(path.join(own, 'docs'));
+    writeFileSync(path.join(own, 'docs/PORTS.md'), `${billing}\n## Production\n\n| Service | Port |\n|---|---|\n| Billing | 16600 |\n`);
+    const result = runCli(['init'], own);
+    expect(result.stdout).toContain(
+      "created portbook.config.json (settings.ts and settings.py: the default environment's values, unless PORTBOOK_ENV names another, such as production)\n",
+    );
+    expect(JSON.parse(read(own, 'portbook.config.json')).settings).toEqual({ environment: 'default', environmentVariable: 'PORTBOOK_ENV' });
+  });
+
+  it('--force keeps the settings an old config wrote, and writes out what it left to the defaults', () => {
+    const dir = npmProject();
+    mkdirSync(path.join(dir, 'docs'));
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), billing);
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{ "settings": { "environmentVariable": "APP_ENV", "paths": { "py": "config/settings.py" } } }\n');
+    const forced = runCli(['init', '--force'], dir);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('replaced portbook.config.json (keeping its source, out and settings)\n');
+    expect(JSON.parse(read(dir, 'portbook.config.json')).settings).toEqual({
+      environment: 'default',
+      environmentVariable: 'APP_ENV',
+      paths: { py: 'config/settings.py' },
+    });
+    expect(read(dir, 'generated/config/settings.py')).toContain('environment: str = _os.environ.get("APP_ENV", "default")');
+  });
+
   it('a hook that fails part-way is an error, not a skipped hook', () => {
     const dir = npmProject({ git: true });
     writeFileSync(path.join(dir, '.git/config.lock'), '');
@@ -128,7 +161,7 @@ describe('portbook init', () => {
     const result = runCli(['init'], dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json; added "gen": "portbook gen" to package\.json scripts\)\n$/,
+      /\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json \(settings\.ts and settings\.py: the development environment's values, unless PORTBOOK_ENV names another, such as production\); added "gen": "portbook gen" to package\.json scripts\)\n$/,
     );
   });
 

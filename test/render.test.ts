@@ -142,14 +142,42 @@ describe('rendering decisions', () => {
     expect([...files.keys()]).toEqual(['.env.production']);
   });
 
-  it('chooses the settings constants from settings.environment', () => {
+  it('chooses the settings constants and the environment that applies when the selector is unset from settings.environment', () => {
     const twoEnvironments = '## Dev\n\n| Service | Port |\n|---|---|\n| api | 8000 |\n\n## Prod\n\n| Service | Port |\n|---|---|\n| api | 9000 |\n';
-    expect(renderMarkdown(twoEnvironments).get('settings.ts')).toContain('export const API_PORT: number = 8000;');
-    expect(renderMarkdown(twoEnvironments, { settings: { environment: 'production' } }).get('settings.py')).toContain('API_PORT: int = 9000');
-    expect(renderMarkdown(twoEnvironments, { settings: { environment: 'prod' } }).get('settings.py')).toContain('API_PORT: int = 9000');
+    const development = renderMarkdown(twoEnvironments);
+    expect(development.get('settings.ts')).toContain('export const API_PORT: number = port("API_PORT", 8000);');
+    expect(development.get('settings.ts')).toContain('if (value === undefined) return "development";');
+    expect(development.get('settings.py')).toContain('environment: str = _os.environ.get("PORTBOOK_ENV", "development")');
+    for (const environment of ['production', 'prod']) {
+      const production = renderMarkdown(twoEnvironments, { settings: { environment } });
+      expect(production.get('settings.ts')).toContain('export const API_PORT: number = port("API_PORT", 9000);');
+      expect(production.get('settings.py')).toContain('environment: str = _os.environ.get("PORTBOOK_ENV", "production")');
+    }
     expect(() => renderMarkdown(twoEnvironments, { settings: { environment: 'staging' } })).toThrow(
       /settings\.environment in the config is `staging`, but the registry has services only in/,
     );
+  });
+
+  it('reads the environment from settings.environmentVariable, which no service variable may be', () => {
+    const registry = '| Service | Port |\n|---|---|\n| api | 8000 |\n';
+    const files = renderMarkdown(registry, { settings: { environmentVariable: 'APP_ENV' } });
+    expect(files.get('settings.ts')).toContain('export const environment: Environment = selectEnvironment(environ["APP_ENV"]);');
+    expect(files.get('settings.ts')).toContain('throw new Error(`Unexpected APP_ENV=${JSON.stringify(value)}');
+    expect(files.get('settings.py')).toContain('environment: str = _os.environ.get("APP_ENV", "default")');
+    expect(files.get('settings.py')).not.toContain('PORTBOOK_ENV');
+    expect(() => renderMarkdown(registry, { settings: { environmentVariable: 'API_PORT' } })).toThrow(
+      'settings.environmentVariable in the config is `API_PORT`, which is also the variable of a service: choose another name',
+    );
+  });
+
+  it('writes each settings file where settings.paths says, and nothing at the default places', () => {
+    const files = renderMarkdown('| Service | Port |\n|---|---|\n| api | 8000 |\n', {
+      settings: { paths: { py: 'config/settings.py', ts: 'src/config/ports.ts' } },
+    });
+    expect(files.get('config/settings.py')).toContain('API_PORT: int = _port("API_PORT")');
+    expect(files.get('src/config/ports.ts')).toContain('export const API_PORT: number = port("API_PORT", 8000);');
+    expect(files.has('settings.py')).toBe(false);
+    expect(files.has('settings.ts')).toBe(false);
   });
 });
 

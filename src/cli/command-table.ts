@@ -30,7 +30,7 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     description:
       'Reads the registry, reports what is wrong in it (file:line:column), renders every output and replaces only ' +
       'the files that changed, atomically. Outputs edited by hand are refused (see --force); files portbook did not ' +
-      'write are never replaced.',
+      'write are never replaced. Outputs git ignores (and so never commits) are named with the rule that ignores them.',
     examples: [
       ['portbook gen', 'write what changed in generated/'],
       ['portbook gen --dry-run', 'show the diff of what would change, write nothing'],
@@ -43,8 +43,8 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     description:
       'Compares the outputs on disk with what gen would write: one line per stale, missing, extra, hand-edited or ' +
       'foreign file, then their diffs (coloured on a terminal; NO_COLOR and FORCE_COLOR are honoured), then the ' +
-      'command that fixes them. Writes nothing. The manifest counts only when it is missing or lists other files ' +
-      'than gen writes.',
+      'command that fixes them, and the .gitignore rule to change first when git ignores one of them. Writes ' +
+      'nothing. The manifest counts only when it is missing or lists other files than gen writes.',
     examples: [
       ['portbook check', 'in CI: fail, with the diff, when someone forgot `portbook gen`'],
       ['portbook check --json', 'every stale file with its status, content before and after, and diff'],
@@ -52,15 +52,17 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
   },
   init: {
     invocation: 'init',
-    usage: '[--force]',
+    usage: '[--force] [--unignore-outputs]',
     summary: 'add portbook to this project: registry, config, gen script, hook',
     description:
       'Run in the project root (it needs a package.json). Creates docs/PORTS.md from an example unless a registry ' +
-      'exists (never replaced), portbook.config.json, a "gen" script, runs gen, and wires the pre-commit hook when ' +
-      'this is a git repository.',
+      'exists (never replaced), portbook.config.json (naming the environment settings use unless PORTBOOK_ENV ' +
+      'names another), a "gen" script, runs gen, reports outputs that git ignores (with the rule that ignores ' +
+      'each), and wires the pre-commit hook when this is a git repository.',
     examples: [
       ['portbook init', 'adopt portbook in this project'],
       ['portbook init --force', 'also replace an existing config and gen script (never the registry)'],
+      ['portbook init --unignore-outputs', 'also add `!/generated/.env`-style lines to .gitignore, so git commits the outputs it ignores'],
     ],
   },
   hook: {
@@ -189,6 +191,13 @@ export const options: readonly OptionSpec[] = [
     },
   },
   {
+    name: 'unignore-outputs',
+    type: 'boolean',
+    commands: {
+      init: 'for each output git ignores (GitHub’s Node .gitignore ignores .env and .env.*), add a negation line such as `!/generated/.env` after the rule that ignores it, so the outputs are committed',
+    },
+  },
+  {
     name: 'manager',
     type: 'string',
     value: 'M',
@@ -236,7 +245,8 @@ export const options: readonly OptionSpec[] = [
     type: 'boolean',
     commands: {
       gen: 'print the diagnostics as a JSON array on stdout; on failure {"error": {message, exitCode}}',
-      check: 'print {diagnostics, files} on stdout: each stale file with its status, before, after and diff; on failure {"error": {message, exitCode}}',
+      check:
+        'print {diagnostics, files, ignored} on stdout: each stale file with its status, before, after and diff; each output git ignores with its rule; on failure {"error": {message, exitCode}}',
       next: 'print {port, range, environment} on stdout; on failure {"error": {message, exitCode}}',
       scan: 'print the entries (port, service, environment, listening, addresses, process) on stdout; on failure {"error": {message, exitCode}}',
     },

@@ -4,7 +4,7 @@
  * Usage errors about a value name it and say what to type instead.
  */
 import { type AddOutcome, add, EnvironmentNeeded } from '../commands/add.js';
-import { check } from '../commands/check.js';
+import { check, ignoredOutputs } from '../commands/check.js';
 import { fill } from '../commands/fill.js';
 import { fixEncoding } from '../commands/fix-encoding.js';
 import { generate } from '../commands/gen.js';
@@ -21,7 +21,7 @@ import type { HookManager } from '../git/hooks.js';
 import type { Command } from './command-table.js';
 import { badValue, environmentOption, type Line, spliced, tokenOf, usage, type Values } from './line.js';
 import { printCheck } from './output/check.js';
-import { count, type Io, printConflicts, printDiagnostics, reportError } from './output/common.js';
+import { count, type Io, printConflicts, printDiagnostics, printIgnoredOutputs, reportError, unignoreAdvice } from './output/common.js';
 import { printGen, printJson } from './output/gen.js';
 import { printInit } from './output/init.js';
 import { printPreCommit } from './output/pre-commit.js';
@@ -43,7 +43,7 @@ export const commitAborted =
 export const handlers: Readonly<Record<Command, (call: Invocation) => number | Promise<number>>> = {
   gen: genCommand,
   check: checkCommand,
-  init: ({ values, io }) => printInit(init({ cwd: io.cwd, force: Boolean(values.force) }), io),
+  init: ({ values, io }) => printInit(init({ cwd: io.cwd, force: Boolean(values.force), unignoreOutputs: Boolean(values['unignore-outputs']) }), io),
   hook: hookCommand,
   'pre-commit': preCommitCommand,
   next: nextCommand,
@@ -80,7 +80,9 @@ function genCommand({ values, paths, io }: Invocation): number | Promise<number>
   if (values.json) return printJson(result, 'gen', io);
   printDiagnostics(result, io, 'nothing was written');
   if (!result.plan) return 1;
-  return printGen(result, options.dryRun, io);
+  const code = printGen(result, options.dryRun, io);
+  if (result.plan.conflicts.length === 0) printIgnoredOutputs(ignoredOutputs(result), io, unignoreAdvice);
+  return code;
 }
 
 function checkCommand({ values, paths, io }: Invocation): number {

@@ -104,6 +104,7 @@ export interface Values {
   stage?: boolean;
   watch?: boolean;
   force?: boolean;
+  'unignore-outputs'?: boolean;
   strict?: boolean;
   json?: boolean;
   help?: boolean;

@@ -1,7 +1,17 @@
-/** `check`: what gen would change, without writing; CI fails on any stale output. */
+/** `check`: what gen would change, without writing; CI fails on any stale output. Also which outputs git would not commit. */
+import path from 'node:path';
 import type { PathOptions } from '../config/load.js';
+import { type IgnoredFile, ignoredFiles } from '../git/ignored.js';
 import { manifestName, sameListing } from '../write/index.js';
+import type { Built } from './build.js';
 import { type GenerateResult, generate } from './gen.js';
+
+export type { IgnoredFile } from '../git/ignored.js';
+
+export interface CheckResult extends GenerateResult {
+  /** Outputs git would not commit (untracked, excluded by an ignore rule), each with its rule: CI and every other clone lack them. */
+  ignored: IgnoredFile[];
+}
 
 /**
  * Build and compare with the disk: `plan.changes` lists every stale, missing
@@ -10,11 +20,21 @@ import { type GenerateResult, generate } from './gen.js';
  * prose, portbook's version, the warnings) is bookkeeping for the next run,
  * and outputs that all match are not stale because it is out of date.
  */
-export function check(options: PathOptions = {}): GenerateResult {
+export function check(options: PathOptions = {}): CheckResult {
   const result = generate({ ...options, dryRun: true, force: false });
+  const ignored = ignoredOutputs(result);
   const manifest = result.plan?.changes.find((change) => change.path === manifestName);
-  if (!result.plan || !manifest || manifest.before === undefined || manifest.after === undefined) return result;
-  if (!sameListing(manifest.before, manifest.after)) return result;
+  if (!result.plan || !manifest || manifest.before === undefined || manifest.after === undefined) return { ...result, ignored };
+  if (!sameListing(manifest.before, manifest.after)) return { ...result, ignored };
   const changes = result.plan.changes.filter((change) => change !== manifest);
-  return { ...result, plan: { ...result.plan, changes } };
+  return { ...result, plan: { ...result.plan, changes }, ignored };
+}
+
+/** The outputs of a build (the manifest included) that git would not commit, with the rule that excludes each; none when it had errors. */
+export function ignoredOutputs(built: Built): IgnoredFile[] {
+  if (!built.files) return [];
+  return ignoredFiles(
+    built.config.root,
+    [...built.files.keys()].map((relative) => path.join(built.config.out, ...relative.split('/'))),
+  );
 }

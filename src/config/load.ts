@@ -9,6 +9,7 @@ import path from 'node:path';
 import { variablePattern } from '../registry/names.js';
 import { PortbookError } from '../support/errors.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
+import { defaultEnvironmentVariable } from '../targets/settings-ts.js';
 import { isUnitName } from '../targets/systemd.js';
 
 export const configFileName = 'portbook.config.json';
@@ -49,7 +50,7 @@ export const defaultRenderOptions: RenderOptions = {
     certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
   },
   systemd: { units: {} },
-  settings: {},
+  settings: { environmentVariable: defaultEnvironmentVariable },
   commands: {},
   variables: { allow: [] },
 };
@@ -157,7 +158,8 @@ const knownKeys: Record<string, readonly string[]> = {
   variables: ['allow'],
   nginx: ['certificate', 'certificateKey'],
   systemd: ['units'],
-  settings: ['environment'],
+  settings: ['environment', 'environmentVariable', 'paths'],
+  'settings.paths': ['ts', 'py'],
   commands: targetIds,
 };
 
@@ -236,6 +238,22 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
   const settings = object(top.settings, 'settings');
   const environment = string(settings.environment, 'settings.environment');
   if (environment !== undefined) options.settings.environment = environment;
+  const selector = string(settings.environmentVariable, 'settings.environmentVariable');
+  if (selector !== undefined) {
+    if (!variablePattern.test(selector)) fail('settings.environmentVariable', 'a variable name of upper-case letters, digits and _ (such as PORTBOOK_ENV)');
+    options.settings.environmentVariable = selector;
+  }
+  const paths = object(settings.paths, 'settings.paths');
+  for (const [key, extension] of [
+    ['ts', '.ts'],
+    ['py', '.py'],
+  ] as const) {
+    const value = string(paths[key], `settings.paths.${key}`);
+    if (value === undefined) continue;
+    const problem = settingsPathProblem(value, extension);
+    if (problem) fail(`settings.paths.${key}`, problem);
+    options.settings.paths = { ...options.settings.paths, [key]: value };
+  }
 
   const variables = object(top.variables, 'variables');
   if (variables.allow !== undefined) {
@@ -246,4 +264,23 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
     options.variables.allow = allow as string[];
   }
   return options;
+}
+
+/**
+ * Why a settings file's configured path is refused, if it is: it must stay
+ * inside the output directory by its letters (no `..`, no absolute path) and
+ * keep its extension; settings.py's name must be one Python can import.
+ */
+function settingsPathProblem(value: string, extension: '.ts' | '.py'): string | undefined {
+  const segments = value.split('/');
+  const inside =
+    segments.every((segment) => /^[A-Za-z0-9_.-]+$/.test(segment) && segment !== '.' && segment !== '..') &&
+    !segments.some((segment) => segment.startsWith('.portbook'));
+  if (!inside || !value.endsWith(extension)) {
+    return `a path inside the output directory, relative to it, of letters, digits and _ . - separated by /, ending in ${extension} (such as config/settings${extension}): \`${value}\` is not`;
+  }
+  if (extension === '.py' && !/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(segments.at(-1)!)) {
+    return `a file name Python can import (letters, digits and _, not starting with a digit): \`${segments.at(-1)}\` is not`;
+  }
+  return undefined;
 }

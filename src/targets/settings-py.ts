@@ -1,5 +1,5 @@
-/** `settings.py`: constants of the primary environment and a `PORTS` dict of every environment's. */
-import { jsString } from './settings-ts.js';
+/** `settings.py`: the same constants as settings.ts, read from the process environment at import, and a `PORTS` dict of every environment's ports. */
+import { jsString, settingsContext } from './settings-ts.js';
 import type { Target } from './target.js';
 
 /** A Python string literal (JSON's escapes are all valid in Python). */
@@ -9,11 +9,12 @@ export function pyString(value: unknown): string {
 
 export const settingsPy: Target<'settings.py'> = {
   id: 'settings.py',
-  summary: 'the same as `int` constants and a `PORTS` dict',
-  paths: '`settings.py`',
+  summary:
+    'the same as `int` and `str` constants and a `PORTS` dict; a constant that neither its variable nor the chosen environment gives raises `ImportError` when imported',
+  paths: '`settings.py` (`settings.paths.py`)',
   byDefault: true,
   template: 'settings.py.hbs',
   comment: '#',
   helpers: { pyString },
-  outputs: ({ model }) => [{ path: 'settings.py', context: model }],
+  outputs: ({ model, options }) => [{ path: options.settings.paths?.py ?? 'settings.py', context: settingsContext(model, options) }],
 };

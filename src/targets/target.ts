@@ -21,8 +21,15 @@ export interface TargetOptions {
     units: Readonly<Record<string, string>>;
   };
   settings: {
-    /** The environment whose ports become the top-level constants; default: the default environment, else the first named. */
+    /**
+     * The environment whose services become the top-level constants, and whose values apply when the
+     * selector variable is unset; default: the default environment, else the first named.
+     */
     environment?: string;
+    /** The variable that chooses the environment at run time; default `PORTBOOK_ENV` (settings-ts.ts: defaultEnvironmentVariable). */
+    environmentVariable?: string;
+    /** Where each settings file goes, relative to the output directory; default `settings.ts` and `settings.py`. */
+    paths?: { ts?: string; py?: string };
   };
 }
 

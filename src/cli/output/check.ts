@@ -1,11 +1,13 @@
 /** What `check` prints: one line per stale file, then noise-free diffs, then the command that fixes it. */
 
-import type { GenerateResult } from '../../commands/gen.js';
-import type { PathOptions } from '../../config/load.js';
+import path from 'node:path';
+import type { CheckResult } from '../../commands/check.js';
+import { displayPath, type PathOptions } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
+import { ruleOf } from '../../git/ignored.js';
 import { manifestName, parseManifest } from '../../write/index.js';
 import { counts, formatDiff, unifiedDiff } from '../diff.js';
-import { count, fixCommand, type Io, outPath } from './common.js';
+import { count, fixCommand, type Io, outPath, printIgnoredOutputs, unignoreAdvice } from './common.js';
 import { type StaleFile, staleFiles } from './gen.js';
 
 /**
@@ -25,7 +27,7 @@ function manifestNote(file: StaleFile, others: number): string | undefined {
   return others === 0 ? 'its record of the outputs’ hashes is out of date' : undefined;
 }
 
-export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): number {
+export function printCheck(result: CheckResult, io: Io, paths: PathOptions): number {
   const planned = result.plan!;
   const all = staleFiles(result);
   const manifest = all.find((file) => file.relative === manifestName);
@@ -35,6 +37,8 @@ export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): 
   const update = result.sourceUpdate;
   if (others.length === 0 && note === undefined && !update) {
     io.stdout(`${out} is up to date.\n`);
+    // here, yes; but CI and every other clone lack what git ignores
+    printIgnoredOutputs(result.ignored, io, unignoreAdvice);
     return 0;
   }
   const color = colorEnabled(io.stdoutTty === true);
@@ -70,6 +74,33 @@ export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): 
     `run ${fixCommand(paths, edited)}`,
   ].filter(Boolean);
   const advice = `${steps.slice(0, -1).join(', ')}${steps.length > 1 ? ', then ' : ''}${steps.at(-1)!}`;
-  io.stdout(`\n${what.charAt(0).toUpperCase()}${what.slice(1)}. ${advice.charAt(0).toUpperCase()}${advice.slice(1)} and commit the result.\n`);
+  const reported = new Set(all.map((file) => path.join(result.config.out, ...file.relative.split('/'))));
+  io.stdout(
+    `\n${what.charAt(0).toUpperCase()}${what.slice(1)}. ${advice.charAt(0).toUpperCase()}${advice.slice(1)} and ${commitAdvice(result, reported, io)}.\n`,
+  );
+  // ignored outputs that are up to date here: still missing in CI and every other clone
+  printIgnoredOutputs(
+    result.ignored.filter((each) => !reported.has(each.file)),
+    io,
+    unignoreAdvice,
+  );
   return 1;
+}
+
+/**
+ * How to commit the result: plainly, unless git ignores some of the files
+ * check reports (a fresh clone lacks them because of that, and committing
+ * cannot bring them). Then the rules to change come first.
+ */
+function commitAdvice(result: CheckResult, reported: ReadonlySet<string>, io: Io): string {
+  const ignored = result.ignored.filter((each) => reported.has(each.file));
+  if (ignored.length === 0) return 'commit the result';
+  const files = ignored.map((each) => displayPath(each.file, io.cwd)).join(', ');
+  const rules = [...new Set(ignored.map((each) => ruleOf(each, io.cwd)))];
+  const them = ignored.length === 1 ? 'it' : 'them';
+  return (
+    `commit the result; but git ignores ${files}, so no commit can contain ${them}: first change ` +
+    `${rules.length === 1 ? 'the rule that ignores' : 'the rules that ignore'} ${them} (${rules.join(', ')}), ` +
+    'or run `portbook init --unignore-outputs`, which adds a negation line for each output after the rule'
+  );
 }

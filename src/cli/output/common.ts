@@ -6,6 +6,7 @@ import type { PathOptions } from '../../config/load.js';
 import { displayPath } from '../../config/load.js';
 import { colorEnabled, formatDiagnostic, sourceLines } from '../../diagnostics/format.js';
 import { severityOf } from '../../diagnostics/report.js';
+import { type IgnoredFile, ruleOf } from '../../git/ignored.js';
 import { PortbookError } from '../../support/errors.js';
 import { shellWord } from '../../support/shell.js';
 import { visibleLines } from '../../support/visible.js';
@@ -55,6 +56,25 @@ export function printDiagnostics(result: Built, io: Io, consequence = 'nothing w
 export function printIgnored(ignored: readonly string[], io: Io): void {
   if (ignored.length === 0) return;
   io.stderr(`portbook: not staged, since .gitignore excludes them: ${ignored.map((file) => displayPath(file, io.cwd)).join(', ')}\n`);
+}
+
+/** What to do about outputs git ignores: the fix init applies, or the rules. */
+export const unignoreAdvice =
+  'Run `portbook init --unignore-outputs` to add a negation line for each to .gitignore (it keeps everything else), or change those rules.';
+
+/**
+ * Outputs git would not commit, each with the rule that ignores it, on
+ * stderr, then `advice`: every other clone and CI would miss them, and
+ * `portbook check` would fail there with advice git cannot follow.
+ */
+export function printIgnoredOutputs(ignored: readonly IgnoredFile[], io: Io, advice: string): void {
+  if (ignored.length === 0) return;
+  const they = ignored.length === 1 ? 'it is' : 'they are';
+  io.stderr(
+    `portbook: git ignores ${count(ignored.length, 'output')}, so ${they} never committed, and \`portbook check\` fails in CI and every other clone:\n`,
+  );
+  for (const each of ignored) io.stderr(`  ${displayPath(each.file, io.cwd)} (${ruleOf(each, io.cwd)})\n`);
+  io.stderr(`${advice}\n`);
 }
 
 /** Hand-edited or foreign files where outputs go: show them, write nothing, say how to proceed. */

@@ -5,6 +5,7 @@ import type { StagedResult } from '../../commands/stage.js';
 import { displayPath } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
 import { toJson } from '../../diagnostics/report.js';
+import type { IgnoredFile } from '../../git/ignored.js';
 import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
@@ -62,7 +63,12 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
           ]
         : []),
     ];
-    io.stdout(`${JSON.stringify({ diagnostics, files }, null, 2)}\n`);
+    // outputs git would not commit, with the rule that ignores each (check's result has them; gen's does not)
+    const ignored = ('ignored' in result ? (result.ignored as IgnoredFile[]) : []).map((each) => ({
+      path: displayPath(each.file, io.cwd),
+      rule: { file: displayPath(each.source, io.cwd), line: each.line, pattern: each.pattern },
+    }));
+    io.stdout(`${JSON.stringify({ diagnostics, files, ignored }, null, 2)}\n`);
     return !result.plan || files.length > 0 ? 1 : 0;
   }
   // outputs gen must not replace are errors too, reported at the output file
