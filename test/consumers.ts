@@ -74,8 +74,8 @@ export function warnIfSkipped(file: string): void {
   );
 }
 
-/** A self-signed certificate in `dir` and a portbook config pointing nginx at it; returns the config file. */
-export function certificateConfig(dir: string): string {
+/** A self-signed certificate in `dir` and a portbook config pointing nginx at it (and `nginx`'s other settings); returns the config file. */
+export function certificateConfig(dir: string, nginx: Record<string, unknown> = {}): string {
   const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run(nginxBin, ['-v']).stderr);
   const [major = 0, minor = 0, patch = 0] = (version?.slice(1) ?? []).map(Number);
   const tooOld = major < 1 || (major === 1 && (minor < 19 || (minor === 19 && patch < 5)));
@@ -88,7 +88,7 @@ export function certificateConfig(dir: string): string {
     path.join(dir, 'portbook.config.json'),
     // the edge registry's Env cells of another shape than `…_PORT` are allowed, as a project would allow them
     JSON.stringify({
-      nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem') },
+      nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem'), ...nginx },
       variables: { allow: ['CAFE_API', 'LIVE_FEED_WS'] },
     }),
   );
