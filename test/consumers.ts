@@ -40,7 +40,7 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 const program = (usual: string): string => (existsSync(usual) ? usual : path.basename(usual));
 export const nginxBin = program('/usr/sbin/nginx');
 export const systemdAnalyze = program('/usr/bin/systemd-analyze');
-const openssl = program('/usr/bin/openssl');
+export const openssl = program('/usr/bin/openssl');
 
 /**
  * The interpreter `python3` starts, by its own path: a version manager's shim
