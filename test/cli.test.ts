@@ -59,10 +59,11 @@ describe('portbook gen', () => {
     expect(nginx).toContain('proxy_pass http://creator_suite_frontend;');
     expect(nginx).toContain('server_name video-api.destinpq.com;');
     expect(nginx).toContain('proxy_pass http://creator_suite_api;');
-    expect(nginx.match(/listen 443 ssl;/g)).toHaveLength(2);
+    expect(nginx.match(/listen 443 ssl http2;/g)).toHaveLength(2);
+    expect(first.stdout).toContain('created generated/nginx/portbook.default-server.conf');
 
     const second = run(['gen'], dir);
-    expect(second).toEqual({ code: 0, stdout: 'generated/ is up to date (8 files).\n', stderr: first.stderr });
+    expect(second).toEqual({ code: 0, stdout: 'generated/ is up to date (9 files).\n', stderr: first.stderr });
   });
 
   it('reports each error once at its cell, exits 1 and writes nothing', () => {
@@ -508,7 +509,9 @@ describe('usage and I/O errors', () => {
     writeFileSync(path.join(dir, 'portbook.config.json'), '{"nginx": {"certficate": "/x"}}');
     expect(run(['gen'], dir)).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/unknown setting `nginx\.certficate`; known: certificate, certificateKey\n$/),
+      stderr: expect.stringMatching(
+        /unknown setting `nginx\.certficate`; known: certificate, certificateKey, ipv6, http2, acmeWebroot, defaultServer, behindProxy\n$/,
+      ),
     });
     writeFileSync(path.join(dir, 'portbook.config.json'), '{"targets": ["env",');
     expect(run(['gen'], dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid JSON/) });

@@ -78,7 +78,7 @@ interface Fixture {
   primary: string;
   /** [environment, unit name, variable] for every systemd drop-in. */
   units: Array<[string, string, string]>;
-  /** Environments with an nginx file. */
+  /** Environments with an nginx file, and `default-server` for the default servers' file (any site). */
   nginx: string[];
   /** Rule ids of the warnings expected. */
   warnings: string[];
@@ -97,7 +97,7 @@ const creatorSuite: Fixture = {
     ['default', 'creator-suite-frontend', 'CREATOR_SUITE_FRONTEND_PORT'],
     ['default', 'creator-suite-api', 'CREATOR_SUITE_API_PORT'],
   ],
-  nginx: ['default'],
+  nginx: ['default', 'default-server'],
   warnings: ['encoding-mojibake'],
   strings: {
     default: {
@@ -222,7 +222,7 @@ const edge: Fixture = {
     ['production', 'live-feed', 'LIVE_FEED_WS'],
     ['production', 'cafe-api-v2', 'CAFE_API_V2_PORT'],
   ],
-  nginx: ['default', 'production'],
+  nginx: ['default', 'production', 'default-server'],
   warnings: [],
 };
 
@@ -402,14 +402,14 @@ suite('inline edge-case registry: the nginx shapes and inert free text', () => {
   it('proxies the WebSocket service with a map and Upgrade headers, scoped per environment', () => {
     const conf = read(nginxFile('default'));
     expect(conf).toMatch(/^map \$http_upgrade \$portbook_connection_upgrade \{$/m);
-    const live = serverWith(conf, 'listen 443 ssl;');
+    const live = serverWith(conf, 'listen 443 ssl http2;');
     expect(live).toContain('server_name live.example.com;');
     expect(live).toContain('proxy_set_header Upgrade $http_upgrade;');
     expect(live).toContain('proxy_set_header Connection $portbook_connection_upgrade;');
     expect(serverWith(conf, 'server_name plain.example.com;')).not.toContain('Upgrade');
     const production = read(nginxFile('production'));
     expect(production).toMatch(/^map \$http_upgrade \$portbook_production_connection_upgrade \{$/m);
-    expect(serverWith(production, 'listen 443 ssl;')).toContain('proxy_set_header Connection $portbook_production_connection_upgrade;');
+    expect(serverWith(production, 'listen 443 ssl http2;')).toContain('proxy_set_header Connection $portbook_production_connection_upgrade;');
   });
 
   it('serves SSL=no as plain HTTP on port 80, and SSL on :8443 with a redirect keeping the port', () => {
@@ -417,8 +417,10 @@ suite('inline edge-case registry: the nginx shapes and inert free text', () => {
     const plain = serverWith(conf, 'server_name plain.example.com;');
     expect(plain).toMatch(/^ {4}listen 80;$/m);
     expect(plain).not.toMatch(/ssl|return 301/);
-    expect(serverWith(conf, 'listen 8443 ssl;')).toContain('server_name xn--caf-dma.example.com;');
-    expect(serverWith(conf, 'return 301 https://$host:8443$request_uri;')).toMatch(/listen 80;\n\s+server_name xn--caf-dma\.example\.com;/);
+    expect(serverWith(conf, 'listen 8443 ssl http2;')).toContain('server_name xn--caf-dma.example.com;');
+    expect(serverWith(conf, 'return 301 https://$host:8443$request_uri;')).toMatch(
+      /listen 80;\n {4}listen \[::\]:80;\n {4}server_name xn--caf-dma\.example\.com;/,
+    );
   });
 
   it('writes every piece of hostile free text, and only inside comments', () => {
@@ -437,6 +439,33 @@ suite('inline edge-case registry: the nginx shapes and inert free text', () => {
       .split('\n')
       .find((line) => line.includes('Says "hello"'));
     expect(tsLine).toMatch(/^\/\*\* .*\*\\\/ """.* \*\/$/);
+  });
+});
+
+// ---------------------------------------------------------------- the nginx settings, each as nginx reads it
+
+suite('nginx-sites.md under every nginx setting: nginx -t accepts all the files in one http block', () => {
+  const settings: Array<Record<string, unknown>> = [
+    {},
+    { ipv6: false },
+    { http2: 'off' },
+    { behindProxy: true },
+    { behindProxy: ['shop.example.com'], acmeWebroot: '/srv/acme' },
+    { acmeWebroot: false, defaultServer: false },
+  ];
+  it.each(settings.map((nginx) => [JSON.stringify(nginx), nginx] as const))('nginx: %s', (_, nginx) => {
+    const base = JSON.parse(readFileSync(configFile, 'utf8')) as { nginx: Record<string, unknown> };
+    const config = write(path.join(temporaryDir('config'), 'portbook.config.json'), JSON.stringify({ ...base, nginx: { ...base.nginx, ...nginx } }));
+    const out = temporaryDir('out');
+    const result = generate({ source: path.join(seeds, 'nginx-sites.md'), out, config, cwd: repo });
+    expect(result.diagnostics.map(String)).toEqual([]);
+    const files = [...result.files!.keys()].filter((file) => file.startsWith('nginx/'));
+    expect(files).toEqual([
+      'nginx/portbook.conf',
+      ...(nginx.defaultServer === false ? [] : ['nginx/portbook.default-server.conf']),
+      'nginx/portbook.production.conf',
+    ]);
+    expect(outcome(nginxTest(files.map((file) => path.join(out, file))))).toEqual(ok);
   });
 });
 
@@ -467,6 +496,14 @@ suite('negative controls: each consumer check can fail', () => {
     ]);
     expect(noCertificate.status).not.toBe(0);
     expect(noCertificate.stderr).toMatch(/cannot load certificate "\/nonexistent\/cert\.pem"/);
+  });
+
+  it('nginx -t fails on two default servers for one port: why the default servers have a file of their own, included once', () => {
+    const dir = temporaryDir('bad');
+    const twice = ['a', 'b'].map((name) => write(path.join(dir, `${name}.conf`), 'server {\n    listen 18099 default_server;\n    return 444;\n}\n'));
+    const result = nginxTest(twice);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('a duplicate default server for 0.0.0.0:18099');
   });
 
   it('tsc fails when a consumer reads a port settings.ts does not have', () => {

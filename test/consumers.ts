@@ -49,7 +49,7 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 const program = (usual: string): string => (existsSync(usual) ? usual : path.basename(usual));
 export const nginxBin = program('/usr/sbin/nginx');
 export const systemdAnalyze = program('/usr/bin/systemd-analyze');
-const openssl = program('/usr/bin/openssl');
+export const openssl = program('/usr/bin/openssl');
 
 /**
  * The interpreter `python3` starts, by its own path: a version manager's shim
@@ -83,8 +83,8 @@ export function warnIfSkipped(file: string): void {
   );
 }
 
-/** A self-signed certificate in `dir` and a portbook config pointing nginx at it; returns the config file. */
-export function certificateConfig(dir: string): string {
+/** A self-signed certificate in `dir` and a portbook config pointing nginx at it (and `nginx`'s other settings); returns the config file. */
+export function certificateConfig(dir: string, nginx: Record<string, unknown> = {}): string {
   const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(run(nginxBin, ['-v']).stderr);
   const [major = 0, minor = 0, patch = 0] = (version?.slice(1) ?? []).map(Number);
   const tooOld = major < 1 || (major === 1 && (minor < 19 || (minor === 19 && patch < 5)));
@@ -97,7 +97,7 @@ export function certificateConfig(dir: string): string {
     path.join(dir, 'portbook.config.json'),
     // the edge registry's Env cells of another shape than `…_PORT` are allowed, as a project would allow them
     JSON.stringify({
-      nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem') },
+      nginx: { certificate: path.join(dir, 'cert.pem'), certificateKey: path.join(dir, 'key.pem'), ...nginx },
       variables: { allow: ['CAFE_API', 'LIVE_FEED_WS'] },
     }),
   );

@@ -104,7 +104,16 @@ describe.skipIf(skipConsumers)('the names corpus, read by the real consumers', (
     expect(readdirSync(corpus).sort()).toEqual(before);
     expect(readdirSync(scratch).sort()).toEqual(['out', expect.stringMatching(/^tls-/)]);
     const files = result.files!;
-    expect(outcome(nginxTest([path.join(out, 'nginx/portbook.production.conf')], dir('nginx')))).toEqual(ok);
+    const nginxFiles = [...files.keys()].filter((file) => file.startsWith('nginx/'));
+    expect(nginxFiles).toEqual(['nginx/portbook.default-server.conf', 'nginx/portbook.production.conf']);
+    expect(
+      outcome(
+        nginxTest(
+          nginxFiles.map((file) => path.join(out, file)),
+          dir('nginx'),
+        ),
+      ),
+    ).toEqual(ok);
     for (const [file, content] of files) {
       if (!file.endsWith('/portbook.conf') || !file.startsWith('systemd/')) continue;
       const unit = file.split('/')[2]!.replace(/\.service\.d$/, '');

@@ -67,7 +67,8 @@ function registry(shift: number, without: readonly string[] = []): string {
     '| Domain | Port | SSL | Proxy Target |',
     '|--------|------|-----|--------------|',
     `| https://www.example.com | 443 | ✅ | 127.0.0.1:${17000 + shift} |`,
-    `| https://api.example.com | 443 | ✅ | 127.0.0.1:${17010 + shift} |`,
+    // a listen port that moves too, so that nginx's default servers change with the rest
+    `| https://api.example.com | ${8443 + shift} | ✅ | 127.0.0.1:${17010 + shift} |`,
     '',
   ].join('\n');
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultRenderOptions, type RenderOptions } from '../src/config/load.js';
+import { defaultRenderOptions, type RenderOptions, renderOptionsFrom } from '../src/config/load.js';
 import { extract } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
 import { kebab, screamingSnake, words } from '../src/registry/names.js';
@@ -43,12 +43,17 @@ function listFiles(dir: string, prefix = ''): string[] {
   });
 }
 
-describe('every target for both seeds (fixtures: UPDATE=1 rewrites them)', () => {
-  it.each([
-    ['creator-suite', 'seeds/creator-suite.md'],
-    ['template-filled', 'seeds/template-filled.md'],
-  ])('%s', (name, input) => {
-    const files = renderMarkdown(readFileSync(new URL(input, fixtures)));
+/** The nginx settings with some changed, the rest at their defaults. */
+const nginxOptions = (changed: Partial<RenderOptions['nginx']>): Pick<RenderOptions, 'nginx'> => ({ nginx: { ...defaultRenderOptions.nginx, ...changed } });
+
+describe('every target for both seeds, and nginx for its own (fixtures: UPDATE=1 rewrites them)', () => {
+  it.each<[string, string, Partial<RenderOptions>]>([
+    ['creator-suite', 'seeds/creator-suite.md', {}],
+    ['template-filled', 'seeds/template-filled.md', {}],
+    // a CDN in front of one domain, another webroot: the nginx shapes of a real VPS, across two environments
+    ['nginx-sites', 'seeds/nginx-sites.md', { targets: ['nginx'], ...nginxOptions({ behindProxy: ['shop.example.com'], acmeWebroot: '/srv/acme' }) }],
+  ])('%s', (name, input, options) => {
+    const files = renderMarkdown(readFileSync(new URL(input, fixtures)), options);
     const expectedDir = new URL(`render/${name}/`, fixtures).pathname;
     if (process.env.UPDATE) {
       rmSync(expectedDir, { recursive: true, force: true });
@@ -110,9 +115,9 @@ describe('rendering decisions', () => {
   it('serves SSL on its port with a redirect from 80, plain HTTP on 80, and WebSocket upgrades', () => {
     const nginx = renderMarkdown(markdown).get('nginx/portbook.production.conf')!;
     expect(nginx).toContain('return 301 https://$host:8443$request_uri;');
-    expect(nginx).toContain('listen 8443 ssl;\n    server_name chat.example.com;');
+    expect(nginx).toContain('listen 8443 ssl http2;\n    listen [::]:8443 ssl http2;\n    server_name chat.example.com;');
     expect(nginx).toContain('ssl_certificate "/etc/letsencrypt/live/chat.example.com/fullchain.pem";');
-    expect(nginx).toMatch(/listen 80;\n {4}server_name plain\.example\.com;\n\n {4}location/);
+    expect(nginx).toMatch(/listen 80;\n {4}listen \[::\]:80;\n {4}server_name plain\.example\.com;\n\n {4}# certbot[^\n]*\n {4}location \^~/);
     expect(nginx).toContain('map $http_upgrade $portbook_production_connection_upgrade {');
     expect(nginx).toContain('proxy_set_header Connection $portbook_production_connection_upgrade;');
     expect(nginx.match(/proxy_set_header Upgrade/g)).toHaveLength(1);
@@ -129,7 +134,7 @@ describe('rendering decisions', () => {
 
   it('takes certificate paths and unit names from the options', () => {
     const files = renderMarkdown(markdown, {
-      nginx: { certificate: '/certs/{domain}.crt', certificateKey: '/certs/{domain}.key' },
+      ...nginxOptions({ certificate: '/certs/{domain}.crt', certificateKey: '/certs/{domain}.key' }),
       systemd: { units: { 'API Server': 'my-api' } },
     });
     expect(files.get('nginx/portbook.production.conf')).toContain('ssl_certificate "/certs/api.example.com.crt";');
@@ -140,6 +145,112 @@ describe('rendering decisions', () => {
   it('renders only the configured targets', () => {
     const files = renderMarkdown(markdown, { targets: ['env'] });
     expect([...files.keys()]).toEqual(['.env.production']);
+  });
+
+  it('listens on IPv6 beside every IPv4 line, and on IPv4 only with nginx.ipv6 off', () => {
+    const both = renderMarkdown(markdown).get('nginx/portbook.production.conf')!;
+    // per site: the redirect's port 80 and its own port (plain.example.com: 80 only)
+    const ipv4 = ['80', '443 ssl http2', '80', '8443 ssl http2', '80', '80', '443 ssl http2'];
+    expect(both.match(/^ {4}listen \d+.*;$/gm)).toEqual(ipv4.map((listen) => `    listen ${listen};`));
+    expect(both.match(/^ {4}listen \[::\]:\d+.*;$/gm)).toEqual(ipv4.map((listen) => `    listen [::]:${listen};`));
+    const files = renderMarkdown(markdown, nginxOptions({ ipv6: false }));
+    for (const file of ['nginx/portbook.production.conf', 'nginx/portbook.default-server.conf']) expect(files.get(file)).not.toContain('[::]');
+    expect(files.get('nginx/portbook.production.conf')!.match(/^ {4}listen .*;$/gm)).toEqual(ipv4.map((listen) => `    listen ${listen};`));
+  });
+
+  it('speaks HTTP/2 as a listen parameter (nginx 1.22 knows no `http2 on;`), as the directive when asked, or not at all', () => {
+    const ssl = (options: Partial<RenderOptions>): string[] =>
+      renderMarkdown(markdown, options)
+        .get('nginx/portbook.production.conf')!
+        .match(/^ {4}(listen \S+ ssl.*|http2 on);$/gm)!;
+    expect(ssl({})).toEqual([
+      '    listen 443 ssl http2;',
+      '    listen [::]:443 ssl http2;',
+      '    listen 8443 ssl http2;',
+      '    listen [::]:8443 ssl http2;',
+      '    listen 443 ssl http2;',
+      '    listen [::]:443 ssl http2;',
+    ]);
+    const directive = ['    listen 443 ssl;', '    listen [::]:443 ssl;', '    http2 on;'];
+    expect(ssl(nginxOptions({ http2: 'directive' }))).toEqual([
+      ...directive,
+      '    listen 8443 ssl;',
+      '    listen [::]:8443 ssl;',
+      '    http2 on;',
+      ...directive,
+    ]);
+    expect(ssl(nginxOptions({ http2: 'off' }))).toEqual([
+      '    listen 443 ssl;',
+      '    listen [::]:443 ssl;',
+      '    listen 8443 ssl;',
+      '    listen [::]:8443 ssl;',
+      '    listen 443 ssl;',
+      '    listen [::]:443 ssl;',
+    ]);
+  });
+
+  it('serves the ACME challenge from the webroot in every port-80 server, before the redirect or the proxy, and nowhere else', () => {
+    const nginx = renderMarkdown(markdown).get('nginx/portbook.production.conf')!;
+    const servers = nginx.split(/\n(?=server \{)/).filter((part) => part.startsWith('server {'));
+    const acme = '    location ^~ /.well-known/acme-challenge/ {\n        root "/var/www/letsencrypt";\n    }\n';
+    const port80 = servers.filter((server) => server.includes('    listen 80;'));
+    expect(port80).toHaveLength(4); // three redirects and the plain site
+    for (const server of port80) {
+      expect(server).toContain(acme);
+      expect(server.indexOf(acme)).toBeLessThan(server.indexOf('    location / {'));
+    }
+    for (const server of servers.filter((server) => !server.includes('    listen 80;'))) expect(server).not.toContain('acme-challenge');
+    // the redirect is a location of its own: a server-level return would answer before any location, the challenge's too
+    expect(nginx).not.toMatch(/^ {4}return/m);
+    const other = renderMarkdown(markdown, nginxOptions({ acmeWebroot: '/srv/acme webroot' })).get('nginx/portbook.production.conf')!;
+    expect(other.match(/^ {8}root "\/srv\/acme webroot";$/gm)).toHaveLength(4);
+    expect(renderMarkdown(markdown, nginxOptions({ acmeWebroot: false })).get('nginx/portbook.production.conf')).not.toContain('acme-challenge');
+  });
+
+  it('writes one default server per listening port of every environment, in a file of its own, unless nginx.defaultServer is off', () => {
+    const twoEnvironments = `${markdown}\n## Staging\n\n| Service | Port |\n|---|---|\n| Web | 9000 |\n\n| Domain | Port | SSL | Proxy Target |\n|---|---|---|---|\n| staging.example.com | 9443 | yes | 127.0.0.1:9000 |\n`;
+    const files = renderMarkdown(twoEnvironments);
+    const defaults = files.get('nginx/portbook.default-server.conf')!;
+    expect(defaults.match(/^ {4}listen .*;$/gm)).toEqual([
+      '    listen 80 default_server;',
+      '    listen [::]:80 default_server;',
+      '    listen 443 ssl http2 default_server;',
+      '    listen [::]:443 ssl http2 default_server;',
+      '    listen 8443 ssl http2 default_server;',
+      '    listen [::]:8443 ssl http2 default_server;',
+      '    listen 9443 ssl http2 default_server;',
+      '    listen [::]:9443 ssl http2 default_server;',
+    ]);
+    expect(defaults.match(/^ {4}ssl_reject_handshake on;$/gm)).toHaveLength(3);
+    expect(defaults.match(/^ {4}return 444;$/gm)).toHaveLength(4);
+    expect(defaults).not.toMatch(/server_name|ssl_certificate|proxy_pass/);
+    for (const [file, content] of files) if (file !== 'nginx/portbook.default-server.conf') expect(content, file).not.toContain('default_server');
+    expect(renderMarkdown(twoEnvironments, nginxOptions({ defaultServer: false })).has('nginx/portbook.default-server.conf')).toBe(false);
+    // no site, no default server: nothing listens
+    expect(renderMarkdown('| Service | Port |\n|---|---|\n| api | 8000 |\n').has('nginx/portbook.default-server.conf')).toBe(false);
+  });
+
+  it('behind a TLS-terminating proxy: serves on port 80 what the proxy received over https, redirects the rest, and passes its X-Forwarded-Proto on', () => {
+    const plain = renderMarkdown(markdown).get('nginx/portbook.production.conf')!;
+    expect(plain).not.toContain('forwarded_proto');
+    expect(plain.match(/X-Forwarded-Proto \$scheme;/g)).toHaveLength(4);
+    const nginx = renderMarkdown(markdown, nginxOptions({ behindProxy: true })).get('nginx/portbook.production.conf')!;
+    expect(nginx).toContain(
+      'map $http_x_forwarded_proto $portbook_production_forwarded_proto {\n    default $scheme;\n    http    http;\n    https   https;\n}',
+    );
+    expect(nginx).not.toContain('X-Forwarded-Proto $scheme');
+    expect(nginx.match(/X-Forwarded-Proto \$portbook_production_forwarded_proto;/g)).toHaveLength(7); // four sites and three port-80 servers
+    const guard =
+      '        if ($portbook_production_forwarded_proto = http) {\n            return 301 https://$host:8443$request_uri;\n        }\n        proxy_pass http://production_chat;';
+    expect(nginx).toContain(guard);
+    // WebSocket upgrades stay on the port-80 server too
+    expect(nginx.match(/proxy_set_header Upgrade \$http_upgrade;/g)).toHaveLength(2);
+    const one = renderMarkdown(markdown, nginxOptions({ behindProxy: ['API.example.com'] })).get('nginx/portbook.production.conf')!;
+    expect(one.match(/X-Forwarded-Proto \$portbook_production_forwarded_proto;/g)).toHaveLength(2);
+    expect(one.match(/= http\) \{/g)).toHaveLength(1);
+    expect(() => renderMarkdown(markdown, nginxOptions({ behindProxy: ['api.example.com', 'ghost.example.com'] }))).toThrow(
+      'nginx.behindProxy in the config names `ghost.example.com`, which no External Access row serves: fix the name, or remove it',
+    );
   });
 
   it('chooses the settings constants and the environment that applies when the selector is unset from settings.environment', () => {
@@ -178,6 +289,47 @@ describe('rendering decisions', () => {
     expect(files.get('src/config/ports.ts')).toContain('export const API_PORT: number = port("API_PORT", 8000);');
     expect(files.has('settings.py')).toBe(false);
     expect(files.has('settings.ts')).toBe(false);
+  });
+});
+
+describe('the nginx settings of the config', () => {
+  const nginx = (settings: Record<string, unknown>): RenderOptions['nginx'] => renderOptionsFrom({ nginx: settings }, 'c.json').nginx;
+
+  it('default to IPv6, HTTP/2 on the listen line, the certbot webroot, default servers, and no proxy in front', () => {
+    expect(nginx({})).toEqual({
+      certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
+      certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
+      ipv6: true,
+      http2: 'listen',
+      acmeWebroot: '/var/www/letsencrypt',
+      defaultServer: true,
+      behindProxy: false,
+    });
+  });
+
+  it('take what they say', () => {
+    const settings = { ipv6: false, http2: 'directive', acmeWebroot: '/srv/acme', defaultServer: false, behindProxy: ['shop.example.com', 'bücher.example'] };
+    expect(nginx(settings)).toMatchObject(settings);
+    expect(nginx({ http2: 'off', acmeWebroot: false, behindProxy: true })).toMatchObject({ http2: 'off', acmeWebroot: false, behindProxy: true });
+  });
+
+  it('refuse what nginx could not take, and unknown keys, saying what is expected', () => {
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ ipv6: 'no' }, '`nginx.ipv6` must be true or false'],
+      [{ defaultServer: 1 }, '`nginx.defaultServer` must be true or false'],
+      [{ http2: 'on' }, '`nginx.http2` must be "listen"'],
+      [{ http2: true }, '`nginx.http2` must be "listen"'],
+      [{ acmeWebroot: 'var/www' }, '`nginx.acmeWebroot` must be false, or an absolute path'],
+      [{ acmeWebroot: '/var/$host' }, '`nginx.acmeWebroot` must be false, or an absolute path'],
+      [{ acmeWebroot: '/' }, '`nginx.acmeWebroot` must be false, or an absolute path (not /)'],
+      [{ acmeWebroot: true }, '`nginx.acmeWebroot` must be false, or an absolute path'],
+      [{ behindProxy: 'shop.example.com' }, '`nginx.behindProxy` must be true, false, or an array of the domains'],
+      [{ behindProxy: ['shop.example.com;'] }, '`nginx.behindProxy` must be true, false, or an array of the domains'],
+      [{ certificate: '/certs/{host}.pem' }, '`nginx.certificate` must be an absolute path'],
+      [{ certificateKey: '' }, '`nginx.certificateKey` must be an absolute path'],
+      [{ ipV6: false }, 'unknown setting `nginx.ipV6`; known: certificate, certificateKey, ipv6, http2, acmeWebroot, defaultServer, behindProxy'],
+    ];
+    for (const [settings, message] of refused) expect(() => nginx(settings), JSON.stringify(settings)).toThrow(`c.json: ${message}`);
   });
 });
 

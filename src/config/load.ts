@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { asciiHostname } from '../registry/hosts.js';
 import { variablePattern } from '../registry/names.js';
 import { PortbookError } from '../support/errors.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
@@ -48,6 +49,11 @@ export const defaultRenderOptions: RenderOptions = {
   nginx: {
     certificate: '/etc/letsencrypt/live/{domain}/fullchain.pem',
     certificateKey: '/etc/letsencrypt/live/{domain}/privkey.pem',
+    ipv6: true,
+    http2: 'listen',
+    acmeWebroot: '/var/www/letsencrypt',
+    defaultServer: true,
+    behindProxy: false,
   },
   systemd: { units: {} },
   settings: { environmentVariable: defaultEnvironmentVariable },
@@ -156,12 +162,52 @@ function parseConfigFile(file: string): { value: Record<string, unknown>; hash: 
 const knownKeys: Record<string, readonly string[]> = {
   '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings', 'commands', 'variables'],
   variables: ['allow'],
-  nginx: ['certificate', 'certificateKey'],
+  nginx: ['certificate', 'certificateKey', 'ipv6', 'http2', 'acmeWebroot', 'defaultServer', 'behindProxy'],
   systemd: ['units'],
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
 };
+
+/** An absolute path nginx gets quoted (nginxString): no `$`, no space, no control character. */
+const nginxPath = /^\/[A-Za-z0-9_./@+=,:-]*$/;
+
+/** The config's `nginx` settings, checked and merged over the defaults in `into`. */
+function nginxOptions(nginx: Record<string, unknown>, into: TargetOptions['nginx'], fail: (key: string, expected: string) => never): void {
+  for (const key of ['certificate', 'certificateKey'] as const) {
+    const value = nginx[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !nginxPath.test(value.replaceAll('{domain}', 'x'))) {
+      fail(`nginx.${key}`, 'an absolute path of letters, digits and _ . / - @ + = , : with an optional {domain}');
+    }
+    into[key] = value as string;
+  }
+  for (const key of ['ipv6', 'defaultServer'] as const) {
+    if (nginx[key] === undefined) continue;
+    if (typeof nginx[key] !== 'boolean') fail(`nginx.${key}`, 'true or false');
+    into[key] = nginx[key] as boolean;
+  }
+  if (nginx.http2 !== undefined) {
+    if (nginx.http2 !== 'listen' && nginx.http2 !== 'directive' && nginx.http2 !== 'off') {
+      fail('nginx.http2', '"listen" (`listen 443 ssl http2;`, any nginx), "directive" (`http2 on;`, nginx 1.25.1 and later) or "off"');
+    }
+    into.http2 = nginx.http2 as TargetOptions['nginx']['http2'];
+  }
+  const webroot = nginx.acmeWebroot;
+  if (webroot !== undefined) {
+    if (webroot !== false && (typeof webroot !== 'string' || webroot === '/' || !nginxPath.test(webroot))) {
+      fail('nginx.acmeWebroot', 'false, or an absolute path (not /) of letters, digits and _ . / - @ + = , :');
+    }
+    into.acmeWebroot = webroot as string | false;
+  }
+  const proxied = nginx.behindProxy;
+  if (proxied !== undefined) {
+    const domains = Array.isArray(proxied) && proxied.every((domain) => typeof domain === 'string' && asciiHostname(domain) !== undefined);
+    if (typeof proxied !== 'boolean' && !domains)
+      fail('nginx.behindProxy', 'true, false, or an array of the domains (as the External Access table names them) behind the proxy');
+    into.behindProxy = proxied as boolean | string[];
+  }
+}
 
 /** Check the parsed file against the schema and merge it over the defaults. */
 export function renderOptionsFrom(raw: Record<string, unknown>, file: string): RenderOptions {
@@ -200,15 +246,7 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
     options.targets = targetIds.filter((id) => (top.targets as unknown[]).includes(id));
   }
 
-  const nginx = object(top.nginx, 'nginx');
-  for (const key of ['certificate', 'certificateKey'] as const) {
-    const value = string(nginx[key], `nginx.${key}`);
-    if (value === undefined) continue;
-    if (!/^[A-Za-z0-9_./{}@+=,:-]+$/.test(value) || !value.startsWith('/')) {
-      fail(`nginx.${key}`, 'an absolute path of letters, digits and _ . / - @ + = , : with an optional {domain}');
-    }
-    options.nginx[key] = value;
-  }
+  nginxOptions(object(top.nginx, 'nginx'), options.nginx, fail);
 
   const systemd = object(top.systemd, 'systemd');
   if (systemd.units !== undefined) {

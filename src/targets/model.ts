@@ -11,7 +11,7 @@ import { hasUpstream, listenPort, portNumber, portsOf, redirectingRows, targetIn
 import type { EnvironmentName, ExternalAccess, Registry, Service } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
 import { diagramNodes } from './diagram.js';
-import { upstreamName } from './nginx.js';
+import { listenLines, upstreamName } from './nginx.js';
 import { unitName } from './systemd.js';
 import type { TargetOptions } from './target.js';
 import type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
@@ -35,13 +35,15 @@ export function buildModel(registry: Registry, options: TargetOptions, source: s
   }
   const serviceFor = targetIndex(registry);
   const redirects = redirectingRows(registry.externalAccess);
+  const behindProxy = behindProxyDomains(registry, options.nginx.behindProxy);
   for (const access of registry.externalAccess) {
     const service = serviceFor(access);
     if (!service) throw new Error(`internal: unvalidated external access ${access.domain.text}`);
     const env = environment(access.environment.name);
-    const site = siteView(access, views.get(service)!, redirects.has(access), env.sites.length, options);
+    const site = siteView(access, views.get(service)!, { redirect: redirects.has(access), behindProxy, env, options });
     env.sites.push(site);
     if (site.websocket) env.websocket = true;
+    if (site.behindProxy) env.behindProxy = true;
   }
   const ordered = [...environments.values()].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
   const primary = choosePrimary(ordered, options.settings.environment);
@@ -64,6 +66,8 @@ function environmentView(name: EnvironmentName | null): EnvironmentView {
     sites: [],
     websocket: false,
     upgradeVariable: `$portbook_${name ? `${name}_` : ''}connection_upgrade`,
+    behindProxy: false,
+    forwardedProtoVariable: `$portbook_${name ? `${name}_` : ''}forwarded_proto`,
     node: diagramNodes.environment(key),
     sitesNode: diagramNodes.sites(key),
   };
@@ -102,12 +106,23 @@ function serviceView(service: Service, options: TargetOptions): ServiceView {
   };
 }
 
-/** An external-access row as nginx serves it; `index`: its place among its environment's sites (the diagram's node id). */
-function siteView(access: ExternalAccess, service: ServiceView, redirect: boolean, index: number, options: TargetOptions): SiteView {
+/** What a site's view depends on besides its row and service: its redirect, the domains behind a proxy, its environment (so far), the settings. */
+interface SiteContext {
+  redirect: boolean;
+  behindProxy: (domain: string) => boolean;
+  env: EnvironmentView;
+  options: TargetOptions;
+}
+
+/** An external-access row as nginx serves it; its place among its environment's sites so far is the diagram's node id. */
+function siteView(access: ExternalAccess, service: ServiceView, { redirect, behindProxy, env, options }: SiteContext): SiteView {
   const target = access.target?.value;
   const domain = asciiHostname(access.domain.value);
   if (!target || !domain) throw new Error(`internal: unvalidated external access ${access.domain.text}`);
   const listen = listenPort(access);
+  const ssl = usesSsl(access);
+  const proxied = behindProxy(domain);
+  const { acmeWebroot } = options.nginx;
   // the upstream is defined in the service's environment's file: use it only from that file
   const sameFile = service.environment === environmentKey(access.environment.name);
   const direct = !isLoopback(target.host) || !service.http || !sameFile;
@@ -115,8 +130,15 @@ function siteView(access: ExternalAccess, service: ServiceView, redirect: boolea
   return {
     domain,
     listen,
-    ssl: usesSsl(access),
+    listens: listenLines(listen, ssl, options.nginx),
+    ssl,
+    http2Directive: ssl && options.nginx.http2 === 'directive',
     redirect,
+    redirectListens: listenLines(80, false, options.nginx),
+    acme: acmeWebroot !== false && listen === 80 && !ssl,
+    ...(acmeWebroot !== false ? { acmeWebroot } : {}),
+    behindProxy: proxied,
+    forwardedProto: proxied ? env.forwardedProtoVariable : '$scheme',
     httpsPort: listen === 443 ? '' : `:${listen}`,
     certificate: options.nginx.certificate.replaceAll('{domain}', certificateDomain),
     certificateKey: options.nginx.certificateKey.replaceAll('{domain}', certificateDomain),
@@ -126,8 +148,26 @@ function siteView(access: ExternalAccess, service: ServiceView, redirect: boolea
     service: service.name,
     serviceNode: service.node,
     ...(service.healthPath ? { healthPath: service.healthPath } : {}),
-    node: diagramNodes.site(environmentKey(access.environment.name), index),
+    node: diagramNodes.site(env.key, env.sites.length),
   };
+}
+
+/**
+ * Which domains are behind a TLS-terminating proxy (nginx.behindProxy): all,
+ * none, or those listed, compared in their ASCII form. A listed domain no row
+ * serves is a typo, refused rather than silently doing nothing.
+ */
+function behindProxyDomains(registry: Registry, setting: TargetOptions['nginx']['behindProxy']): (domain: string) => boolean {
+  if (typeof setting === 'boolean') return () => setting;
+  const served = new Set(registry.externalAccess.map((access) => asciiHostname(access.domain.value)));
+  const unknown = setting.filter((domain) => !served.has(asciiHostname(domain)));
+  if (unknown.length > 0) {
+    throw new PortbookError(
+      `nginx.behindProxy in the config names ${unknown.map((domain) => `\`${domain}\``).join(', ')}, which no External Access row serves: fix the name, or remove it`,
+    );
+  }
+  const listed = new Set(setting.map((domain) => asciiHostname(domain)));
+  return (domain) => listed.has(domain);
 }
 
 function choosePrimary(environments: EnvironmentView[], wanted: string | undefined): EnvironmentView {

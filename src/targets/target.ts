@@ -15,6 +15,23 @@ export interface TargetOptions {
     /** Certificate path pattern; `{domain}` is replaced by the domain. */
     certificate: string;
     certificateKey: string;
+    /** Listen on `[::]` beside every IPv4 listen line; `false` for hosts without IPv6. */
+    ipv6: boolean;
+    /**
+     * How SSL servers speak HTTP/2: `listen … ssl http2` (every nginx since 1.9.5; deprecated, with a
+     * warning, from 1.25.1), `http2 on;` in the server (1.25.1 and later only), or not at all.
+     */
+    http2: 'listen' | 'directive' | 'off';
+    /** The directory `certbot certonly --webroot -w DIR` writes its challenges to, served on port 80; `false`: no challenge location. */
+    acmeWebroot: string | false;
+    /** Write `nginx/portbook.default-server.conf`: per listening port, a default server that answers unknown Host names with 444. */
+    defaultServer: boolean;
+    /**
+     * Sites behind a TLS-terminating proxy or CDN (all of them, or these domains): the port-80 server
+     * serves what the proxy says arrived over https (`X-Forwarded-Proto`) and redirects the rest,
+     * and the app gets the proxy's `X-Forwarded-Proto`.
+     */
+    behindProxy: boolean | readonly string[];
   };
   systemd: {
     /** Service name (as written in PORTS.md) → unit name without `.service`. */

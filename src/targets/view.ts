@@ -48,9 +48,23 @@ export interface SiteView {
   /** ASCII (punycode) host name. */
   domain: string;
   listen: number;
+  /** What each `listen` line of its server says: `443 ssl http2`, then `[::]:443 ssl http2` unless nginx.ipv6 is off. */
+  listens: string[];
   ssl: boolean;
+  /** `http2 on;` in its server (nginx.http2 is `directive`, and it serves SSL). */
+  http2Directive: boolean;
   /** Add a `listen 80` server that redirects to https. */
   redirect: boolean;
+  /** The `listen` lines of that port-80 server: `80`, `[::]:80`. */
+  redirectListens: string[];
+  /** Its own server is a plain port-80 one, and nginx.acmeWebroot is set: it gets the ACME challenge location too. */
+  acme: boolean;
+  /** nginx.acmeWebroot: where every port-80 server serves `/.well-known/acme-challenge/` from; absent when it is off. */
+  acmeWebroot?: string;
+  /** Behind a TLS-terminating proxy (nginx.behindProxy): its port-80 server serves what the proxy received over https, and redirects the rest. */
+  behindProxy: boolean;
+  /** What the app gets as `X-Forwarded-Proto`: `$scheme`, or behind a proxy the environment's `forwardedProtoVariable`. */
+  forwardedProto: string;
   /** `''` for 443, else `:8443`: what the redirect appends to the host. */
   httpsPort: string;
   certificate: string;
@@ -82,6 +96,10 @@ export interface EnvironmentView {
   websocket: boolean;
   /** `$portbook_connection_upgrade`, environment-scoped so files can be included together. */
   upgradeVariable: string;
+  /** Some site is behind a TLS-terminating proxy: the file needs the `map` for X-Forwarded-Proto. */
+  behindProxy: boolean;
+  /** `$portbook_forwarded_proto`: the proxy's `X-Forwarded-Proto` when it is `http` or `https`, else `$scheme`; environment-scoped. */
+  forwardedProtoVariable: string;
   /** The diagram's subgraph of the environment's services, `env_production`. */
   node: string;
   /** The diagram's subgraph of the environment's nginx sites, `nginx_production`. */
