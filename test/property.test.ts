@@ -231,6 +231,7 @@ const nameRules = new Set([
   'variable-duplicate',
   'identifier-duplicate',
   'protocol-unknown',
+  'protocol-assumed',
   'proxy-target-not-http',
   'encoding-invalid',
   'encoding-mojibake',

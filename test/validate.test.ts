@@ -36,8 +36,18 @@ function check(input: string | Uint8Array, options: ValidateOptions = {}) {
   return source;
 }
 
-function diagnose(input: string | Uint8Array, options: ValidateOptions = {}): Diagnostic[] {
-  return check(input, options).file.messages.map((m) => ({
+/**
+ * Most samples below are `| Service | Port |` tables of made-up names, which
+ * protocol-assumed answers with one warning at the table (read as HTTP). That
+ * warning has its own tests (its describe block below, and tables.test.ts):
+ * diagnose leaves it out unless asked with `assumedHttp`.
+ */
+const assumedHttp = /^No Protocol (column|cell): /;
+
+function diagnose(input: string | Uint8Array, options: ValidateOptions & { assumedHttp?: boolean } = {}): Diagnostic[] {
+  const { assumedHttp: keep, ...validateOptions } = options;
+  const messages = check(input, validateOptions).file.messages.filter((m) => keep || m.ruleId !== 'protocol-assumed' || !assumedHttp.test(m.reason));
+  return messages.map((m) => ({
     rule: m.ruleId,
     severity: m.fatal ? 'error' : 'warning',
     line: m.line,
@@ -552,6 +562,76 @@ describe('protocol-unknown', () => {
 | Database | 16003 | PostgreSQL |
 | Cache | 16004 | Redis |
 `),
+    ).toEqual([]);
+  });
+});
+
+describe('protocol-assumed', () => {
+  it('warns at the cell that gave a row without a Protocol cell away: its name, or its default port', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+| **Redis** | 16001 |
+| Primary Store | 5432 |
+`);
+    const reason = expectFires(ofRule(d, 'protocol-assumed').slice(0, 1), {
+      rule: 'protocol-assumed',
+      severity: 'warning',
+      line: 4,
+      column: 3,
+      value: 'Redis',
+      says: 'read as Redis from its name, so nginx gets no upstream for it',
+    });
+    expect(reason).toContain('add a `Protocol` column to say so');
+    expect(brief(d)).toEqual(['4:3 warning protocol-assumed', '5:19 warning protocol-assumed']);
+    expect(d[1]!.reason).toContain('`Primary Store`: read as PostgreSQL from its port 5432');
+  });
+
+  it('says what to write in an empty Protocol cell', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol |
+|---|---|---|
+| Jupyter | 16000 | |
+`);
+    expect(brief(d)).toEqual(['3:3 warning protocol-assumed']);
+    expect(d[0]!.reason).toBe(
+      'No Protocol cell for `Jupyter`: read as Jupyter from its name, so nginx proxies it with WebSocket upgrades; write `HTTP/WS` in its Protocol cell to say so, or what it speaks instead',
+    );
+  });
+
+  it('warns once at a table where names that say nothing are read as HTTP', () => {
+    const d = diagnose(
+      md`
+# Ports
+
+| Service | Port |
+|---|---|
+| Gateway | 16000 |
+| Relay | 16001 |
+`,
+      { assumedHttp: true },
+    );
+    expect(brief(d)).toEqual(['3:1 warning protocol-assumed']);
+    expect(d[0]!.reason).toContain('`Gateway` (line 5) and `Relay` (line 6) are read as HTTP');
+  });
+
+  it('is quiet for Protocol cells, and for APIs and web front ends', () => {
+    expect(
+      diagnose(
+        md`
+| Service | Port | Protocol |
+|---|---|---|
+| Gateway | 16000 | HTTP |
+| Store | 5432 | TCP |
+
+| Service | Port |
+|---|---|
+| Billing API | 16001 |
+| Web | 16002 |
+`,
+        { assumedHttp: true },
+      ),
     ).toEqual([]);
   });
 });
@@ -1080,7 +1160,7 @@ describe('proxy-target-not-http', () => {
       line: 8,
       column: 29,
       value: '127.0.0.1:16001',
-      says: 'nginx proxies it as HTTP',
+      says: 'which is not HTTP: no server block is written for it',
     });
     expect(reason).toContain('`Cache`');
     expect(reason).toContain('`Redis`');
@@ -1248,8 +1328,9 @@ describe('sortedMessages', () => {
     // `â€”` is mojibake for `—`, a placeholder: read warns before validate errs, both at 3:7.
     const bytes = Uint8Array.from([...utf8('| Service | Port |\n|---|---|\n| A | '), ...utf8('â€”'), ...utf8(' |\n')]);
     const source = check(bytes);
-    expect(source.file.messages.map((m) => m.ruleId)).toEqual(['encoding-mojibake', 'port-placeholder']);
+    expect(source.file.messages.map((m) => m.ruleId)).toEqual(['encoding-mojibake', 'port-placeholder', 'protocol-assumed']);
     expect(sortedMessages(source.file).map((m) => `${m.line}:${m.column} ${m.fatal ? 'error' : 'warning'} ${m.ruleId}`)).toEqual([
+      '1:1 warning protocol-assumed',
       '3:7 error port-placeholder',
       '3:7 warning encoding-mojibake',
     ]);
@@ -1572,9 +1653,7 @@ describe('the rules table', () => {
   });
 
   // The messages collected by the fires tests above: each must say what to do.
-  // BUG (message), proxy-target-not-http: "…which is not HTTP: nginx proxies it as HTTP"
-  // states the consequence, not the remedy (fix the Protocol cell, or point the
-  // target at an HTTP service). port-privileged's external message: see its own test.
+  // port-privileged's external message: see its own test.
   it.each(rules.map((rule) => rule.id))('the message of %s says what to do', (id) => {
     expect(fired.get(id), `no fires test ran for ${id}`).toBeDefined();
     expect(fired.get(id)).toMatch(actionable);

@@ -162,6 +162,22 @@ export const ruleCatalogue = {
       'PostgreSQL, Redis…). An unknown word is kept and the service is not proxied. Use a known name, or ignore the ' +
       'warning for a service nginx should not proxy.',
   },
+  'protocol-assumed': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      'A service row without a Protocol cell: read from its name or default port when they say what it is (`Database` on 5432 as PostgreSQL, said at the row), else as HTTP (said once per table).',
+    docs:
+      'A row that does not say what the service speaks is read from its name and port: a protocol in the name (`gRPC ' +
+      'Gateway`), an HTTP front end (`API`, `Web`, `Admin`, `Redis Commander`), a well-known product (PostgreSQL, ' +
+      'MySQL/MariaDB, Redis, MongoDB, RabbitMQ, Elasticsearch, Memcached, Kafka, ClickHouse, etcd, ZooKeeper…), one of ' +
+      'their default ports (5432, 3306, 6379, 27017, 5672…), or a kind (`Database`, `Cache`). A service read as ' +
+      'something other than HTTP gets no nginx upstream and no server block, and the warning at its row says what it ' +
+      'was read as and why. Rows whose name says nothing are read as HTTP and get an upstream; one warning at their ' +
+      'table lists them. An API or a web front end read as HTTP is not reported. Add a `Protocol` column (`HTTP`, ' +
+      '`TCP`, `PostgreSQL`…) to say what each service speaks; `portbook add` writes the cell whenever the row would ' +
+      'otherwise be reported.',
+  },
   'port-privileged': {
     severity: 'warning',
     stage: 'validate',
@@ -231,8 +247,13 @@ export const ruleCatalogue = {
   'proxy-target-not-http': {
     severity: 'warning',
     stage: 'validate',
-    summary: 'A proxy target whose service does not speak HTTP (nginx proxies it as HTTP anyway).',
-    docs: "nginx's http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work. Point the row at an HTTP service, or fix the service's protocol if it does speak HTTP.",
+    summary:
+      'A proxy target (or a URL) whose service does not speak HTTP: no server block is written for it (for a protocol portbook does not know, nginx proxies it as HTTP).',
+    docs:
+      "nginx's http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work, so portbook " +
+      'writes no server block for it, whether the service says so in its Protocol cell or was read so from its name ' +
+      'or port (protocol-assumed). A protocol portbook does not know is proxied as written. Point the row at an HTTP ' +
+      'service, or give the service a Protocol cell if it does speak HTTP.',
   },
   'listen-ssl-mixed': {
     severity: 'error',
