@@ -237,3 +237,31 @@ describe('a service read as something other than HTTP gets no upstream and no pr
     expect(nginx).toContain('proxy_pass http://127.0.0.1:16102;');
   });
 });
+
+describe('add agrees with the reading of a row without a Protocol cell', () => {
+  const before = '| Service | Port |\n|---|---|\n| Web | 16001 |\n';
+
+  it('leaves the cell out only where the row reads as the protocol silently', () => {
+    const dir = writeProject(temporaryDir(), before);
+    expect(runCli(['add', 'Billing API', '--protocol', 'HTTP', '--port', '16002'], dir)).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(`${before}| Billing API | 16002 |\n`);
+  });
+
+  it('writes HTTP for a name that says nothing, rather than leave it to a warning', () => {
+    const dir = writeProject(temporaryDir(), before);
+    const result = runCli(['add', 'Billing', '--protocol', 'HTTP', '--port', '16002'], dir);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('(and a Protocol column to its table)');
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(
+      '| Service | Port | Protocol |\n|---|---| --- |\n| Web | 16001 |  |\n| Billing | 16002 | HTTP |\n',
+    );
+  });
+
+  it('writes the protocol a name would be read as, so the row is not reported', () => {
+    const dir = writeProject(temporaryDir(), before);
+    const result = runCli(['add', 'Postgres', '--protocol', 'PostgreSQL', '--port', '16002'], dir);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toContain('| Postgres | 16002 | PostgreSQL |\n');
+    expect(runCli(['check'], dir)).toMatchObject({ code: 0, stderr: '' });
+  });
+});
