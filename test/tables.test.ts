@@ -4,16 +4,20 @@
  * whose registry is not where portbook looks. Each part from the vocabulary
  * (registry/protocols.ts) through the rules to the files gen writes.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { extract } from '../src/extract/index.js';
-import { build } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { columnKind, extract, parseServiceUrl } from '../src/extract/index.js';
+import { build, generate } from '../src/index.js';
 import { read } from '../src/read/index.js';
 import { recogniseService } from '../src/registry/protocols.js';
 import { hasUpstream, serviceProtocol } from '../src/registry/queries.js';
 import { validate } from '../src/validate/index.js';
+import { certificateConfig, nginxTest, ok, outcome, skipConsumers, warnIfSkipped } from './consumers.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
+
+warnIfSkipped('tables.test.ts');
 
 const temporaryDir = temporaryDirs('tables');
 
@@ -263,5 +267,205 @@ describe('add agrees with the reading of a row without a Protocol cell', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toContain('| Postgres | 16002 | PostgreSQL |\n');
     expect(runCli(['check'], dir)).toMatchObject({ code: 0, stderr: '' });
+  });
+});
+
+// ---------------------------------------------------------------- 2. a URL column
+
+describe('a URL cell', () => {
+  it('is its own kind of column, not a domain column', () => {
+    expect(['URL', 'URLs', 'Public URL', 'Endpoint', 'Link'].map(columnKind)).toEqual(['url', 'url', 'url', 'url', 'url']);
+    expect(columnKind('Domain')).toBe('domain');
+  });
+
+  it.each([
+    ['https://api.example.com', { kind: 'public', scheme: 'https', host: 'api.example.com' }],
+    ['https://API.Example.com/', { kind: 'public', scheme: 'https', host: 'api.example.com' }],
+    ['http://shop.example.com:8080', { kind: 'public', scheme: 'http', host: 'shop.example.com', port: 8080 }],
+    ['wss://chat.example.com', { kind: 'public', scheme: 'wss', host: 'chat.example.com' }],
+    ['api.example.com', { kind: 'public', host: 'api.example.com' }],
+    ['http://localhost:3000', { kind: 'local', scheme: 'http', host: 'localhost', port: 3000 }],
+    ['http://127.0.0.1:3000/', { kind: 'local', scheme: 'http', host: '127.0.0.1', port: 3000 }],
+    ['localhost:8000', { kind: 'local', host: 'localhost', port: 8000 }],
+    ['http://[::1]:8080', { kind: 'local', scheme: 'http', host: '[::1]', port: 8080 }],
+    ['http://api:8000/docs', { kind: 'local', scheme: 'http', host: 'api', port: 8000 }],
+    ['postgresql://user:secret@localhost:5432/app', { kind: 'local', scheme: 'postgresql', host: 'localhost', port: 5432 }],
+    ['http://10.0.0.5:9000', { kind: 'local', scheme: 'http', host: '10.0.0.5', port: 9000 }],
+    ['https://api.example.com/v1', { kind: 'unsupported', problem: 'path', host: 'api.example.com', path: '/v1' }],
+    ['https://api.example.com?x=1', { kind: 'unsupported', problem: 'path', path: '?x=1' }],
+    ['https://admin:pw@api.example.com', { kind: 'unsupported', problem: 'credentials' }],
+    ['ftp://files.example.com', { kind: 'unsupported', problem: 'scheme', scheme: 'ftp' }],
+    ['https://api.example.com:99999', { kind: 'unsupported', problem: 'port' }],
+    ['see the wiki', { kind: 'unsupported', problem: 'shape' }],
+  ])('%s', (text, expected) => {
+    expect(parseServiceUrl(text)).toMatchObject(expected);
+  });
+});
+
+describe('a services table with a URL column', () => {
+  const registry = md`
+## Development
+
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | http://localhost:16000 |
+| Web | 16001 | |
+
+## Production
+
+| Service | Port | Protocol | URL |
+|---|---|---|---|
+| API | 17000 | HTTP | https://api.example.com |
+| Shop | 17001 | HTTP | [the shop](http://shop.example.com:8080/) |
+`;
+
+  it('reads a public URL as external access for the row: the domain, SSL from the scheme, the port on loopback, at the URL cell', () => {
+    const d = diagnose(registry);
+    expect(d.brief).toEqual([]);
+    const [api, shop] = d.registry.externalAccess;
+    expect(api).toMatchObject({
+      environment: { name: 'production' },
+      domain: { value: 'api.example.com', text: 'https://api.example.com', position: { line: 12, column: 24 } },
+      scheme: 'https',
+      target: { value: { host: '127.0.0.1', port: 17000 }, position: { line: 12, column: 24 } },
+      position: { line: 12, column: 1 },
+    });
+    expect(api!.port).toBeUndefined();
+    expect(shop).toMatchObject({
+      domain: { value: 'shop.example.com', text: 'http://shop.example.com:8080/' },
+      scheme: 'http',
+      port: { value: { kind: 'number', port: 8080 } },
+      target: { value: { host: '127.0.0.1', port: 17001 } },
+    });
+    // a local URL is where the service listens: no external access
+    expect(d.registry.externalAccess).toHaveLength(2);
+    expect(d.registry.services[0]!.url).toMatchObject({ value: { kind: 'local', port: 16000 }, position: { line: 5, column: 17 } });
+  });
+
+  it('url-port-mismatch: a local URL whose port is not the Port cell', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | http://localhost:16001 |
+| Web | 16002 | http://localhost |
+| Docs | xxxx | http://localhost:16003 |
+`);
+    expect(d.brief).toEqual(['3:17 error url-port-mismatch', '5:10 error port-placeholder']);
+    expect(d.reason('url-port-mismatch')[0]).toBe(
+      'URL `http://localhost:16001` of `API` says port 16001, but its Port cell says 16000: make them agree (the Port cell is what portbook uses)',
+    );
+  });
+
+  it('url-unsupported: a path, credentials, another scheme or a URL it cannot read; no server block for it', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | https://example.com/api |
+| Web | 16001 | https://me:pw@web.example.com |
+| Files | 16002 | ftp://files.example.com |
+| Docs | 16003 | see the wiki |
+`);
+    expect(d.brief).toEqual([
+      '1:1 warning protocol-assumed',
+      '3:17 warning url-unsupported',
+      '4:17 warning url-unsupported',
+      '5:19 warning url-unsupported',
+      '6:18 warning url-unsupported',
+    ]);
+    expect(d.reason('url-unsupported')[0]).toBe(
+      'Unexpected path `/api` in the URL `https://example.com/api` of `API`, expected a bare origin such as `https://example.com`: paths are not supported, so no server block is written for it; give the service a subdomain of its own, or serve the path from the service behind its own domain',
+    );
+    expect(d.registry.externalAccess).toEqual([]);
+  });
+
+  it('a URL of a service read as something other than HTTP gets no server block: proxy-target-not-http at the URL', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | https://api.example.com |
+| Redis | 16001 | https://cache.example.com |
+`);
+    expect(d.brief).toEqual(['4:3 warning protocol-assumed', '4:19 warning proxy-target-not-http']);
+    expect(d.reason('proxy-target-not-http')[0]).toBe(
+      'URL `https://cache.example.com` of `Redis` would proxy HTTP to a service read as Redis from its name (no Protocol cell), which is not HTTP: no server block is written for it; remove the URL, or give the service a Protocol cell if it speaks HTTP',
+    );
+  });
+
+  it('a domain written twice, in a URL cell and an external-access table, is domain-duplicate at the second', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | https://api.example.com |
+
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| api.example.com | yes | 127.0.0.1:16000 |
+`);
+    expect(d.brief).toEqual(['7:3 error domain-duplicate']);
+  });
+});
+
+const temporaries: string[] = [];
+afterAll(() => {
+  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+let tlsConfig = '';
+beforeAll(() => {
+  if (skipConsumers) return;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-tables-tls-'));
+  temporaries.push(dir);
+  tlsConfig = certificateConfig(dir);
+});
+
+describe('end to end: a URL column gives a server block', () => {
+  const registry = md`
+# Ports
+
+| Service | Port | Protocol | URL |
+|---|---|---|---|
+| API | 16000 | HTTP | https://api.example.com |
+| Web | 16001 | HTTP | http://www.example.com |
+| Chat | 16002 | WS | wss://chat.example.com |
+| Database | 16003 | PostgreSQL | http://localhost:16003 |
+`;
+
+  it('gen writes the server blocks, the redirect and the upstreams, and says nothing', () => {
+    const dir = writeProject(temporaryDir(), registry);
+    const result = runCli(['gen'], dir);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
+    expect(nginx).toContain('server {\n    listen 80;\n    server_name api.example.com;\n    return 301 https://$host$request_uri;\n}');
+    expect(nginx).toContain('    listen 443 ssl;\n    server_name api.example.com;');
+    expect(nginx).toContain('    listen 80;\n    server_name www.example.com;');
+    expect(nginx).toContain('proxy_pass http://api;');
+    expect(nginx).toContain('proxy_pass http://chat;');
+    expect(nginx).toContain('proxy_set_header Upgrade $http_upgrade;');
+    expect(nginx).not.toContain('database');
+  });
+
+  it.skipIf(skipConsumers)('nginx -t accepts them', () => {
+    const dir = writeProject(temporaryDir(), registry);
+    const out = path.join(dir, 'generated');
+    const result = generate({ source: path.join(dir, 'docs/PORTS.md'), out, config: tlsConfig, cwd: dir });
+    expect(result.diagnostics).toEqual([]);
+    expect(outcome(nginxTest([path.join(out, 'nginx/portbook.conf')], temporaryDir()))).toEqual(ok);
+  });
+});
+
+describe.skipIf(skipConsumers)('the hostile URL corpus, read by nginx', () => {
+  it('test/fixtures/hostile/urls.md: what is served passes nginx -t, and what is not served is nowhere in it', () => {
+    const corpus = new URL('./fixtures/hostile/', import.meta.url).pathname;
+    const out = path.join(temporaryDir(), 'out');
+    const result = generate({ source: path.join(corpus, 'urls.md'), out, config: tlsConfig, cwd: corpus });
+    expect(result.files).toBeDefined();
+    const file = path.join(out, 'nginx/portbook.production.conf');
+    expect(outcome(nginxTest([file], temporaryDir()))).toEqual(ok);
+    const nginx = readFileSync(file, 'utf8');
+    expect(nginx.match(/^ {4}server_name .*;$/gm)).toEqual(
+      ['www', 'www', 'xn--bcher-kva', 'xn--bcher-kva', '*.tenants', '*.tenants', 'alt', 'chat', 'chat', 'shop', 'shop', 'trail', 'trail'].map(
+        (name) => `    server_name ${name}${name.startsWith('xn--') ? '.example' : '.example.com'};`,
+      ),
+    );
+    expect(nginx).not.toMatch(/\$\(|rewrite\^|passwd|deny all|[gqc]\.example|x\.example|cache\.example|\{y\}/);
   });
 });

@@ -636,6 +636,59 @@ describe('protocol-assumed', () => {
   });
 });
 
+describe('url-unsupported', () => {
+  it('warns at a URL cell with a path, which no server block can serve', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | **https://example.com/api** |
+`);
+    expectFires(d, {
+      rule: 'url-unsupported',
+      severity: 'warning',
+      line: 3,
+      column: 17,
+      value: '/api',
+      says: 'paths are not supported, so no server block is written',
+    });
+    expect(brief(d)).toEqual(['3:17 warning url-unsupported']);
+  });
+
+  it('is quiet for public and local URLs, with or without a port or a trailing slash', () => {
+    expect(
+      diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | https://api.example.com/ |
+| Web | 16001 | http://localhost:16001/ |
+| Admin | 16002 | https://admin.example.com:8443 |
+`),
+    ).toEqual([]);
+  });
+});
+
+describe('url-port-mismatch', () => {
+  it('fires at a local URL whose port is not the Port cell', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | \`http://127.0.0.1:16001\` |
+`);
+    expectFires(d, { rule: 'url-port-mismatch', severity: 'error', line: 3, column: 17, value: 'http://127.0.0.1:16001', says: 'its Port cell says 16000' });
+  });
+
+  it('is quiet when they agree, and for a local URL without a port', () => {
+    expect(
+      diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | http://127.0.0.1:16000 |
+| Web | 16001 | http://localhost |
+`),
+    ).toEqual([]);
+  });
+});
+
 describe('port-privileged', () => {
   it('warns for a service on port 80', () => {
     const d = diagnose(md`

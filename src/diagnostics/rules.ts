@@ -255,6 +255,28 @@ export const ruleCatalogue = {
       'or port (protocol-assumed). A protocol portbook does not know is proxied as written. Point the row at an HTTP ' +
       'service, or give the service a Protocol cell if it does speak HTTP.',
   },
+  'url-unsupported': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      "A services table's URL cell portbook cannot serve: a path (`https://example.com/api`), credentials, a scheme other than http/https/ws/wss on a public host, a port out of range, or text that is no URL. Nothing is made of it.",
+    docs:
+      'A URL column in a services table says where each service is reached. A public URL (a host name with a dot) ' +
+      'is served by nginx: a server block for its domain, TLS from its scheme (`https`, `wss`), its port if it has ' +
+      "one, proxying to the row's own port. A path cannot be served that way (nginx would have to rewrite it), so a " +
+      'URL with a path, a query or a fragment gets no server block and this warning: give the service a subdomain of ' +
+      'its own, or serve the path from the service behind its own domain. Credentials are never read, and other ' +
+      'schemes are not proxied by nginx.',
+  },
+  'url-port-mismatch': {
+    severity: 'error',
+    stage: 'validate',
+    summary: "A local URL (`http://localhost:3001`) whose port is not the row's Port cell.",
+    docs:
+      'A URL on `localhost`, an IP address or a name without a dot is where the service itself listens: it is a ' +
+      'second copy of its port, and the two have drifted. Make the URL and the Port cell agree (the Port cell is what ' +
+      'portbook uses). A local URL without a port is not compared.',
+  },
   'listen-ssl-mixed': {
     severity: 'error',
     stage: 'validate',

@@ -19,10 +19,13 @@ export const domainsRules: readonly Rule[] = [
           : /^[^:\s]+:\d+$/.test(value)
             ? ': put the port in the `Port` column'
             : '';
+        const expected = 'expected a host name of letters, digits, hyphens and dots such as `api.example.com`';
         context.report(
-          access.domain.text === ''
-            ? 'Row has an empty domain, expected a host name such as `api.example.com`'
-            : `Unexpected domain ${code(access.domain.text)}, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\`${hint}`,
+          access.fromUrl
+            ? `Unexpected host ${code(value)} in the URL ${code(access.domain.text)}, ${expected}: fix the URL, or move it to the description`
+            : access.domain.text === ''
+              ? 'Row has an empty domain, expected a host name such as `api.example.com`'
+              : `Unexpected domain ${code(access.domain.text)}, ${expected}${hint}`,
           access.domain.position,
         );
       }
@@ -139,9 +142,12 @@ export const domainsRules: readonly Rule[] = [
           assumed === undefined || assumed === 'http'
             ? `with protocol ${code(service.protocol?.text)}`
             : `read as ${assumed.what} from ${assumed.by === 'port' ? `its port ${portNumber(service.port)}` : 'its name'} (no Protocol cell)`;
+        const which = `which ${known ? 'is not HTTP: no server block is written for it' : 'portbook does not know: nginx proxies it as HTTP'}`;
+        const fix = `${assumed === undefined ? "fix the service's protocol" : 'give the service a Protocol cell'} if it speaks HTTP`;
         context.report(
-          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)}, ${speaks}, which ${known ? 'is not HTTP: no server block is written for it' : 'portbook does not know: nginx proxies it as HTTP'}; ` +
-            `point the row at an HTTP service, or ${assumed === undefined ? "fix the service's protocol" : 'give the service a Protocol cell'} if it speaks HTTP`,
+          access.fromUrl
+            ? `URL ${externalOwner(access)} of ${label(service)} would proxy HTTP to a service ${speaks}, ${which}; remove the URL, or ${fix}`
+            : `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)}, ${speaks}, ${which}; point the row at an HTTP service, or ${fix}`,
           access.target!.position,
         );
       }

@@ -11,6 +11,7 @@ import { namesRules } from './names.js';
 import { portsRules } from './ports.js';
 import { protocolsRules } from './protocols.js';
 import { registryRules } from './registry.js';
+import { urlsRules } from './urls.js';
 
 /** Every rule, grouped by what it reads. */
-export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...protocolsRules, ...domainsRules, ...detailsRules];
+export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...protocolsRules, ...domainsRules, ...urlsRules, ...detailsRules];
