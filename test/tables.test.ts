@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnKind, extract, parseServiceUrl } from '../src/extract/index.js';
+import { columnKind, extract, parsePort, parseServiceUrl } from '../src/extract/index.js';
 import { build, generate } from '../src/index.js';
 import { read } from '../src/read/index.js';
 import { recogniseService } from '../src/registry/protocols.js';
@@ -467,5 +467,70 @@ describe.skipIf(skipConsumers)('the hostile URL corpus, read by nginx', () => {
       ),
     );
     expect(nginx).not.toMatch(/\$\(|rewrite\^|passwd|deny all|[gqc]\.example|x\.example|cache\.example|\{y\}/);
+  });
+});
+
+// ---------------------------------------------------------------- 3. placeholders and typos
+
+describe('a port cell that is not a port yet', () => {
+  it('a placeholder names the commands that fill it', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| API | xxxx |
+`);
+    expect(d.reason('port-placeholder')).toEqual([
+      'Port of `API` is the placeholder `xxxx`, expected a number from 1 to 65535: choose a free port and write it here (`portbook next` prints one), or run `portbook fill` to write one into every placeholder',
+    ]);
+  });
+
+  it('an external-access placeholder says what nginx would listen on instead (fill does not fill those)', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol |
+|---|---|---|
+| API | 16000 | HTTP |
+
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| api.example.com | TBD | yes | 127.0.0.1:16000 |
+`);
+    expect(d.reason('port-placeholder')).toEqual([
+      'Port of `api.example.com` is the placeholder `TBD`, expected a number from 1 to 65535: write the port nginx listens on, or leave the cell empty for 443 with SSL and 80 without',
+    ]);
+  });
+
+  it.each([
+    ['80O0', 8000],
+    ['8OOO', 8000],
+    ['8o00', 8000],
+    ['l6532', 16532],
+    ['I7354', 17354],
+    ['80 00', 8000],
+    ['8 0 0 0', 8000],
+    ['8,000', 8000],
+    ['16,532', 16532],
+    ['8,OOO', 8000],
+    ['`80O0`', 8000],
+  ])('reads %s as %s, the one obvious reading', (text, port) => {
+    expect(parsePort(text.replace(/`/g, ''))).toEqual({ kind: 'invalid', reading: port });
+  });
+
+  it.each(['80a0', '443 80', '16 532', '80, 443', '80,443', '8.000', 'lol', 'OOOO', '99O99', '8000-8010', '8000/udp8'])('guesses nothing for %s', (text) => {
+    expect(parsePort(text)).toEqual({ kind: 'invalid' });
+  });
+
+  it('port-not-integer says "did you mean" at the cell', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| API | 80O0 |
+| Web | 8,000 |
+| Admin | 80a0 |
+`);
+    expect(d.reason('port-not-integer')).toEqual([
+      'Unexpected port `80O0` for `API`, expected one whole number from 1 to 65535: did you mean 8000? Write it in digits',
+      'Unexpected port `8,000` for `Web`, expected one whole number from 1 to 65535: did you mean 8000? Write it in digits',
+      'Unexpected port `80a0` for `Admin`, expected one whole number from 1 to 65535',
+    ]);
   });
 });

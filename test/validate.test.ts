@@ -196,7 +196,7 @@ describe('port-placeholder', () => {
 |---|---|---|
 | api.example.com | TBD | 127.0.0.1:16000 |
 `);
-    expectFires(d, { rule: 'port-placeholder', severity: 'error', line: 7, column: 21, value: 'TBD', says: 'choose a free port' });
+    expectFires(d, { rule: 'port-placeholder', severity: 'error', line: 7, column: 21, value: 'TBD', says: 'leave the cell empty for 443 with SSL' });
   });
 
   it('fires at an empty port cell, inside the cell rather than at its pipe', () => {
@@ -1484,7 +1484,7 @@ describe('seed fixtures', () => {
         severity: 'error',
         line,
         column,
-        reason: `Port of \`${service}\` is the placeholder \`xxxx\`, expected a number from 1 to 65535: choose a free port and write it here`,
+        reason: `Port of \`${service}\` is the placeholder \`xxxx\`, expected a number from 1 to 65535: choose a free port and write it here (\`portbook next\` prints one), or run \`portbook fill\` to write one into every placeholder`,
       })),
     );
   });

@@ -15,8 +15,32 @@ export function parsePort(text: string): PortCell {
   const trimmed = text.trim();
   if (trimmed === '' || placeholder.test(trimmed)) return { kind: 'placeholder' };
   const match = /^:?(\d+)(?:\/(?:tcp|udp))?$/i.exec(trimmed);
-  if (!match) return { kind: 'invalid' };
-  return { kind: 'number', port: Number(match[1]) };
+  if (match) return { kind: 'number', port: Number(match[1]) };
+  const reading = typoReading(trimmed);
+  return reading === undefined ? { kind: 'invalid' } : { kind: 'invalid', reading };
+}
+
+/**
+ * The one obvious port a mistyped cell means, or `undefined`: letters that
+ * look like digits (`O`/`o` → 0, `l`/`I` → 1: `80O0`), a number split by
+ * spaces before parts that cannot be ports on their own (`80 00`), or a
+ * thousands separator (`8,000`). Nothing else is guessed: `443 80` may be
+ * two ports, `8.000` may be eight, `80a0` anything.
+ */
+function typoReading(text: string): number | undefined {
+  if (!/\d/.test(text)) return undefined;
+  const digits = text.replace(/[Oo]/g, '0').replace(/[lI]/g, '1');
+  let joined: string | undefined;
+  if (/^\d+$/.test(digits)) joined = digits;
+  else if (/^\d{1,2},\d{3}$/.test(digits)) joined = digits.replace(',', '');
+  else {
+    const groups = digits.split(/[ \u00a0\u2009\u202f]+/);
+    // `80 00`: every part after the first starts with 0, so none of them is a port of its own
+    if (groups.length > 1 && groups.every((group) => /^\d+$/.test(group)) && groups.slice(1).every((group) => group.startsWith('0'))) joined = groups.join('');
+  }
+  if (joined === undefined) return undefined;
+  const port = Number(joined);
+  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
 /** `127.0.0.1:16532`, `http://localhost:3000/`, `[::1]:8080`, or a bare port (meaning loopback). */

@@ -29,7 +29,12 @@ export interface Environment {
 }
 
 /** What a port cell held. */
-export type PortCell = { kind: 'number'; port: number } | { kind: 'placeholder' } | { kind: 'missing' } | { kind: 'invalid' };
+export type PortCell =
+  | { kind: 'number'; port: number }
+  | { kind: 'placeholder' }
+  | { kind: 'missing' }
+  /** `reading`: the one obvious port a typo means (`80O0`, `8,000` → 8000), when there is one. */
+  | { kind: 'invalid'; reading?: number };
 
 export interface Service {
   environment: Environment;
