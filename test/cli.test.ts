@@ -465,7 +465,12 @@ describe('usage and I/O errors', () => {
 
   it('a missing source exits 2 with one line', () => {
     const result = run(['gen', '--source', 'nope.md'], project(''));
-    expect(result).toEqual({ code: 2, stdout: '', stderr: 'portbook: Cannot read nope.md: no such file (point --source at your PORTS.md)\n' });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'portbook: Cannot read nope.md: no such file, but the project has docs/PORTS.md: point --source at it (`--source docs/PORTS.md`), or set "source" in portbook.config.json\n',
+    });
   });
 
   it('a --templates directory that does not exist is a typo, not "no overrides": exit 2, on the fast path too', () => {

@@ -4,7 +4,7 @@
  * whose registry is not where portbook looks. Each part from the vocabulary
  * (registry/protocols.ts) through the rules to the files gen writes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -532,5 +532,73 @@ describe('a port cell that is not a port yet', () => {
       'Unexpected port `8,000` for `Web`, expected one whole number from 1 to 65535: did you mean 8000? Write it in digits',
       'Unexpected port `80a0` for `Admin`, expected one whole number from 1 to 65535',
     ]);
+  });
+});
+
+// ---------------------------------------------------------------- 4. no registry where portbook looks
+
+describe('no registry at the source path', () => {
+  const registry = '| Service | Port | Protocol |\n|---|---|---|\n| API | 16000 | HTTP |\n';
+  /** A project with package.json and `files` (path → content), and no docs/PORTS.md. */
+  function projectWith(files: Record<string, string>): string {
+    const dir = temporaryDir();
+    writeFileSync(path.join(dir, 'package.json'), '{}\n');
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), content);
+    }
+    return dir;
+  }
+
+  it('says so and suggests portbook init when the project has no PORTS.md', () => {
+    const dir = projectWith({ 'README.md': '# x\n' });
+    expect(runCli(['gen'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'portbook: Cannot read docs/PORTS.md: no such file; run `portbook init` to start a registry there, or point --source at your PORTS.md\n',
+    });
+  });
+
+  it('points at a PORTS.md elsewhere in the project, which --source then reads', () => {
+    const dir = projectWith({ 'PORTS.md': registry });
+    expect(runCli(['check'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'portbook: Cannot read docs/PORTS.md: no such file, but the project has PORTS.md: point --source at it (`--source PORTS.md`), or set "source" in portbook.config.json\n',
+    });
+    expect(runCli(['gen', '--source', 'PORTS.md'], dir)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('names several, shallowest first, relative to where the command runs, and finds any case of the name', () => {
+    const dir = projectWith({ 'services/api/PORTS.md': registry, 'ops/ports.md': registry, 'services/PORTS.md': registry });
+    const result = runCli(['gen'], path.join(dir, 'services'));
+    expect(result.stderr).toBe(
+      'portbook: Cannot read ../docs/PORTS.md: no such file, but the project has ../ops/ports.md, PORTS.md and api/PORTS.md: point --source at yours (`--source ../ops/ports.md`), or set "source" in portbook.config.json\n',
+    );
+  });
+
+  it('skips node_modules, .git, generated and hidden directories, and looks no deeper than three levels', () => {
+    const dir = projectWith({
+      'node_modules/pkg/PORTS.md': registry,
+      '.git/PORTS.md': registry,
+      'generated/PORTS.md': registry,
+      '.cache/PORTS.md': registry,
+      'a/b/c/d/PORTS.md': registry,
+      'a/b/c/PORTS.md': registry,
+    });
+    expect(runCli(['gen'], dir).stderr).toContain('the project has a/b/c/PORTS.md: point --source at it');
+  });
+
+  it('with --json, the error object carries the same message', () => {
+    const dir = projectWith({ 'PORTS.md': registry });
+    const result = runCli(['gen', '--json', '--source', 'nope.md'], dir);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        message:
+          'Cannot read nope.md: no such file, but the project has PORTS.md: point --source at it (`--source PORTS.md`), or set "source" in portbook.config.json',
+        exitCode: 2,
+      },
+    });
   });
 });
