@@ -102,9 +102,10 @@ export function protocolInfo(text: string | undefined): ProtocolInfo {
 }
 
 /**
- * Whether a row that says `protocol` means the same as a row with no Protocol
- * cell (HTTP proxied over plain `http://`): only then may the cell be left out.
- * `HTTPS` does not (nginx proxies to it with `https://`), nor `PostgreSQL`.
+ * Whether `protocol` means plain HTTP (proxied over `http://`), what a row
+ * without a Protocol cell reads as when neither its name nor its port says
+ * otherwise. `HTTPS` does not (nginx proxies to it with `https://`), nor `WS`
+ * or `PostgreSQL`.
  */
 export function meansDefaultProtocol(protocol: string | undefined): boolean {
   const given = protocolInfo(protocol);
