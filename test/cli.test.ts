@@ -205,7 +205,7 @@ describe('the architecture diagram', () => {
 describe('the architecture diagram: someone else’s text between the markers', () => {
   it('is left as it is, with a warning, and is never taken for registry data that gen would then erase', () => {
     const registry =
-      '| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n| Service | Port |\n|---|---|\n| Worker | 16002 |\n<!-- /portbook:diagram -->\n';
+      '| Service | Port |\n|---|---|\n| API | 16001 |\n\n<!-- portbook:diagram -->\n| Service | Port |\n|---|---|\n| Web | 16002 |\n<!-- /portbook:diagram -->\n';
     const dir = project(registry);
     const result = run(['gen'], dir);
     expect(result.code).toBe(0);
@@ -213,7 +213,7 @@ describe('the architecture diagram: someone else’s text between the markers', 
       'docs/PORTS.md:6:1 warning Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram diagram-markers\n',
     );
     expect(readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8')).toBe(registry);
-    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('WORKER_PORT=16002');
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toContain('WEB_PORT=16002');
     // the next runs agree with this one, the fast path included
     expect(run(['check'], dir)).toMatchObject({ code: 0, stderr: result.stderr });
     const fromBin = spawnSync(process.execPath, [bin, 'check'], { cwd: dir, encoding: 'utf8' });
@@ -466,7 +466,12 @@ describe('usage and I/O errors', () => {
 
   it('a missing source exits 2 with one line', () => {
     const result = run(['gen', '--source', 'nope.md'], project(''));
-    expect(result).toEqual({ code: 2, stdout: '', stderr: 'portbook: Cannot read nope.md: no such file (point --source at your PORTS.md)\n' });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'portbook: Cannot read nope.md: no such file, but the project has docs/PORTS.md: point --source at it (`--source docs/PORTS.md`), or set "source" in portbook.config.json\n',
+    });
   });
 
   it('a --templates directory that does not exist is a typo, not "no overrides": exit 2, on the fast path too', () => {

@@ -559,7 +559,11 @@ suite('registries the consumers once rejected', () => {
   it('an Env column naming a variable PORTS (which settings.ts declares itself) is refused at its cell', () => {
     const { out, result } = generateText('| Service | Port | Env |\n|---|---|---|\n| Gateway | 18095 | PORTS |\n');
     // it used to give settings.ts: error TS2451: Cannot redeclare block-scoped variable 'PORTS'.
-    expect(result.diagnostics.map((message) => [message.ruleId, message.line, message.column, message.fatal])).toEqual([['variable-invalid', 3, 21, true]]);
+    // (and protocol-assumed's warning at the table: `Gateway` says nothing of its protocol)
+    expect(result.diagnostics.map((message) => [message.ruleId, message.line, message.column, message.fatal])).toEqual([
+      ['protocol-assumed', 1, 1, false],
+      ['variable-invalid', 3, 21, true],
+    ]);
     expect(existsSync(path.join(out, 'settings.ts'))).toBe(false);
   });
 

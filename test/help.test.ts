@@ -150,7 +150,13 @@ describe('--json failures', () => {
     const dir = project();
     const missing = runCli(['scan', '--json', '--source', 'nope.md'], dir);
     expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ error: { message: 'Cannot read nope.md: no such file (point --source at your PORTS.md)', exitCode: 2 } });
+    expect(JSON.parse(missing.stdout)).toEqual({
+      error: {
+        message:
+          'Cannot read nope.md: no such file, but the project has docs/PORTS.md: point --source at it (`--source docs/PORTS.md`), or set "source" in portbook.config.json',
+        exitCode: 2,
+      },
+    });
     expect(runCli(['scan', '--source', 'nope.md'], dir)).toMatchObject({ code: 2, stdout: '' });
   });
 

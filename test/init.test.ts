@@ -17,7 +17,7 @@ function npmProject(options: { git?: boolean; gen?: string } = {}): string {
 const read = (dir: string, file: string): string => readFileSync(path.join(dir, file), 'utf8');
 
 /** A user's own registry, which init must keep. */
-const billing = '| Service | Port |\n|---|---|\n| Billing | 16500 |\n';
+const billing = '| Service | Port | Protocol |\n|---|---|---|\n| Billing | 16500 | HTTP |\n';
 
 describe('portbook init', () => {
   it('keeps an existing registry, even with --force, which replaces only the config and the gen script', () => {

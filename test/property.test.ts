@@ -132,6 +132,8 @@ interface Spec {
   sites: Array<{ domain: string; ssl: boolean; row: number; purpose: string }>;
   /** The config's nginx settings (`http2 on;` is left out: the nginx here, 1.22, rejects it). */
   nginx: { ipv6: boolean; http2: 'listen' | 'off'; acmeWebroot: string | false; defaultServer: boolean; behindProxy: boolean };
+  /** Whether the sites are written as a URL column of the first table (`https://domain`) rather than an external-access table. */
+  urls: boolean;
 }
 
 /** Registries whose shape is known: valid unique ports per table, hostile text everywhere else. */
@@ -155,19 +157,31 @@ const spec: fc.Arbitrary<Spec> = fc.uniqueArray(fc.constantFrom(...environments)
       defaultServer: fc.boolean(),
       behindProxy: fc.boolean(),
     }),
+    urls: fc.boolean(),
   }),
 );
 
 function markdown(registry: Spec): string {
   const lines = ['# Random registry', ''];
-  for (const table of registry.tables) {
-    lines.push(`## ${table.heading}`, '', '| Service | Port | Protocol | Description |', '|---|---|---|---|');
-    for (const row of table.rows) lines.push(`| ${cell(row.name)} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} |`);
-    lines.push('');
+  // with urls, the first table's rows carry the sites as URLs (one per row: the first site that points at it)
+  const urlOf = new Map<number, string>();
+  if (registry.urls) {
+    for (const site of registry.sites) {
+      const row = site.row % registry.tables[0]!.rows.length;
+      if (!urlOf.has(row)) urlOf.set(row, `${site.ssl ? 'https' : 'http'}://${site.domain}`);
+    }
   }
+  registry.tables.forEach((table, index) => {
+    const url = registry.urls && index === 0;
+    lines.push(`## ${table.heading}`, '', `| Service | Port | Protocol | Description |${url ? ' URL |' : ''}`, `|---|---|---|---|${url ? '---|' : ''}`);
+    table.rows.forEach((row, at) => {
+      lines.push(`| ${cell(row.name)} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} |${url ? ` ${urlOf.get(at) ?? ''} |` : ''}`);
+    });
+    lines.push('');
+  });
   // external access in the first table's environment, pointing at its ports
   const first = registry.tables[0]!;
-  if (registry.sites.length > 0) {
+  if (registry.sites.length > 0 && !registry.urls) {
     lines.push(`## ${first.heading} External Access`, '', '| Domain | Port | SSL | Proxy Target | Purpose |', '|---|---|---|---|---|');
     for (const site of registry.sites) {
       const target = first.rows[site.row % first.rows.length]!;
@@ -241,6 +255,7 @@ const nameRules = new Set([
   'variable-duplicate',
   'identifier-duplicate',
   'protocol-unknown',
+  'protocol-assumed',
   'proxy-target-not-http',
   'encoding-invalid',
   'encoding-mojibake',

@@ -36,8 +36,18 @@ function check(input: string | Uint8Array, options: ValidateOptions = {}) {
   return source;
 }
 
-function diagnose(input: string | Uint8Array, options: ValidateOptions = {}): Diagnostic[] {
-  return check(input, options).file.messages.map((m) => ({
+/**
+ * Most samples below are `| Service | Port |` tables of made-up names, which
+ * protocol-assumed answers with one warning at the table (read as HTTP). That
+ * warning has its own tests (its describe block below, and tables.test.ts):
+ * diagnose leaves it out unless asked with `assumedHttp`.
+ */
+const assumedHttp = /^No Protocol (column|cell): /;
+
+function diagnose(input: string | Uint8Array, options: ValidateOptions & { assumedHttp?: boolean } = {}): Diagnostic[] {
+  const { assumedHttp: keep, ...validateOptions } = options;
+  const messages = check(input, validateOptions).file.messages.filter((m) => keep || m.ruleId !== 'protocol-assumed' || !assumedHttp.test(m.reason));
+  return messages.map((m) => ({
     rule: m.ruleId,
     severity: m.fatal ? 'error' : 'warning',
     line: m.line,
@@ -186,7 +196,7 @@ describe('port-placeholder', () => {
 |---|---|---|
 | api.example.com | TBD | 127.0.0.1:16000 |
 `);
-    expectFires(d, { rule: 'port-placeholder', severity: 'error', line: 7, column: 21, value: 'TBD', says: 'choose a free port' });
+    expectFires(d, { rule: 'port-placeholder', severity: 'error', line: 7, column: 21, value: 'TBD', says: 'leave the cell empty for 443 with SSL' });
   });
 
   it('fires at an empty port cell, inside the cell rather than at its pipe', () => {
@@ -602,6 +612,129 @@ describe('protocol-unknown', () => {
 | Socket | 16002 | WS |
 | Database | 16003 | PostgreSQL |
 | Cache | 16004 | Redis |
+`),
+    ).toEqual([]);
+  });
+});
+
+describe('protocol-assumed', () => {
+  it('warns at the cell that gave a row without a Protocol cell away: its name, or its default port', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+| **Redis** | 16001 |
+| Primary Store | 5432 |
+`);
+    const reason = expectFires(ofRule(d, 'protocol-assumed').slice(0, 1), {
+      rule: 'protocol-assumed',
+      severity: 'warning',
+      line: 4,
+      column: 3,
+      value: 'Redis',
+      says: 'read as Redis from its name, so nginx gets no upstream for it',
+    });
+    expect(reason).toContain('add a `Protocol` column to say so');
+    expect(brief(d)).toEqual(['4:3 warning protocol-assumed', '5:19 warning protocol-assumed']);
+    expect(d[1]!.reason).toContain('`Primary Store`: read as PostgreSQL from its port 5432');
+  });
+
+  it('says what to write in an empty Protocol cell', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol |
+|---|---|---|
+| Jupyter | 16000 | |
+`);
+    expect(brief(d)).toEqual(['3:3 warning protocol-assumed']);
+    expect(d[0]!.reason).toBe(
+      'No Protocol cell for `Jupyter`: read as Jupyter from its name, so nginx proxies it with WebSocket upgrades; write `HTTP/WS` in its Protocol cell to say so, or what it speaks instead',
+    );
+  });
+
+  it('warns once at a table where names that say nothing are read as HTTP', () => {
+    const d = diagnose(
+      md`
+# Ports
+
+| Service | Port |
+|---|---|
+| Gateway | 16000 |
+| Relay | 16001 |
+`,
+      { assumedHttp: true },
+    );
+    expect(brief(d)).toEqual(['3:1 warning protocol-assumed']);
+    expect(d[0]!.reason).toContain('`Gateway` (line 5) and `Relay` (line 6) are read as HTTP');
+  });
+
+  it('is quiet for Protocol cells, and for APIs and web front ends', () => {
+    expect(
+      diagnose(
+        md`
+| Service | Port | Protocol |
+|---|---|---|
+| Gateway | 16000 | HTTP |
+| Store | 5432 | TCP |
+
+| Service | Port |
+|---|---|
+| Billing API | 16001 |
+| Web | 16002 |
+`,
+        { assumedHttp: true },
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('url-unsupported', () => {
+  it('warns at a URL cell with a path, which no server block can serve', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | **https://example.com/api** |
+`);
+    expectFires(d, {
+      rule: 'url-unsupported',
+      severity: 'warning',
+      line: 3,
+      column: 17,
+      value: '/api',
+      says: 'paths are not supported, so no server block is written',
+    });
+    expect(brief(d)).toEqual(['3:17 warning url-unsupported']);
+  });
+
+  it('is quiet for public and local URLs, with or without a port or a trailing slash', () => {
+    expect(
+      diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | https://api.example.com/ |
+| Web | 16001 | http://localhost:16001/ |
+| Admin | 16002 | https://admin.example.com:8443 |
+`),
+    ).toEqual([]);
+  });
+});
+
+describe('url-port-mismatch', () => {
+  it('fires at a local URL whose port is not the Port cell', () => {
+    const d = diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | \`http://127.0.0.1:16001\` |
+`);
+    expectFires(d, { rule: 'url-port-mismatch', severity: 'error', line: 3, column: 17, value: 'http://127.0.0.1:16001', says: 'its Port cell says 16000' });
+  });
+
+  it('is quiet when they agree, and for a local URL without a port', () => {
+    expect(
+      diagnose(md`
+| Service | Port | URL |
+|---|---|---|
+| API | 16000 | http://127.0.0.1:16000 |
+| Web | 16001 | http://localhost |
 `),
     ).toEqual([]);
   });
@@ -1131,7 +1264,7 @@ describe('proxy-target-not-http', () => {
       line: 8,
       column: 29,
       value: '127.0.0.1:16001',
-      says: 'nginx proxies it as HTTP',
+      says: 'which is not HTTP: no server block is written for it',
     });
     expect(reason).toContain('`Cache`');
     expect(reason).toContain('`Redis`');
@@ -1299,8 +1432,9 @@ describe('sortedMessages', () => {
     // `â€”` is mojibake for `—`, a placeholder: read warns before validate errs, both at 3:7.
     const bytes = Uint8Array.from([...utf8('| Service | Port |\n|---|---|\n| A | '), ...utf8('â€”'), ...utf8(' |\n')]);
     const source = check(bytes);
-    expect(source.file.messages.map((m) => m.ruleId)).toEqual(['encoding-mojibake', 'port-placeholder']);
+    expect(source.file.messages.map((m) => m.ruleId)).toEqual(['encoding-mojibake', 'port-placeholder', 'protocol-assumed']);
     expect(sortedMessages(source.file).map((m) => `${m.line}:${m.column} ${m.fatal ? 'error' : 'warning'} ${m.ruleId}`)).toEqual([
+      '1:1 warning protocol-assumed',
       '3:7 error port-placeholder',
       '3:7 warning encoding-mojibake',
     ]);
@@ -1401,7 +1535,7 @@ describe('seed fixtures', () => {
         severity: 'error',
         line,
         column,
-        reason: `Port of \`${service}\` is the placeholder \`xxxx\`, expected a number from 1 to 65535: choose a free port and write it here`,
+        reason: `Port of \`${service}\` is the placeholder \`xxxx\`, expected a number from 1 to 65535: choose a free port and write it here (\`portbook next\` prints one), or run \`portbook fill\` to write one into every placeholder`,
       })),
     );
   });
@@ -1627,9 +1761,7 @@ describe('the rules table', () => {
   });
 
   // The messages collected by the fires tests above: each must say what to do.
-  // BUG (message), proxy-target-not-http: "…which is not HTTP: nginx proxies it as HTTP"
-  // states the consequence, not the remedy (fix the Protocol cell, or point the
-  // target at an HTTP service). port-privileged's external message: see its own test.
+  // port-privileged's external message: see its own test.
   it.each(rules.map((rule) => rule.id))('the message of %s says what to do', (id) => {
     expect(fired.get(id), `no fires test ran for ${id}`).toBeDefined();
     expect(fired.get(id)).toMatch(actionable);

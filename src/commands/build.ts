@@ -16,6 +16,7 @@ import type { DiagramBlock, Point, Registry } from '../registry/types.js';
 import { type RenderedFile, renderFiles } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
 import { PortbookError } from '../support/errors.js';
+import { findFiles } from '../support/find-files.js';
 import { joinLines, splitLines } from '../support/lines.js';
 import { diagramFile } from '../targets/diagram.js';
 import { type ValidateOptions, validate } from '../validate/index.js';
@@ -129,7 +130,7 @@ export function build(options: PathOptions = {}): Built {
   const config = loadConfig(options);
   const cwd = options.cwd ?? process.cwd();
   const displayPath = shownPath(config.source, cwd);
-  const bytes = readSource(config.source, displayPath);
+  const bytes = readSource(config.source, displayPath, { root: config.root, cwd });
   const source = read(bytes, displayPath);
   // a file that could not be decoded reads as empty: rules would only add noise
   const readable = !hasErrors(source.file);
@@ -163,8 +164,9 @@ export function build(options: PathOptions = {}): Built {
 /** Read and extract the registry without validating or rendering (for `next`, `scan`, `fill` and `add`, which work on registries with placeholders). */
 export function loadRegistry(options: PathOptions = {}): { config: Config; registry: Registry; displayPath: string; text: string } {
   const config = loadConfig(options);
-  const displayPath = shownPath(config.source, options.cwd ?? process.cwd());
-  const bytes = readSource(config.source, displayPath);
+  const cwd = options.cwd ?? process.cwd();
+  const displayPath = shownPath(config.source, cwd);
+  const bytes = readSource(config.source, displayPath, { root: config.root, cwd });
   const source = read(bytes, displayPath);
   if (hasErrors(source.file)) throw new PortbookError(`${displayPath} cannot be read: ${source.file.messages[0]?.reason ?? 'not UTF-8'}`, 1);
   return { config, registry: extract(source), displayPath, text: asOnDisk(bytes) };
@@ -199,20 +201,40 @@ function asOnDisk(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
-/** The registry's bytes, refused past the size limit. */
-export function readSource(file: string, displayPath: string): Uint8Array {
+/** Where to look for a registry that is not at the source path: the project root, and where paths are shown from. */
+export interface RegistrySearch {
+  root: string;
+  cwd: string;
+}
+
+/** The registry's bytes, refused past the size limit. A missing one is looked for in the project (`search`) and pointed at. */
+export function readSource(file: string, displayPath: string, search?: RegistrySearch): Uint8Array {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (point --source at your PORTS.md)' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
-    throw new PortbookError(`Cannot read ${displayPath}: ${why}`);
+    const why = code === 'ENOENT' ? missingRegistry(file, search) : code === 'EISDIR' ? ': it is a directory' : `: ${code ?? String(error)}`;
+    throw new PortbookError(`Cannot read ${displayPath}${why}`);
   }
   if (bytes.length > maxSourceBytes) {
     throw new PortbookError(`Cannot read ${displayPath}: ${bytes.length} bytes is more than the ${maxSourceBytes}-byte limit for a registry`);
   }
   return bytes;
+}
+
+/**
+ * Why a missing registry is missing, and what to do: the PORTS.md files found
+ * elsewhere in the project (a bounded search: three levels down, a few
+ * hundred directories), or `portbook init` when there is none.
+ */
+function missingRegistry(file: string, search: RegistrySearch | undefined): string {
+  const found = search ? findFiles(search.root, /^ports\.md$/i, { depth: 3, directories: 400 }).filter((candidate) => candidate !== file) : [];
+  if (found.length === 0) return ': no such file; run `portbook init` to start a registry there, or point --source at your PORTS.md';
+  const shown = found.slice(0, 3).map((candidate) => shownPath(candidate, search!.cwd));
+  const names = shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+  const more = found.length > shown.length ? ` (and ${found.length - shown.length} more)` : '';
+  return `: no such file, but the project has ${names}${more}: point --source at ${found.length === 1 ? 'it' : 'yours'} (\`--source ${shown[0]}\`), or set "source" in portbook.config.json`;
 }
 
 /** Relative to the project root (stable whatever the working directory), else the file name. */

@@ -9,8 +9,9 @@ import { readSource } from './build.js';
 /** Rewrite a double-encoded source as the UTF-8 it meant. Returns whether anything changed. */
 export function fixEncoding(options: PathOptions = {}): { displayPath: string; repaired: boolean } {
   const config = loadConfig(options);
-  const displayPath = shownPath(config.source, options.cwd ?? process.cwd());
-  const source = read(readSource(config.source, displayPath), displayPath);
+  const cwd = options.cwd ?? process.cwd();
+  const displayPath = shownPath(config.source, cwd);
+  const source = read(readSource(config.source, displayPath, { root: config.root, cwd }), displayPath);
   if (hasErrors(source.file)) {
     throw new PortbookError(`${displayPath}: not UTF-8 text; convert it to UTF-8 first`, 1);
   }

@@ -177,6 +177,22 @@ export const ruleCatalogue = {
       'PostgreSQL, Redis…). An unknown word is kept and the service is not proxied. Use a known name, or ignore the ' +
       'warning for a service nginx should not proxy.',
   },
+  'protocol-assumed': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      'A service row without a Protocol cell: read from its name or default port when they say what it is (`Database` on 5432 as PostgreSQL, said at the row), else as HTTP (said once per table).',
+    docs:
+      'A row that does not say what the service speaks is read from its name and port: a protocol in the name (`gRPC ' +
+      'Gateway`), an HTTP front end (`API`, `Web`, `Admin`, `Redis Commander`), a well-known product (PostgreSQL, ' +
+      'MySQL/MariaDB, Redis, MongoDB, RabbitMQ, Elasticsearch, Memcached, Kafka, ClickHouse, etcd, ZooKeeper…), one of ' +
+      'their default ports (5432, 3306, 6379, 27017, 5672…), or a kind (`Database`, `Cache`). A service read as ' +
+      'something other than HTTP gets no nginx upstream and no server block, and the warning at its row says what it ' +
+      'was read as and why. Rows whose name says nothing are read as HTTP and get an upstream; one warning at their ' +
+      'table lists them. An API or a web front end read as HTTP is not reported. Add a `Protocol` column (`HTTP`, ' +
+      '`TCP`, `PostgreSQL`…) to say what each service speaks; `portbook add` writes the cell whenever the row would ' +
+      'otherwise be reported.',
+  },
   'port-privileged': {
     severity: 'warning',
     stage: 'validate',
@@ -246,8 +262,35 @@ export const ruleCatalogue = {
   'proxy-target-not-http': {
     severity: 'warning',
     stage: 'validate',
-    summary: 'A proxy target whose service does not speak HTTP (nginx proxies it as HTTP anyway).',
-    docs: "nginx's http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work. Point the row at an HTTP service, or fix the service's protocol if it does speak HTTP.",
+    summary:
+      'A proxy target (or a URL) whose service does not speak HTTP: no server block is written for it (for a protocol portbook does not know, nginx proxies it as HTTP).',
+    docs:
+      "nginx's http block proxies HTTP; pointing a domain at a PostgreSQL or Redis port cannot work, so portbook " +
+      'writes no server block for it, whether the service says so in its Protocol cell or was read so from its name ' +
+      'or port (protocol-assumed). A protocol portbook does not know is proxied as written. Point the row at an HTTP ' +
+      'service, or give the service a Protocol cell if it does speak HTTP.',
+  },
+  'url-unsupported': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      "A services table's URL cell portbook cannot serve: a path (`https://example.com/api`), credentials, a scheme other than http/https/ws/wss on a public host, a port out of range, or text that is no URL. Nothing is made of it.",
+    docs:
+      'A URL column in a services table says where each service is reached. A public URL (a host name with a dot) ' +
+      'is served by nginx: a server block for its domain, TLS from its scheme (`https`, `wss`), its port if it has ' +
+      "one, proxying to the row's own port. A path cannot be served that way (nginx would have to rewrite it), so a " +
+      'URL with a path, a query or a fragment gets no server block and this warning: give the service a subdomain of ' +
+      'its own, or serve the path from the service behind its own domain. Credentials are never read, and other ' +
+      'schemes are not proxied by nginx.',
+  },
+  'url-port-mismatch': {
+    severity: 'error',
+    stage: 'validate',
+    summary: "A local URL (`http://localhost:3001`) whose port is not the row's Port cell.",
+    docs:
+      'A URL on `localhost`, an IP address or a name without a dot is where the service itself listens: it is a ' +
+      'second copy of its port, and the two have drifted. Make the URL and the Port cell agree (the Port cell is what ' +
+      'portbook uses). A local URL without a port is not compared.',
   },
   'listen-ssl-mixed': {
     severity: 'error',

@@ -7,6 +7,7 @@
 
 import { environmentKey } from '../registry/names.js';
 import { meansDefaultProtocol } from '../registry/protocols.js';
+import { readsAsPlainHttp } from '../registry/queries.js';
 import type { EnvironmentName, Point, Registry, Service, ServiceTable } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
 import { joinLines, type Lines, splitLines } from '../support/lines.js';
@@ -87,11 +88,11 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   const header = registry.serviceTables?.find((each) => each.end === tableEnd);
   if (!header) throw new Error(`internal: no header recorded for the table ending at line ${tableEnd}`);
   const lacking = (kind: 'protocol' | 'description'): boolean => !last[kind] && header.columns.includes(kind);
-  if ((needsProtocolCell(service.protocol) && lacking('protocol')) || (service.description && lacking('description'))) {
+  if ((needsProtocolCell(service) && lacking('protocol')) || (service.description && lacking('description'))) {
     return addRowFromHeader(text, header, service);
   }
   // a table without the column: the caller adds it (addColumn) and tries again
-  if (needsProtocolCell(service.protocol) && !last.protocol) throw new MissingColumn('protocol', header);
+  if (needsProtocolCell(service) && !last.protocol) throw new MissingColumn('protocol', header);
   if (service.description && !last.description) throw new MissingColumn('description', header);
   const lines = splitLines(text);
   const template = lines.lines[last.position.line - 1]!;
@@ -118,7 +119,7 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
  * in the header's style (outer pipes or not, indentation), after its last row.
  */
 function addRowFromHeader(text: string, table: ServiceTable, service: NewService): { text: string; line: number } {
-  if (needsProtocolCell(service.protocol) && !table.columns.includes('protocol')) throw new MissingColumn('protocol', table);
+  if (needsProtocolCell(service) && !table.columns.includes('protocol')) throw new MissingColumn('protocol', table);
   if (service.description && !table.columns.includes('description')) throw new MissingColumn('description', table);
   const values: Record<string, string> = {
     service: cellValue(service.name, 'The name'),
@@ -151,9 +152,16 @@ function insertAfter(lines: Lines, end: number, row: string, text: string): { te
   return { text: joinLines(lines), line: end + 1 };
 }
 
-/** A row without a Protocol cell reads as HTTP proxied over `http://`: any protocol that means something else needs the cell. */
-function needsProtocolCell(protocol: string): boolean {
-  return protocol.trim() !== '' && !meansDefaultProtocol(protocol);
+/**
+ * Whether the new row needs a Protocol cell to say what it was given: a row
+ * without one is read from its name and port (registry/queries.ts
+ * serviceProtocol), and only a row read silently as plain HTTP (an API, a web
+ * front end) says HTTP without it. Anything else, or a name that says nothing
+ * (protocol-assumed would warn), gets the cell.
+ */
+function needsProtocolCell(service: NewService): boolean {
+  if (service.protocol.trim() === '') return false;
+  return !(meansDefaultProtocol(service.protocol) && readsAsPlainHttp(service.name, service.port));
 }
 
 /** Whether some row of the table has a cell of this kind (its header has the column). */

@@ -2,10 +2,11 @@
  * Cell values: a cell's text and position, and what a port, proxy target,
  * SSL or domain cell says (placeholders and struck-through rows included).
  */
+import { isIP } from 'node:net';
 import type { Nodes, PhrasingContent, TableCell } from 'mdast';
 import { toString as nodeText } from 'mdast-util-to-string';
 import type { Source } from '../read/index.js';
-import type { Field, Point, PortCell, ProxyTarget } from '../registry/types.js';
+import type { Field, Point, PortCell, ProxyTarget, ServiceUrl } from '../registry/types.js';
 
 const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|—|–|…|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
 
@@ -14,8 +15,32 @@ export function parsePort(text: string): PortCell {
   const trimmed = text.trim();
   if (trimmed === '' || placeholder.test(trimmed)) return { kind: 'placeholder' };
   const match = /^:?(\d+)(?:\/(?:tcp|udp))?$/i.exec(trimmed);
-  if (!match) return { kind: 'invalid' };
-  return { kind: 'number', port: Number(match[1]) };
+  if (match) return { kind: 'number', port: Number(match[1]) };
+  const reading = typoReading(trimmed);
+  return reading === undefined ? { kind: 'invalid' } : { kind: 'invalid', reading };
+}
+
+/**
+ * The one obvious port a mistyped cell means, or `undefined`: letters that
+ * look like digits (`O`/`o` → 0, `l`/`I` → 1: `80O0`), a number split by
+ * spaces before parts that cannot be ports on their own (`80 00`), or a
+ * thousands separator (`8,000`). Nothing else is guessed: `443 80` may be
+ * two ports, `8.000` may be eight, `80a0` anything.
+ */
+function typoReading(text: string): number | undefined {
+  if (!/\d/.test(text)) return undefined;
+  const digits = text.replace(/[Oo]/g, '0').replace(/[lI]/g, '1');
+  let joined: string | undefined;
+  if (/^\d+$/.test(digits)) joined = digits;
+  else if (/^\d{1,2},\d{3}$/.test(digits)) joined = digits.replace(',', '');
+  else {
+    const groups = digits.split(/[ \u00a0\u2009\u202f]+/);
+    // `80 00`: every part after the first starts with 0, so none of them is a port of its own
+    if (groups.length > 1 && groups.every((group) => /^\d+$/.test(group)) && groups.slice(1).every((group) => group.startsWith('0'))) joined = groups.join('');
+  }
+  if (joined === undefined) return undefined;
+  const port = Number(joined);
+  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
 /** `127.0.0.1:16532`, `http://localhost:3000/`, `[::1]:8080`, or a bare port (meaning loopback). */
@@ -51,6 +76,61 @@ export function parseDomain(text: string): { host: string; scheme?: 'http' | 'ht
   const match = /^(https?):\/\/(.*)$/i.exec(trimmed);
   const host = (match ? match[2]! : trimmed).replace(/\/$/, '').toLowerCase();
   return match ? { host, scheme: match[1]!.toLowerCase() as 'http' | 'https' } : { host };
+}
+
+/** The schemes nginx serves a public URL with, and what each means for TLS. */
+const webSchemes: Readonly<Record<string, 'http' | 'https'>> = { http: 'http', https: 'https', ws: 'http', wss: 'https' };
+
+/** `https` for `https` and `wss`, `http` for `http` and `ws`: how nginx serves a public URL of that scheme. */
+export function webScheme(scheme: string | undefined): 'http' | 'https' | undefined {
+  return scheme === undefined ? undefined : webSchemes[scheme];
+}
+
+/**
+ * A services table's URL cell: `https://api.example.com` (public: nginx
+ * serves it), `http://localhost:3000` (local: where the service listens), or
+ * what is wrong with it. A path is read but not supported on a public URL
+ * (nginx would have to rewrite it); on a local one only the port counts.
+ */
+export function parseServiceUrl(text: string): ServiceUrl {
+  const trimmed = text.trim();
+  const match = /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?([^\s/?#]*)([^\s]*)$/.exec(trimmed);
+  if (!match || trimmed === '') return { kind: 'unsupported', problem: 'shape', host: '' };
+  const scheme = match[1]?.toLowerCase();
+  const authority = match[2]!;
+  const rest = match[3]!;
+  const credentials = authority.includes('@');
+  const hostPort = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d+))?$/.exec(authority.slice(authority.lastIndexOf('@') + 1));
+  if (!hostPort || hostPort[1] === '') return { kind: 'unsupported', problem: 'shape', host: '', ...(scheme ? { scheme } : {}) };
+  const host = hostPort[1]!.toLowerCase();
+  const base = { host, ...(scheme ? { scheme } : {}) };
+  const port = hostPort[2] === undefined ? undefined : Number(hostPort[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return { kind: 'unsupported', problem: 'port', ...base };
+  const withPort = { ...base, ...(port !== undefined ? { port } : {}) };
+  if (isLocalHost(host)) return { kind: 'local', ...withPort };
+  if (credentials) return { kind: 'unsupported', problem: 'credentials', ...withPort };
+  if (scheme !== undefined && webScheme(scheme) === undefined) return { kind: 'unsupported', problem: 'scheme', ...withPort };
+  if (rest !== '' && rest !== '/') return { kind: 'unsupported', problem: 'path', ...withPort, path: rest };
+  return { kind: 'public', ...withPort };
+}
+
+/** `localhost` (and `*.localhost`), an IP address, or a name without a dot (a container's, `api`): not a public name nginx would serve. */
+function isLocalHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  return isIP(bare) !== 0 || bare === 'localhost' || bare.endsWith('.localhost') || !bare.includes('.');
+}
+
+/**
+ * The URL a cell holds: its text, or, when the cell is one link whose text
+ * is not its address (`[the shop](https://shop.example.com)`), the address.
+ */
+export function cellUrl(cell: TableCell | undefined): string | undefined {
+  const content = cell?.children.filter((child) => !(child.type === 'text' && child.value.trim() === '')) ?? [];
+  const only = content.length === 1 ? content[0] : undefined;
+  if (only?.type !== 'link') return undefined;
+  const text = nodeText(only).trim();
+  const shown = only.url.replace(/^(https?:\/\/|mailto:)/i, '');
+  return text === only.url || text === shown ? undefined : only.url;
 }
 
 /** The text of a node with markup removed; inline HTML (`<br>`, `<b>`) separates words instead of vanishing. */

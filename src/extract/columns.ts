@@ -1,6 +1,6 @@
 /** Table columns: which header words name which kind of column (`Port(s)`, `Proxy Target`…). */
 
-export type ColumnKind = 'service' | 'port' | 'protocol' | 'status' | 'description' | 'variable' | 'environment' | 'domain' | 'ssl' | 'target';
+export type ColumnKind = 'service' | 'port' | 'protocol' | 'status' | 'description' | 'variable' | 'environment' | 'domain' | 'url' | 'ssl' | 'target';
 
 /** Header words (lower case, markup and punctuation removed) → what the column holds. */
 const columnNames: ReadonlyArray<[ColumnKind, ReadonlyArray<string>]> = [
@@ -11,7 +11,9 @@ const columnNames: ReadonlyArray<[ColumnKind, ReadonlyArray<string>]> = [
   ['description', ['description', 'notes', 'note', 'purpose', 'details', 'comment', 'comments', 'usage', 'used for']],
   ['variable', ['env', 'env var', 'env variable', 'variable', 'var', 'environment variable', 'env name']],
   ['environment', ['environment', 'stage', 'deployment']],
-  ['domain', ['domain', 'domains', 'host', 'hostname', 'server name', 'url']],
+  ['domain', ['domain', 'domains', 'host', 'hostname', 'server name']],
+  // in a services table, where the service is reached (a public URL is served by nginx); in an external-access table, the domain
+  ['url', ['url', 'urls', 'public url', 'endpoint', 'link']],
   ['ssl', ['ssl', 'tls', 'https', 'ssl tls', 'cert', 'certificate']],
   ['target', ['proxy target', 'target', 'upstream', 'proxy', 'proxy to', 'backend', 'proxy pass']],
 ];

@@ -29,7 +29,7 @@ import { type KeyValue, keyValueItems } from './items.js';
 import { readRanges } from './ranges.js';
 import { readTable } from './tables.js';
 
-export { parseDomain, parsePort, parseProxyTarget, parseSsl } from './cells.js';
+export { parseDomain, parsePort, parseProxyTarget, parseServiceUrl, parseSsl } from './cells.js';
 export { columnKind } from './columns.js';
 
 /** The extract stage. Structural problems (a table row with no port cell…) are reported on `source.file`. */

@@ -7,8 +7,8 @@ import { toString as nodeText } from 'mdast-util-to-string';
 import { code, report } from '../diagnostics/report.js';
 import type { Source } from '../read/index.js';
 import { environmentsNamed, placedEverywhere } from '../registry/environments.js';
-import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service } from '../registry/types.js';
-import { cellField, cellText, parseDomain, parsePort, parseProxyTarget, parseSsl, struckThrough } from './cells.js';
+import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service, ServiceUrl } from '../registry/types.js';
+import { cellField, cellText, cellUrl, parseDomain, parsePort, parseProxyTarget, parseServiceUrl, parseSsl, struckThrough, webScheme } from './cells.js';
 import { type ColumnKind, columnKind } from './columns.js';
 
 /** A row's cell in the column of one kind, or `undefined` when the table has no such column. */
@@ -32,7 +32,8 @@ export function readTable(
   const columns = readColumns(header, source, point);
 
   // a Domain/Host/URL column alone does not make a service table an external-access one
-  const isExternal = columns.has('domain') && (columns.has('target') || (columns.has('port') && !columns.has('service')));
+  const domainKind: ColumnKind | undefined = columns.has('domain') ? 'domain' : columns.has('url') ? 'url' : undefined;
+  const isExternal = domainKind !== undefined && (columns.has('target') || (columns.has('port') && !columns.has('service')));
   const isServices = !isExternal && columns.has('service') && columns.has('port');
   if (!isExternal && !isServices) {
     reportAlmostATable(header, columns, source, point);
@@ -59,7 +60,7 @@ export function readTable(
       return cellField(row.children[index], rowPoint, source, point);
     };
     if (row.children.every((cell) => cellText(cell).trim() === '')) continue;
-    const key = isServices ? columns.get('service')! : columns.get('domain')!;
+    const key = isServices ? columns.get('service')! : columns.get(domainKind!)!;
     if (struckThrough(row.children[key]) || struckThrough(row.children[columns.get('port') ?? -1])) continue;
     const placement = get('environment');
     const placed = rowEnvironmentsOf(placement, environment, source);
@@ -72,12 +73,22 @@ export function readTable(
       }
     };
     if (isServices) {
-      add(
-        registry.services,
-        serviceFromRow(get, row.children[columns.get('port')!], placement, environment, rowPoint, source.toOriginal(table.position?.end ?? rowPoint).line),
+      const service = serviceFromRow(
+        get,
+        row.children[columns.get('port')!],
+        placement,
+        environment,
+        rowPoint,
+        source.toOriginal(table.position?.end ?? rowPoint).line,
       );
+      const url = readUrl(get('url'), row.children[columns.get('url') ?? -1]);
+      if (url) service.url = url;
+      add(registry.services, service);
+      // a public URL is external access for the service: a server block, as an external-access row would give
+      const access = accessFromUrl(service, rowPoint);
+      if (access) add(registry.externalAccess, access);
     } else {
-      add(registry.externalAccess, accessFromRow(get, environment, rowPoint));
+      add(registry.externalAccess, accessFromRow(get, domainKind!, environment, rowPoint));
     }
   }
 }
@@ -149,9 +160,40 @@ function serviceFromRow(
   return service;
 }
 
+/** A URL cell, when the table has the column and the cell is not empty: its text, or the address of the one link it holds. */
+function readUrl(field: Field<string> | undefined, cell: TableCell | undefined): Field<ServiceUrl> | undefined {
+  if (!field || field.text === '') return undefined;
+  const text = cellUrl(cell) ?? field.text;
+  return { value: parseServiceUrl(text), text, position: field.position };
+}
+
+/**
+ * The external access a service row's public URL means: its domain and port
+ * from the URL, SSL from the scheme, the row's own port on loopback as the
+ * target; none for a URL that is not public, or a port that is not one yet
+ * (port-placeholder and the like say so).
+ */
+function accessFromUrl(service: Service, rowPoint: Point): ExternalAccess | undefined {
+  const url = service.url;
+  const port = service.port.value.kind === 'number' ? service.port.value.port : undefined;
+  if (url?.value.kind !== 'public' || port === undefined || port < 1 || port > 65535) return undefined;
+  const at = url.position;
+  const access: ExternalAccess = {
+    environment: service.environment,
+    domain: { value: url.value.host, text: url.text, position: at },
+    target: { value: { host: '127.0.0.1', port }, text: `127.0.0.1:${port}`, position: at },
+    position: rowPoint,
+    fromUrl: true,
+  };
+  const scheme = webScheme(url.value.scheme);
+  if (scheme) access.scheme = scheme;
+  if (url.value.port !== undefined) access.port = { value: { kind: 'number', port: url.value.port }, text: String(url.value.port), position: at };
+  return access;
+}
+
 /** An external-access table's row as an ExternalAccess of the table's environment (`readTable` places it). */
-function accessFromRow(get: CellOf, environment: Environment, rowPoint: Point): ExternalAccess {
-  const domainField = get('domain')!;
+function accessFromRow(get: CellOf, domainKind: ColumnKind, environment: Environment, rowPoint: Point): ExternalAccess {
+  const domainField = get(domainKind)!;
   const { host, scheme } = parseDomain(domainField.text);
   const access: ExternalAccess = {
     environment,
@@ -181,7 +223,8 @@ function reportAlmostATable(
   point: (node: Nodes | undefined) => Point,
 ): void {
   let missing: string | undefined;
-  if (columns.has('domain')) missing = 'a `Proxy Target` column (and a `Port` column)';
+  if (columns.has('url') && columns.has('service') && !columns.has('target')) missing = 'a `Port` column';
+  else if (columns.has('domain') || columns.has('url')) missing = 'a `Proxy Target` column (and a `Port` column)';
   else if (columns.has('port') && !columns.has('service')) missing = 'a `Service` column';
   else if (columns.has('service') && (columns.has('protocol') || columns.has('variable') || columns.has('target'))) missing = 'a `Port` column';
   if (!missing) return;

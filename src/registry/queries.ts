@@ -5,7 +5,7 @@
  */
 import { asciiHostname } from './hosts.js';
 import { environmentKey } from './names.js';
-import { protocolInfo } from './protocols.js';
+import { meansDefaultProtocol, type ProtocolInfo, protocolInfo, type Recognised, recogniseService } from './protocols.js';
 import type { ExternalAccess, Field, PortCell, Registry, ReservedRange, Service } from './types.js';
 
 export function portNumber(port: Field<PortCell> | undefined): number | undefined {
@@ -45,10 +45,63 @@ export function targetIndex(registry: Registry): (access: ExternalAccess) => Ser
   };
 }
 
-/** Whether a service gets an nginx upstream: it speaks HTTP or WebSocket (or says no protocol). */
-export function hasUpstream(service: Pick<Service, 'protocol'>): boolean {
-  const protocol = protocolInfo(service.protocol?.value);
-  return protocol.http && protocol.unknown.length === 0;
+/** How portbook reads what a service speaks: the one answer the rules, the model and `add` share. */
+export interface ServiceProtocol {
+  /** Its Protocol cell, else what its name or port says, else `undefined` (HTTP). */
+  protocol: string | undefined;
+  info: ProtocolInfo;
+  /**
+   * `undefined` when its Protocol cell says; without one, what the name or
+   * port said (recogniseService), or `'http'` when they said nothing and HTTP
+   * is assumed.
+   */
+  assumed: Recognised | 'http' | undefined;
+}
+
+/** A service's protocol: its Protocol cell; without one (no column, or an empty cell), what its name or default port says; failing that, HTTP. */
+export function serviceProtocol(service: Pick<Service, 'name' | 'port' | 'protocol'>): ServiceProtocol {
+  if (service.protocol && service.protocol.value.trim() !== '') {
+    return { protocol: service.protocol.value, info: protocolInfo(service.protocol.value), assumed: undefined };
+  }
+  const recognised = recogniseService(service.name.value, portNumber(service.port));
+  if (recognised) return { protocol: recognised.protocol, info: protocolInfo(recognised.protocol), assumed: recognised };
+  return { protocol: undefined, info: protocolInfo(undefined), assumed: 'http' };
+}
+
+/**
+ * Whether a row without a Protocol cell says nothing aloud: its name or port
+ * read as plain HTTP (an API, a web front end). Every other row without one is
+ * reported (protocol-assumed), so `add` writes the cell for it.
+ */
+export function readsAsPlainHttp(name: string, port: number | undefined): boolean {
+  const recognised = recogniseService(name, port);
+  return recognised !== undefined && meansDefaultProtocol(recognised.protocol);
+}
+
+/** Whether a service gets an nginx upstream: it speaks HTTP or WebSocket (declared, or read from its name or port). */
+export function hasUpstream(service: Pick<Service, 'name' | 'port' | 'protocol'>): boolean {
+  const { info } = serviceProtocol(service);
+  return info.http && info.unknown.length === 0;
+}
+
+/**
+ * Whether nginx may proxy a domain to a service over HTTP: it speaks HTTP, or
+ * a protocol portbook does not know (proxied as written; protocol-unknown
+ * says so). A service known to speak something else (PostgreSQL, Redis,
+ * declared or read from its name) gets no server block.
+ */
+export function proxiedOverHttp(service: Pick<Service, 'name' | 'port' | 'protocol'>): boolean {
+  const { info } = serviceProtocol(service);
+  return info.http || info.unknown.length > 0;
+}
+
+/** The external-access rows nginx gets a server block for: those whose target is a service it may proxy over HTTP (proxy-target-not-http reports the others). */
+export function servedAccess(registry: Registry): ExternalAccess[] {
+  const serviceFor = targetIndex(registry);
+  return registry.externalAccess.filter((access) => {
+    const service = serviceFor(access);
+    return service === undefined || proxiedOverHttp(service);
+  });
 }
 
 /** A reserved range's ports when it is one (1 ≤ from ≤ to ≤ 65535), else `undefined`: the one test of a range every stage uses. */

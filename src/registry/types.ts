@@ -29,7 +29,12 @@ export interface Environment {
 }
 
 /** What a port cell held. */
-export type PortCell = { kind: 'number'; port: number } | { kind: 'placeholder' } | { kind: 'missing' } | { kind: 'invalid' };
+export type PortCell =
+  | { kind: 'number'; port: number }
+  | { kind: 'placeholder' }
+  | { kind: 'missing' }
+  /** `reading`: the one obvious port a typo means (`80O0`, `8,000` → 8000), when there is one. */
+  | { kind: 'invalid'; reading?: number };
 
 export interface Service {
   environment: Environment;
@@ -52,6 +57,29 @@ export interface Service {
   tableEnvironment?: EnvironmentName | null;
   /** The row's Environment cell (`all`, `prod`), when the table has that column and the cell is not empty. */
   placement?: Field<string>;
+  /** The row's URL cell, when the table has that column and the cell is not empty: a public one is also an ExternalAccess (`fromUrl`). */
+  url?: Field<ServiceUrl>;
+}
+
+/**
+ * A services table's URL cell as read. `public`: a host name with a dot,
+ * which nginx serves (extract adds an external-access row for it); `local`:
+ * `localhost`, an IP address or a name without a dot (`http://api:8000`),
+ * where the service itself listens, whose port checks the Port cell;
+ * `unsupported`: what `problem` says, and nothing is made of it.
+ */
+export interface ServiceUrl {
+  kind: 'public' | 'local' | 'unsupported';
+  /** The scheme as written, lower case (`https`, `wss`, `postgresql`), if any. */
+  scheme?: string;
+  /** The host, lower case (`api.example.com`, `127.0.0.1`, `[::1]`). */
+  host: string;
+  /** The port written in the URL, if any. */
+  port?: number;
+  /** A path, query or fragment (`/v1`, `?x=1`) on a public URL; credentials (`user:pw@`); a scheme other than http, https, ws or wss on a public URL; a port that is not one; or text that is no URL. */
+  problem?: 'path' | 'credentials' | 'scheme' | 'port' | 'shape';
+  /** The path, query or fragment as written (`path`). */
+  path?: string;
 }
 
 /** A details section (`#### API Port: 17354` and its `Key: value` list) as read. */
@@ -101,6 +129,12 @@ export interface ExternalAccess {
   target?: Field<ProxyTarget | undefined>;
   purpose?: Field<string>;
   position: Point;
+  /**
+   * Made from a services table's URL cell rather than written in an
+   * external-access table: its domain (and port) are that cell, its target
+   * the row's own port on loopback (`127.0.0.1:PORT`), both at the URL cell.
+   */
+  fromUrl?: boolean;
 }
 
 export interface ReservedRange {

@@ -6,8 +6,7 @@
 import { environmentSetting } from '../registry/environments.js';
 import { asciiHostname, isLoopback } from '../registry/hosts.js';
 import { environmentKey, healthVariable, hostVariable, kebab, portVariable, snake } from '../registry/names.js';
-import { protocolInfo } from '../registry/protocols.js';
-import { hasUpstream, listenPort, portNumber, portsOf, redirectingRows, targetIndex, usesSsl } from '../registry/queries.js';
+import { hasUpstream, listenPort, portNumber, portsOf, redirectingRows, servedAccess, serviceProtocol, targetIndex, usesSsl } from '../registry/queries.js';
 import type { EnvironmentName, ExternalAccess, Registry, Service } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
 import { diagramNodes } from './diagram.js';
@@ -34,9 +33,11 @@ export function buildModel(registry: Registry, options: TargetOptions, source: s
     if (view.http) env.upstreams.push(view);
   }
   const serviceFor = targetIndex(registry);
-  const redirects = redirectingRows(registry.externalAccess);
+  // a domain whose service speaks something other than HTTP gets no server block (proxy-target-not-http says so)
+  const served = servedAccess(registry);
+  const redirects = redirectingRows(served);
   const behindProxy = behindProxyDomains(registry, options.nginx.behindProxy);
-  for (const access of registry.externalAccess) {
+  for (const access of served) {
     const service = serviceFor(access);
     if (!service) throw new Error(`internal: unvalidated external access ${access.domain.text}`);
     const env = environment(access.environment.name);
@@ -77,7 +78,8 @@ function environmentView(name: EnvironmentName | null): EnvironmentView {
 function serviceView(service: Service, options: TargetOptions): ServiceView {
   const port = portNumber(service.port);
   if (port === undefined) throw new Error(`internal: unvalidated port for ${service.name.value}`);
-  const protocol = protocolInfo(service.protocol?.value);
+  // its Protocol cell, or what its name or port says (registry/queries.ts): the rules read it the same way
+  const protocol = serviceProtocol(service).info;
   const details = service.details;
   const bind = details?.bind?.value;
   const allInterfaces = bind === undefined || bind === '*' || bind === '0.0.0.0' || bind === '::' || bind === '';

@@ -2,8 +2,7 @@
 import { code } from '../../diagnostics/report.js';
 import { asciiHostname, isHostOrAddress } from '../../registry/hosts.js';
 import { environmentKey } from '../../registry/names.js';
-import { protocolInfo } from '../../registry/protocols.js';
-import { listenPort, portNumber, redirectingRows, targetIndex, usesSsl } from '../../registry/queries.js';
+import { listenPort, portNumber, redirectingRows, servedAccess, serviceProtocol, targetIndex, usesSsl } from '../../registry/queries.js';
 import type { ExternalAccess } from '../../registry/types.js';
 import type { Rule } from '../rule.js';
 import { duplicates, externalOwner, label, line, where } from '../rule.js';
@@ -20,10 +19,13 @@ export const domainsRules: readonly Rule[] = [
           : /^[^:\s]+:\d+$/.test(value)
             ? ': put the port in the `Port` column'
             : '';
+        const expected = 'expected a host name of letters, digits, hyphens and dots such as `api.example.com`';
         context.report(
-          access.domain.text === ''
-            ? 'Row has an empty domain, expected a host name such as `api.example.com`'
-            : `Unexpected domain ${code(access.domain.text)}, expected a host name of letters, digits, hyphens and dots such as \`api.example.com\`${hint}`,
+          access.fromUrl
+            ? `Unexpected host ${code(value)} in the URL ${code(access.domain.text)}, ${expected}: fix the URL, or move it to the description`
+            : access.domain.text === ''
+              ? 'Row has an empty domain, expected a host name such as `api.example.com`'
+              : `Unexpected domain ${code(access.domain.text)}, ${expected}${hint}`,
           access.domain.position,
         );
       }
@@ -49,7 +51,7 @@ export const domainsRules: readonly Rule[] = [
       // each row's collisions, in document order: its own server block or its redirect against the first block on that port
       const first = new Map<string, ServerBlock>();
       const collisions = new Map<ExternalAccess, Array<{ block: ServerBlock; first: ServerBlock }>>();
-      for (const block of serverBlocks(context.registry.externalAccess)) {
+      for (const block of serverBlocks(servedAccess(context.registry))) {
         const claimed = first.get(block.key);
         if (!claimed) {
           first.set(block.key, block);
@@ -132,10 +134,20 @@ export const domainsRules: readonly Rule[] = [
       const serviceFor = targetIndex(context.registry);
       for (const access of context.registry.externalAccess) {
         const service = serviceFor(access);
-        if (!service || protocolInfo(service.protocol?.value).http) continue;
+        if (!service) continue;
+        const { info, assumed } = serviceProtocol(service);
+        if (info.http) continue;
+        const known = info.unknown.length === 0;
+        const speaks =
+          assumed === undefined || assumed === 'http'
+            ? `with protocol ${code(service.protocol?.text)}`
+            : `read as ${assumed.what} from ${assumed.by === 'port' ? `its port ${portNumber(service.port)}` : 'its name'} (no Protocol cell)`;
+        const which = `which ${known ? 'is not HTTP: no server block is written for it' : 'portbook does not know: nginx proxies it as HTTP'}`;
+        const fix = `${assumed === undefined ? "fix the service's protocol" : 'give the service a Protocol cell'} if it speaks HTTP`;
         context.report(
-          `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)} with protocol ${code(service.protocol?.text)}, which is not HTTP: ` +
-            `nginx proxies it as HTTP; point the row at an HTTP service, or fix the service's protocol if it speaks HTTP`,
+          access.fromUrl
+            ? `URL ${externalOwner(access)} of ${label(service)} would proxy HTTP to a service ${speaks}, ${which}; remove the URL, or ${fix}`
+            : `Proxy target ${code(access.target!.text)} of ${externalOwner(access)} is ${label(service)}, ${speaks}, ${which}; point the row at an HTTP service, or ${fix}`,
           access.target!.position,
         );
       }
@@ -146,7 +158,7 @@ export const domainsRules: readonly Rule[] = [
     check(context) {
       // every socket the nginx files open: each row's own, and port 80 for each SSL row's redirect
       const first = new Map<number, { ssl: boolean; access: ExternalAccess; redirect: boolean }>();
-      const sockets = context.registry.externalAccess.flatMap((access) => {
+      const sockets = servedAccess(context.registry).flatMap((access) => {
         const own = { port: listenPort(access), ssl: usesSsl(access), access, redirect: false };
         return own.ssl && own.port !== 80 ? [own, { port: 80, ssl: false, access, redirect: true }] : [own];
       });

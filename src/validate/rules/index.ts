@@ -9,7 +9,9 @@ import { detailsRules } from './details.js';
 import { domainsRules } from './domains.js';
 import { namesRules } from './names.js';
 import { portsRules } from './ports.js';
+import { protocolsRules } from './protocols.js';
 import { registryRules } from './registry.js';
+import { urlsRules } from './urls.js';
 
 /** Every rule, grouped by what it reads. */
-export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...domainsRules, ...detailsRules];
+export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...protocolsRules, ...domainsRules, ...urlsRules, ...detailsRules];

@@ -5,20 +5,36 @@ import type { Field, PortCell } from '../../registry/types.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { duplicates, externalOwner, label, line, where } from '../rule.js';
 
-function checkPortCell(context: RuleContext, port: Field<PortCell> | undefined, owner: string, kind: PortCell['kind']): void {
+/** What to do about a placeholder: a service's port can come from `next` or `fill`; an external-access row's has a default. */
+const placeholderRemedy = {
+  service: 'choose a free port and write it here (`portbook next` prints one), or run `portbook fill` to write one into every placeholder',
+  external: 'write the port nginx listens on, or leave the cell empty for 443 with SSL and 80 without',
+};
+
+function checkPortCell(
+  context: RuleContext,
+  port: Field<PortCell> | undefined,
+  owner: string,
+  kind: PortCell['kind'],
+  of: 'service' | 'external' = 'service',
+): void {
   if (!port || port.value.kind !== kind) return;
   const text = port.text;
   if (kind === 'placeholder') {
     context.report(
-      `Port of ${owner} is ${text === '' ? 'empty' : `the placeholder ${code(text)}`}, expected a number from 1 to 65535: choose a free port and write it here`,
+      `Port of ${owner} is ${text === '' ? 'empty' : `the placeholder ${code(text)}`}, expected a number from 1 to 65535: ${placeholderRemedy[of]}`,
       port.position,
     );
-  } else if (kind === 'invalid') {
-    const hint = /\d\s*[-–,/ ]\s*\d/.test(text)
-      ? ': give each port its own row'
-      : /^\d+\s*\(/.test(text)
-        ? ': put the note in another column; for a port per environment, use an `Environment` column or one table per environment heading'
-        : '';
+  } else if (port.value.kind === 'invalid') {
+    const reading = port.value.reading;
+    const hint =
+      reading !== undefined
+        ? `: did you mean ${reading}? Write it in digits`
+        : /\d\s*[-–,/ ]\s*\d/.test(text)
+          ? ': give each port its own row'
+          : /^\d+\s*\(/.test(text)
+            ? ': put the note in another column; for a port per environment, use an `Environment` column or one table per environment heading'
+            : '';
     context.report(`Unexpected port ${code(text)} for ${owner}, expected one whole number from 1 to 65535${hint}`, port.position);
   } else if (kind === 'missing') {
     context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
@@ -30,7 +46,7 @@ export const portsRules: readonly Rule[] = [
     id: 'port-placeholder',
     check(context) {
       for (const service of context.registry.services) checkPortCell(context, service.port, label(service), 'placeholder');
-      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'placeholder');
+      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'placeholder', 'external');
     },
   },
   {
