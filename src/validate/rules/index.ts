@@ -7,9 +7,10 @@
 import type { Rule } from '../rule.js';
 import { detailsRules } from './details.js';
 import { domainsRules } from './domains.js';
+import { mentionsRules } from './mentions.js';
 import { namesRules } from './names.js';
 import { portsRules } from './ports.js';
 import { registryRules } from './registry.js';
 
 /** Every rule, grouped by what it reads. */
-export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...domainsRules, ...detailsRules];
+export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...domainsRules, ...detailsRules, ...mentionsRules];
