@@ -8,14 +8,22 @@
  * Markdown samples are flush-left template strings; `md` drops the newline
  * after the opening backtick, so the first line of the sample is line 1.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fastPath } from '../src/cli/fast.js';
+import { main } from '../src/cli/main.js';
 import { extract } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
 import type { PortMention, Registry } from '../src/registry/types.js';
+import { sampleViolations } from './grammar.js';
+import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
+const temporaryDir = temporaryDirs('mentions');
+const project = (markdown: string | Buffer): string => writeProject(temporaryDir(), markdown);
+const registryText = (dir: string): string => readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8');
 
 const md = (strings: TemplateStringsArray, ...values: unknown[]): string =>
   strings.reduce((text, part, index) => text + String(values[index - 1]) + part).replace(/^\n/, '');
@@ -192,5 +200,299 @@ API_PORT=1
       { kind: 'ts', open: 11, close: 12, secondMarker: { line: 14, column: 1 } },
     ]);
     expect(registry.diagramBlock).toBeUndefined();
+  });
+});
+
+/** The fast path's answer and the full CLI's, for `command` in `dir`. */
+function bothPaths(dir: string, command: 'gen' | 'check') {
+  const capture = (run: (io: { stdout(t: string): void; stderr(t: string): void; cwd: string }) => unknown) => {
+    let stdout = '';
+    let stderr = '';
+    const code = run({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd: dir });
+    return { code, stdout, stderr };
+  };
+  return { fast: capture((io) => fastPath([command], io)), full: capture((io) => main([command], io)) };
+}
+
+/** The 1-based line of the first line of `text` that contains `needle`. */
+const lineOf = (text: string, needle: string): number => text.split(/\r?\n/).findIndex((line) => line.includes(needle)) + 1;
+
+describe('the code samples gen writes between portbook:env, portbook:python and portbook:ts markers', () => {
+  const registry = md`
+# Ports
+
+## Development
+
+| Service | Port |
+|---|---|
+| API | 16000 |
+
+## Production
+
+| Service | Port |
+|---|---|
+| API | 17000 |
+| Web | 17001 |
+
+#### API Port: 17000
+- **Bind**: \`0.0.0.0:17000\`
+- **Health Check**: \`/health\`
+
+Configure it in \`.env\`:
+
+<!-- portbook:env -->
+<!-- /portbook:env -->
+
+<!-- portbook:python -->
+\`\`\`python
+API_PORT = 8000
+\`\`\`
+<!-- /portbook:python -->
+
+<!-- portbook:ts -->
+<!-- /portbook:ts -->
+`;
+
+  it('are the settings environment’s variables, quoted as the outputs quote them; check reports them when stale', () => {
+    const dir = project(registry);
+    writeFileSync(path.join(dir, 'portbook.config.json'), '{"settings": {"environment": "production"}}\n');
+    const first = runCli(['gen'], dir);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toContain('updated docs/PORTS.md (its env sample, python sample and ts sample)\n');
+    const text = registryText(dir);
+    expect(text.slice(text.indexOf('<!-- portbook:env -->'))).toBe(md`
+<!-- portbook:env -->
+\`\`\`env
+# Ports of the production environment, written by portbook gen from the tables
+API_PORT=17000
+API_HOST=0.0.0.0
+API_HEALTH_PATH=/health
+WEB_PORT=17001
+\`\`\`
+<!-- /portbook:env -->
+
+<!-- portbook:python -->
+\`\`\`python
+# Ports of the production environment, written by portbook gen from the tables
+API_PORT: int = 17000
+API_HOST: str = "0.0.0.0"
+API_HEALTH_PATH: str = "/health"
+WEB_PORT: int = 17001
+\`\`\`
+<!-- /portbook:python -->
+
+<!-- portbook:ts -->
+\`\`\`ts
+// Ports of the production environment, written by portbook gen from the tables
+export const API_PORT: number = 17000;
+export const API_HOST: string = "0.0.0.0";
+export const API_HEALTH_PATH: string = "/health";
+export const WEB_PORT: number = 17001;
+\`\`\`
+<!-- /portbook:ts -->
+`);
+    expect(sampleViolations(text)).toEqual([]);
+    // the samples are what the outputs say
+    expect(readFileSync(path.join(dir, 'generated/.env.production'), 'utf8')).toContain('API_PORT=17000\nAPI_HOST=0.0.0.0\nAPI_HEALTH_PATH=/health\n');
+    expect(runCli(['gen'], dir).stdout).toMatch(/^generated\/ is up to date \(\d+ files\)\.\n$/);
+    expect(runCli(['check'], dir)).toMatchObject({ code: 0, stderr: '' });
+
+    // a sample edited by hand is stale, and only the registry is
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), text.replace('WEB_PORT=17001', 'WEB_PORT=3000'));
+    const stale = runCli(['check'], dir);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toMatch(/^stale: docs\/PORTS\.md \(its env sample; \+1 -1\)\n/);
+    expect(stale.stdout).toContain('-WEB_PORT=3000\n');
+    expect(stale.stdout).toMatch(/\nThe env sample in docs\/PORTS\.md is out of date\. Run `npm run gen`/);
+    const files = JSON.parse(runCli(['check', '--json'], dir).stdout).files as Array<{ path: string; status: string; after: string }>;
+    expect(files.map(({ path, status }) => ({ path, status }))).toEqual([{ path: 'docs/PORTS.md', status: 'stale' }]);
+    expect(files[0]!.after).toBe(text);
+
+    // a port moved in a table: every sample is stale, with the outputs
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), text.replace('| Web | 17001 |', '| Web | 17002 |'));
+    const moved = runCli(['check'], dir);
+    expect(moved.stdout).toContain('stale: docs/PORTS.md (its env sample, python sample and ts sample; +3 -3)\n');
+    expect(moved.stdout).toContain(', and the env sample, the python sample and the ts sample in docs/PORTS.md are out of date.');
+    expect(runCli(['gen'], dir).code).toBe(0);
+    expect(registryText(dir)).toBe(text.replaceAll('17001', '17002'));
+    expect(bothPaths(dir, 'check')).toMatchObject({ fast: { code: 0 }, full: { code: 0 } });
+  });
+
+  it('keep the registry’s BOM and line endings', () => {
+    const dir = project(`\uFEFF${table}\n<!-- portbook:env -->\r\n<!-- /portbook:env -->\r\n`.replace(/(?<!\r)\n/g, '\r\n'));
+    expect(runCli(['gen'], dir).code).toBe(0);
+    expect(registryText(dir)).toBe(
+      `\uFEFF${table}\n<!-- portbook:env -->\n\`\`\`env\n# Ports of the default environment, written by portbook gen from the tables\nAPI_SERVER_PORT=16100\n\`\`\`\n<!-- /portbook:env -->\n`.replace(
+        /\n/g,
+        '\r\n',
+      ),
+    );
+  });
+
+  it('leave someone’s text between the markers as it is, and fill only the first pair, with a warning each', () => {
+    const markdown = md`
+${table}
+<!-- portbook:env -->
+\`\`\`sh
+source .env && uvicorn app:main
+\`\`\`
+<!-- /portbook:env -->
+
+<!-- portbook:ts -->
+<!-- /portbook:ts -->
+
+<!-- portbook:ts -->
+<!-- /portbook:ts -->
+`;
+    const dir = project(markdown);
+    const result = runCli(['gen'], dir);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      [
+        'docs/PORTS.md:6:1 warning Unexpected content between the `portbook:env` markers, expected only the sample portbook writes there (one `env` code block): the block is left as it is; move that content out of the markers to get the sample sample-markers',
+        'docs/PORTS.md:14:1 warning Unexpected second `<!-- portbook:ts -->` marker, expected one pair: only the first pair gets the sample; remove this one sample-markers',
+        '',
+      ].join('\n'),
+    );
+    const text = registryText(dir);
+    expect(text.slice(0, text.indexOf('<!-- portbook:ts -->'))).toBe(markdown.slice(0, markdown.indexOf('<!-- portbook:ts -->')));
+    expect(text.match(/```ts/g)).toHaveLength(1);
+    // the next runs say the same, at the lines the rewrite moved them to, the fast path included
+    const { fast, full } = bothPaths(dir, 'check');
+    expect(full).toMatchObject({ code: 0 });
+    const second = text.split('\n').lastIndexOf('<!-- portbook:ts -->') + 1;
+    expect(second).toBe(18);
+    expect(full.stderr).toContain(`docs/PORTS.md:${second}:1 warning Unexpected second`);
+    expect(fast).toEqual(full);
+  });
+
+  it('move the warnings the manifest keeps by what each block gained or lost (two blocks that change length)', () => {
+    const markdown = md`
+# Ports
+
+<!-- portbook:diagram -->
+<!-- /portbook:diagram -->
+
+| Service | Port |
+|---|---|
+| api | 80 |
+
+The worker listens on port 19999.
+
+<!-- portbook:env -->
+\`\`\`env
+OLD_1=1
+OLD_2=2
+OLD_3=3
+OLD_4=4
+OLD_5=5
+OLD_6=6
+\`\`\`
+<!-- /portbook:env -->
+
+| Service | Port |
+|---|---|
+| web | 81 |
+
+- api: \`localhost:9000\`
+`;
+    const dir = project(markdown);
+    const gen = runCli(['gen'], dir);
+    expect(gen.stdout).toContain('updated docs/PORTS.md (its diagram block and env sample)\n');
+    const text = registryText(dir);
+    // the diagram block grew and the env sample shrank: lines between them moved down, lines after both moved by the sum
+    expect(lineOf(text, 'port 19999')).toBeGreaterThan(lineOf(markdown, 'port 19999'));
+    expect(lineOf(text, '| web | 81 |')).not.toBe(lineOf(markdown, '| web | 81 |'));
+    expect(lineOf(text, '| web | 81 |') - lineOf(text, 'port 19999')).toBeLessThan(lineOf(markdown, '| web | 81 |') - lineOf(markdown, 'port 19999'));
+    const { fast, full } = bothPaths(dir, 'check');
+    expect(fast.code).toBe(0);
+    expect(fast).toEqual(full);
+    const api = lineOf(text, '| api | 80 |');
+    expect(full.stderr.split('\n').map((line) => line.replace(/ warning .* (\S+)$/, ' $1'))).toEqual([
+      `docs/PORTS.md:${api}:9 port-privileged`,
+      `docs/PORTS.md:${lineOf(text, 'port 19999')}:28 mention-port-unregistered`,
+      `docs/PORTS.md:${lineOf(text, '| web | 81 |')}:9 port-privileged`,
+      `docs/PORTS.md:${lineOf(text, 'localhost:9000')}:19 mention-port-mismatch`,
+      '',
+    ]);
+    // a message that names another line names it where the rewrite left it
+    expect(full.stderr).toContain(`expected 80 (line ${api})`);
+  });
+
+  it('join the commit gen --stage makes, and are left to the user when the registry has unstaged edits', () => {
+    const dir = project(md`
+${table}
+<!-- portbook:env -->
+<!-- /portbook:env -->
+`);
+    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
+    expect(git('init', '-q').status).toBe(0);
+    expect(runCli(['gen'], dir).code).toBe(0);
+    expect(git('add', '-A').status).toBe(0);
+    expect(git('commit', '-q', '-m', 'first').status).toBe(0);
+
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), registryText(dir).replace('| 16100 |', '| 16200 |'));
+    git('add', 'docs/PORTS.md');
+    const staged = runCli(['gen', '--stage'], dir);
+    expect(staged.stdout).toContain('updated docs/PORTS.md (its env sample)\n');
+    // everything gen changed is staged, the registry included, and nothing is left unstaged
+    const status = git('status', '--porcelain').stdout.split('\n').filter(Boolean);
+    expect(status).toContain('M  docs/PORTS.md');
+    expect(status.filter((line) => !line.startsWith('M  '))).toEqual([]);
+    expect(git('show', ':docs/PORTS.md').stdout).toContain('API_SERVER_PORT=16200\n');
+
+    expect(git('commit', '-q', '-m', 'second').status).toBe(0);
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), `${registryText(dir).replace('| 16200 |', '| 16300 |')}\nA note of mine.\n`);
+    const left = runCli(['gen', '--stage'], dir);
+    expect(left.stderr).toContain(
+      'portbook: not staged: docs/PORTS.md, whose env sample gen updated, also has edits of yours that are not staged; `git add docs/PORTS.md` when you stage them\n',
+    );
+    expect(git('diff', '--cached', '--name-only').stdout).not.toContain('docs/PORTS.md');
+    expect(git('diff', '--cached', '--name-only').stdout).toContain('generated/.env');
+  });
+});
+
+describe('the seeds, end to end', () => {
+  it('Creator Suite: gen warns at the picture’s line that port 18938 (Bot Interface) is in no table, and the fast path says it again', () => {
+    const dir = project(readFileSync(path.join(seeds, 'creator-suite.md')));
+    const gen = runCli(['gen'], dir);
+    expect(gen.code).toBe(0);
+    const warnings = gen.stderr.split('\n').filter((line) => line.includes('mention-port'));
+    expect(warnings).toEqual([
+      'docs/PORTS.md:46:52 warning Port 18938 of `Bot Interface` (`Port: 18938`) is in no table: add `Bot Interface` to a service table, or correct the picture mention-port-unregistered',
+    ]);
+    const { fast, full } = bothPaths(dir, 'check');
+    expect(fast.code).toBe(0);
+    expect(fast).toEqual(full);
+    expect(fast.stderr).toContain(warnings[0]);
+  });
+
+  it('the generic seed: after fill, its ```env sample disagrees with the tables; between markers, gen writes it and the warnings go', () => {
+    const dir = project(readFileSync(path.join(seeds, 'template.md')));
+    expect(runCli(['fill'], dir).code).toBe(0);
+    const gen = runCli(['gen'], dir);
+    expect(gen.code).toBe(0);
+    const text = registryText(dir);
+    expect(
+      gen.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/ warning (Unexpected port \d+ for `[^`]+` in `[^`]+`).* (\S+)$/, ' $2 $1')),
+    ).toEqual([
+      `docs/PORTS.md:${lineOf(text, 'API_PORT=8000')}:10 mention-port-mismatch Unexpected port 8000 for \`API Server\` in \`API_PORT=8000\``,
+      `docs/PORTS.md:${lineOf(text, 'WEB_PORT=3000')}:10 mention-port-mismatch Unexpected port 3000 for \`Web Frontend\` in \`WEB_PORT=3000\``,
+      `docs/PORTS.md:${lineOf(text, 'DATABASE_PORT=5432')}:15 mention-port-mismatch Unexpected port 5432 for \`Database\` in \`DATABASE_PORT=5432\``,
+    ]);
+    writeFileSync(
+      path.join(dir, 'docs/PORTS.md'),
+      text.replace('```env\n', '<!-- portbook:env -->\n```env\n').replace('DATABASE_PORT=5432\n```\n', 'DATABASE_PORT=5432\n```\n<!-- /portbook:env -->\n'),
+    );
+    const written = runCli(['gen'], dir);
+    expect(written).toMatchObject({ code: 0, stderr: '' });
+    expect(written.stdout).toContain('updated docs/PORTS.md (its env sample)\n');
+    expect(registryText(dir)).toContain(
+      '```env\n# Ports of the development environment, written by portbook gen from the tables\nAPI_SERVER_PORT=16000\nWEB_FRONTEND_PORT=16001\n',
+    );
+    expect(runCli(['check'], dir)).toMatchObject({ code: 0, stderr: '' });
   });
 });
