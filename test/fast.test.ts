@@ -264,6 +264,28 @@ describe('the fast path’s diagnostics are byte for byte the full CLI’s', () 
     '| a.example.com | 80 | no | 127.0.0.1:80 |',
     '',
   ];
+  // a picture's port no table has and a sample's wrong port, between and after a diagram block that grows and an env sample that shrinks
+  const twoBlocks = [
+    ...moved.slice(0, 10),
+    '',
+    '```',
+    '┌──────────┬────────┐',
+    '│ api      │ Bot    │',
+    '│ :16000   │ :18938 │',
+    '└──────────┴────────┘',
+    '```',
+    '',
+    '<!-- portbook:env -->',
+    '```env',
+    ...Array.from({ length: 12 }, (_, index) => `OLD_${index}=${index}`),
+    '```',
+    '<!-- /portbook:env -->',
+    '',
+    '```env',
+    'API_PORT=9000',
+    '```',
+    ...moved.slice(10),
+  ];
   const crlf = (lines: string[]): string => `\uFEFF${lines.join('\r\n')}`;
   const mojibake = '\u00e2\u0153\u2026';
   const cases: Array<{ name: string; registry: string; writer: 'in-process' | 'installed CLI' }> = [
@@ -276,6 +298,12 @@ describe('the fast path’s diagnostics are byte for byte the full CLI’s', () 
       writer: 'in-process',
     },
     { name: 'a manifest an earlier run of the installed CLI wrote', registry: crlf(moved), writer: 'installed CLI' },
+    {
+      name: 'mentions of ports outside the tables, moved by two blocks gen rewrote (one longer, one shorter)',
+      registry: twoBlocks.join('\n'),
+      writer: 'in-process',
+    },
+    { name: 'the same with a BOM and CRLF line endings, from the installed CLI', registry: crlf(twoBlocks), writer: 'installed CLI' },
   ];
 
   it.each(cases)('$name', ({ registry, writer }) => {

@@ -226,3 +226,54 @@ export function grammarViolations(files: ReadonlyMap<string, string>): string[] 
   }
   return problems;
 }
+
+/** The lines of each code sample gen writes into the registry (between `<!-- portbook:KIND -->` markers), by kind. */
+const sampleFormats: Record<string, { fence: string; comment: RegExp; lines: RegExp[] }> = {
+  env: {
+    fence: 'env',
+    comment: /^# [^\n]*$/,
+    lines: [new RegExp(`^${identifier}=${port}$`), new RegExp(`^${identifier}_(HOST|HEALTH_PATH)=[A-Za-z0-9_./:*~-]+$`)],
+  },
+  python: {
+    fence: 'python',
+    comment: /^# [^\n]*$/,
+    lines: [new RegExp(`^${identifier}: int = ${port}$`), new RegExp(`^${identifier}_(HOST|HEALTH_PATH): str = "[A-Za-z0-9_./:*~-]+"$`)],
+  },
+  ts: {
+    fence: 'ts',
+    comment: /^\/\/ [^\n]*$/,
+    lines: [
+      new RegExp(`^export const ${identifier}: number = ${port};$`),
+      new RegExp(`^export const ${identifier}_(HOST|HEALTH_PATH): string = "[A-Za-z0-9_./:*~-]+";$`),
+    ],
+  },
+};
+
+/**
+ * Every line of a code sample in `registry` (the text gen left) that breaks
+ * its kind's grammar: the opening marker, the fence in the kind's language,
+ * lines of the kind, the closing fence and the closing marker, nothing else.
+ */
+export function sampleViolations(registry: string): string[] {
+  const problems: string[] = [];
+  const lines = registry.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  for (const [index, line] of lines.entries()) {
+    const kind = /^<!-- portbook:(env|python|ts) -->$/.exec(line)?.[1];
+    if (kind === undefined) continue;
+    const format = sampleFormats[kind]!;
+    const close = lines.indexOf(`<!-- /portbook:${kind} -->`, index + 1);
+    if (close === -1) {
+      problems.push(`${index + 1}: no closing marker`);
+      continue;
+    }
+    const inside = lines.slice(index + 1, close);
+    if (inside.length === 0) continue; // not written yet
+    if (inside[0] !== `\`\`\`${format.fence}` || inside.at(-1) !== '```')
+      problems.push(`${index + 1}: ${JSON.stringify(inside)} is not one ${format.fence} block`);
+    for (const [offset, text] of inside.slice(1, -1).entries()) {
+      if (format.comment.test(text) || format.lines.some((pattern) => pattern.test(text))) continue;
+      problems.push(`${index + offset + 3}: ${JSON.stringify(text)}`);
+    }
+  }
+  return problems;
+}

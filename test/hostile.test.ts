@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { build, generate } from '../src/index.js';
 import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, tsc, warnIfSkipped } from './consumers.js';
-import { grammarViolations } from './grammar.js';
+import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('hostile.test.ts');
 
@@ -89,6 +89,28 @@ describe('the names corpus', () => {
     expect(nginx).toMatch(/^# safe\.example\.com → Admin"; deny all; #: }; include \/etc\/passwd; #$/m);
     expect(built.files!.get('settings.ts')).toContain('/** {{x}} {{{y}}}: {{#each this}}{{/each}} {{> partial}} */');
     expect(built.files!.get('settings.ts')).toContain('/** alert(1): *\\/ """ \'\'\' --> ]]> */');
+  });
+});
+
+describe('the samples corpus', () => {
+  it('keeps each code sample to its own lines whatever the cells hold, and is current (gen would change nothing in it)', () => {
+    const built = build({ source: 'samples.md', out: 'unused', cwd: corpus });
+    expect(built.diagnostics).toEqual([]);
+    expect(built.sourceUpdate).toBeUndefined();
+    const text = readFileSync(path.join(corpus, 'samples.md'), 'utf8');
+    expect(sampleViolations(text)).toEqual([]);
+    // the markers still pair up as portbook's own: no cell closed a block or opened one
+    expect(
+      built.registry.sampleBlocks?.map(({ kind, open, close, foreign }) => ({ kind, usable: open !== undefined && close !== undefined && !foreign })),
+    ).toEqual([
+      { kind: 'env', usable: true },
+      { kind: 'python', usable: true },
+      { kind: 'ts', usable: true },
+    ]);
+    // and the env sample says what .env.production says
+    const sample = text.slice(text.indexOf('```env\n') + 7, text.indexOf('```\n<!-- /portbook:env -->'));
+    const variables = (env: string) => env.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(variables(sample)).toEqual(variables(built.files!.get('.env.production')!));
   });
 });
 

@@ -20,9 +20,11 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extract } from '../src/extract/index.js';
 import { build, generate } from '../src/index.js';
+import { read } from '../src/read/index.js';
 import { certificateConfig, nginxTest, ok, outcome, python3, run, skipConsumers, systemdVerify, tscProjects, warnIfSkipped } from './consumers.js';
-import { grammarViolations } from './grammar.js';
+import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('property.test.ts');
 
@@ -189,11 +191,33 @@ function markdown(registry: Spec): string {
     }
     lines.push('');
   }
+  // the code samples gen writes into the registry itself, from the same cells
+  lines.push('<!-- portbook:env -->', '<!-- /portbook:env -->', '', '<!-- portbook:python -->', '<!-- /portbook:python -->', '');
+  lines.push('<!-- portbook:ts -->', '<!-- /portbook:ts -->', '');
   return lines.join('\n');
 }
 
 const environmentKey = (heading: string): string => (heading === 'Notes' ? 'default' : heading.toLowerCase());
 const envFileOf = (key: string): string => (key === 'default' ? '.env' : `.env.${key}`);
+
+/**
+ * The registry gen left: each code sample fits its grammar, the markers
+ * still pair up as portbook's own blocks, and the env sample holds exactly
+ * the settings environment's .env lines.
+ */
+function checkSamples(source: string, files: ReadonlyMap<string, string>, registry: Spec): void {
+  const text = readFileSync(source, 'utf8');
+  expect(sampleViolations(text)).toEqual([]);
+  const blocks = extract(read(new TextEncoder().encode(text), 'PORTS.md')).sampleBlocks ?? [];
+  expect(blocks.map((block) => `${block.kind} ${block.open !== undefined && block.close !== undefined && !block.foreign}`)).toEqual([
+    'env true',
+    'python true',
+    'ts true',
+  ]);
+  const primary = registry.tables.some((table) => table.heading === 'Notes') ? 'default' : environmentKey(registry.tables[0]!.heading);
+  const sample = text.slice(text.indexOf('```env\n') + 7, text.indexOf('```\n<!-- /portbook:env -->'));
+  expect(parseDotenv(sample)).toEqual(parseDotenv(files.get(envFileOf(primary))!));
+}
 
 // ---------------------------------------------------------------- consumers, sampled
 
@@ -285,6 +309,7 @@ describe('random registries with hostile text in every cell', () => {
           return;
         }
         expect(grammarViolations(result.files)).toEqual([]);
+        checkSamples(source, result.files, registry);
         for (const table of registry.tables) {
           const key = environmentKey(table.heading);
           const parsed = parseDotenv(result.files.get(envFileOf(key))!);
@@ -312,6 +337,12 @@ describe('random registries with hostile text in every cell', () => {
             '## Production',
             '## Reserved ranges',
             '- **R**: ',
+            '<!-- portbook:env -->',
+            '<!-- /portbook:env -->',
+            '```env',
+            '```',
+            'Port: ',
+            'localhost:',
             '\n',
             ' | ',
             '`',

@@ -435,7 +435,9 @@ describe('end to end: a URL column gives a server block', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const nginx = readFileSync(path.join(dir, 'generated/nginx/portbook.conf'), 'utf8');
     // the port-80 server of an SSL site redirects (after the ACME location), the site itself listens with TLS
-    expect(nginx).toMatch(/server \{\n {4}listen 80;\n {4}listen \[::\]:80;\n {4}server_name api\.example\.com;\n[\s\S]*?return 301 https:\/\/\$host\$request_uri;/);
+    expect(nginx).toMatch(
+      /server \{\n {4}listen 80;\n {4}listen \[::\]:80;\n {4}server_name api\.example\.com;\n[\s\S]*?return 301 https:\/\/\$host\$request_uri;/,
+    );
     expect(nginx).toContain('    listen 443 ssl http2;\n    listen [::]:443 ssl http2;\n    server_name api.example.com;');
     expect(nginx).toContain('    listen 80;\n    listen [::]:80;\n    server_name www.example.com;');
     expect(nginx).toContain('proxy_pass http://api;');

@@ -1369,6 +1369,171 @@ describe('ssl-scheme-conflict', () => {
   });
 });
 
+describe('mention-port-mismatch', () => {
+  const tables = md`
+## Development
+
+| Service | Port |
+|---|---|
+| API Server | 16100 |
+| Web Frontend | 16101 |
+
+## Production
+
+| Service | Port |
+|---|---|
+| API Server | 17100 |
+`;
+
+  it('fires at the port of a code sample that gives a service another port, naming its ports and their lines', () => {
+    const d = diagnose(md`
+${tables}
+\`\`\`env
+API_PORT=8000
+WEB_FRONTEND_PORT=16101
+\`\`\`
+`);
+    const reason = expectFires(d, {
+      rule: 'mention-port-mismatch',
+      severity: 'warning',
+      line: 15,
+      column: 10,
+      value: 'API_PORT=8000',
+      says: 'expected 16100 (line 5) or 17100 (line 12)',
+    });
+    expect(reason).toBe(
+      'Unexpected port 8000 for `API Server` in `API_PORT=8000`, expected 16100 (line 5) or 17100 (line 12) as its table says: correct the sample (or put it between `<!-- portbook:env -->` and `<!-- /portbook:env -->`, and gen writes it)',
+    );
+    expect(brief(d)).toEqual(['15:10 warning mention-port-mismatch']);
+  });
+
+  it('fires in a picture’s box whose title names a service, after a full name in the text, and for an address variable', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| Creator Suite Frontend | 16532 |
+| Creator Suite API | 17354 |
+
+\`\`\`
+┌─────────────┬─────────────┐
+│ Frontend    │ API Backend │
+│ Port: 16532 │ Port: 17355 │
+└─────────────┴─────────────┘
+\`\`\`
+
+- **Creator Suite API** runs on port 17356.
+- \`CREATOR_SUITE_API_URL=http://localhost:17357\`
+`);
+    expect(brief(d)).toEqual(['9:23 warning mention-port-mismatch', '13:38 warning mention-port-mismatch', '14:43 warning mention-port-mismatch']);
+    expect(d.map((x) => x.reason.slice(0, x.reason.indexOf(' as its table'))).join('\n')).toBe(
+      [
+        'Unexpected port 17355 for `Creator Suite API` in `Port: 17355`, expected 17354 (line 4)',
+        'Unexpected port 17356 for `Creator Suite API` in `port 17356`, expected 17354 (line 4)',
+        'Unexpected port 17357 for `Creator Suite API` in `http://localhost:17357`, expected 17354 (line 4)',
+      ].join('\n'),
+    );
+    expect(d[0]!.reason).toMatch(/: correct the picture$/);
+    expect(d[1]!.reason).toMatch(/: correct the text$/);
+  });
+
+  it('is quiet when the port is the service’s in some environment, or its port is a placeholder, or the name is ambiguous', () => {
+    expect(
+      diagnose(md`
+${tables}
+\`\`\`python
+API_PORT: int = 17100
+WEB_PORT = 16101
+\`\`\`
+
+| Service | Port |
+|---|---|
+| Worker | xxxx |
+
+- Worker: port 19001
+- Web: \`localhost:16100\`
+`).filter((x) => x.rule !== 'port-placeholder'),
+    ).toEqual([]);
+  });
+
+  it('leaves a details heading to details-port-mismatch', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| Creator Suite API | 17354 |
+
+#### API Port: 17355
+- **Bind**: \`0.0.0.0:17354\`
+`);
+    expect(brief(d)).toEqual(['5:6 error details-port-mismatch']);
+  });
+});
+
+describe('mention-port-unregistered', () => {
+  it('fires at a port in a picture that no table registers, naming the box it stands in', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| Frontend | 16532 |
+
+\`\`\`
+┌─────────────┬───────────────┐
+│ Frontend    │ Bot Interface │
+│ Port: 16532 │ Port: 18938   │
+└─────────────┴───────────────┘
+\`\`\`
+`);
+    const reason = expectFires(d, {
+      rule: 'mention-port-unregistered',
+      severity: 'warning',
+      line: 8,
+      column: 23,
+      value: 'Bot Interface',
+      says: 'is in no table',
+    });
+    expect(reason).toBe('Port 18938 of `Bot Interface` (`Port: 18938`) is in no table: add `Bot Interface` to a service table, or correct the picture');
+  });
+
+  it('fires in a code sample and in the text, saying what to correct', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+
+\`\`\`env
+REDIS_PORT=6379
+\`\`\`
+
+The cache answers on \`localhost:6380\`.
+`);
+    expect(d.map((x) => `${x.line}:${x.column} ${x.rule} ${x.reason}`)).toEqual([
+      '6:12 mention-port-unregistered Port 6379 of `REDIS_PORT` (`REDIS_PORT=6379`) is in no table: add the service that uses it to a service table, or correct the sample (or put it between `<!-- portbook:env -->` and `<!-- /portbook:env -->`, and gen writes it)',
+      '9:33 mention-port-unregistered Port 6380 (`localhost:6380`) is in no table: add the service that uses it to a service table, or correct the text',
+    ]);
+  });
+
+  it('is quiet for ports an external-access row or a security note has, and for well-known ports', () => {
+    expect(
+      diagnose(md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| api.example.com | 8443 | yes | 127.0.0.1:16000 |
+| old.example.com | 9443 | yes | 127.0.0.1:16000 |
+
+## Security Notes
+
+- Internal ports (5837, 6194) not directly exposed
+
+Served at https://api.example.com:8443 and old.example.com:9443; the database is on port 5837.
+Plain HTTP is on port 80, SSH on port 22.
+`),
+    ).toEqual([]);
+  });
+});
+
 describe('the issue: one registry, one positioned error per problem', () => {
   it('reports a duplicate port, a non-numeric port, a port over 65535 and an unregistered proxy target once each', () => {
     const d = diagnose(md`
@@ -1501,12 +1666,15 @@ describe('positions on disk', () => {
 describe('seed fixtures', () => {
   const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/seeds/${name}`, import.meta.url)));
 
-  it('creator-suite.md: one encoding-mojibake warning at the first affected line, nothing else', () => {
+  it('creator-suite.md: one encoding-mojibake warning at the first affected line, and the picture’s port no table has', () => {
     const bytes = fixture('creator-suite.md');
     // Line 3 is `## ğŸ“‹ Port Allocation Registry`: the mojibake starts at column 4.
     expect(new TextDecoder().decode(bytes).split('\n')[2]!.indexOf('ğŸ“‹')).toBe(3);
+    // Line 46 is the picture's `â”‚  Port: 16532    â”‚  Port: 17354    â”‚  Port: 18938    â”‚`, mojibake on disk.
+    expect(new TextDecoder().decode(bytes).split('\n')[45]!.indexOf('18938')).toBe(51);
     const d = diagnose(bytes);
-    expect(brief(d)).toEqual(['3:4 warning encoding-mojibake']);
+    expect(brief(d)).toEqual(['3:4 warning encoding-mojibake', '46:52 warning mention-port-unregistered']);
+    expect(d[1]!.reason).toBe('Port 18938 of `Bot Interface` (`Port: 18938`) is in no table: add `Bot Interface` to a service table, or correct the picture');
     expect(d[0]!.reason).toContain('`ğŸ“‹`');
     expect(d[0]!.reason).toContain('`📋`');
     expect(d[0]!.reason).toContain("repair the file with `portbook fix-encoding` (and gen's --source, if you pass one)");
@@ -1540,8 +1708,14 @@ describe('seed fixtures', () => {
     );
   });
 
-  it('template-filled.md validates clean', () => {
-    expect(diagnose(fixture('template-filled.md'))).toEqual([]);
+  it('template-filled.md: its ```env sample disagrees with its tables, and nothing else', () => {
+    const d = diagnose(fixture('template-filled.md'));
+    expect(brief(d)).toEqual(['40:10 warning mention-port-mismatch', '41:10 warning mention-port-mismatch', '42:15 warning mention-port-mismatch']);
+    expect(d.map((x) => x.reason.slice(0, x.reason.indexOf(' as its table')))).toEqual([
+      'Unexpected port 8000 for `API Server` in `API_PORT=8000`, expected 16100 (line 9) or 17100 (line 20)',
+      'Unexpected port 3000 for `Web Frontend` in `WEB_PORT=3000`, expected 16101 (line 10)',
+      'Unexpected port 5432 for `Database` in `DATABASE_PORT=5432`, expected 16102 (line 11) or 17102 (line 21)',
+    ]);
   });
 });
 

@@ -83,7 +83,7 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
     summary: 'the hook: regenerate and stage outputs; refuse stale or hand-edited ones',
     description:
       'What the hook runs. When the commit touches the registry, a template or the config, it regenerates and stages ' +
-      'the outputs that changed (and the registry, when gen rewrote its diagram block); it refuses a commit whose ' +
+      'the outputs that changed (and the registry, when gen rewrote its diagram or a code sample); it refuses a commit whose ' +
       'inputs have unstaged edits, a `git commit <paths>` of them, and a staged output that differs from what gen ' +
       'renders. Quiet when the commit touches neither inputs nor outputs. Bypass it once with `git commit ' +
       '--no-verify`.',
@@ -179,7 +179,9 @@ export const options: readonly OptionSpec[] = [
   {
     name: 'stage',
     type: 'boolean',
-    commands: { gen: 'git add exactly the outputs that changed (and the registry, when gen rewrote its diagram block and it has no unstaged edits of yours)' },
+    commands: {
+      gen: 'git add exactly the outputs that changed (and the registry, when gen rewrote its diagram or a code sample and it has no unstaged edits of yours)',
+    },
   },
   { name: 'watch', type: 'boolean', commands: { gen: 'regenerate on every save until interrupted' } },
   {

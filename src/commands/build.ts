@@ -1,7 +1,8 @@
 /**
  * Build: one project's run of the pipeline up to the files, in memory:
- * read → extract → validate → render, plus the manifest and the registry's
- * own diagram block. Every command that writes starts here; nothing here writes.
+ * read → extract → validate → render, plus the manifest and the blocks
+ * portbook writes into the registry (its diagram, code samples). Every
+ * command that writes starts here; nothing here writes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,15 +11,18 @@ import type { VFileMessage } from 'vfile-message';
 import { inputsHash, maxSourceBytes, templatesHash } from '../config/inputs.js';
 import { type Config, loadConfig, type PathOptions, displayPath as shownPath } from '../config/load.js';
 import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
+import { blockLanguages, blockMarkers } from '../extract/diagram-block.js';
 import { extract } from '../extract/index.js';
 import { read, readingMessages, type Source } from '../read/index.js';
-import type { DiagramBlock, Point, Registry } from '../registry/types.js';
+import type { BlockKind, Point, Registry, RegistryBlock } from '../registry/types.js';
 import { type RenderedFile, renderFiles } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
 import { PortbookError } from '../support/errors.js';
 import { findFiles } from '../support/find-files.js';
 import { joinLines, splitLines } from '../support/lines.js';
 import { diagramFile } from '../targets/diagram.js';
+import { buildModel } from '../targets/index.js';
+import { renderSample, type SampleKind } from '../targets/samples.js';
 import { type ValidateOptions, validate } from '../validate/index.js';
 import { type ManifestWarning, manifestFor, manifestName } from '../write/index.js';
 
@@ -36,7 +40,7 @@ export interface Built {
   files: Map<string, string> | undefined;
   /** The rendered files with their targets (manifest excluded), or `undefined` when there were errors. */
   rendered: Map<string, RenderedFile> | undefined;
-  /** The registry itself, when its diagram block (between the portbook:diagram markers) is out of date. */
+  /** The registry itself, when a block portbook writes into it (the diagram, a code sample) is out of date. */
   sourceUpdate: SourceUpdate | undefined;
 }
 
@@ -45,63 +49,118 @@ export interface SourceUpdate {
   path: string;
   before: string;
   after: string;
+  /** The blocks that change, in document order. */
+  blocks: BlockKind[];
+}
+
+/** A block portbook writes between its markers, and what goes there (`undefined`: nothing, as when the diagram target is off). */
+interface OwnBlock {
+  block: RegistryBlock;
+  body: string | undefined;
+}
+
+/** Lines from `from` (a closing marker's line, as it was) on move by `by` when gen rewrites the blocks. */
+export interface LineShift {
+  from: number;
+  by: number;
+}
+
+/** What gen says about a block's markers when the block cannot be written (a second pair, someone's text between them). */
+function reportMarkers({ kind, secondMarker, foreign }: RegistryBlock, file: VFile): void {
+  const { open } = blockMarkers(kind);
+  const [rule, what] = kind === 'diagram' ? (['diagram-markers', 'diagram'] as const) : (['sample-markers', 'sample'] as const);
+  if (secondMarker) {
+    report(file, rule, `Unexpected second \`${open}\` marker, expected one pair: only the first pair gets the ${what}; remove this one`, secondMarker);
+  }
+  if (foreign) {
+    const markers = kind === 'diagram' ? 'the diagram markers' : `the \`portbook:${kind}\` markers`;
+    const written =
+      kind === 'diagram' ? 'the diagram portbook writes there' : `the sample portbook writes there (one \`${blockLanguages[kind][0]}\` code block)`;
+    report(
+      file,
+      rule,
+      `Unexpected content between ${markers}, expected only ${written}: the block is left as it is; move that content out of the markers to get the ${what}`,
+      foreign,
+    );
+  }
+}
+
+/** A fence longer than any run of backticks a line of `body` starts with (three for the diagram and the samples, whose lines never do). */
+function fenceFor(body: string): string {
+  const longest = Math.max(2, ...Array.from(body.matchAll(/^ {0,3}(`+)/gm), (match) => match[1]!.length));
+  return '`'.repeat(longest + 1);
 }
 
 /**
- * The registry with the diagram written between its markers (extract found
- * them: registry.diagramBlock), or `undefined` when it has none, the block is
- * current, or what is there is not portbook's (reported, and left as it is).
+ * The registry with each block written between its markers (extract found
+ * them: registry.diagramBlock, registry.sampleBlocks), or `undefined` when it
+ * has none, they are current, or what is there is not portbook's (reported,
+ * and left as it is). The one function for every block: the fence in the
+ * kind's language, the line endings of its opening marker's line, and how
+ * the lines after each block move.
  */
-function withDiagram(
-  raw: string,
-  block: DiagramBlock | undefined,
-  diagram: string | undefined,
-  file: VFile,
-): { text: string; from: number; by: number } | undefined {
-  if (diagram === undefined || block === undefined) return undefined;
-  if (block.secondMarker) {
-    report(
-      file,
-      'diagram-markers',
-      'Unexpected second `<!-- portbook:diagram -->` marker, expected one pair: only the first pair gets the diagram; remove this one',
-      block.secondMarker,
-    );
+function withBlocks(raw: string, blocks: readonly OwnBlock[], file: VFile): { text: string; shifts: LineShift[]; kinds: BlockKind[] } | undefined {
+  const usable: Array<{ kind: BlockKind; open: number; close: number; body: string }> = [];
+  for (const { block, body } of blocks) {
+    if (body === undefined) continue;
+    reportMarkers(block, file);
+    if (block.foreign || block.open === undefined || block.close === undefined) continue;
+    usable.push({ kind: block.kind, open: block.open, close: block.close, body });
   }
-  if (block.foreign) {
-    const why =
-      'Unexpected content between the diagram markers, expected only the diagram portbook writes there: the block is left as it is; move that content out of the markers to get the diagram';
-    report(file, 'diagram-markers', why, block.foreign);
-    return undefined;
-  }
-  const { open, close } = block;
-  if (open === undefined || close === undefined) return undefined;
+  if (usable.length === 0) return undefined;
   const { bom, lines } = splitLines(raw);
-  const eol = /(\r\n|\r|\n)$/.exec(lines[open - 1] ?? '')?.[1] ?? '\n';
-  const body = diagram.replace(/^(%%[^\n]*\n)+/, '').replace(/\n/g, eol);
-  const fenced = `\`\`\`mermaid${eol}${body}\`\`\`${eol}`;
-  const updated = joinLines({ bom, lines: [...lines.slice(0, open), fenced, ...lines.slice(close - 1)] });
-  if (updated === raw) return undefined;
-  // lines from the closing marker on move by the difference in the block's length
-  return { text: updated, from: close, by: splitLines(updated).lines.length - lines.length };
+  const out: string[] = [];
+  const shifts: LineShift[] = [];
+  const kinds: BlockKind[] = [];
+  let next = 0;
+  // blocks of different kinds never overlap: a marker inside another block makes that one someone's text
+  for (const { kind, open, close, body } of usable.sort((a, b) => a.open - b.open)) {
+    const eol = /(\r\n|\r|\n)$/.exec(lines[open - 1] ?? '')?.[1] ?? '\n';
+    const fence = fenceFor(body);
+    const fenced = `${fence}${blockLanguages[kind][0]}${eol}${body.replace(/\n/g, eol)}${fence}${eol}`;
+    if (fenced !== lines.slice(open, close - 1).join('')) kinds.push(kind);
+    out.push(...lines.slice(next, open), fenced);
+    next = close - 1;
+    // lines from the closing marker on move by the difference in the block's length
+    const by = splitLines(fenced).lines.length - (close - 1 - open);
+    if (by !== 0) shifts.push({ from: close, by });
+  }
+  out.push(...lines.slice(next));
+  const updated = joinLines({ bom, lines: out });
+  return updated === raw ? undefined : { text: updated, shifts, kinds };
+}
+
+/** The blocks of the registry and what gen writes in each: the diagram (when its target is on) and the samples of the settings environment. */
+function ownBlocks(registry: Registry, config: Config, files: ReadonlyMap<string, string>, headerSource: string): OwnBlock[] {
+  const blocks: OwnBlock[] = [];
+  const diagram = files.get(diagramFile);
+  if (registry.diagramBlock) blocks.push({ block: { kind: 'diagram', ...registry.diagramBlock }, body: diagram?.replace(/^(%%[^\n]*\n)+/, '') });
+  const samples = registry.sampleBlocks ?? [];
+  if (samples.length === 0) return blocks;
+  // the environment whose ports are the settings' constants (settings.environment)
+  const { primary } = buildModel(registry, config, headerSource);
+  for (const block of samples) blocks.push({ block, body: renderSample(block.kind as SampleKind, primary) });
+  return blocks;
 }
 
 /**
  * The warnings the manifest keeps: those the next run, reading the registry
  * as gen leaves it, would show, so that a run answered from the manifest
- * prints what the full one would. When gen rewrites the diagram block, lines
- * from its closing marker on move: the registry is extracted and validated
- * again from the same tree with every position from there on moved, so that
- * a message naming another line (`already used by … (line 12)`) names it
- * where it will be. The reading diagnostics (a count of mojibake, say) are
- * those of the new text; the block itself holds only a mermaid block, which
- * no rule reads. (Known gap: in a double-encoded file whose only
+ * prints what the full one would. When gen rewrites its blocks, lines from
+ * each block's closing marker on move by what that block and those above it
+ * gained or lost: the registry is extracted and validated again from the
+ * same tree with every position moved so, and a message naming another line
+ * (`already used by … (line 12)`) names it where it will be. The reading
+ * diagnostics (a count of mojibake, say) are those of the new text; a block
+ * portbook writes holds only its code block, which no rule reads (mentions
+ * inside it are not read). (Known gap: in a double-encoded file whose only
  * unmistakable mojibake sat in the old block, weaker candidates elsewhere
  * are no longer repaired after the rewrite, and until the registry next
  * changes the fast path answers from outputs of the earlier reading.)
  */
 function manifestWarnings(
   source: Source,
-  update: { bytes: Uint8Array; from: number; by: number } | undefined,
+  update: { bytes: Uint8Array; shifts: readonly LineShift[] } | undefined,
   displayPath: string,
   options: ValidateOptions,
 ): ManifestWarning[] {
@@ -112,15 +171,18 @@ function manifestWarnings(
     ruleId: message.ruleId ?? '',
   });
   if (!update) return sortedMessages(source.file).map(plain);
-  const move = (point: Point): Point => (point.line >= update.from ? { line: point.line + update.by, column: point.column } : point);
+  const move = (point: Point): Point => {
+    const by = update.shifts.reduce((sum, shift) => (point.line >= shift.from ? sum + shift.by : sum), 0);
+    return by === 0 ? point : { line: point.line + by, column: point.column };
+  };
   // the messages in the order the next run reports them: reading, extract and validate, then gen's own about the markers
   const next = new VFile({ path: displayPath });
   next.messages.push(...readingMessages(update.bytes, displayPath));
   const moved: Source = { ...source, file: next, toOriginal: (point) => move(source.toOriginal(point)) };
   validate(extract(moved), next, options);
   for (const message of source.file.messages) {
-    if (message.ruleId !== 'diagram-markers') continue;
-    report(next, 'diagram-markers', message.reason, move({ line: message.line ?? 1, column: message.column ?? 1 }));
+    if (message.ruleId !== 'diagram-markers' && message.ruleId !== 'sample-markers') continue;
+    report(next, message.ruleId, message.reason, move({ line: message.line ?? 1, column: message.column ?? 1 }));
   }
   return sortedMessages(next).map(plain);
 }
@@ -150,11 +212,15 @@ export function build(options: PathOptions = {}): Built {
     rendered = renderFiles({ registry, options: config, templates, source: headerSource });
     files = new Map([...rendered].map(([file, { content }]) => [file, content]));
     const raw = asOnDisk(bytes);
-    const diagramUpdate = withDiagram(raw, registry.diagramBlock, files.get(diagramFile), source.file);
-    const updated = diagramUpdate?.text;
-    if (updated !== undefined) sourceUpdate = { path: displayPath, before: raw, after: updated };
-    const hashed = updated === undefined ? undefined : new TextEncoder().encode(updated);
-    const warnings = manifestWarnings(source, hashed && diagramUpdate ? { bytes: hashed, ...diagramUpdate } : undefined, displayPath, validateOptions(config));
+    const blocksUpdate = withBlocks(raw, ownBlocks(registry, config, files, headerSource), source.file);
+    if (blocksUpdate) sourceUpdate = { path: displayPath, before: raw, after: blocksUpdate.text, blocks: blocksUpdate.kinds };
+    const hashed = blocksUpdate && new TextEncoder().encode(blocksUpdate.text);
+    const warnings = manifestWarnings(
+      source,
+      hashed && blocksUpdate ? { bytes: hashed, shifts: blocksUpdate.shifts } : undefined,
+      displayPath,
+      validateOptions(config),
+    );
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
     files.set(manifestName, manifestFor(rendered, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
   }

@@ -1,4 +1,4 @@
-/** `gen --stage`: generate, then `git add` exactly what changed (and the registry, when gen rewrote its diagram block). */
+/** `gen --stage`: generate, then `git add` exactly what changed (and the registry, when gen rewrote a block in it: its diagram, a code sample). */
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { isTracked, repositoryRoot, stage, unstaged } from '../git/git.js';
@@ -12,7 +12,7 @@ export interface StagedResult extends GenerateResult {
   /** Changed outputs that .gitignore excludes: written, not staged. */
   ignored: string[];
   /**
-   * The registry, when gen rewrote its diagram block but did not stage it:
+   * The registry, when gen rewrote a block in it but did not stage it:
    * it also has edits the user has not staged, or git does not track it
    * (or it is outside this repository).
    */
@@ -21,7 +21,7 @@ export interface StagedResult extends GenerateResult {
 
 /**
  * Generate, then `git add` exactly the outputs that changed, and the registry
- * when gen rewrote its diagram block (nothing when there were errors or
+ * when gen rewrote a block in it (nothing when there were errors or
  * conflicts). A registry with edits of the user's that are not staged is left
  * to them: staging it would commit those too. Outside a git repository, or
  * with --out outside it, it fails before writing anything.
@@ -37,13 +37,13 @@ export function generateAndStage(options: GenerateOptions = {}): StagedResult {
     throw new PortbookError(`${config.out} is outside the git repository ${root}: --stage cannot stage outputs there`);
   }
   const registry = real(config.source);
-  // decided before gen writes the diagram: is the registry tracked, with nothing of the user's left unstaged?
+  // decided before gen writes the blocks: is the registry tracked, with nothing of the user's left unstaged?
   const tracked = isInside(root, registry) && isTracked(root, registry);
   const registryClean = tracked && unstaged(root, [registry]).length === 0;
   const result = generate(options);
   if (!result.plan || result.plan.conflicts.length > 0) return { ...result, staged: [], ignored: [] };
   const changed = result.plan.changes.map((change) => path.join(out, change.path));
-  // the diagram gen wrote into the registry belongs to the same commit as the outputs
+  // the diagram and samples gen wrote into the registry belong to the same commit as the outputs
   if (result.sourceUpdate && registryClean) changed.push(registry);
   const { ignored } = stage(root, changed);
   const left =

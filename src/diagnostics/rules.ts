@@ -368,6 +368,38 @@ export const ruleCatalogue = {
     summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
     docs: 'The row says two things about TLS. portbook follows the SSL column; make the scheme and the cell agree.',
   },
+  'mention-port-mismatch': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      'A port mentioned outside the tables (a code sample, an ASCII picture, the text) for a service the tables register on another port: `API_PORT=8000` where `API Server` has 16100.',
+    docs:
+      'A registry repeats its ports outside the tables, and those copies drift. portbook reads the mentions that name ' +
+      'a service: a number given to its variable (`API_SERVER_PORT=…`, or `API_PORT=…` when the words before `PORT` ' +
+      "are words of one service's name), a port in a picture's box whose title names one service, and a port right " +
+      "after a service's full name (`API Server: localhost:8000`, `API Server runs on port 8000`, " +
+      "`API_SERVER_URL=http://localhost:8000`). When the port is not the service's in any environment, it warns at " +
+      'the mention. Correct the mention; for a code sample, put it between `<!-- portbook:env -->` markers (or ' +
+      '`python`, `ts`) and gen writes it from the tables. What is read: a singular `port` and a number (`port 8000`, ' +
+      '`Port: 8000`, `--port=8000`), a number given to a name whose last word is `port` (`API_PORT=8000`, `apiPort: ' +
+      '8000`, `os.getenv("API_PORT", "8000")`, `$' +
+      '{API_PORT:-8000}`) or to a variable the tables name, a host and ' +
+      'port (`localhost:3000`, `127.0.0.1:8000`, `*:16532`, `http://api:8000`), and in a picture (a code block in no ' +
+      'language with box drawing or arrows) a bare `:8000`. Not read: the tables, HTML comments, reserved-range lists, ' +
+      'details headings (details-port-mismatch checks those), plural `ports` (`ports 80 and 443`), ranges ' +
+      '(`3000-9000`), decimals and versions, `PORT` placeholders (`lsof -i :PORT`), and the blocks portbook writes.',
+  },
+  'mention-port-unregistered': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A port mentioned outside the tables (`Port: 18938` in an ASCII picture) that no table registers.',
+    docs:
+      'A picture, a code sample or the text names a port from 1024 up that no service table, external-access row ' +
+      'or security note has: a service the tables forgot, or a copy that drifted. In a picture the box title says ' +
+      'whose port it is (`Bot Interface`). Add the service to a table, or correct the mention. Well-known ports ' +
+      '(below 1024) and mentions of a service whose port is still a placeholder are not reported; what is read is ' +
+      'as for mention-port-mismatch.',
+  },
   'diagram-markers': {
     severity: 'warning',
     stage: 'build',
@@ -378,6 +410,20 @@ export const ruleCatalogue = {
       'the registry. Only the first pair is used, and only a block portbook wrote (nothing, or one mermaid block) is ' +
       "replaced: someone's text there is never overwritten. Move that text out of the markers, or remove the second " +
       'pair.',
+  },
+  'sample-markers': {
+    severity: 'warning',
+    stage: 'build',
+    summary:
+      'A second pair of `portbook:env`, `portbook:python` or `portbook:ts` markers (only the first gets the sample), or content between them that portbook did not write (left as it is).',
+    docs:
+      "gen writes a code sample of one environment's ports between `<!-- portbook:env -->` and `<!-- /portbook:env -->` " +
+      '(`KEY=value` lines, through the same quoting as `.env`), `<!-- portbook:python -->` (`int`/`str` constants, as in ' +
+      '`settings.py`) and `<!-- portbook:ts -->` (`export const`s, as in `settings.ts`) in the registry. The environment ' +
+      'is the one `settings.environment` in the config names (default: the default environment, else the first named), ' +
+      "the one whose ports are settings' constants. Only the first pair of each kind is used, and only a block portbook " +
+      "wrote (nothing, or one code block in its language: `env` or `dotenv`, `python` or `py`, `ts` or `typescript`) is replaced: someone's " +
+      'text there is never overwritten. Move that text out of the markers, or remove the second pair.',
   },
   'output-edited': {
     severity: 'error',

@@ -16,7 +16,8 @@
  * columns.ts says what a header names, cells.ts what a cell holds; tables.ts
  * reads port tables, ranges.ts reserved ranges, details.ts service details,
  * configuration files and internal ports (items.ts: their `Key: value` items),
- * diagram-block.ts the markers of the registry's own diagram block.
+ * diagram-block.ts the markers of the blocks portbook writes into the registry
+ * (its diagram, code samples), mentions.ts the ports mentioned outside the tables.
  */
 import type { Heading, Nodes } from 'mdast';
 import type { Source } from '../read/index.js';
@@ -24,8 +25,9 @@ import { environmentNamed } from '../registry/environments.js';
 import type { Environment, EnvironmentName, ExternalAccess, Field, Point, Registry, Service } from '../registry/types.js';
 import { cellText } from './cells.js';
 import { attachConfigFile, attachDetails, detailKey, readInternalPorts } from './details.js';
-import { readDiagramBlock } from './diagram-block.js';
+import { readBlocks } from './diagram-block.js';
 import { type KeyValue, keyValueItems } from './items.js';
+import { readMentions } from './mentions.js';
 import { readRanges } from './ranges.js';
 import { readTable } from './tables.js';
 
@@ -83,8 +85,8 @@ export function extract(source: Source): Registry {
   placeEverywhere(registry, everywhere);
   registry.detailSections = pendingDetails.map((section) => attachDetails(registry, section.heading, section.items));
   registry.configFiles = pendingConfigFiles.map((item) => attachConfigFile(registry, item));
-  const diagramBlock = readDiagramBlock(source.tree, point);
-  if (diagramBlock) registry.diagramBlock = diagramBlock;
+  readBlocks(source.tree, point, registry);
+  registry.mentions = readMentions(source, registry);
   return registry;
 }
 

@@ -169,6 +169,30 @@ export interface DiagramBlock {
   foreign?: Point;
 }
 
+/** What portbook writes between a pair of its markers in the registry: the diagram, or a code sample of one environment's ports. */
+export type BlockKind = 'diagram' | 'env' | 'python' | 'ts';
+
+/** A block of one kind (`<!-- portbook:env -->` … `<!-- /portbook:env -->`): where its markers are, or why it cannot be written. */
+export interface RegistryBlock extends DiagramBlock {
+  kind: BlockKind;
+}
+
+/** A port the document mentions outside its tables: in a code sample, an ASCII picture or the text. */
+export interface PortMention {
+  /** The port; `text` is the mention as written (`API_PORT=8000`, `Port: 18938`, `localhost:3000`), `position` where its digits start. */
+  port: Field<number>;
+  /** A code block, a picture (a code block with box drawing or arrows, in no language), or the text of a paragraph or heading. */
+  context: 'code' | 'picture' | 'prose';
+  /** The code block's language as written, lowercased (`env`, `python`), when it names one. */
+  lang?: string;
+  /** The variable or key the port is given to (`API_PORT` in `API_PORT=8000`), when the mention is an assignment. */
+  variable?: string;
+  /** In a picture, the first line of text of the box the mention stands in (`Bot Interface`). */
+  label?: string;
+  /** The text before the mention on its line (in a box, before it in the box), where a service's name may stand. */
+  before: string;
+}
+
 export interface Registry {
   services: Service[];
   externalAccess: ExternalAccess[];
@@ -182,4 +206,8 @@ export interface Registry {
   internalPorts?: Array<Field<number>>;
   /** The `<!-- portbook:diagram -->` markers, when the document has them. */
   diagramBlock?: DiagramBlock;
+  /** The code-sample blocks (`<!-- portbook:env -->`, `portbook:python`, `portbook:ts`) the document has, in that order. */
+  sampleBlocks?: RegistryBlock[];
+  /** Ports mentioned outside the tables, in document order (not those inside a block portbook writes). */
+  mentions?: PortMention[];
 }

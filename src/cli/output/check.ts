@@ -8,7 +8,7 @@ import { ruleOf } from '../../git/ignored.js';
 import { manifestName, parseManifest } from '../../write/index.js';
 import { counts, formatDiff, unifiedDiff } from '../diff.js';
 import { count, fixCommand, type Io, outPath, printIgnoredOutputs, unignoreAdvice } from './common.js';
-import { type StaleFile, staleFiles } from './gen.js';
+import { blocksNamed, type StaleFile, staleFiles } from './gen.js';
 
 /**
  * Why the manifest is worth a line, or `undefined` when it is not: it is
@@ -57,12 +57,15 @@ export function printCheck(result: CheckResult, io: Io, paths: PathOptions): num
   if (manifest && note !== undefined) summary.push(`${manifest.status}: ${outPath(result, manifest.relative, io)} (${note})\n`);
   if (update) {
     const diff = unifiedDiff(update.path, update.before, update.after);
-    summary.push(`stale: ${update.path} (its diagram block${counts(diff) ? `; ${counts(diff).trim().slice(1, -1)}` : ''})\n`);
+    summary.push(`stale: ${update.path} (its ${blocksNamed(update.blocks)}${counts(diff) ? `; ${counts(diff).trim().slice(1, -1)}` : ''})\n`);
     diffs.push(formatDiff(diff, 20, color));
   }
   const files = others.length + (note === undefined ? 0 : 1);
   io.stdout(summary.join('') + (diffs.length > 0 ? `\n${diffs.join('')}` : ''));
-  const what = [files > 0 ? `${count(files, 'file')} out of date in ${out}` : '', update ? `the diagram in ${update.path} is out of date` : '']
+  const what = [
+    files > 0 ? `${count(files, 'file')} out of date in ${out}` : '',
+    update ? `${blocksNamed(update.blocks, 'long')} in ${update.path} ${update.blocks.length > 1 ? 'are' : 'is'} out of date` : '',
+  ]
     .filter(Boolean)
     .join(', and ');
   // gen refuses hand edits (without --force) and files it did not write (always): say what it takes instead

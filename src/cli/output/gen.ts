@@ -6,10 +6,27 @@ import { displayPath } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
 import { toJson } from '../../diagnostics/report.js';
 import type { IgnoredFile } from '../../git/ignored.js';
+import type { BlockKind } from '../../registry/types.js';
 import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
 import { count, type Io, outPath, printConflicts, printIgnored } from './common.js';
+
+/** How gen and check name the blocks they rewrite in the registry: `diagram block`, or with the article, `the diagram`. */
+const blockNames: Readonly<Record<BlockKind, { short: string; long: string }>> = {
+  diagram: { short: 'diagram block', long: 'the diagram' },
+  env: { short: 'env sample', long: 'the env sample' },
+  python: { short: 'python sample', long: 'the python sample' },
+  ts: { short: 'ts sample', long: 'the ts sample' },
+};
+
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (names: readonly string[]): string => (names.length < 2 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+
+/** `diagram block and env sample` (`long`: `the diagram and the env sample`). */
+export function blocksNamed(kinds: readonly BlockKind[], form: 'short' | 'long' = 'short'): string {
+  return listed(kinds.map((kind) => blockNames[kind][form]));
+}
 
 /** A file check reports, with its content before and after (`undefined`: missing). */
 export interface StaleFile {
@@ -107,7 +124,7 @@ export function printGen(result: GenerateResult, dryRun: boolean, io: Io): numbe
   if (listing) io.stdout(listing);
   if (result.sourceUpdate) {
     if (dryRun) io.stdout(formatDiff(unifiedDiff(result.sourceUpdate.path, result.sourceUpdate.before, result.sourceUpdate.after), Infinity, color));
-    io.stdout(`${verbs.update} ${result.sourceUpdate.path} (its diagram block)\n`);
+    io.stdout(`${verbs.update} ${result.sourceUpdate.path} (its ${blocksNamed(result.sourceUpdate.blocks)})\n`);
   }
   for (const ran of result.commands) io.stdout(`${ran.kind === 'validate' ? 'validated' : 'reloaded'} ${ran.target}: ${ran.command}\n`);
   if ('staged' in result) {
@@ -116,10 +133,11 @@ export function printGen(result: GenerateResult, dryRun: boolean, io: Io): numbe
     printIgnored(staged.ignored, io);
     if (staged.registryLeft) {
       const name = displayPath(staged.registryLeft.file, io.cwd);
+      const blocks = blocksNamed(result.sourceUpdate?.blocks ?? ['diagram']);
       io.stderr(
         staged.registryLeft.why === 'untracked'
-          ? `portbook: not staged: ${name}, whose diagram block gen updated, is not tracked by this repository; \`git add ${name}\` to commit it\n`
-          : `portbook: not staged: ${name}, whose diagram block gen updated, also has edits of yours that are not staged; \`git add ${name}\` when you stage them\n`,
+          ? `portbook: not staged: ${name}, whose ${blocks} gen updated, is not tracked by this repository; \`git add ${name}\` to commit it\n`
+          : `portbook: not staged: ${name}, whose ${blocks} gen updated, also has edits of yours that are not staged; \`git add ${name}\` when you stage them\n`,
       );
     }
   }

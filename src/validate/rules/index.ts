@@ -7,6 +7,7 @@
 import type { Rule } from '../rule.js';
 import { detailsRules } from './details.js';
 import { domainsRules } from './domains.js';
+import { mentionsRules } from './mentions.js';
 import { namesRules } from './names.js';
 import { portsRules } from './ports.js';
 import { protocolsRules } from './protocols.js';
@@ -14,4 +15,13 @@ import { registryRules } from './registry.js';
 import { urlsRules } from './urls.js';
 
 /** Every rule, grouped by what it reads. */
-export const rules: readonly Rule[] = [...registryRules, ...portsRules, ...namesRules, ...protocolsRules, ...domainsRules, ...urlsRules, ...detailsRules];
+export const rules: readonly Rule[] = [
+  ...registryRules,
+  ...portsRules,
+  ...namesRules,
+  ...protocolsRules,
+  ...domainsRules,
+  ...urlsRules,
+  ...detailsRules,
+  ...mentionsRules,
+];
