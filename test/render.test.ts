@@ -43,12 +43,25 @@ function listFiles(dir: string, prefix = ''): string[] {
   });
 }
 
-describe('every target for both seeds (fixtures: UPDATE=1 rewrites them)', () => {
+/** The full units of seeds/units.md: one with the registry's command and a socket, one with the config's, one binding 443 itself. */
+const unitsServices: RenderOptions['systemd']['services'] = {
+  API: { user: 'shop', group: 'shop', workingDirectory: '/srv/shop/api', readWritePaths: ['/var/lib/shop'], hardening: true, without: [] },
+  Worker: {
+    execStart: ['/srv/worker/bin/worker', '--queue', 'high priority'],
+    readWritePaths: [],
+    hardening: true,
+    without: ['MemoryDenyWriteExecute', 'ProcSubset'],
+  },
+  Edge: { readWritePaths: [], hardening: true, without: [] },
+};
+
+describe('every target for each seed (fixtures: UPDATE=1 rewrites them)', () => {
   it.each([
-    ['creator-suite', 'seeds/creator-suite.md'],
-    ['template-filled', 'seeds/template-filled.md'],
-  ])('%s', (name, input) => {
-    const files = renderMarkdown(readFileSync(new URL(input, fixtures)));
+    ['creator-suite', 'seeds/creator-suite.md', {}],
+    ['template-filled', 'seeds/template-filled.md', {}],
+    ['units', 'seeds/units.md', { systemd: { units: {}, services: unitsServices } }],
+  ])('%s', (name, input, options: Partial<RenderOptions>) => {
+    const files = renderMarkdown(readFileSync(new URL(input, fixtures)), options);
     const expectedDir = new URL(`render/${name}/`, fixtures).pathname;
     if (process.env.UPDATE) {
       rmSync(expectedDir, { recursive: true, force: true });
@@ -130,7 +143,7 @@ describe('rendering decisions', () => {
   it('takes certificate paths and unit names from the options', () => {
     const files = renderMarkdown(markdown, {
       nginx: { certificate: '/certs/{domain}.crt', certificateKey: '/certs/{domain}.key' },
-      systemd: { units: { 'API Server': 'my-api' } },
+      systemd: { units: { 'API Server': 'my-api' }, services: {} },
     });
     expect(files.get('nginx/portbook.production.conf')).toContain('ssl_certificate "/certs/api.example.com.crt";');
     expect(files.has('systemd/production/my-api.service.d/portbook.conf')).toBe(true);
