@@ -112,8 +112,14 @@ export function isAbsolutePath(value: string): boolean {
 
 const tooLong = (length: number): string =>
   `Unexpected ExecStart of ${length} characters, expected at most ${maxCommandLength}: put a long command in a script and run that`;
+/** A control character as an escape (`\t`, `\x1b`, `\u202e`): the message shows what is invisible. */
+const escaped = (character: string): string => {
+  const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+  const point = character.codePointAt(0)!;
+  return named[character] ?? (point < 0x100 ? `\\x${point.toString(16).padStart(2, '0')}` : `\\u${point.toString(16).padStart(4, '0')}`);
+};
 const controlCharacter = (character: string): string =>
-  `Unexpected control character ${code(character)} in ExecStart, expected one line of printable text: remove it`;
+  `Unexpected control character ${code(escaped(character))} in ExecStart, expected one line of printable text: remove it`;
 
 /** The reference in a command to the value of a variable: `${NAME}`, or a `$` alone. */
 const variableReference = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\})?/g;
