@@ -3,7 +3,7 @@
  * nginx -t, systemd-analyze verify, tsc --strict, dotenv's parser and python3.
  * Expected ports are written out literally below, independently of the renderer.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,9 @@ import {
   run,
   skipConsumers,
   systemdAnalyze,
+  systemdSecurity,
   systemdVerify as systemdVerifyIn,
+  systemdVerifyUnits,
   tsc as tscIn,
   tscProjects as tscProjectsIn,
   warnIfSkipped,
@@ -615,5 +617,94 @@ suite('registries the consumers once rejected', () => {
     // it used to give nginx: [emerg] duplicate upstream "production_web" in .../nginx/portbook.production.conf:6
     expect(result.diagnostics.map((message) => [message.ruleId, message.line, message.fatal])).toEqual([['identifier-duplicate', 9, true]]);
     expect(result.diagnostics[0]!.reason).toContain('`production_web` already derived for `Production Web` (line 3, the default environment)');
+  });
+});
+
+// ---------------------------------------------------------------- full units
+
+/**
+ * The exposure `systemd-analyze security --offline=true` may give the hardened
+ * API unit, in its 0–100 scale (the printout's 0–10 times ten). Measured:
+ * 1.1 with systemd 252 (Debian 12, what CI installs), so 12 is that, rounded up
+ * a little. Every directive of the profile but two moves the score by 0.1 or more.
+ */
+const securityThreshold = 12;
+
+suite('full units, read by systemd-analyze', () => {
+  const seed = readFileSync(path.join(seeds, 'creator-suite.md'), 'utf8');
+
+  /** The Creator Suite registry (with `details` added to the API's) and `services` as the config's systemd.services: the systemd files. */
+  function generateUnits(services: Record<string, unknown>, details = ''): Map<string, string> {
+    const dir = temporaryDir('units');
+    const source = write(path.join(dir, 'PORTS.md'), seed.replace('- **Framework**: FastAPI\n', `- **Framework**: FastAPI\n${details}`));
+    const config = write(path.join(dir, 'portbook.config.json'), JSON.stringify({ systemd: { services } }));
+    const result = generate({ source, out: path.join(dir, 'generated'), config, cwd: dir });
+    expect(result.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
+    return new Map([...result.files!].filter(([file]) => file.startsWith('systemd/')));
+  }
+
+  /** `systemd-analyze security` on `unit` (its file's text) in a directory of its own. */
+  const security = (unit: string, text: string): ReturnType<typeof systemdSecurity> => {
+    const dir = temporaryDir('security');
+    write(path.join(dir, unit), text);
+    return systemdSecurity(unit, dir, securityThreshold);
+  };
+
+  const api = (services: Record<string, unknown>): string => generateUnits(services).get('systemd/creator-suite-api.service')!;
+  // a real program, arguments that need quoting, a specifier and a variable: all reach /bin/true as words
+  const execStart = ['/bin/true', '--title', 'Creator Suite API', '--port', '${PORT}', '--log', '%h.log'];
+
+  it('verifies the hardened API unit and the frontend drop-in beside it, silently', () => {
+    const workingDirectory = temporaryDir('srv');
+    const files = generateUnits({ 'Creator Suite API': { execStart, user: 'creator', workingDirectory, readWritePaths: [workingDirectory] } });
+    expect([...files.keys()].sort()).toEqual(['systemd/creator-suite-api.service', 'systemd/creator-suite-frontend.service.d/portbook.conf']);
+    const unit = files.get('systemd/creator-suite-api.service')!;
+    expect(unit).toContain('\nExecStart=/bin/true --title "Creator Suite API" --port ${PORT} --log "%%h.log"\n');
+    expect(outcome(systemdVerifyUnits({ 'creator-suite-api.service': unit }, temporaryDir('verify')))).toEqual(ok);
+    expect(outcome(systemdVerify('creator-suite-frontend', files.get('systemd/creator-suite-frontend.service.d/portbook.conf')!))).toEqual(ok);
+  });
+
+  it(`scores the hardened API unit at or under the threshold (${securityThreshold / 10} of 10)`, () => {
+    for (const services of [{ 'Creator Suite API': { execStart, user: 'creator' } }, { 'Creator Suite API': { execStart } }]) {
+      const scored = security('creator-suite-api.service', api(services));
+      expect({ status: scored.status, stderr: scored.stderr }, scored.stdout).toEqual(ok);
+      expect(scored.score).toBeLessThanOrEqual(securityThreshold / 10);
+    }
+  });
+
+  it('scores above the threshold without the profile, and an opt-out costs what it leaves out: the threshold bites', () => {
+    const bare = security('creator-suite-api.service', api({ 'Creator Suite API': { execStart, hardening: false } }));
+    expect(bare.status).not.toBe(0);
+    expect(bare.score).toBeGreaterThan(securityThreshold / 10);
+    const full = security('creator-suite-api.service', api({ 'Creator Suite API': { execStart } }));
+    const withoutFilter = security('creator-suite-api.service', api({ 'Creator Suite API': { execStart, hardening: { SystemCallFilter: false } } }));
+    expect(withoutFilter.score).toBeGreaterThan(full.score!);
+    expect(withoutFilter.status).not.toBe(0);
+  });
+
+  it("verifies the registry's own command, and the socket beside its service", () => {
+    const files = generateUnits(
+      { 'Creator Suite API': {} },
+      '- **ExecStart**: `/bin/true --port ${PORT} --workers ${WEB_CONCURRENCY}`\n- **Socket Activation**: yes\n',
+    );
+    const unit = files.get('systemd/creator-suite-api.service')!;
+    const socket = files.get('systemd/creator-suite-api.socket')!;
+    expect(unit).toContain('\nExecStart=/bin/true --port ${PORT} --workers ${WEB_CONCURRENCY}\n');
+    expect(unit).toContain('\nRequires=creator-suite-api.socket\nAfter=creator-suite-api.socket\n');
+    expect(socket).toContain('\nListenStream=0.0.0.0:17354\nAccept=no\n');
+    const dir = temporaryDir('verify');
+    expect(outcome(systemdVerifyUnits({ 'creator-suite-api.service': unit, 'creator-suite-api.socket': socket }, dir))).toEqual(ok);
+    expect(security('creator-suite-api.service', unit).status).toBe(0);
+  });
+
+  it('systemd-analyze verify fails on a unit whose program does not exist, and on a socket without an address (negative controls)', () => {
+    const missing = systemdVerifyUnits({ 'x.service': '[Service]\nExecStart=/nonexistent/program\n' }, temporaryDir('verify'));
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('Command /nonexistent/program is not executable');
+    const dir = temporaryDir('verify');
+    writeFileSync(path.join(dir, 'y.service'), minimalUnit);
+    const hostName = systemdVerifyUnits({ 'y.socket': '[Socket]\nListenStream=localhost:80\n' }, dir);
+    expect(hostName.status).not.toBe(0);
+    expect(hostName.stderr).toContain("Failed to parse address value in 'localhost:80'");
   });
 });

@@ -134,6 +134,29 @@ export function systemdVerify(unit: string, dropIn: string, dir: string): Run & 
   return { ...result, dropInPath };
 }
 
+/** `systemd-analyze verify` on whole unit files (file name → content), written to `dir` and verified in one run. */
+export function systemdVerifyUnits(units: Record<string, string>, dir: string): Run {
+  for (const [name, content] of Object.entries(units)) write(path.join(dir, name), content);
+  return run(systemdAnalyze, ['verify', '--recursive-errors=no', ...Object.keys(units)], {
+    cwd: dir,
+    env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+  });
+}
+
+/**
+ * `systemd-analyze security --offline=true --threshold=N` on a unit in `dir`
+ * (written there by the caller): exit 0 when its exposure (0–100 here, 0–10
+ * in the printout) is at or under `threshold`. `score` is the printout's.
+ */
+export function systemdSecurity(unit: string, dir: string, threshold: number): Run & { score: number | undefined } {
+  const result = run(systemdAnalyze, ['security', '--offline=true', `--threshold=${threshold}`, '--no-pager', unit], {
+    cwd: dir,
+    env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:`, SYSTEMD_COLORS: '0' },
+  });
+  const score = /Overall exposure level for \S+: (\d+\.\d)/.exec(result.stdout)?.[1];
+  return { ...result, score: score === undefined ? undefined : Number(score) };
+}
+
 /** `tsc --strict` on the given files (written into `dir`) as ESM or CommonJS. */
 export function tsc(files: Record<string, string>, type: 'module' | 'commonjs', dir: string): Run {
   return tscProjects({ '.': { type, files } }, dir);

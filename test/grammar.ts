@@ -31,6 +31,12 @@ function literalLines(lines: readonly string[]): RegExp[] {
       ),
   );
 }
+/** A normalised absolute path from systemd.ts's alphabet. */
+const path = '(/[A-Za-z0-9_.@+-]+)+';
+/** An ExecStart word written bare: the safe alphabet, and `${NAME}` (a variable the unit sets, expanded to one word). */
+const bareWord = `([A-Za-z0-9_./:@,+=-]|\\$\\{${identifier}\\})+`;
+/** The inside of a double-quoted ExecStart word: no control character, and `\\`, `"`, `%`, `$` only escaped (or `${NAME}`). */
+const quoted = `([^"\\\\%$\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]|\\\\[\\\\"]|%%|\\$\\$|\\$\\{${identifier}\\})+`;
 
 const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
   {
@@ -46,6 +52,42 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
       new RegExp(`^Environment="${identifier}=${port}"$`),
       /^Environment="(UVICORN_)?HOST=[A-Za-z0-9_.:-]+"$/,
       /^Environment="(WEB_CONCURRENCY|UVICORN_WORKERS)=\d+"$/,
+    ],
+  },
+  {
+    // a full unit: every value an identifier, a number, a checked path, a profile constant, or ExecStart's words, each bare from a safe
+    // alphabet (with `${NAME}` of a variable the unit sets) or double-quoted with only `\\`, `\"`, `%%`, `$$` and `${NAME}` inside
+    path: /^systemd\/((development|staging|production|test)\/)?[A-Za-z0-9:_.-]+\.service$/,
+    comment: /^# [^\n]*$/,
+    lines: [
+      /^\[(Unit|Service|Install)\]$/,
+      /^Description=[A-Za-z0-9:_.-]+$/,
+      /^(After|Requires)=(network\.target|[A-Za-z0-9:_.-]+\.socket)$/,
+      /^Type=exec$/,
+      new RegExp(`^ExecStart=${path}( (${bareWord}|"${quoted}"))*$`),
+      /^(User|Group)=[A-Za-z_][A-Za-z0-9_-]{0,31}$/,
+      /^DynamicUser=yes$/,
+      new RegExp(`^(WorkingDirectory|ReadWritePaths)=${path}$`),
+      new RegExp(`^Environment="${identifier}=${port}"$`),
+      /^Environment="(UVICORN_)?HOST=[A-Za-z0-9_.:-]+"$/,
+      /^Environment="(WEB_CONCURRENCY|UVICORN_WORKERS)=\d+"$/,
+      /^Restart=on-failure$/,
+      /^(AmbientCapabilities|CapabilityBoundingSet)=(CAP_NET_BIND_SERVICE)?$/,
+      /^(NoNewPrivileges|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|PrivateUsers|ProtectKernel(Tunables|Modules|Logs)|ProtectControlGroups|ProtectClock|ProtectHostname|RestrictNamespaces|RestrictRealtime|RestrictSUIDSGID|LockPersonality|MemoryDenyWriteExecute|RemoveIPC)=yes$/,
+      /^(ProtectSystem=strict|ProtectProc=invisible|ProcSubset=pid|RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6|SystemCallArchitectures=native)$/,
+      /^(SystemCallFilter=(@system-service|~@privileged @resources)|SystemCallErrorNumber=EPERM|UMask=0077)$/,
+      /^(WantedBy=multi-user\.target|Also=[A-Za-z0-9:_.-]+\.socket)$/,
+    ],
+  },
+  {
+    path: /^systemd\/((development|staging|production|test)\/)?[A-Za-z0-9:_.-]+\.socket$/,
+    comment: /^# [^\n]*$/,
+    lines: [
+      /^\[(Unit|Socket|Install)\]$/,
+      /^Description=[A-Za-z0-9:_.-]+ socket$/,
+      /^ListenStream=(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$/,
+      /^Accept=no$/,
+      /^WantedBy=sockets\.target$/,
     ],
   },
   {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { build, generate } from '../src/index.js';
-import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, tsc, warnIfSkipped } from './consumers.js';
+import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, systemdVerifyUnits, tsc, warnIfSkipped } from './consumers.js';
 import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('hostile.test.ts');
@@ -146,5 +146,61 @@ describe.skipIf(skipConsumers)('the names corpus, read by the real consumers', (
     expect({ status: compiled.status, stdout: compiled.stdout }).toEqual({ status: 0, stdout: '' });
     const python = run('python3', ['-B', '-c', 'import settings; print(len(settings.PORTS["production"]))'], { cwd: out });
     expect({ status: python.status, stdout: python.stdout }).toEqual({ status: 0, stdout: '11\n' });
+  });
+});
+
+describe('the commands corpus, as full units', () => {
+  const names = ['Newline', 'Specifiers', 'Quoted', 'Variables', 'Punctuation', 'Keys', 'Unicode'];
+  /** exec-start-inert.md with every service given a full unit by the config, its command from the registry. */
+  const buildUnits = (): ReturnType<typeof build> => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-units-'));
+    temporaries.push(dir);
+    const config = path.join(dir, 'portbook.config.json');
+    writeFileSync(config, JSON.stringify({ systemd: { services: Object.fromEntries(names.map((name) => [name, {}])) } }));
+    return build({ source: 'exec-start-inert.md', out: 'unused', cwd: corpus, config });
+  };
+  const unitOf = (files: ReadonlyMap<string, string>, name: string): string => files.get(`systemd/production/${name.toLowerCase()}.service`)!;
+
+  it('writes each accepted command as words of /bin/true on one ExecStart line: no second key, command line, specifier or variable', () => {
+    const built = buildUnits();
+    expect(built.diagnostics.map(String)).toEqual([]);
+    expect(grammarViolations(built.files!)).toEqual([]);
+    const execStart = Object.fromEntries(
+      names.map((name) => [
+        name,
+        unitOf(built.files!, name)
+          .split('\n')
+          .filter((line) => /^Exec/.test(line)),
+      ]),
+    );
+    expect(execStart).toEqual({
+      Newline: ['ExecStart=/bin/true User=root'],
+      Specifiers: ['ExecStart=/bin/true "%%h" "%%n" "100%%" "%%%%"'],
+      Quoted: ['ExecStart=/bin/true "a b" "say \\"hi\\"" "--name=My App"'],
+      Variables: ['ExecStart=/bin/true --port ${PORT} --listen=${HOST}:${INERT_VARIABLES_PORT}'],
+      Punctuation: ['ExecStart=/bin/true "a;b" "[Service]" "#x" "{{x}}"'],
+      Keys: ['ExecStart=/bin/true Environment=LD_PRELOAD=/tmp/x.so User=root'],
+      Unicode: ['ExecStart=/bin/true "Straße" "𝕏" "✅"'],
+    });
+    for (const name of names) {
+      const keys = unitOf(built.files!, name)
+        .split('\n')
+        .filter((line) => /^(User|Group|Environment|ExecStart|DynamicUser)=/.test(line))
+        .map((line) => line.split('=')[0]);
+      expect(
+        keys.filter((key) => key !== 'Environment'),
+        name,
+      ).toEqual(['ExecStart', 'DynamicUser']);
+    }
+    expect(built.files!.get('systemd/production/quoted.socket')).toContain('\nListenStream=127.0.0.1:16104\n');
+  });
+
+  it.skipIf(skipConsumers)('passes systemd-analyze verify, silently, sockets included', () => {
+    const files = buildUnits().files!;
+    const units = Object.fromEntries([...files].filter(([file]) => file.startsWith('systemd/')).map(([file, content]) => [file.split('/').at(-1)!, content]));
+    expect(Object.keys(units).sort()).toEqual([...names.map((name) => `${name.toLowerCase()}.service`), 'quoted.socket'].sort());
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-verify-'));
+    temporaries.push(dir);
+    expect(outcome(systemdVerifyUnits(units, dir))).toEqual(ok);
   });
 });

@@ -23,7 +23,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract } from '../src/extract/index.js';
 import { build, generate } from '../src/index.js';
 import { read } from '../src/read/index.js';
-import { certificateConfig, nginxTest, ok, outcome, python3, run, skipConsumers, systemdVerify, tscProjects, warnIfSkipped } from './consumers.js';
+import {
+  certificateConfig,
+  nginxTest,
+  ok,
+  outcome,
+  python3,
+  run,
+  skipConsumers,
+  systemdVerify,
+  systemdVerifyUnits,
+  tscProjects,
+  warnIfSkipped,
+} from './consumers.js';
 import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('property.test.ts');
@@ -136,7 +148,45 @@ interface Spec {
   nginx: { ipv6: boolean; http2: 'listen' | 'off'; acmeWebroot: string | false; defaultServer: boolean; behindProxy: boolean };
   /** Whether the sites are written as a URL column of the first table (`https://domain`) rather than an external-access table. */
   urls: boolean;
+  /** The first row becomes `Runner`, which the config gives a full unit: its ExecStart detail is /bin/true and hostile arguments. */
+  runner: { arguments: string; socket: boolean; bind: string | undefined } | null;
 }
+
+/**
+ * ExecStart arguments: mostly words a command could hold, among them those that
+ * must come out inert (specifiers, keys, quotes, punctuation), sometimes
+ * hostile text, which exec-start-invalid refuses or the quoting makes inert.
+ */
+const commandArguments = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(
+        fc.oneof(
+          fc.stringMatching(/^[A-Za-z0-9_.,:=+@/-]{1,8}$/),
+          fc.constantFrom(
+            '%h',
+            '%%',
+            '100%',
+            '${PORT}',
+            '"a b"',
+            "'x y'",
+            '[Service]',
+            '#x',
+            'a;b',
+            'User=root',
+            'ExecStartPre=/bin/sh',
+            'Straße',
+            '𝕏',
+            '{{x}}',
+          ),
+        ),
+        { maxLength: 6 },
+      )
+      .map((words) => words.join(' ')),
+  },
+  { weight: 1, arbitrary: text },
+);
 
 /** Registries whose shape is known: valid unique ports per table, hostile text everywhere else. */
 const spec: fc.Arbitrary<Spec> = fc.uniqueArray(fc.constantFrom(...environments), { minLength: 1, maxLength: 3 }).chain((headings) =>
@@ -160,6 +210,17 @@ const spec: fc.Arbitrary<Spec> = fc.uniqueArray(fc.constantFrom(...environments)
       behindProxy: fc.boolean(),
     }),
     urls: fc.boolean(),
+    runner: fc.oneof(
+      { weight: 1, arbitrary: fc.constant(null) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          arguments: commandArguments,
+          socket: fc.boolean(),
+          bind: fc.option(fc.constantFrom('127.0.0.1', '::1', '0.0.0.0', '*', 'localhost', '::'), { nil: undefined }),
+        }),
+      },
+    ),
   }),
 );
 
@@ -177,7 +238,8 @@ function markdown(registry: Spec): string {
     const url = registry.urls && index === 0;
     lines.push(`## ${table.heading}`, '', `| Service | Port | Protocol | Description |${url ? ' URL |' : ''}`, `|---|---|---|---|${url ? '---|' : ''}`);
     table.rows.forEach((row, at) => {
-      lines.push(`| ${cell(row.name)} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} |${url ? ` ${urlOf.get(at) ?? ''} |` : ''}`);
+      const name = registry.runner && index === 0 && at === 0 ? 'Runner' : cell(row.name);
+      lines.push(`| ${name} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} |${url ? ` ${urlOf.get(at) ?? ''} |` : ''}`);
     });
     lines.push('');
   });
@@ -189,6 +251,15 @@ function markdown(registry: Spec): string {
       const target = first.rows[site.row % first.rows.length]!;
       lines.push(`| ${site.domain} | ${site.ssl ? 443 : 80} | ${site.ssl ? '✅' : '❌'} | 127.0.0.1:${target.port} | ${cell(site.purpose)} |`);
     }
+    lines.push('');
+  }
+  const runner = registry.runner;
+  if (runner) {
+    // one code span on one line: backticks and line breaks would end it (a line separator stays, for the rule to refuse)
+    const command = `/bin/true ${runner.arguments.replace(/[`\r\n]/g, ' ')}`;
+    lines.push('#### Runner', '', `- **ExecStart**: \`${command}\``);
+    if (runner.bind !== undefined) lines.push(`- **Bind**: \`${runner.bind}\``);
+    if (runner.socket) lines.push('- **Socket Activation**: yes');
     lines.push('');
   }
   // the code samples gen writes into the registry itself, from the same cells
@@ -227,6 +298,14 @@ beforeAll(() => {
   if (!skipConsumers) baseConfig = JSON.parse(readFileSync(certificateConfig(freshDir()), 'utf8'));
 });
 
+/** A sample's config: the certificates' (when the consumers run) with its nginx settings, and a full unit for `Runner` when it has one. */
+function configFor(registry: Spec, dir: string): string {
+  const file = path.join(dir, 'portbook.config.json');
+  const systemd = registry.runner ? { systemd: { services: { Runner: {} } } } : {};
+  writeFileSync(file, JSON.stringify({ ...baseConfig, nginx: { ...baseConfig.nginx, ...registry.nginx }, ...systemd }));
+  return file;
+}
+
 /** Every output file under `dir`, as out-relative POSIX paths. */
 function listFiles(dir: string, prefix = ''): string[] {
   return readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
@@ -241,7 +320,7 @@ function listFiles(dir: string, prefix = ''): string[] {
  */
 const typescript = new Map<string, { settings: string; registry: string }>();
 
-/** nginx -t and python3 on every sample; one systemd drop-in on every other; settings.ts kept for tsc. */
+/** nginx -t and python3 on every sample; on every other, the full units (and sockets) if any, else one drop-in; settings.ts kept for tsc. */
 function checkConsumers(out: string, files: ReadonlyMap<string, string>, sample: number, registry: string): void {
   if (skipConsumers) return;
   const nginxFiles = [...files.keys()].filter((file) => file.startsWith('nginx/')).map((file) => path.join(out, file));
@@ -249,7 +328,15 @@ function checkConsumers(out: string, files: ReadonlyMap<string, string>, sample:
   // -S: settings.py needs nothing from site-packages, and skipping site's start-up makes python3 three times as quick
   const python = run(python3, ['-S', '-B', '-c', 'import settings, json; print(json.dumps(settings.PORTS))'], { cwd: out });
   expect(python.status, python.stderr).toBe(0);
-  if (sample % 2 === 0) {
+  const units = [...files.keys()].filter((file) => /^systemd\/.*\.(service|socket)$/.test(file));
+  if (sample % 2 === 0 && units.length > 0) {
+    // one directory per environment: a unit's name is unique only within its environment
+    for (const environment of new Set(units.map((file) => path.dirname(file)))) {
+      const own = units.filter((file) => path.dirname(file) === environment);
+      const verified = systemdVerifyUnits(Object.fromEntries(own.map((file) => [path.basename(file), files.get(file)!])), freshDir());
+      expect({ status: verified.status, out: verified.stdout + verified.stderr }, `systemd-analyze verify ${own.join(' ')}`).toEqual({ status: 0, out: '' });
+    }
+  } else if (sample % 2 === 0) {
     const dropIns = listFiles(out).filter((file) => file.endsWith('.service.d/portbook.conf'));
     const dropIn = dropIns[sample % dropIns.length]!;
     const unit = path.basename(path.dirname(dropIn)).replace(/\.service\.d$/, '');
@@ -283,12 +370,15 @@ const nameRules = new Set([
   'proxy-target-not-http',
   'encoding-invalid',
   'encoding-mojibake',
+  // the Runner's ExecStart detail holds hostile arguments too
+  'exec-start-invalid',
 ]);
 
 describe('random registries with hostile text in every cell', () => {
   it('give positioned name diagnostics and no files, or grammatical outputs whose .env files hold exactly their ports', () => {
     const cases = count(75);
     let generated = 0;
+    let fullUnits = 0;
     fc.assert(
       fc.property(spec, (registry) => {
         const dir = freshDir();
@@ -296,8 +386,7 @@ describe('random registries with hostile text in every cell', () => {
         const text = markdown(registry);
         writeFileSync(source, text);
         const out = path.join(dir, 'generated');
-        const config = path.join(dir, 'portbook.config.json');
-        writeFileSync(config, JSON.stringify({ ...baseConfig, nginx: { ...baseConfig.nginx, ...registry.nginx } }));
+        const config = configFor(registry, dir);
         const result = generate({ source, out, cwd: dir, config });
         for (const message of result.diagnostics) {
           expect(message.line, message.reason).toBeGreaterThan(0);
@@ -313,16 +402,21 @@ describe('random registries with hostile text in every cell', () => {
         for (const table of registry.tables) {
           const key = environmentKey(table.heading);
           const parsed = parseDotenv(result.files.get(envFileOf(key))!);
-          expect(Object.values(parsed).sort(), envFileOf(key)).toEqual(table.rows.map((row) => String(row.port)).sort());
+          // the ports, and the Runner's bind address when it has one
+          const ports = Object.entries(parsed).filter(([variable]) => variable !== 'RUNNER_HOST');
+          expect(ports.map(([, port]) => port).sort(), envFileOf(key)).toEqual(table.rows.map((row) => String(row.port)).sort());
         }
         checkConsumers(out, result.files, generated, text);
         generated++;
+        if ([...result.files.keys()].some((file) => file.endsWith('.service'))) fullUnits++;
       }),
       settings(cases),
     );
     checkTypescript();
     // the property is not vacuous: about half of the random registries generate (a fifth is over five standard deviations below)
     expect(generated).toBeGreaterThan(cases / 5);
+    // and full units are among them: about three in ten samples (a twentieth is over four standard deviations below)
+    expect(fullUnits).toBeGreaterThan(cases / 20);
   });
 
   it('never throw, and never write on errors, whatever the bytes', () => {

@@ -46,12 +46,25 @@ function listFiles(dir: string, prefix = ''): string[] {
 /** The nginx settings with some changed, the rest at their defaults. */
 const nginxOptions = (changed: Partial<RenderOptions['nginx']>): Pick<RenderOptions, 'nginx'> => ({ nginx: { ...defaultRenderOptions.nginx, ...changed } });
 
-describe('every target for both seeds, and nginx for its own (fixtures: UPDATE=1 rewrites them)', () => {
+/** The full units of seeds/units.md: one with the registry's command and a socket, one with the config's, one binding 443 itself. */
+const unitsServices: RenderOptions['systemd']['services'] = {
+  API: { user: 'shop', group: 'shop', workingDirectory: '/srv/shop/api', readWritePaths: ['/var/lib/shop'], hardening: true, without: [] },
+  Worker: {
+    execStart: ['/srv/worker/bin/worker', '--queue', 'high priority'],
+    readWritePaths: [],
+    hardening: true,
+    without: ['MemoryDenyWriteExecute', 'ProcSubset'],
+  },
+  Edge: { readWritePaths: [], hardening: true, without: [] },
+};
+
+describe('every target for each seed, and nginx for its own (fixtures: UPDATE=1 rewrites them)', () => {
   it.each<[string, string, Partial<RenderOptions>]>([
     ['creator-suite', 'seeds/creator-suite.md', {}],
     ['template-filled', 'seeds/template-filled.md', {}],
     // a CDN in front of one domain, another webroot: the nginx shapes of a real VPS, across two environments
     ['nginx-sites', 'seeds/nginx-sites.md', { targets: ['nginx'], ...nginxOptions({ behindProxy: ['shop.example.com'], acmeWebroot: '/srv/acme' }) }],
+    ['units', 'seeds/units.md', { systemd: { units: {}, services: unitsServices } }],
   ])('%s', (name, input, options) => {
     const files = renderMarkdown(readFileSync(new URL(input, fixtures)), options);
     const expectedDir = new URL(`render/${name}/`, fixtures).pathname;
@@ -135,7 +148,7 @@ describe('rendering decisions', () => {
   it('takes certificate paths and unit names from the options', () => {
     const files = renderMarkdown(markdown, {
       ...nginxOptions({ certificate: '/certs/{domain}.crt', certificateKey: '/certs/{domain}.key' }),
-      systemd: { units: { 'API Server': 'my-api' } },
+      systemd: { units: { 'API Server': 'my-api' }, services: {} },
     });
     expect(files.get('nginx/portbook.production.conf')).toContain('ssl_certificate "/certs/api.example.com.crt";');
     expect(files.has('systemd/production/my-api.service.d/portbook.conf')).toBe(true);

@@ -1902,6 +1902,78 @@ describe('details sections, configuration files and security notes', () => {
     }
   });
 
+  it('exec-start-invalid fires at an ExecStart that is not one program and its arguments, and stays quiet for one that is', () => {
+    const at = (value: string): Diagnostic[] =>
+      diagnose(`${table}
+#### API Port: 16000
+- **Bind**: \`127.0.0.1\`
+- **ExecStart**: ${value}
+`);
+    expectFires(at('`node server.js`'), {
+      rule: 'exec-start-invalid',
+      severity: 'error',
+      line: 10,
+      column: 18,
+      value: 'node',
+      says: 'expected an absolute path',
+    });
+    expectFires(at('/usr/bin/api ; rm -rf /'), { rule: 'exec-start-invalid', severity: 'error', line: 10, column: 18, value: ';', says: 'not a shell' });
+    expectFires(at('`/usr/bin/api --data $HOME`'), {
+      rule: 'exec-start-invalid',
+      severity: 'error',
+      line: 10,
+      column: 18,
+      value: '$HOME',
+      says: 'expected only `${CREATOR_SUITE_API_PORT}`, `${PORT}`, `${HOST}` (the variables this unit sets)',
+    });
+    expectFires(at('`/usr/bin/api "unclosed`'), { rule: 'exec-start-invalid', severity: 'error', line: 10, column: 18, says: 'expected a closing `"`' });
+    for (const fine of ['`/usr/bin/api --host ${HOST} --port ${CREATOR_SUITE_API_PORT} --title "Creator Suite" --fmt %h` (the API)', '/usr/bin/api']) {
+      expect(at(fine)).toEqual([]);
+    }
+    // without a Bind detail the unit sets no HOST
+    const noHost = diagnose(`${table}
+#### API Port: 16000
+- **ExecStart**: \`/usr/bin/api --host \${HOST}\`
+`);
+    expect(brief(noHost)).toEqual(['9:18 error exec-start-invalid']);
+    expect(noHost[0]!.reason).toContain('Unexpected `${HOST}` in ExecStart, expected only `${CREATOR_SUITE_API_PORT}`, `${PORT}`');
+  });
+
+  it('socket-activation-invalid fires at a value that is neither yes nor no, and at yes for a service bound to a host name', () => {
+    expectFires(
+      diagnose(`${table}
+#### API Port: 16000
+- **Socket Activation**: maybe
+`),
+      { rule: 'socket-activation-invalid', severity: 'error', line: 9, column: 26, value: 'maybe', says: 'expected yes or no' },
+    );
+    const hostName = diagnose(`${table}
+#### API Port: 16000
+- **Bind**: \`api.internal\`
+- **Socket Activation**: yes
+`);
+    expectFires(hostName, {
+      rule: 'socket-activation-invalid',
+      severity: 'error',
+      line: 10,
+      column: 26,
+      value: 'api.internal',
+      says: 'expected an IP address',
+    });
+    for (const fine of [
+      '- **Bind**: `::1`\n- **Socket Activation**: ✅',
+      '- **Socket Activation**: no',
+      '- **Bind**: `localhost:16000`\n- **Socket Activation**: yes',
+    ]) {
+      expect(
+        diagnose(`${table}
+#### API Port: 16000
+${fine}
+`),
+      ).toEqual([]);
+    }
+  });
+
   it('internal-port-exposed fires at a proxy target on a port the security note calls internal', () => {
     const d = diagnose(`${table}
 | Domain | SSL | Proxy Target |

@@ -11,7 +11,8 @@ import { variablePattern } from '../registry/names.js';
 import { PortbookError } from '../support/errors.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
 import { defaultEnvironmentVariable } from '../targets/settings-ts.js';
-import { isUnitName } from '../targets/systemd.js';
+import { commandProblem, hardeningDirectives, isAbsolutePath, isUnitName, isUserName, parseCommand } from '../targets/systemd.js';
+import type { FullUnitOptions } from '../targets/target.js';
 
 export const configFileName = 'portbook.config.json';
 export type { TargetId } from '../targets/index.js';
@@ -55,7 +56,7 @@ export const defaultRenderOptions: RenderOptions = {
     defaultServer: true,
     behindProxy: false,
   },
-  systemd: { units: {} },
+  systemd: { units: {}, services: {} },
   settings: { environmentVariable: defaultEnvironmentVariable },
   commands: {},
   variables: { allow: [] },
@@ -159,11 +160,82 @@ function parseConfigFile(file: string): { value: Record<string, unknown>; hash: 
   return { value: value as Record<string, unknown>, hash: createHash('sha256').update(bytes).digest('hex') };
 }
 
+const fullUnitKeys = ['execStart', 'user', 'group', 'workingDirectory', 'readWritePaths', 'hardening'];
+
+/** `systemd.services`: service name → the full unit it gets. Every value checked here; ExecStart's `${NAME}`s once the unit's variables are known (targets/systemd.ts). */
+function fullUnitsFrom(value: unknown, file: string): Record<string, FullUnitOptions> {
+  const fail = (key: string, expected: string): never => {
+    throw new PortbookError(`${file}: \`${key}\` must be ${expected}`);
+  };
+  const isObject = (entry: unknown): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null && !Array.isArray(entry);
+  if (!isObject(value)) return fail('systemd.services', 'an object: service name → its full unit');
+  const units: Record<string, FullUnitOptions> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    const key = `systemd.services["${name}"]`;
+    if (!isObject(entry)) return fail(key, `an object with ${fullUnitKeys.join(', ')} (each optional)`);
+    for (const setting of Object.keys(entry)) {
+      if (!fullUnitKeys.includes(setting)) throw new PortbookError(`${file}: unknown setting \`${key}.${setting}\`; known: ${fullUnitKeys.join(', ')}`);
+    }
+    const unit: FullUnitOptions = { readWritePaths: [], hardening: true, without: [] };
+    if (entry.execStart !== undefined) unit.execStart = commandFrom(entry.execStart, `${key}.execStart`, file);
+    for (const setting of ['user', 'group'] as const) {
+      const text = entry[setting];
+      if (text === undefined) continue;
+      if (typeof text !== 'string' || !isUserName(text))
+        fail(`${key}.${setting}`, 'a user or group name (a letter or _, then letters, digits, _ and -; at most 32)');
+      unit[setting] = text as string;
+    }
+    const directory = entry.workingDirectory;
+    if (directory !== undefined) {
+      if (typeof directory !== 'string' || !isAbsolutePath(directory)) fail(`${key}.workingDirectory`, 'an absolute path of letters, digits and / _ . @ + -');
+      unit.workingDirectory = directory as string;
+    }
+    const writable = entry.readWritePaths;
+    if (writable !== undefined) {
+      if (!Array.isArray(writable) || !writable.every((path) => typeof path === 'string' && isAbsolutePath(path))) {
+        fail(`${key}.readWritePaths`, 'an array of absolute paths of letters, digits and / _ . @ + -');
+      }
+      unit.readWritePaths = writable as string[];
+    }
+    Object.assign(unit, hardeningFrom(entry.hardening, `${key}.hardening`, fail));
+    units[name] = unit;
+  }
+  return units;
+}
+
+/** ExecStart from the config: one line of words (as in a registry cell) or the words themselves. */
+function commandFrom(value: unknown, key: string, file: string): string[] {
+  const parsed =
+    typeof value === 'string'
+      ? parseCommand(value)
+      : Array.isArray(value) && value.every((word) => typeof word === 'string')
+        ? { words: value as string[] }
+        : { problem: 'Unexpected value, expected a command line (a string) or its words (an array of strings)' };
+  const problem = 'problem' in parsed ? parsed.problem : commandProblem(parsed.words);
+  if (problem !== undefined) throw new PortbookError(`${file}: \`${key}\`: ${problem}`);
+  return (parsed as { words: string[] }).words;
+}
+
+/** `hardening`: `true` (the default), `false` (none), or the profile's directives to leave out (`{ "ProtectHome": false }`). */
+function hardeningFrom(value: unknown, key: string, fail: (key: string, expected: string) => never): Pick<FullUnitOptions, 'hardening' | 'without'> {
+  if (value === undefined || typeof value === 'boolean') return { hardening: value !== false, without: [] };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(key, 'true, false, or an object of directive → false');
+  const without: string[] = [];
+  for (const [directive, keep] of Object.entries(value)) {
+    if (!(hardeningDirectives as readonly string[]).includes(directive)) {
+      return fail(`${key}.${directive}`, `one of the profile's directives: ${hardeningDirectives.join(', ')}`);
+    }
+    if (typeof keep !== 'boolean') return fail(`${key}.${directive}`, 'true or false');
+    if (!keep) without.push(directive);
+  }
+  return { hardening: true, without };
+}
+
 const knownKeys: Record<string, readonly string[]> = {
   '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings', 'commands', 'variables'],
   variables: ['allow'],
   nginx: ['certificate', 'certificateKey', 'ipv6', 'http2', 'acmeWebroot', 'defaultServer', 'behindProxy'],
-  systemd: ['units'],
+  systemd: ['units', 'services'],
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
@@ -261,6 +333,7 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
       (options.systemd.units as Record<string, string>)[name] = bare;
     }
   }
+  if (systemd.services !== undefined) options.systemd.services = fullUnitsFrom(systemd.services, file);
 
   const commands = object(top.commands, 'commands');
   for (const [target, value] of Object.entries(commands)) {

@@ -356,6 +356,31 @@ export const ruleCatalogue = {
     summary: 'A `Health Check` path that is not a plain URL path (`/health`).',
     docs: 'The health path becomes an nginx `location =` and a variable; it must be a path of letters, digits and `/._~-`, such as `/health` or `/api/v1/health`.',
   },
+  'exec-start-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary:
+      'An `ExecStart` detail that is not one program by absolute path and its arguments: a control character, a backslash, an open quote, ' +
+      `a shell operator, a \`$\` other than \`\${NAME}\` of a variable the unit sets, or past 2048 characters.`,
+    docs:
+      'A service the config gives a full unit (`systemd.services`) takes its command from an `ExecStart` detail when the ' +
+      'config has none, and a command is code. portbook writes it as one `ExecStart=` line and quotes each word itself, ' +
+      'so it takes words separated by spaces, `"…"` or `\'…\'` around a word with spaces, and nothing a shell or systemd ' +
+      'would read otherwise: the absolute path of the program first (`/usr/bin/uvicorn`, not `uvicorn`), no control ' +
+      'characters, no backslash escapes, no `;`, `|`, `&&` or `>` (systemd runs one program, not a shell: put a pipeline ' +
+      `in a script and run that), and \`$\` only in \`\${PORT}\` or another variable the unit sets itself (\`\${HOST}\`, the ` +
+      'port variable). A `%` is written as `%%`, so it reaches the program as a `%`.',
+  },
+  'socket-activation-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A `Socket Activation` detail that is neither yes nor no, or yes for a service whose bind address is a host name.',
+    docs:
+      "`Socket Activation: yes` gives a service's full unit a `.socket` that listens on the service's bind address and " +
+      'port (`Accept=no`) and starts the service at the first connection. A socket listens on an IP address ' +
+      '(`127.0.0.1`, `::1`, `*`; no Bind detail means `127.0.0.1`), so a host name in the Bind detail cannot be used: ' +
+      'write the address. A value portbook cannot read as yes or no is an error rather than a guess.',
+  },
   'internal-port-exposed': {
     severity: 'error',
     stage: 'validate',

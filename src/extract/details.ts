@@ -5,21 +5,31 @@
 import type { List, ListItem, Nodes } from 'mdast';
 import { environmentNamed } from '../registry/environments.js';
 import type { ConfigFile, DetailSection, Field, Point, Registry, Service, ServiceDetails } from '../registry/types.js';
-import { cellText } from './cells.js';
+import { cellText, parseSsl } from './cells.js';
 import { normaliseHeader } from './columns.js';
 import type { KeyValue } from './items.js';
 
-type DetailKey = 'bind' | 'workers' | 'healthCheck' | 'process' | 'framework';
+type DetailKey = 'bind' | 'workers' | 'healthCheck' | 'process' | 'framework' | 'execStart' | 'socketActivation';
 
-/** Which detail a key names: `Bind`, `Workers`, `Health Check`, `Process`, `Framework`. */
+/**
+ * The keys of each detail, normalised (lower case, words). `ExecStart` and
+ * `Socket Activation` are systemd's own words: a free-text `Command:` or
+ * `Run:` that registries already hold stays free text.
+ */
+const detailKeys: ReadonlyArray<[DetailKey, RegExp]> = [
+  ['bind', /^(bind|bind address|listen|listens on|address)$/],
+  ['workers', /^(workers|worker processes|processes|concurrency)$/],
+  ['healthCheck', /^(health check|healthcheck|health|health endpoint|health path)$/],
+  ['process', /^(process|runtime|server)$/],
+  ['framework', /^(framework|stack)$/],
+  ['execStart', /^(execstart|exec start)$/],
+  ['socketActivation', /^(socket activation|socket activated)$/],
+];
+
+/** Which detail a key names: `Bind`, `Workers`, `Health Check`, `Process`, `Framework`, `ExecStart`, `Socket Activation`. */
 export function detailKey(key: string): DetailKey | undefined {
   const normal = normaliseHeader(key);
-  if (/^(bind|bind address|listen|listens on|address)$/.test(normal)) return 'bind';
-  if (/^(workers|worker processes|processes|concurrency)$/.test(normal)) return 'workers';
-  if (/^(health check|healthcheck|health|health endpoint|health path)$/.test(normal)) return 'healthCheck';
-  if (/^(process|runtime|server)$/.test(normal)) return 'process';
-  if (/^(framework|stack)$/.test(normal)) return 'framework';
-  return undefined;
+  return detailKeys.find(([, names]) => names.test(normal))?.[0];
 }
 
 function parseDetails(items: KeyValue[]): ServiceDetails {
@@ -43,6 +53,11 @@ function parseDetails(items: KeyValue[]): ServiceDetails {
       const url = candidate === undefined ? undefined : /^https?:\/\/[^/\s]+(\/\S*)?$/.exec(candidate);
       const path = url ? (url[1] ?? '/') : candidate;
       if (path?.startsWith('/')) details.healthCheck = { ...item.value, value: path.replace(/[.,;)]+$/, '') || '/' };
+    } else if (kind === 'execStart') {
+      // the command in backticks, prose around it a comment (as for Bind); without backticks, the whole value
+      details.execStart = { ...item.value, value: raw };
+    } else if (kind === 'socketActivation') {
+      details.socketActivation = { ...item.value, value: parseSsl(item.value.text) };
     }
   }
   return details;

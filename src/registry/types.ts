@@ -89,6 +89,10 @@ export interface ServiceDetails {
   workers?: Field<number>;
   /** The health-check path, `/health`. */
   healthCheck?: Field<string>;
+  /** An `ExecStart` detail's command line (its inline code, else its text): a full unit's command, checked by exec-start-invalid. */
+  execStart?: Field<string>;
+  /** A `Socket Activation` detail: yes or no, `undefined` when unclear. */
+  socketActivation?: Field<boolean | undefined>;
   /** Every item as written, recognised or not (free text: never rendered into directives). */
   items: Array<{ key: string; value: Field<string> }>;
 }

@@ -48,13 +48,13 @@ export interface RenderInput {
 export function renderFiles({ registry, options, templates, source }: RenderInput): Map<string, RenderedFile> {
   const model = buildModel(registry, options, source);
   const files = new Map<string, RenderedFile>();
-  const targetTemplates = new Set(targets.flatMap((target) => (target.template ? [target.template] : [])));
+  const targetTemplates = new Set(targets.flatMap((target) => [...(target.template ? [target.template] : []), ...(target.extraTemplates ?? [])]));
   for (const target of targets) {
     if (!options.targets.includes(target.id)) continue;
     // one header per target and run: the source is the same for each of its files
     const head = header(target.comment, source);
     for (const output of target.outputs({ model, registry, options })) {
-      const body = 'content' in output ? output.content : templates.render(target.template!, output.context);
+      const body = 'content' in output ? output.content : templates.render(output.template ?? target.template!, output.context);
       files.set(output.path, { content: stamp(head + normalise(body)), target: target.id });
     }
   }

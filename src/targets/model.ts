@@ -11,7 +11,7 @@ import type { EnvironmentName, ExternalAccess, Registry, Service } from '../regi
 import { PortbookError } from '../support/errors.js';
 import { diagramNodes } from './diagram.js';
 import { listenLines, upstreamName } from './nginx.js';
-import { unitName } from './systemd.js';
+import { parseCommand, unitName, usesUvicorn } from './systemd.js';
 import type { TargetOptions } from './target.js';
 import type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
 
@@ -100,12 +100,21 @@ function serviceView(service: Service, options: TargetOptions): ServiceView {
     ...(details?.healthCheck ? { healthPath: details.healthCheck.value } : {}),
     healthVariable: healthVariable(service),
     ...(details?.workers ? { workers: details.workers.value } : {}),
-    uvicorn: (details?.items ?? []).some((item) => /uvicorn/i.test(item.value.text)),
+    uvicorn: usesUvicorn(details),
+    ...(details?.execStart ? { command: commandWords(details.execStart.value) } : {}),
+    socketActivation: details?.socketActivation?.value === true,
     http: hasUpstream(service),
     websocket: protocol.websocket,
     scheme: protocol.tls ? 'https' : 'http',
     environment: environmentKey(service.environment.name),
   };
+}
+
+/** The words of an `ExecStart` detail that passed validation. */
+function commandWords(text: string): string[] {
+  const parsed = parseCommand(text);
+  if ('problem' in parsed) throw new Error(`internal: unvalidated ExecStart ${JSON.stringify(text)}`);
+  return parsed.words;
 }
 
 /** What a site's view depends on besides its row and service: its redirect, the domains behind a proxy, its environment (so far), the settings. */

@@ -36,6 +36,8 @@ export interface TargetOptions {
   systemd: {
     /** Service name (as written in PORTS.md) → unit name without `.service`. */
     units: Readonly<Record<string, string>>;
+    /** Service name (as written in PORTS.md) → a full unit instead of the drop-in (targets/systemd.ts). */
+    services: Readonly<Record<string, FullUnitOptions>>;
   };
   settings: {
     /**
@@ -50,6 +52,26 @@ export interface TargetOptions {
   };
 }
 
+/**
+ * A full unit, as the config asks for it (config/load.ts checks each value).
+ * What decides who runs what lives here, in the config; the registry may only
+ * give the command, in an `ExecStart` detail, when the config gives none.
+ */
+export interface FullUnitOptions {
+  /** The command's words; absent: the registry's `ExecStart` detail. */
+  execStart?: readonly string[];
+  /** `User=`; absent: `DynamicUser=yes` (a transient user, never root). */
+  user?: string;
+  group?: string;
+  workingDirectory?: string;
+  /** `ReadWritePaths=`: what the service may write under `ProtectSystem=strict`. */
+  readWritePaths: readonly string[];
+  /** The hardening profile (targets/systemd.ts `hardeningProfile`), on unless `false`. */
+  hardening: boolean;
+  /** The profile's directives left out for this service. */
+  without: readonly string[];
+}
+
 /** What a target's `outputs` gets: the view model templates see, the registry it came from, and the settings. */
 export interface TargetInput {
   model: Model;
@@ -57,8 +79,8 @@ export interface TargetInput {
   options: TargetOptions;
 }
 
-/** One file of a target: rendered from the target's template with `context`, or already serialised as `content`. */
-export type TargetOutput = { path: string; context: unknown } | { path: string; content: string };
+/** One file of a target: rendered from the target's template (or another it names in `extraTemplates`) with `context`, or already serialised as `content`. */
+export type TargetOutput = { path: string; context: unknown; template?: string } | { path: string; content: string };
 
 /** A Handlebars helper as a target declares it: plain arguments, no options object; returns inert text or throws. */
 export type Helper = (...args: unknown[]) => string;
@@ -74,6 +96,8 @@ export interface Target<Id extends string = string> {
   readonly byDefault: boolean;
   /** Its template in templates/ (a project's templates/ may override it), unless it serialises its files itself. */
   readonly template?: string;
+  /** Further templates its outputs name (`template` in an output), when it writes files of more than one kind. */
+  readonly extraTemplates?: readonly string[];
   /** The comment syntax of its do-not-edit header. */
   readonly comment: CommentStyle;
   /** Its files for this registry, in a stable order. */

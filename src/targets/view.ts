@@ -37,11 +37,38 @@ export interface ServiceView {
   workers?: number;
   /** The details mention uvicorn: its own UVICORN_* variables are set too. */
   uvicorn: boolean;
+  /** The words of the registry's `ExecStart` detail, if any (a full unit's command when the config gives none). */
+  command?: string[];
+  /** The details ask for socket activation (`Socket Activation: yes`): a full unit gets a `.socket`. */
+  socketActivation: boolean;
   http: boolean;
   websocket: boolean;
   /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
   scheme: 'http' | 'https';
   environment: string;
+}
+
+/** A full unit as `systemd.service.hbs` and `systemd.socket.hbs` see it (as `unit`, beside `service`): targets/systemd.ts builds it. */
+export interface SystemdUnitView {
+  /** `creator-suite-api`: the unit's name without `.service` (its socket's too). */
+  name: string;
+  /** ExecStart's words, unquoted: the `systemdExecStart` helper checks and quotes them. */
+  command: string[];
+  /** The variables the unit sets: its command may name them as `${NAME}`. */
+  variables: string[];
+  /** Its `Environment=` assignments, as the drop-in would set them. */
+  environment: Array<{ name: string; value: string }>;
+  /** `User=`; absent: `DynamicUser=yes`. */
+  user?: string;
+  group?: string;
+  workingDirectory?: string;
+  readWritePaths: string[];
+  /** `CAP_NET_BIND_SERVICE` for a service that binds a port below 1024 itself. */
+  ambientCapabilities?: string;
+  /** The hardening profile's directives, as the config leaves them (empty when it is off). */
+  hardening: Array<{ key: string; value: string }>;
+  /** Its socket, when the details ask for socket activation: the `ListenStream=` address. */
+  socket?: { listen: string };
 }
 
 export interface SiteView {

@@ -1,9 +1,9 @@
-/** Rules about details sections and configuration files: ports in headings, units, bind addresses, workers, health paths. */
+/** Rules about details sections and configuration files: ports in headings, units, bind addresses, workers, health paths, ExecStart and socket activation. */
 import { code } from '../../diagnostics/report.js';
 import { isHostOrAddress } from '../../registry/hosts.js';
 import { portNumber } from '../../registry/queries.js';
 import type { ServiceDetails } from '../../registry/types.js';
-import { isUnitName, unitFromPath } from '../../targets/systemd.js';
+import { isUnitName, parseCommand, socketListen, unitFromPath, unitVariables } from '../../targets/systemd.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { label, line } from '../rule.js';
 
@@ -117,6 +117,47 @@ export const detailsRules: readonly Rule[] = [
         (health) => /^\/[A-Za-z0-9._~/-]*$/.test(health),
         (health) => `Unexpected health-check path ${code(health.value)}, expected a path of letters, digits and \`/._~-\` such as \`/health\``,
       );
+    },
+  },
+  {
+    id: 'exec-start-invalid',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        const field = section.details.execStart;
+        if (!field) continue;
+        // `${NAME}` must be a variable the unit sets: the services' own (one name: the same unit in each environment it is placed in)
+        const variables = section.services.length > 0 ? section.services.map(unitVariables) : [undefined];
+        for (const names of variables) {
+          const parsed = parseCommand(field.value, names);
+          if ('problem' in parsed) context.report(parsed.problem, field.position);
+        }
+      }
+    },
+  },
+  {
+    id: 'socket-activation-invalid',
+    check(context) {
+      for (const section of context.registry.detailSections ?? []) {
+        const field = section.details.socketActivation;
+        if (!field) continue;
+        if (field.value === undefined) {
+          context.report(
+            `Unexpected socket activation ${code(field.text)}, expected yes or no: write \`yes\` for a \`.socket\` unit, or \`no\``,
+            field.position,
+          );
+          continue;
+        }
+        if (!field.value) continue;
+        for (const service of section.services) {
+          const bind = service.details?.bind;
+          // a bind that is no address at all is bind-invalid's; a host name is a fine bind, but no socket address
+          if (!bind || socketListen(bind.value, 1) !== undefined || !isHostOrAddress(bind.value)) continue;
+          context.report(
+            `Unexpected socket activation for ${label(service)}, whose bind address ${code(bind.value)} (${line(bind.position)}) is a host name, expected an IP address: a socket listens on an address; write it in the Bind detail (\`127.0.0.1\`, \`::1\`, \`*\`)`,
+            field.position,
+          );
+        }
+      }
     },
   },
 ];
