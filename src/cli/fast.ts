@@ -5,11 +5,12 @@
  * hash. Anything else (a change, a flag it does not know, an error) returns
  * `undefined` and the full CLI runs instead, so behaviour is the same.
  */
-import { constants, type Dirent, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { inputsHash } from '../config/inputs.js';
 import { type Config, displayPath, loadConfig, type PathOptions } from '../config/load.js';
 import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
+import { readRegularFile } from '../support/regular-file.js';
 import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from '../write/index.js';
 import type { Io } from './main.js';
 
@@ -40,10 +41,9 @@ function parse(argv: readonly string[]): { command: 'gen' | 'check'; paths: Path
  * link that leads outside --out, so such an output is left to it (`undefined`).
  * Whether a directory on the way is a link comes from one listing of its
  * parent (2,000 drop-in directories: one listing, not 2,000 lstat calls), and
- * a file is read without following a link; only links are resolved.
+ * a file is read without following a link; only links are resolved. Only a
+ * regular file is read (a FIFO where an output goes never blocks the run).
  */
-const noFollow = (constants.O_RDONLY | constants.O_NOFOLLOW) as unknown as string;
-
 class OutputReader {
   private readonly root: string;
   private readonly directories = new Map<string, boolean>();
@@ -89,12 +89,11 @@ class OutputReader {
     const file = path.join(this.out, ...relative.split('/'));
     if (!this.directoryInside(path.dirname(file))) return undefined;
     try {
-      // Node's one-call UTF-8 read, told not to follow a link at the end (it takes open(2) flags as a number too, as fs.open does)
-      return readFileSync(file, { encoding: 'utf8', flag: noFollow });
+      return readRegularFile(file, { noFollow: true }).toString('utf8');
     } catch (error) {
       // the file itself is a link: fine when it stays inside
       if ((error as NodeJS.ErrnoException).code !== 'ELOOP' || !this.resolvesInside(file)) return undefined;
-      return readFileSync(file, 'utf8');
+      return readRegularFile(file).toString('utf8');
     }
   }
 }
@@ -142,7 +141,7 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
     const source = displayPath(config.source, io.cwd);
     const warnings = manifest.warnings ?? [];
     // a person at a terminal gets the code frames the full CLI shows
-    const lines = io.tty && warnings.length > 0 ? sourceLines(new TextDecoder().decode(readFileSync(config.source))) : [];
+    const lines = io.tty && warnings.length > 0 ? sourceLines(new TextDecoder().decode(readRegularFile(config.source))) : [];
     for (const warning of warnings) {
       const shown = { line: warning.line, column: warning.column, severity: 'warning' as const, reason: warning.message, ruleId: warning.ruleId || undefined };
       io.stderr(formatDiagnostic(shown, source, lines, io.tty === true));

@@ -3,7 +3,6 @@
  * read → extract → validate → render, plus the manifest and the registry's
  * own diagram block. Every command that writes starts here; nothing here writes.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
@@ -17,6 +16,7 @@ import { type RenderedFile, renderFiles } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
 import { PortbookError } from '../support/errors.js';
 import { joinLines, splitLines } from '../support/lines.js';
+import { FileTooLarge, readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { diagramFile } from '../targets/diagram.js';
 import { validate } from '../validate/index.js';
 import { type ManifestWarning, manifestFor, manifestName } from '../write/index.js';
@@ -194,20 +194,16 @@ function asOnDisk(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
-/** The registry's bytes, refused past the size limit. */
+/** The registry's bytes: a regular file (a FIFO or a device is refused, never waited on), refused past the size limit. */
 export function readSource(file: string, displayPath: string): Uint8Array {
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    return readRegularFile(file, { limit: maxSourceBytes });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (point --source at your PORTS.md)' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
+    const why =
+      code === 'ENOENT' ? 'no such file (point --source at your PORTS.md)' : `${whyUnreadable(error)}${error instanceof FileTooLarge ? ' for a registry' : ''}`;
     throw new PortbookError(`Cannot read ${displayPath}: ${why}`);
   }
-  if (bytes.length > maxSourceBytes) {
-    throw new PortbookError(`Cannot read ${displayPath}: ${bytes.length} bytes is more than the ${maxSourceBytes}-byte limit for a registry`);
-  }
-  return bytes;
 }
 
 /** Relative to the project root (stable whatever the working directory), else the file name. */

@@ -4,9 +4,10 @@
  * so a typo never silently does nothing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
+import { readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
 import { isUnitName } from '../targets/systemd.js';
 
@@ -128,12 +129,16 @@ export function displayPath(file: string, cwd: string): string {
   return relative.split(path.sep).join('/');
 }
 
+/** A config is a few settings: 1 MiB is far more than one needs, and bounds what a wrong path makes portbook read. */
+const maxConfigBytes = 1024 * 1024;
+
 function parseConfigFile(file: string): { value: Record<string, unknown>; hash: string } {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    // a regular file only: a FIFO or a device is refused, never waited on
+    bytes = readRegularFile(file, { limit: maxConfigBytes });
   } catch (error) {
-    throw new PortbookError(`Cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new PortbookError(`Cannot read config ${file}: ${whyUnreadable(error)}`);
   }
   const text = bytes.toString('utf8');
   let value: unknown;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { verifyStamp } from '../support/stamp.js';
 import { readIfExists } from './files.js';
 import { manifestName, readManifest, sha256 } from './manifest.js';
-import { foldName, type InsideCache, resolveInside } from './paths.js';
+import { foldName, type InsideCache, probe, resolveInside } from './paths.js';
 import { debrisBeside, findDebris } from './temporaries.js';
 
 export type ChangeKind = 'create' | 'update' | 'remove';
@@ -51,6 +51,8 @@ export interface PlanOptions {
 
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
 export function plan(out: string, files: ReadonlyMap<string, string>, options: PlanOptions = {}): Plan {
+  // --out itself a loop of links: said of --out, before anything is read through it
+  probe(path.resolve(out));
   const previous = readManifest(out);
   const inside: InsideCache = new Map();
   const listings = new Map<string, Set<string>>();
