@@ -11,7 +11,7 @@ import { inputsHash } from '../config/inputs.js';
 import { type Config, displayPath, loadConfig, type PathOptions } from '../config/load.js';
 import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { readRegularFile } from '../support/regular-file.js';
-import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from '../write/index.js';
+import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, sha256 } from '../write/index.js';
 import type { Io } from './main.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
@@ -131,6 +131,8 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
     const outputs = new OutputReader(config.out);
     if (lstatSync(manifestFile).isSymbolicLink() && !outputs.resolvesInside(manifestFile)) return undefined;
     const files = Object.entries(manifest.files);
+    // a run interrupted among its renames: check and gen say so, and gen finishes it (see write/journal.ts)
+    if (outputs.listing(config.out).has(journalName)) return undefined;
     for (const [relative, hash] of files) {
       if (relative.split('/').includes('..') || path.isAbsolute(relative)) return undefined;
       const content = outputs.read(relative);

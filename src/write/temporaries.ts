@@ -3,10 +3,10 @@
  * staging directories for candidates, whether their run is alive, and removing them.
  */
 import { randomBytes } from 'node:crypto';
-import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync, unlinkSync } from 'node:fs';
+import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeQuietly } from './files.js';
+import { disk, removeQuietly } from './files.js';
 import { foldName, type InsideCache, resolveInside } from './paths.js';
 
 /** This process's id (reading `process.pid` is a system call each time). */
@@ -100,11 +100,11 @@ export function debrisBeside(out: string): string[] {
 }
 
 /**
- * Remove the temporaries a killed `replaceFile` of `file` left (beside the
- * file a link leads to, where it writes them); returns their paths. Only
- * that file's, only of runs no longer alive.
+ * The temporaries a killed `replaceFile` of `file` (or a killed gen's
+ * rewrite of the registry's diagram block) left: beside the file a link
+ * leads to, where they are written. Only that file's, only of runs no longer alive.
  */
-export function removeDeadTemporaries(file: string): string[] {
+export function deadTemporariesOf(file: string): string[] {
   let target = file;
   try {
     target = realpathSync(file);
@@ -118,9 +118,15 @@ export function removeDeadTemporaries(file: string): string[] {
   } catch {
     return [];
   }
-  const removed = entries
+  return entries
     .filter((entry) => entry.isFile() && isDeadTemporary(entry.name, path.basename(target)))
-    .map((entry) => path.join(directory, entry.name));
+    .map((entry) => path.join(directory, entry.name))
+    .sort();
+}
+
+/** Remove the temporaries a killed `replaceFile` of `file` left (see deadTemporariesOf); returns their paths. */
+export function removeDeadTemporaries(file: string): string[] {
+  const removed = deadTemporariesOf(file);
   for (const temporary of removed) removeQuietly(temporary);
   return removed;
 }
@@ -162,8 +168,8 @@ export function removeDeadStagingDirectories(): string[] {
 /** Remove a temporary file, or a directory a killed run was building (its contents are that run's). */
 export function removeDebris(temporary: string): void {
   try {
-    if (lstatSync(temporary).isDirectory()) rmSync(temporary, { recursive: true, force: true });
-    else unlinkSync(temporary);
+    if (lstatSync(temporary).isDirectory()) disk.rmTree(temporary);
+    else disk.unlink(temporary);
   } catch {
     // already gone
   }

@@ -5,7 +5,7 @@ import type { PathOptions } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
 import { manifestName, parseManifest } from '../../write/index.js';
 import { counts, formatDiff, unifiedDiff } from '../diff.js';
-import { count, fixCommand, type Io, outPath } from './common.js';
+import { count, fixCommand, type Io, interruptedText, outPath } from './common.js';
 import { type StaleFile, staleFiles } from './gen.js';
 
 /**
@@ -33,13 +33,14 @@ export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): 
   const note = manifest && manifestNote(manifest, others.length);
   const out = outPath(result, '', io);
   const update = result.sourceUpdate;
-  if (others.length === 0 && note === undefined && !update) {
+  const interrupted = planned.interrupted;
+  if (others.length === 0 && note === undefined && !update && !interrupted) {
     io.stdout(`${out} is up to date.\n`);
     return 0;
   }
   const color = colorEnabled(io.stdoutTty === true);
   const why = { stale: '', missing: '', extra: 'no longer generated', edited: 'by hand, since portbook wrote it', foreign: 'not written by portbook' };
-  const summary: string[] = [];
+  const summary: string[] = interrupted ? [`interrupted: ${interruptedText(result, io)}\n`] : [];
   const diffs: string[] = [];
   for (const file of others) {
     const name = outPath(result, file.relative, io);
@@ -58,7 +59,11 @@ export function printCheck(result: GenerateResult, io: Io, paths: PathOptions): 
   }
   const files = others.length + (note === undefined ? 0 : 1);
   io.stdout(summary.join('') + (diffs.length > 0 ? `\n${diffs.join('')}` : ''));
-  const what = [files > 0 ? `${count(files, 'file')} out of date in ${out}` : '', update ? `the diagram in ${update.path} is out of date` : '']
+  const what = [
+    interrupted ? 'the last gen was interrupted' : '',
+    files > 0 ? `${count(files, 'file')} out of date in ${out}` : '',
+    update ? `the diagram in ${update.path} is out of date` : '',
+  ]
     .filter(Boolean)
     .join(', and ');
   // gen refuses hand edits (without --force) and files it did not write (always): say what it takes instead

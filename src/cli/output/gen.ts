@@ -8,7 +8,7 @@ import { toJson } from '../../diagnostics/report.js';
 import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
-import { count, type Io, outPath, printConflicts, printIgnored } from './common.js';
+import { count, type Io, interruptedText, outPath, printConflicts, printIgnored } from './common.js';
 
 /** A file check reports, with its content before and after (`undefined`: missing). */
 export interface StaleFile {
@@ -62,8 +62,20 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
           ]
         : []),
     ];
-    io.stdout(`${JSON.stringify({ diagnostics, files }, null, 2)}\n`);
-    return !result.plan || files.length > 0 ? 1 : 0;
+    const interrupted = result.plan?.interrupted;
+    // present only while an interrupted run's journal stands: which files are from that run, which from the one before
+    const extra = interrupted
+      ? {
+          interrupted: {
+            pid: interrupted.pid,
+            started: interrupted.started,
+            ...Object.fromEntries(Object.entries(interrupted.files).map(([state, paths]) => [state, paths.map((file) => outPath(result, file, io))])),
+            ...(interrupted.registry ? { registry: { path: displayPath(interrupted.registry.file, io.cwd), state: interrupted.registry.state } } : {}),
+          },
+        }
+      : {};
+    io.stdout(`${JSON.stringify({ diagnostics, files, ...extra }, null, 2)}\n`);
+    return !result.plan || files.length > 0 || interrupted ? 1 : 0;
   }
   // outputs gen must not replace are errors too, reported at the output file
   for (const conflict of result.plan?.conflicts ?? []) {
@@ -85,6 +97,10 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
 
 export function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
   const planned = result.plan!;
+  if (planned.interrupted) {
+    const then = planned.conflicts.length > 0 ? 'it stays so until gen can write' : dryRun ? '`portbook gen` finishes it' : 'finished now';
+    io.stderr(`portbook: ${interruptedText(result, io)}; ${then}.\n`);
+  }
   if (planned.conflicts.length > 0) return printConflicts(result, io);
   const color = colorEnabled(io.stdoutTty === true);
   if (dryRun) {
@@ -122,6 +138,7 @@ export function printGen(result: GenerateResult, dryRun: boolean, io: Io): numbe
   }
   const out = outPath(result, '', io);
   const total = planned.changes.filter((change) => change.kind !== 'remove').length + planned.unchanged.length;
-  if (planned.changes.length === 0 && !result.sourceUpdate) io.stdout(`${out} is up to date (${count(total, 'file')}).\n`);
+  if (planned.changes.length === 0 && !result.sourceUpdate)
+    io.stdout(`${out} ${planned.interrupted && !dryRun ? 'is complete again' : 'is up to date'} (${count(total, 'file')}).\n`);
   return 0;
 }
