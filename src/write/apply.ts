@@ -10,6 +10,7 @@ import { hashOf, type JournalEntry, journalFor, journalName } from './journal.js
 import { manifestName } from './manifest.js';
 import { type InsideCache, lexicalTarget, probe, resolveInside } from './paths.js';
 import type { Plan } from './plan.js';
+import { writing } from './signals.js';
 import { removeDebris, temporaryPath } from './temporaries.js';
 
 /** Hooks for tests that need to interrupt a write. */
@@ -68,6 +69,7 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   if (planned.conflicts.length > 0) {
     throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
   }
+  writing();
   const prepared = prepare(planned, hooks);
   // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
   for (const relative of planned.debris) removeDebris(resolveInside(out, relative));

@@ -35,4 +35,5 @@ export { type Manifest, type ManifestWarning, manifestFor, manifestName, parseMa
 export { type InsideCache, resolveInside } from './paths.js';
 export { type Change, type ChangeKind, type Conflict, type Interrupted, type Plan, type PlanOptions, plan, type RegistryWrite } from './plan.js';
 export { replaceFile } from './replace.js';
+export { whenWriting } from './signals.js';
 export { deadStagingDirectories, isDeadTemporary, makeStagingDirectory, removeDeadStagingDirectories, removeDeadTemporaries } from './temporaries.js';

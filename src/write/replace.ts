@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { PortbookError } from '../support/errors.js';
 import { disk, keepMode, removeQuietly, writeFully } from './files.js';
+import { writing } from './signals.js';
 import { temporaryPath } from './temporaries.js';
 
 /**
@@ -16,6 +17,7 @@ export function replaceFile(file: string, content: string): void {
   } catch {
     // not there yet (or a link to nothing): the rename creates it
   }
+  writing();
   const temporary = temporaryPath(target);
   try {
     writeFully(temporary, content, true);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { disk, removeQuietly } from './files.js';
 import { foldName, type InsideCache, resolveInside } from './paths.js';
+import { writing } from './signals.js';
 
 /** This process's id (reading `process.pid` is a system call each time). */
 const ownPid = process.pid;
@@ -140,6 +141,7 @@ const stagingPattern = /^portbook-candidates-(\d+)-[A-Za-z0-9]{6}$/;
  * id, so that a later run can tell one a killed run left.
  */
 export function makeStagingDirectory(): string {
+  writing();
   return mkdtempSync(path.join(os.tmpdir(), `${stagingPrefix}${ownPid}-`));
 }
 
