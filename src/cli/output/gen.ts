@@ -5,6 +5,7 @@ import type { StagedResult } from '../../commands/stage.js';
 import { displayPath } from '../../config/load.js';
 import { colorEnabled } from '../../diagnostics/format.js';
 import { toJson } from '../../diagnostics/report.js';
+import { verifyStamp } from '../../support/stamp.js';
 import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
@@ -132,6 +133,13 @@ export function printGen(result: GenerateResult, dryRun: boolean, io: Io): numbe
           : `portbook: not staged: ${name}, whose diagram block gen updated, also has edits of yours that are not staged; \`git add ${name}\` when you stage them\n`,
       );
     }
+  }
+  // the manifest is portbook's own record: replaced even when changed by hand (or a merge), but not in silence
+  const manifest = planned.changes.find((change) => change.path === manifestName);
+  if (!dryRun && manifest?.before !== undefined && verifyStamp(manifest.before) === 'edited') {
+    io.stderr(
+      `portbook: rewrote ${outPath(result, manifestName, io)}, which was changed since portbook wrote it: it is portbook's own record, and every gen rewrites it\n`,
+    );
   }
   for (const kept of planned.kept) {
     io.stderr(`portbook: kept ${outPath(result, kept, io)}: it is no longer generated but was edited by hand; delete it yourself if it is not needed\n`);
