@@ -11,6 +11,7 @@ import { inputsHash } from '../config/inputs.js';
 import { type Config, displayPath, loadConfig, type PathOptions } from '../config/load.js';
 import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { readRegularFile } from '../support/regular-file.js';
+import { withLf } from '../support/stamp.js';
 import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, sha256 } from '../write/index.js';
 import type { Io } from './main.js';
 
@@ -136,7 +137,8 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
     for (const [relative, hash] of files) {
       if (relative.split('/').includes('..') || path.isAbsolute(relative)) return undefined;
       const content = outputs.read(relative);
-      if (content === undefined || sha256(content) !== hash) return undefined;
+      // a CRLF copy (git's core.autocrlf) of what gen wrote is what gen wrote
+      if (content === undefined || (sha256(content) !== hash && sha256(withLf(content)) !== hash)) return undefined;
     }
     // gen removes what killed runs left (see write.ts): where there is any, it is for the full run to do
     if (parsed.command === 'gen' && hasDebris(config, outputs)) return undefined;

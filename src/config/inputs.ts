@@ -74,10 +74,23 @@ export function templatesHash(config: Config): string | undefined {
   return hash.digest('hex');
 }
 
-/** One labelled, length-prefixed part of a hash, so no two sets of parts run together the same way. */
+/**
+ * One labelled, length-prefixed part of a hash, so no two sets of parts run
+ * together the same way. Line endings do not count: a checkout whose files
+ * git's `core.autocrlf` turned into CRLF renders the same outputs, and must
+ * record the same inputs, or every Windows and Linux gen would rewrite the
+ * manifest in turn.
+ */
 function addPart(hash: Hash, label: string, value: string | Buffer): void {
-  hash.update(`${label}\0${value.length}\0`);
-  hash.update(value);
+  const part = typeof value === 'string' ? value : withLfBytes(value);
+  hash.update(`${label}\0${part.length}\0`);
+  hash.update(part);
+}
+
+/** `bytes` with every CRLF as LF (a copy only when there is a CR at all). */
+export function withLfBytes(bytes: Buffer): Buffer {
+  if (!bytes.includes(13)) return bytes;
+  return Buffer.from(bytes.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
 }
 
 /**
@@ -103,7 +116,14 @@ export function inputsHash(config: Config, source?: Uint8Array, templates: strin
     // a registry gen would refuse (one its diagram block grew past the limit, say) is never up to date
     if (registry.length > maxSourceBytes) return undefined;
     add('source', registry);
-    if (config.file) add('config', config.fileHash ?? createHash('sha256').update(readRegularFile(config.file)).digest('hex'));
+    if (config.file)
+      add(
+        'config',
+        config.fileHash ??
+          createHash('sha256')
+            .update(withLfBytes(readRegularFile(config.file)))
+            .digest('hex'),
+      );
   } catch {
     return undefined;
   }

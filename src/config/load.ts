@@ -10,6 +10,7 @@ import { PortbookError } from '../support/errors.js';
 import { readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
 import { isUnitName } from '../targets/systemd.js';
+import { withLfBytes } from './inputs.js';
 
 export const configFileName = 'portbook.config.json';
 export type { TargetId } from '../targets/index.js';
@@ -150,7 +151,8 @@ function parseConfigFile(file: string): { value: Record<string, unknown>; hash: 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PortbookError(`${file}: expected a JSON object`);
   }
-  return { value: value as Record<string, unknown>, hash: createHash('sha256').update(bytes).digest('hex') };
+  // its line endings do not count (see inputs.ts)
+  return { value: value as Record<string, unknown>, hash: createHash('sha256').update(withLfBytes(bytes)).digest('hex') };
 }
 
 const knownKeys: Record<string, readonly string[]> = {

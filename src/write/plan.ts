@@ -4,7 +4,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { verifyStamp } from '../support/stamp.js';
+import { sameText, verifyStamp, withLf } from '../support/stamp.js';
 import { readIfExists } from './files.js';
 import { type Journal, type JournalEntry, type JournalState, readJournal, stateOf } from './journal.js';
 import { type Manifest, manifestName, readManifest, sha256 } from './manifest.js';
@@ -110,7 +110,8 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
     const absent = inside.get(path.dirname(target)) === 'missing' || (listing !== undefined && !listing.has(foldName(path.basename(target))));
     const before = absent ? undefined : readIfExists(target);
     seen.set(relative, before);
-    if (before === content) {
+    // line endings alone are not a change: a CRLF copy (git's core.autocrlf) of exactly this content stays as it is
+    if (before !== undefined && sameText(before, content)) {
       result.unchanged.push(relative);
       continue;
     }
@@ -211,7 +212,8 @@ function realTarget(file: string): string {
 /**
  * Whose is a file on disk? `ours` when its header stamp is intact (or, for
  * formats without comments, the manifest's hash matches); `edited` when its
- * stamp no longer matches; `foreign` when portbook never wrote it.
+ * stamp no longer matches; `foreign` when portbook never wrote it. Line
+ * endings alone are not an edit.
  */
 function ownership(content: string, manifestHash: string | undefined): 'ours' | 'edited' | 'foreign' {
   if (content === '') return 'ours'; // nothing to lose (a new file cut short by a crash)
@@ -219,5 +221,5 @@ function ownership(content: string, manifestHash: string | undefined): 'ours' | 
   if (state === 'intact') return 'ours';
   if (state === 'edited') return 'edited';
   if (manifestHash === undefined) return 'foreign';
-  return sha256(content) === manifestHash ? 'ours' : 'edited';
+  return sha256(content) === manifestHash || sha256(withLf(content)) === manifestHash ? 'ours' : 'edited';
 }
