@@ -252,7 +252,9 @@ describe('gen with a fault at each call to the disk', () => {
     const dir = copy();
     const { result } = withDisk({ at, code: 'EACCES' }, () => runCli(['gen'], dir));
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(/^portbook: Cannot write to .*generated: EACCES; no file was replaced\n$/);
+    expect(result.stderr).toMatch(
+      /^portbook: Cannot write the diagram block of \S+\/docs\/PORTS\.md \(a temporary file beside it\): EACCES; no file was replaced\n$/,
+    );
     expect(standing(dir, 'registry directory read-only').allOld).toBe(true);
     // a registry that cannot be replaced, though its temporary could be written (an immutable file): the same
     const rename = base.calls.findIndex((call) => call.op === 'rename' && call.path.endsWith(`-> ${path.join(registryDir, 'PORTS.md')}`));

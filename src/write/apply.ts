@@ -100,19 +100,7 @@ function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
       prepareFile(prepared, out, change.path, change.after!, change.kind === 'update', inside);
       hooks.afterTemporaryWritten?.(change.path);
     }
-    // renamed in the plan's order, the manifest last
-    for (const change of [...writes.filter((each) => each.path !== manifestName), ...writes.filter((each) => each.path === manifestName)]) {
-      const step = prepared.steps.get(change.path)!;
-      prepared.steps.delete(change.path);
-      prepared.steps.set(change.path, step);
-    }
-    if (planned.registry) {
-      const { target, after } = planned.registry;
-      const temporary = temporaryPath(target);
-      prepared.registry = { temporary, target };
-      writeFully(temporary, after, true);
-      keepMode(temporary, target);
-    }
+    if (planned.registry) prepareRegistry(planned.registry, prepared);
     prepareJournal(planned, prepared);
   } catch (error) {
     discard(prepared);
@@ -120,6 +108,19 @@ function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
     throw new PortbookError(`Cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; no file was replaced`);
   }
   return prepared;
+}
+
+/** The registry's temporary, beside the file it replaces (through a link), flushed, with its permissions. */
+function prepareRegistry(registry: NonNullable<Plan['registry']>, prepared: Prepared): void {
+  const temporary = temporaryPath(registry.target);
+  prepared.registry = { temporary, target: registry.target };
+  try {
+    writeFully(temporary, registry.after, true);
+    keepMode(temporary, registry.target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new PortbookError(`Cannot write the diagram block of ${registry.target} (a temporary file beside it): ${code}; no file was replaced`);
+  }
 }
 
 /** One output's temporary: beside its target when its directory exists, else in the directory being built for it. */
@@ -211,7 +212,10 @@ function replaceAll(planned: Plan, prepared: Prepared, hooks: ApplyHooks): void 
       syncDirectory(prepared.root);
     }
     if (!prepared.staging.has(prepared.root)) renameRegistry();
-    for (const step of [...prepared.steps.values()]) {
+    // in the plan's order, the manifest last
+    const writes = planned.changes.filter((change) => change.kind !== 'remove');
+    const order = [...writes.filter((each) => each.path !== manifestName), ...writes.filter((each) => each.path === manifestName)];
+    for (const step of order.map((change) => prepared.steps.get(change.path)!)) {
       if ('staged' in step) {
         if (!step.staged.renamed) {
           current = step.staged.target;
@@ -233,8 +237,10 @@ function replaceAll(planned: Plan, prepared: Prepared, hooks: ApplyHooks): void 
     discard(prepared);
     if (renamed.length === 0) restoreJournal(planned, prepared);
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    const done = renamed.length > 0 ? `; already replaced: ${renamed.join(', ')}` : '; no file was replaced';
-    throw new PortbookError(`Cannot replace ${current}: ${code}${done}${renamed.length > 0 && prepared.journaled ? interruptedAdvice(prepared) : ''}`);
+    // a few names, not 20,000
+    const listed = `${renamed.slice(0, 5).join(', ')}${renamed.length > 5 ? ` and ${renamed.length - 5} more` : ''}`;
+    const done = renamed.length > 0 ? `; already replaced: ${listed}${interruptedAdvice(prepared)}` : '; no file was replaced';
+    throw new PortbookError(`Cannot replace ${current}: ${code}${done}`);
   }
   // make the renames that replaced existing files durable before the journal goes (new files were not flushed either; see writeFully)
   const replaced = planned.changes.filter((change) => change.kind === 'update').map((change) => path.dirname(lexicalTarget(planned.out, change.path)));
