@@ -18,7 +18,21 @@ vi.mock('node:fs', async (importOriginal) => {
     if (typeof args[0] === 'string') reads.after?.(args[0]);
     return result;
   }) as typeof fs.readFileSync;
-  return { ...fs, default: { ...fs, readFileSync }, readFileSync };
+  // inputs gen must find regular files are read through a descriptor (support/regular-file.ts): the read is over when it is closed
+  const opened = new Map<number, string>();
+  const openSync = ((...args: Parameters<typeof fs.openSync>) => {
+    const fd = fs.openSync(...args);
+    if (typeof args[0] === 'string') opened.set(fd, args[0]);
+    return fd;
+  }) as typeof fs.openSync;
+  const closeSync = ((fd: number) => {
+    fs.closeSync(fd);
+    const file = opened.get(fd);
+    opened.delete(fd);
+    if (file !== undefined) reads.after?.(file);
+  }) as typeof fs.closeSync;
+  const replaced = { readFileSync, openSync, closeSync };
+  return { ...fs, default: { ...fs, ...replaced }, ...replaced };
 });
 
 const repo = new URL('..', import.meta.url).pathname;

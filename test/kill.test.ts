@@ -16,7 +16,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fastPath } from '../src/cli/fast.js';
 import { build, check, generate } from '../src/index.js';
+import { journalName } from '../src/write/index.js';
 
 const childScript = new URL('./fixtures/kill/child.mjs', import.meta.url).pathname;
 const temporaryName = /\.portbook-.*\.tmp$/;
@@ -198,13 +200,20 @@ interface State {
   newFiles: string[];
   /** Out-relative paths of the temporaries on disk. */
   temporaries: string[];
+  /** Whether the run's journal stands (it was killed among its renames). */
+  journal: boolean;
 }
 
-/** Every output is wholly old or wholly new; nothing else but temporaries is in `out`; nothing outside `out` changed. */
+/**
+ * Every output is wholly old or wholly new; nothing else but temporaries and
+ * the journal is in `out`; nothing outside `out` changed. A mix of old and new
+ * is never silent: the journal stands, check names which file is from which
+ * run, and the fast path does not answer.
+ */
 function checkState(project: Project, killed: Killed): State {
   const where = `killed ${killed.point} (last line: ${killed.lines.at(-1) ?? 'none'})`;
   const disk = walk(project.out);
-  const state: State = { oldFiles: [], newFiles: [], temporaries: [] };
+  const state: State = { oldFiles: [], newFiles: [], temporaries: [], journal: false };
   for (const [file, next] of project.next) {
     const old = project.old.get(file);
     const actual = disk.get(file);
@@ -214,10 +223,25 @@ function checkState(project: Project, killed: Killed): State {
   }
   for (const file of disk.keys()) {
     if (project.next.has(file)) continue;
+    if (file === journalName) {
+      state.journal = true;
+      continue;
+    }
     expect(path.posix.basename(file), `${where}: unexpected file ${file} in the output directory`).toMatch(temporaryName);
     state.temporaries.push(file);
   }
   expect(walk(project.dir, project.out), `${where}: files outside the output directory changed`).toEqual(project.outside);
+  if (state.newFiles.length > 0) expect(state.journal, `${where}: new files beside old ones, and no journal says so`).toBe(true);
+  if (state.journal) {
+    const interrupted = check({ cwd: project.dir }).plan?.interrupted;
+    expect(interrupted?.files, `${where}: check's account of the interrupted run`).toEqual({
+      new: [...state.newFiles].sort(),
+      old: [...state.oldFiles].sort(),
+      changed: [],
+    });
+    const quiet = { stdout: () => undefined, stderr: () => undefined, cwd: project.dir };
+    expect(fastPath(['check'], quiet), `${where}: the fast path answered while the journal stands`).toBeUndefined();
+  }
   return state;
 }
 

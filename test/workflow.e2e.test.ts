@@ -531,6 +531,11 @@ describe.concurrent('portbook installed from its npm tarball, in a git repositor
         () => existsSync(path.join(dir, 'generated', 'again.txt')),
         () => `generated/again.txt from a templates/ made again ${output()}`,
       );
+      // the run has finished once it says so (the file appears before the manifest is renamed and the journal removed)
+      await until(
+        () => stdout.includes('created generated/again.txt'),
+        () => `the run that created generated/again.txt to end ${output()}`,
+      );
       const good = snapshot(path.join(dir, 'generated'));
 
       // the save's own report: a run that read the file half-saved (empty) would print "kept" without this diagnostic

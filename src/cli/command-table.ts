@@ -369,6 +369,8 @@ Defaults are relative to the project root: the nearest directory at or above
 the working directory with a portbook.config.json, else with a package.json.
 
 Exit codes: 0 ok (warnings allowed), 1 errors in the registry, stale outputs
-or (scan --strict) drift, 2 usage, configuration, template or I/O errors.
+or (scan --strict) drift, 2 usage, configuration, template or I/O errors;
+130 or 143 when SIGINT or SIGTERM came while files were being written (the
+write was finished first).
 `;
 }

@@ -5,12 +5,14 @@
  * hash. Anything else (a change, a flag it does not know, an error) returns
  * `undefined` and the full CLI runs instead, so behaviour is the same.
  */
-import { constants, type Dirent, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { inputsHash } from '../config/inputs.js';
 import { type Config, displayPath, loadConfig, type PathOptions } from '../config/load.js';
 import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
-import { deadStagingDirectories, isDeadTemporary, manifestName, readManifest, sha256 } from '../write/index.js';
+import { readRegularFile } from '../support/regular-file.js';
+import { withLf } from '../support/stamp.js';
+import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, sha256 } from '../write/index.js';
 import type { Io } from './main.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
@@ -40,10 +42,9 @@ function parse(argv: readonly string[]): { command: 'gen' | 'check'; paths: Path
  * link that leads outside --out, so such an output is left to it (`undefined`).
  * Whether a directory on the way is a link comes from one listing of its
  * parent (2,000 drop-in directories: one listing, not 2,000 lstat calls), and
- * a file is read without following a link; only links are resolved.
+ * a file is read without following a link; only links are resolved. Only a
+ * regular file is read (a FIFO where an output goes never blocks the run).
  */
-const noFollow = (constants.O_RDONLY | constants.O_NOFOLLOW) as unknown as string;
-
 class OutputReader {
   private readonly root: string;
   private readonly directories = new Map<string, boolean>();
@@ -89,12 +90,11 @@ class OutputReader {
     const file = path.join(this.out, ...relative.split('/'));
     if (!this.directoryInside(path.dirname(file))) return undefined;
     try {
-      // Node's one-call UTF-8 read, told not to follow a link at the end (it takes open(2) flags as a number too, as fs.open does)
-      return readFileSync(file, { encoding: 'utf8', flag: noFollow });
+      return readRegularFile(file, { noFollow: true }).toString('utf8');
     } catch (error) {
       // the file itself is a link: fine when it stays inside
       if ((error as NodeJS.ErrnoException).code !== 'ELOOP' || !this.resolvesInside(file)) return undefined;
-      return readFileSync(file, 'utf8');
+      return readRegularFile(file).toString('utf8');
     }
   }
 }
@@ -132,17 +132,20 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
     const outputs = new OutputReader(config.out);
     if (lstatSync(manifestFile).isSymbolicLink() && !outputs.resolvesInside(manifestFile)) return undefined;
     const files = Object.entries(manifest.files);
+    // a run interrupted among its renames: check and gen say so, and gen finishes it (see write/journal.ts)
+    if (outputs.listing(config.out).has(journalName)) return undefined;
     for (const [relative, hash] of files) {
       if (relative.split('/').includes('..') || path.isAbsolute(relative)) return undefined;
       const content = outputs.read(relative);
-      if (content === undefined || sha256(content) !== hash) return undefined;
+      // a CRLF copy (git's core.autocrlf) of what gen wrote is what gen wrote
+      if (content === undefined || (sha256(content) !== hash && sha256(withLf(content)) !== hash)) return undefined;
     }
     // gen removes what killed runs left (see write.ts): where there is any, it is for the full run to do
     if (parsed.command === 'gen' && hasDebris(config, outputs)) return undefined;
     const source = displayPath(config.source, io.cwd);
     const warnings = manifest.warnings ?? [];
     // a person at a terminal gets the code frames the full CLI shows
-    const lines = io.tty && warnings.length > 0 ? sourceLines(new TextDecoder().decode(readFileSync(config.source))) : [];
+    const lines = io.tty && warnings.length > 0 ? sourceLines(new TextDecoder().decode(readRegularFile(config.source))) : [];
     for (const warning of warnings) {
       const shown = { line: warning.line, column: warning.column, severity: 'warning' as const, reason: warning.message, ruleId: warning.ruleId || undefined };
       io.stderr(formatDiagnostic(shown, source, lines, io.tty === true));

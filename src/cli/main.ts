@@ -6,6 +6,7 @@
  */
 import type { PathOptions } from '../config/load.js';
 import { version } from '../support/package.js';
+import { whenWriting } from '../write/index.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { commandHelp, globalHelp } from './command-table.js';
 import { handlers } from './handlers.js';
@@ -33,11 +34,45 @@ export function main(argv: readonly string[], io: Io = processIo): number | Prom
   const parsed = parseArgs(argv);
   // a script that parses stdout gets an answer even when the command fails
   const json = parsed.values.json === true && jsonCommands.includes(parsed.positionals[0] ?? '');
+  // `gen --watch` ends on SIGINT and SIGTERM itself, between runs
+  if (!(parsed.positionals[0] === 'gen' && parsed.values.watch === true)) holdSignalsWhileWriting(io);
   try {
     return run(parsed, argv, io);
   } catch (error) {
     return reportError(error, io, json);
+  } finally {
+    whenWriting(undefined);
   }
+}
+
+/** The signals a write holds, with the exit code each ends the process with (128 + its number). */
+const heldSignals: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * From the first change a command makes to the disk, SIGINT, SIGTERM and
+ * SIGHUP wait until it is done (see write/signals.ts: a synchronous run
+ * cannot be stopped half way, only before or after its write); then the
+ * process ends with 128 + the signal's number. A signal before the first
+ * change ends the run at once, as usual: nothing is written yet.
+ */
+function holdSignalsWhileWriting(io: Io): void {
+  whenWriting(() => {
+    let received: string | undefined;
+    const hold = (signal: string): void => {
+      received ??= signal;
+    };
+    for (const signal of Object.keys(heldSignals)) process.on(signal, hold);
+    // once the command has returned: a signal that came meanwhile is delivered when the event loop next polls, and the
+    // second immediate runs after that poll (the first one may run before it, when the command itself ran in a callback)
+    setImmediate(() =>
+      setImmediate(() => {
+        for (const signal of Object.keys(heldSignals)) process.off(signal, hold);
+        if (received === undefined) return;
+        io.stderr(`portbook: ${received} came while files were being written: the write was finished first (no file is left half done); stopping now.\n`);
+        process.exitCode = heldSignals[received]!;
+      }),
+    );
+  });
 }
 
 function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Promise<number> {

@@ -4,7 +4,6 @@
  * portbook writes into the registry (its diagram, code samples). Every
  * command that writes starts here; nothing here writes.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
@@ -20,6 +19,7 @@ import { loadTemplates } from '../render/templates.js';
 import { PortbookError } from '../support/errors.js';
 import { findFiles } from '../support/find-files.js';
 import { joinLines, splitLines } from '../support/lines.js';
+import { FileTooLarge, readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { diagramFile } from '../targets/diagram.js';
 import { buildModel } from '../targets/index.js';
 import { renderSample, type SampleKind } from '../targets/samples.js';
@@ -273,20 +273,18 @@ export interface RegistrySearch {
   cwd: string;
 }
 
-/** The registry's bytes, refused past the size limit. A missing one is looked for in the project (`search`) and pointed at. */
+/**
+ * The registry's bytes: a regular file (a FIFO or a device is refused, never waited on), refused past the size
+ * limit. A missing one is looked for in the project (`search`) and pointed at.
+ */
 export function readSource(file: string, displayPath: string, search?: RegistrySearch): Uint8Array {
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    return readRegularFile(file, { limit: maxSourceBytes });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? missingRegistry(file, search) : code === 'EISDIR' ? ': it is a directory' : `: ${code ?? String(error)}`;
+    const why = code === 'ENOENT' ? missingRegistry(file, search) : `: ${whyUnreadable(error)}${error instanceof FileTooLarge ? ' for a registry' : ''}`;
     throw new PortbookError(`Cannot read ${displayPath}${why}`);
   }
-  if (bytes.length > maxSourceBytes) {
-    throw new PortbookError(`Cannot read ${displayPath}: ${bytes.length} bytes is more than the ${maxSourceBytes}-byte limit for a registry`);
-  }
-  return bytes;
 }
 
 /**

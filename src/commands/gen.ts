@@ -1,7 +1,7 @@
 /** `gen`: build, then replace the outputs that changed, atomically; validate candidates before and reload after when the config says so. */
 import type { PathOptions } from '../config/load.js';
 import { type CommandRun, reloadChanged, removeDeadCandidates, validateCandidates } from '../deploy/index.js';
-import { apply, type Plan, plan, removeDeadTemporaries, replaceFile } from '../write/index.js';
+import { apply, type Plan, plan } from '../write/index.js';
 import { type Built, build } from './build.js';
 
 export interface GenerateResult extends Built {
@@ -28,15 +28,14 @@ export interface GenerateOptions extends PathOptions {
 export function generate(options: GenerateOptions = {}): GenerateResult {
   const built = build(options);
   if (!built.files) return { ...built, plan: undefined, commands: [] };
-  const planned = plan(built.config.out, built.files, { force: options.force ?? false });
+  // the registry's own diagram block is written with the outputs, all or nothing
+  const registry = { file: built.config.source, ...(built.sourceUpdate ? { before: built.sourceUpdate.before, after: built.sourceUpdate.after } : {}) };
+  const planned = plan(built.config.out, built.files, { force: options.force ?? false, registry });
   const commands: CommandRun[] = [];
   if (!options.dryRun && planned.conflicts.length === 0) {
     commands.push(...validateCandidates(built.config, built.rendered!, planned));
     apply(planned);
-    // the registry's own diagram block, written last: a crash before it leaves it stale, never broken
-    if (built.sourceUpdate) replaceFile(built.config.source, built.sourceUpdate.after);
-    // what killed runs left outside --out (apply removed what they left in it): the registry's temporaries, validate's staging
-    removeDeadTemporaries(built.config.source);
+    // what killed runs left in the OS temporary directory (apply removed what they left among the outputs and beside the registry)
     removeDeadCandidates(built.config);
     commands.push(...reloadChanged(built.config, built.rendered!, planned));
   }

@@ -6,10 +6,11 @@
  * without loading the parser or the template engine. Light: node builtins only.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 import { packageRoot, version } from '../support/package.js';
+import { NotRegularFile, readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import type { Config } from './load.js';
 
 /** Refuse sources larger than this (5 MiB; 20,000 services take 2.2 MB): a registry is tables, not a data dump. */
@@ -26,8 +27,9 @@ export interface TemplateFile {
  * The `*.hbs` files of a templates directory, by name: what the renderer
  * loads and the inputs hash covers, read the same way for both. A directory
  * that does not exist has none (unless `required`); anything else that cannot
- * be read is a PortbookError. Entries that are not files (a directory named
- * `x.hbs`) are skipped.
+ * be read is a PortbookError, and so is a template larger than a registry
+ * may be. Entries that are not regular files (a directory named `x.hbs`, a
+ * FIFO, a device) are skipped, never read.
  */
 export function readTemplateFiles(dir: string, required: boolean): TemplateFile[] {
   let names: string[];
@@ -44,11 +46,10 @@ export function readTemplateFiles(dir: string, required: boolean): TemplateFile[
     .flatMap((name) => {
       const file = path.join(dir, name);
       try {
-        // stat first: a FIFO or a device named *.hbs is skipped, never read
-        if (!statSync(file).isFile()) return [];
-        return [{ name, file, bytes: readFileSync(file) }];
+        return [{ name, file, bytes: readRegularFile(file, { limit: maxSourceBytes }) }];
       } catch (error) {
-        throw new PortbookError(`Cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        if (error instanceof NotRegularFile) return [];
+        throw new PortbookError(`Cannot read template ${file}: ${whyUnreadable(error)}`);
       }
     });
 }
@@ -73,10 +74,23 @@ export function templatesHash(config: Config): string | undefined {
   return hash.digest('hex');
 }
 
-/** One labelled, length-prefixed part of a hash, so no two sets of parts run together the same way. */
+/**
+ * One labelled, length-prefixed part of a hash, so no two sets of parts run
+ * together the same way. Line endings do not count: a checkout whose files
+ * git's `core.autocrlf` turned into CRLF renders the same outputs, and must
+ * record the same inputs, or every Windows and Linux gen would rewrite the
+ * manifest in turn.
+ */
 function addPart(hash: Hash, label: string, value: string | Buffer): void {
-  hash.update(`${label}\0${value.length}\0`);
-  hash.update(value);
+  const part = typeof value === 'string' ? value : withLfBytes(value);
+  hash.update(`${label}\0${part.length}\0`);
+  hash.update(part);
+}
+
+/** `bytes` with every CRLF as LF (a copy only when there is a CR at all). */
+export function withLfBytes(bytes: Buffer): Buffer {
+  if (!bytes.includes(13)) return bytes;
+  return Buffer.from(bytes.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
 }
 
 /**
@@ -97,11 +111,19 @@ export function inputsHash(config: Config, source?: Uint8Array, templates: strin
   add('out-path', relative(config.out));
   add('templates-path', relative(config.templates));
   try {
-    const registry = source ? Buffer.from(source) : readFileSync(config.source);
+    // read as gen reads it: a regular file within the limit, or the full run says why not
+    const registry = source ? Buffer.from(source) : readRegularFile(config.source, { limit: maxSourceBytes });
     // a registry gen would refuse (one its diagram block grew past the limit, say) is never up to date
     if (registry.length > maxSourceBytes) return undefined;
     add('source', registry);
-    if (config.file) add('config', config.fileHash ?? createHash('sha256').update(readFileSync(config.file)).digest('hex'));
+    if (config.file)
+      add(
+        'config',
+        config.fileHash ??
+          createHash('sha256')
+            .update(withLfBytes(readRegularFile(config.file)))
+            .digest('hex'),
+      );
   } catch {
     return undefined;
   }

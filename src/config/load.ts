@@ -4,15 +4,17 @@
  * so a typo never silently does nothing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { asciiHostname } from '../registry/hosts.js';
 import { variablePattern } from '../registry/names.js';
 import { PortbookError } from '../support/errors.js';
+import { readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
 import { defaultEnvironmentVariable } from '../targets/settings-ts.js';
 import { commandProblem, hardeningDirectives, isAbsolutePath, isUnitName, isUserName, parseCommand } from '../targets/systemd.js';
 import type { FullUnitOptions } from '../targets/target.js';
+import { withLfBytes } from './inputs.js';
 
 export const configFileName = 'portbook.config.json';
 export type { TargetId } from '../targets/index.js';
@@ -140,12 +142,16 @@ export function displayPath(file: string, cwd: string): string {
   return relative.split(path.sep).join('/');
 }
 
+/** A config is a few settings: 1 MiB is far more than one needs, and bounds what a wrong path makes portbook read. */
+const maxConfigBytes = 1024 * 1024;
+
 function parseConfigFile(file: string): { value: Record<string, unknown>; hash: string } {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    // a regular file only: a FIFO or a device is refused, never waited on
+    bytes = readRegularFile(file, { limit: maxConfigBytes });
   } catch (error) {
-    throw new PortbookError(`Cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new PortbookError(`Cannot read config ${file}: ${whyUnreadable(error)}`);
   }
   const text = bytes.toString('utf8');
   let value: unknown;
@@ -157,7 +163,8 @@ function parseConfigFile(file: string): { value: Record<string, unknown>; hash: 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PortbookError(`${file}: expected a JSON object`);
   }
-  return { value: value as Record<string, unknown>, hash: createHash('sha256').update(bytes).digest('hex') };
+  // its line endings do not count (see inputs.ts)
+  return { value: value as Record<string, unknown>, hash: createHash('sha256').update(withLfBytes(bytes)).digest('hex') };
 }
 
 const fullUnitKeys = ['execStart', 'user', 'group', 'workingDirectory', 'readWritePaths', 'hardening'];

@@ -27,11 +27,26 @@ export function stamp(content: string): string {
 
 export type StampState = 'intact' | 'edited' | 'none';
 
-/** `intact`: carries a stamp that matches; `edited`: carries one that does not; `none`: no stamp. */
+/**
+ * `intact`: carries a stamp that matches; `edited`: carries one that does
+ * not; `none`: no stamp. Line endings alone are not an edit: a copy whose
+ * lines git's `core.autocrlf` turned into CRLF is still intact.
+ */
 export function verifyStamp(content: string): StampState {
   const match = stampPattern.exec(content);
   if (!match) return 'none';
   const index = match.index + marker.length;
   const unstamped = content.slice(0, index) + blank + content.slice(index + 64);
-  return digest(unstamped) === match[1] ? 'intact' : 'edited';
+  if (digest(unstamped) === match[1]) return 'intact';
+  return unstamped.includes('\r\n') && digest(withLf(unstamped)) === match[1] ? 'intact' : 'edited';
+}
+
+/** `text` with every CRLF as LF: what portbook wrote, when git's `core.autocrlf` checked it out with CRLF. */
+export function withLf(text: string): string {
+  return text.includes('\r\n') ? text.replaceAll('\r\n', '\n') : text;
+}
+
+/** Whether two texts differ in their line endings at most (CRLF against LF). */
+export function sameText(a: string, b: string): boolean {
+  return a === b || ((a.includes('\r') || b.includes('\r')) && withLf(a) === withLf(b));
 }

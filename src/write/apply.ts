@@ -1,14 +1,16 @@
 /**
- * Applying a plan: every changed file to a temporary first, then renames
- * into place (the manifest last), then removals.
+ * Applying a plan: every changed file (and the registry, when its diagram
+ * block changes) to a temporary first; then the journal, the renames (the
+ * registry's first, the manifest last), the removals, and the journal removed.
  */
-import { mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { keepMode, removeQuietly, syncDirectory, writeFully } from './files.js';
+import { disk, keepMode, removeQuietly, syncDirectory, writeFully } from './files.js';
+import { hashOf, type JournalEntry, journalFor, journalName } from './journal.js';
 import { manifestName } from './manifest.js';
 import { type InsideCache, lexicalTarget, probe, resolveInside } from './paths.js';
 import type { Plan } from './plan.js';
+import { writing } from './signals.js';
 import { removeDebris, temporaryPath } from './temporaries.js';
 
 /** Hooks for tests that need to interrupt a write. */
@@ -28,10 +30,27 @@ interface Staged {
 
 type Step = { relative: string; temporary: string; target: string } | { relative: string; staged: Staged };
 
+/** What the first phase made: every temporary, in place to be renamed. */
+interface Prepared {
+  root: string;
+  /** Out-relative path → its temporary (or the directory being built that holds it), in the order they are renamed (the manifest last). */
+  steps: Map<string, Step>;
+  staging: Map<string, Staged>;
+  /** The registry's temporary and the file it replaces. */
+  registry: { temporary: string; target: string } | undefined;
+  /** The journal's temporary, renamed into place before anything else; `undefined` when no journal is needed or it is inside `out` being built. */
+  journal: { temporary: string; target: string } | undefined;
+  /** Whether this run has a journal at all (in `out`, or in `out` being built). */
+  journaled: boolean;
+  /** The first of --out's parents this run created, if any (removed again when the run replaces nothing). */
+  createdParent: string | undefined;
+}
+
 /**
- * Apply a plan: all temporaries first, then the dead runs' debris removed,
- * then renames (the manifest last), then removals. Refuses a plan with
- * conflicts. A file goes to a temporary beside its target when its
+ * Apply a plan: all temporaries first (the registry's too), then the dead
+ * runs' debris removed, then the journal, the renames (the registry first,
+ * the manifest last), the removals, and the journal removed. Refuses a plan
+ * with conflicts. A file goes to a temporary beside its target when its
  * directory exists; otherwise into a temporary directory built beside the
  * first directory of its path that does not exist (`out` itself on a first
  * run), renamed into place whole with its first file. The manifest's
@@ -39,93 +58,250 @@ type Step = { relative: string; temporary: string; target: string } | { relative
  * too, in `out` itself, where a run that finds nothing changed looks (a run
  * whose manifest does not change leaves temporaries only for outputs that
  * still differ from it, which no such run takes for up to date).
+ *
+ * A failure before the first rename replaces nothing. Past it, the journal
+ * (written and flushed before the first rename whenever there are two steps
+ * or more) records the run, so that a kill or a failed rename leaves a state
+ * that check and gen name, and the next gen finishes.
  */
 export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   const out = planned.out;
   if (planned.conflicts.length > 0) {
     throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
   }
-  const root = path.resolve(out);
-  const writes = planned.changes.filter((change) => change.kind !== 'remove');
-  const steps = new Map<string, Step>();
-  const staging = new Map<string, Staged>();
-  const inside: InsideCache = new Map();
-  const stage = (directory: string): Staged => {
-    let staged = staging.get(directory);
-    if (!staged) {
-      // the parent exists: it is --out's, or one proven inside it
-      staged = { temporary: temporaryPath(directory), target: directory, renamed: false };
-      mkdirSync(staged.temporary);
-      staging.set(directory, staged);
-    }
-    return staged;
-  };
-  const discard = (): void => {
-    for (const step of steps.values()) if ('temporary' in step) removeQuietly(step.temporary);
-    for (const staged of staging.values()) if (!staged.renamed) removeDebris(staged.temporary);
-  };
-  try {
-    // --out's own parents, when missing, are where the user asked for it; --out itself is built like any new directory
-    if (probe(root) === 'missing') mkdirSync(path.dirname(root), { recursive: true });
-    for (const change of [...writes.filter((each) => each.path === manifestName), ...writes.filter((each) => each.path !== manifestName)]) {
-      const target = lexicalTarget(out, change.path);
-      resolveInside(out, change.path, inside);
-      const missing = firstMissing(path.dirname(target), root, inside);
-      if (missing === undefined) {
-        const temporary = temporaryPath(target);
-        steps.set(change.path, { relative: change.path, temporary, target });
-        writeFully(temporary, change.after!, change.kind === 'update');
-      } else {
-        const staged = stage(missing);
-        const file = path.join(staged.temporary, path.relative(missing, target));
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFully(file, change.after!, false);
-        steps.set(change.path, { relative: change.path, staged });
-      }
-      hooks.afterTemporaryWritten?.(change.path);
-    }
-  } catch (error) {
-    discard();
-    if (error instanceof PortbookError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PortbookError(`Cannot write to ${out}: ${code ?? String(error)}; no file was replaced`);
-  }
+  writing();
+  const prepared = prepare(planned, hooks);
   // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
   for (const relative of planned.debris) removeDebris(resolveInside(out, relative));
   for (const temporary of planned.debrisBeside) removeDebris(temporary);
-  // Renames cannot fail for want of space; a directory in the way was refused by plan().
-  const replaced = new Set(writes.filter((change) => change.kind === 'update').map((change) => change.path));
+  replaceAll(planned, prepared, hooks);
+  removeAll(planned, prepared);
+}
+
+/** The first phase: every temporary written (and flushed where it replaces a file), the journal's last. Replaces nothing. */
+function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
+  const out = planned.out;
+  const root = path.resolve(out);
+  const writes = planned.changes.filter((change) => change.kind !== 'remove');
+  const prepared: Prepared = {
+    root,
+    steps: new Map(),
+    staging: new Map(),
+    registry: undefined,
+    journal: undefined,
+    journaled: false,
+    createdParent: undefined,
+  };
+  const inside: InsideCache = new Map();
+  try {
+    // --out's own parents, when missing, are where the user asked for it; --out itself is built like any new directory
+    if (probe(root) === 'missing') prepared.createdParent = disk.mkdirs(path.dirname(root));
+    for (const change of [...writes.filter((each) => each.path === manifestName), ...writes.filter((each) => each.path !== manifestName)]) {
+      prepareFile(prepared, out, change.path, change.after!, change.kind === 'update', inside);
+      hooks.afterTemporaryWritten?.(change.path);
+    }
+    if (planned.registry) prepareRegistry(planned.registry, prepared);
+    prepareJournal(planned, prepared);
+  } catch (error) {
+    discard(prepared);
+    if (error instanceof PortbookError) throw error;
+    throw new PortbookError(`Cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; no file was replaced`);
+  }
+  return prepared;
+}
+
+/** The registry's temporary, beside the file it replaces (through a link), flushed, with its permissions. */
+function prepareRegistry(registry: NonNullable<Plan['registry']>, prepared: Prepared): void {
+  const temporary = temporaryPath(registry.target);
+  prepared.registry = { temporary, target: registry.target };
+  try {
+    writeFully(temporary, registry.after, true);
+    keepMode(temporary, registry.target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new PortbookError(`Cannot write the diagram block of ${registry.target} (a temporary file beside it): ${code}; no file was replaced`);
+  }
+}
+
+/** One output's temporary: beside its target when its directory exists, else in the directory being built for it. */
+function prepareFile(prepared: Prepared, out: string, relative: string, content: string, replaces: boolean, inside: InsideCache): void {
+  const target = lexicalTarget(out, relative);
+  resolveInside(out, relative, inside);
+  const missing = firstMissing(path.dirname(target), prepared.root, inside);
+  if (missing === undefined) {
+    const temporary = temporaryPath(target);
+    prepared.steps.set(relative, { relative, temporary, target });
+    writeFully(temporary, content, replaces);
+    if (replaces) keepMode(temporary, target);
+    return;
+  }
+  let staged = prepared.staging.get(missing);
+  if (!staged) {
+    // the parent exists: it is --out's, or one proven inside it
+    staged = { temporary: temporaryPath(missing), target: missing, renamed: false };
+    disk.mkdir(staged.temporary);
+    prepared.staging.set(missing, staged);
+  }
+  const file = path.join(staged.temporary, path.relative(missing, target));
+  prepared.steps.set(relative, { relative, staged });
+  disk.mkdirs(path.dirname(file));
+  writeFully(file, content, false);
+}
+
+/**
+ * The journal, when the run takes two steps or more (renames and removals:
+ * one rename alone cannot leave a mix): beside the outputs, to be renamed
+ * into place first; or, when `out` itself is being built, inside it, where
+ * the rename of `out` puts it in place.
+ */
+function prepareJournal(planned: Plan, prepared: Prepared): void {
+  const renames = new Set([...prepared.steps.values()].map((step) => ('staged' in step ? step.staged : step))).size + (planned.registry ? 1 : 0);
+  const removals = planned.changes.filter((change) => change.kind === 'remove').length;
+  if (renames + removals < 2) return;
+  const files: Record<string, JournalEntry> = {};
+  for (const change of planned.changes) files[change.path] = { before: hashOf(change.before), after: hashOf(change.after) };
+  const registry = planned.registry && {
+    path: path.relative(prepared.root, planned.registry.target).split(path.sep).join('/'),
+    before: hashOf(planned.registry.before),
+    after: hashOf(planned.registry.after),
+  };
+  const text = journalFor(files, registry);
+  const building = prepared.staging.get(prepared.root);
+  prepared.journaled = true;
+  if (building) {
+    // no flush: the rename of `out` puts it in place, and a power cut before that leaves no `out` at all
+    writeFully(path.join(building.temporary, journalName), text, false);
+    return;
+  }
+  const target = path.join(prepared.root, journalName);
+  prepared.journal = { temporary: temporaryPath(target), target };
+  writeFully(prepared.journal.temporary, text, true);
+}
+
+/** Remove what this run made that is not in place: temporaries, directories being built, --out's parents it created. */
+function discard(prepared: Prepared): void {
+  for (const step of prepared.steps.values()) if ('temporary' in step) removeQuietly(step.temporary);
+  for (const staged of prepared.staging.values()) if (!staged.renamed) removeDebris(staged.temporary);
+  if (prepared.registry) removeQuietly(prepared.registry.temporary);
+  if (prepared.journal) removeQuietly(prepared.journal.temporary);
+  if (prepared.createdParent !== undefined && !prepared.staging.get(prepared.root)?.renamed) {
+    removeEmptyParents(path.dirname(prepared.root), path.dirname(prepared.createdParent));
+  }
+}
+
+/**
+ * The second phase: the journal in place (flushed, with its directory),
+ * then every rename: the registry's first (when it cannot be replaced,
+ * nothing is), except on a first run, where `out` itself goes first with
+ * the journal inside it; the manifest last.
+ */
+function replaceAll(planned: Plan, prepared: Prepared, hooks: ApplyHooks): void {
   const renamed: string[] = [];
-  for (const change of writes) {
-    const step = steps.get(change.path)!;
-    const target = 'staged' in step ? step.staged.target : step.target;
-    try {
+  let current = '';
+  const renameRegistry = (): void => {
+    if (!prepared.registry || renamed.includes(prepared.registry.target)) return;
+    current = prepared.registry.target;
+    disk.rename(prepared.registry.temporary, prepared.registry.target);
+    renamed.push(prepared.registry.target);
+  };
+  try {
+    if (prepared.journal) {
+      current = prepared.journal.target;
+      disk.rename(prepared.journal.temporary, prepared.journal.target);
+      prepared.journal = undefined;
+      syncDirectory(prepared.root);
+    }
+    if (!prepared.staging.has(prepared.root)) renameRegistry();
+    // in the plan's order, the manifest last
+    const writes = planned.changes.filter((change) => change.kind !== 'remove');
+    const order = [...writes.filter((each) => each.path !== manifestName), ...writes.filter((each) => each.path === manifestName)];
+    for (const step of order.map((change) => prepared.steps.get(change.path)!)) {
       if ('staged' in step) {
         if (!step.staged.renamed) {
-          renameSync(step.staged.temporary, step.staged.target);
+          current = step.staged.target;
+          disk.rename(step.staged.temporary, step.staged.target);
           step.staged.renamed = true;
           renamed.push(step.staged.target);
         }
       } else {
-        if (replaced.has(step.relative)) keepMode(step.temporary, step.target);
-        renameSync(step.temporary, step.target);
-        steps.delete(change.path);
+        current = step.target;
+        disk.rename(step.temporary, step.target);
         renamed.push(step.target);
       }
+      prepared.steps.delete(step.relative);
       hooks.afterReplaced?.(step.relative);
-    } catch (error) {
-      discard();
-      const done = renamed.length > 0 ? `; already replaced: ${renamed.join(', ')}` : '; no file was replaced';
-      throw new PortbookError(`Cannot replace ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}${done}`);
+      renameRegistry();
     }
+    renameRegistry();
+  } catch (error) {
+    discard(prepared);
+    if (renamed.length === 0) restoreJournal(planned, prepared);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    // a few names, not 20,000
+    const listed = `${renamed.slice(0, 5).join(', ')}${renamed.length > 5 ? ` and ${renamed.length - 5} more` : ''}`;
+    const done = renamed.length > 0 ? `; already replaced: ${listed}${interruptedAdvice(prepared)}` : '; no file was replaced';
+    throw new PortbookError(`Cannot replace ${current}: ${code}${done}`);
   }
-  // make the renames that replaced existing files durable (new files were not flushed either; see writeFully)
-  for (const dir of new Set([...replaced].map((relative) => path.dirname(lexicalTarget(out, relative))))) syncDirectory(dir);
+  // make the renames that replaced existing files durable before the journal goes (new files were not flushed either; see writeFully)
+  const replaced = planned.changes.filter((change) => change.kind === 'update').map((change) => path.dirname(lexicalTarget(planned.out, change.path)));
+  for (const dir of new Set([...replaced, ...(prepared.registry ? [path.dirname(prepared.registry.target)] : [])])) syncDirectory(dir);
+}
+
+/** The last phase: the removals, then the journal (this run's, or the interrupted run's it finished). */
+function removeAll(planned: Plan, prepared: Prepared): void {
   for (const change of planned.changes) {
     if (change.kind !== 'remove') continue;
-    const target = resolveInside(out, change.path);
-    unlinkSync(target);
-    removeEmptyParents(path.dirname(target), root);
+    const target = resolveInside(planned.out, change.path);
+    try {
+      disk.unlink(target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        throw new PortbookError(`Cannot remove ${target}: ${code ?? String(error)}; every new file is in place${interruptedAdvice(prepared)}`);
+      }
+    }
+    removeEmptyParents(path.dirname(target), prepared.root);
+  }
+  if (!prepared.journaled && !planned.interrupted) return;
+  const journal = path.join(prepared.root, journalName);
+  try {
+    disk.unlink(journal);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT')
+      throw new PortbookError(
+        `Cannot remove ${journal}: ${code ?? String(error)}; every file is in place, but until it goes, check says the last run was interrupted`,
+      );
+  }
+}
+
+/** What the error of a run that stopped among its renames adds: the journal stands, and gen finishes. */
+function interruptedAdvice(prepared: Prepared): string {
+  return prepared.journaled
+    ? `; ${path.join(prepared.root, journalName)} records what this run was doing: check says which files are from it, and the next gen finishes the job`
+    : '';
+}
+
+/**
+ * A run that replaced nothing leaves the journal as it found it: the
+ * interrupted run's put back (it still tells which files are from which
+ * run), or none. Best effort: when even that fails, this run's journal
+ * stands, which says the same thing less precisely.
+ */
+function restoreJournal(planned: Plan, prepared: Prepared): void {
+  // only a journal this run put in place (not one whose rename failed, nor one inside `out` being built)
+  if (!prepared.journaled || prepared.journal !== undefined || prepared.staging.has(prepared.root)) return;
+  const journal = path.join(prepared.root, journalName);
+  if (planned.interrupted === undefined) {
+    removeQuietly(journal);
+    return;
+  }
+  const temporary = temporaryPath(journal);
+  try {
+    writeFully(temporary, planned.interrupted.text, true);
+    disk.rename(temporary, journal);
+  } catch {
+    removeQuietly(temporary);
   }
 }
 
@@ -146,11 +322,15 @@ function firstMissing(dir: string, root: string, inside: InsideCache): string | 
   return missing;
 }
 
+/** Remove `dir` and its parents while they are empty, up to (not including) `root`. Quiet: an empty directory left behind loses nothing. */
 function removeEmptyParents(dir: string, root: string): void {
   let current = dir;
   while (current !== root && current.startsWith(root + path.sep)) {
-    if (readdirSync(current).length > 0) return;
-    rmdirSync(current);
+    try {
+      disk.rmdir(current);
+    } catch {
+      return; // not empty (or not ours to remove): stop here
+    }
     current = path.dirname(current);
   }
 }

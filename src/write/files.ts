@@ -1,19 +1,66 @@
 /**
  * The write stage's file primitives: read a file if it is there, write one
  * in full, keep a replaced file's permissions, flush a directory, remove quietly.
+ *
+ * Every change the write stage makes to the disk goes through `disk`, one
+ * object of plain functions: the seam where test/faults.ts makes a step fail
+ * (a full disk on the third write, a read-only directory at a rename, a
+ * signal at an unlink) without touching node:fs for anyone else. A call
+ * through it costs a property read next to a system call.
  */
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { PortbookError } from '../support/errors.js';
+import { NotRegularFile, readRegularFile, whyUnreadable } from '../support/regular-file.js';
 
+/** The calls that change the disk. Each takes what node:fs's synchronous call of the same name takes and throws what it throws. */
+export interface Disk {
+  mkdir(dir: string): void;
+  /** `mkdir -p`: the directories of `dir` that are missing; returns the first one it created, if any. */
+  mkdirs(dir: string): string | undefined;
+  /** Create a new file for writing (`wx`, 0644): never an existing one. */
+  create(file: string): number;
+  write(fd: number, buffer: Buffer, offset: number): number;
+  fsync(fd: number): void;
+  close(fd: number): void;
+  rename(from: string, to: string): void;
+  unlink(file: string): void;
+  rmdir(dir: string): void;
+  /** Remove a directory and everything in it. */
+  rmTree(dir: string): void;
+  chmod(file: string, mode: number): void;
+}
+
+export const disk: Disk = {
+  mkdir: (dir) => mkdirSync(dir),
+  mkdirs: (dir) => mkdirSync(dir, { recursive: true }),
+  create: (file) => openSync(file, 'wx', 0o644),
+  write: (fd, buffer, offset) => writeSync(fd, buffer, offset),
+  fsync: (fd) => fsyncSync(fd),
+  close: (fd) => closeSync(fd),
+  rename: (from, to) => renameSync(from, to),
+  unlink: (file) => unlinkSync(file),
+  rmdir: (dir) => rmdirSync(dir),
+  rmTree: (dir) => rmSync(dir, { recursive: true, force: true }),
+  chmod: (file, mode) => chmodSync(file, mode),
+};
+
+/**
+ * A file's text, or `undefined` when nothing is there. Anything else that
+ * stands there (a directory, a FIFO, a device, a link that loops) is a
+ * PortbookError: gen writes only regular files, and never waits on one.
+ */
 export function readIfExists(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularFile(file).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'EISDIR') throw new PortbookError(`Cannot write ${file}: a directory is in the way`);
+    if (code === 'EISDIR' || (error instanceof NotRegularFile && error.kind === 'a directory')) {
+      throw new PortbookError(`Cannot write ${file}: a directory is in the way`);
+    }
     if (code === 'ENOTDIR') throw new PortbookError(`Cannot write ${file}: part of its path is a file, not a directory`);
-    throw new PortbookError(`Cannot read ${file}: ${code ?? String(error)}`);
+    if (error instanceof NotRegularFile) throw new PortbookError(`Cannot write ${file}: it is ${error.kind}, and portbook writes only regular files`);
+    throw new PortbookError(`Cannot read ${file}: ${whyUnreadable(error)}`);
   }
 }
 
@@ -22,23 +69,36 @@ export function readIfExists(file: string): string | undefined {
  * in place of an existing file, so even a power cut cannot leave an empty file
  * where a good one was. New files skip it (thousands of fsyncs would dominate
  * a first gen); a power cut then can at worst leave an empty new file, which
- * the next gen simply replaces.
+ * the next gen simply replaces. A failure after the file was created removes it.
  */
-export function writeFully(file: string, content: string, flush: boolean): void {
-  const fd = openSync(file, 'wx', 0o644);
+export function writeFully(file: string, content: string | Buffer, flush: boolean): void {
+  const fd = disk.create(file);
+  let open = true;
   try {
-    const buffer = Buffer.from(content, 'utf8');
+    const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     let offset = 0;
-    while (offset < buffer.length) offset += writeSync(fd, buffer, offset);
-    if (flush) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    while (offset < buffer.length) offset += disk.write(fd, buffer, offset);
+    if (flush) disk.fsync(fd);
+    open = false;
+    disk.close(fd);
+  } catch (error) {
+    if (open) closeQuietly(fd);
+    removeQuietly(file);
+    throw error;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    disk.close(fd);
+  } catch {
+    // the write's own error is the one to report
   }
 }
 
 export function removeQuietly(file: string): void {
   try {
-    unlinkSync(file);
+    disk.unlink(file);
   } catch {
     // already gone
   }
@@ -52,7 +112,7 @@ export function keepMode(temporary: string, target: string): void {
   } catch {
     return;
   }
-  chmodSync(temporary, mode);
+  disk.chmod(temporary, mode);
 }
 
 export function syncDirectory(dir: string): void {

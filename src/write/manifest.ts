@@ -9,6 +9,16 @@ import { readIfExists } from './files.js';
 
 export const manifestName = '.portbook-manifest.json';
 
+/**
+ * What the manifest says of itself. It is portbook's own state, not an
+ * output: merges rewrite it and every gen rewrites it whole, so gen replaces
+ * one changed by hand (saying so) rather than refusing it like a hand edit of
+ * an output. What it guards needs no trust in it: each output carries its own stamp.
+ */
+export const manifestComment =
+  "portbook's own record of the files it wrote in this directory (a hash of each), of its inputs and of the registry's warnings. " +
+  'Every `portbook gen` rewrites this file, so an edit here does not last; it decides which outputs gen may remove, so leave it to portbook.';
+
 export interface Manifest {
   /** `portbook:sha256:<hex>` of the manifest itself (see stamp.ts): a manifest changed by hand or by a merge is not trusted to say nothing changed. */
   stamp?: string;
@@ -42,7 +52,8 @@ export function manifestFor(
   inputs?: string,
   warnings: readonly ManifestWarning[] = [],
 ): string {
-  const manifest: Manifest = {
+  const manifest: Manifest & { $comment: string } = {
+    $comment: manifestComment,
     stamp: stampPlaceholder,
     source,
     ...(inputs ? { inputs } : {}),

@@ -85,14 +85,25 @@ function probeEntry(directory: string, relative: string): 'exists' | 'missing' |
   return state;
 }
 
-/** Whether a path exists, is missing, or cannot exist because a file stands where a directory of its path should be. */
+/**
+ * Whether a path exists, is missing, or cannot exist because a file stands
+ * where a directory of its path should be. A loop of links is refused.
+ */
 export function probe(file: string): 'exists' | 'missing' | 'blocked' {
   try {
     return statSync(file, { throwIfNoEntry: false }) === undefined ? 'missing' : 'exists';
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return 'blocked';
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return 'blocked';
+    if (code === 'ELOOP') refuseLoop(file);
     throw error;
   }
+}
+
+/** A link on the way that leads back to itself (`generated/nginx -> nginx`): nothing can be read or written through it. */
+function refuseLoop(file: string, relative?: string): never {
+  const loop = `${file} is a link that leads back to itself (a loop of symbolic links); remove the link, or point it at a real directory or file`;
+  throw new PortbookError(relative === undefined ? `Unexpected loop of links: ${loop}` : `Refusing output path ${JSON.stringify(relative)}: ${loop}`);
 }
 
 /** The absolute path of an out-relative one, refused when it is absolute, climbs with `..` or would leave `out` by its letters alone. */
@@ -125,13 +136,21 @@ function refuseDanglingLink(directory: string, relative: string): void {
 }
 
 function proveInside(probe: string, root: string, relative: string, out: string): void {
-  const realRoot = realpathSync(root);
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') refuseLoop(root, relative);
+    throw error;
+  }
   let real: string;
   try {
     real = realpathSync(probe);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     // a link to nothing: the rename replaces the link itself, it never writes through it
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && isSymbolicLink(probe)) return;
+    if (code === 'ENOENT' && isSymbolicLink(probe)) return;
+    if (code === 'ELOOP') refuseLoop(probe, relative);
     throw error;
   }
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {

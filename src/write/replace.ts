@@ -1,7 +1,8 @@
 /** Replacing one file atomically outside a plan: the registry itself, when portbook edits it. */
-import { realpathSync, renameSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { PortbookError } from '../support/errors.js';
-import { keepMode, removeQuietly, writeFully } from './files.js';
+import { disk, keepMode, removeQuietly, writeFully } from './files.js';
+import { writing } from './signals.js';
 import { temporaryPath } from './temporaries.js';
 
 /**
@@ -16,13 +17,14 @@ export function replaceFile(file: string, content: string): void {
   } catch {
     // not there yet (or a link to nothing): the rename creates it
   }
+  writing();
   const temporary = temporaryPath(target);
   try {
     writeFully(temporary, content, true);
     keepMode(temporary, target);
-    renameSync(temporary, target);
+    disk.rename(temporary, target);
   } catch (error) {
     removeQuietly(temporary);
-    throw new PortbookError(`Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new PortbookError(`Cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; it is as it was`);
   }
 }

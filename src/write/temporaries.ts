@@ -3,11 +3,12 @@
  * staging directories for candidates, whether their run is alive, and removing them.
  */
 import { randomBytes } from 'node:crypto';
-import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync, unlinkSync } from 'node:fs';
+import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeQuietly } from './files.js';
+import { disk, removeQuietly } from './files.js';
 import { foldName, type InsideCache, resolveInside } from './paths.js';
+import { writing } from './signals.js';
 
 /** This process's id (reading `process.pid` is a system call each time). */
 const ownPid = process.pid;
@@ -100,11 +101,11 @@ export function debrisBeside(out: string): string[] {
 }
 
 /**
- * Remove the temporaries a killed `replaceFile` of `file` left (beside the
- * file a link leads to, where it writes them); returns their paths. Only
- * that file's, only of runs no longer alive.
+ * The temporaries a killed `replaceFile` of `file` (or a killed gen's
+ * rewrite of the registry's diagram block) left: beside the file a link
+ * leads to, where they are written. Only that file's, only of runs no longer alive.
  */
-export function removeDeadTemporaries(file: string): string[] {
+export function deadTemporariesOf(file: string): string[] {
   let target = file;
   try {
     target = realpathSync(file);
@@ -118,9 +119,15 @@ export function removeDeadTemporaries(file: string): string[] {
   } catch {
     return [];
   }
-  const removed = entries
+  return entries
     .filter((entry) => entry.isFile() && isDeadTemporary(entry.name, path.basename(target)))
-    .map((entry) => path.join(directory, entry.name));
+    .map((entry) => path.join(directory, entry.name))
+    .sort();
+}
+
+/** Remove the temporaries a killed `replaceFile` of `file` left (see deadTemporariesOf); returns their paths. */
+export function removeDeadTemporaries(file: string): string[] {
+  const removed = deadTemporariesOf(file);
   for (const temporary of removed) removeQuietly(temporary);
   return removed;
 }
@@ -134,6 +141,7 @@ const stagingPattern = /^portbook-candidates-(\d+)-[A-Za-z0-9]{6}$/;
  * id, so that a later run can tell one a killed run left.
  */
 export function makeStagingDirectory(): string {
+  writing();
   return mkdtempSync(path.join(os.tmpdir(), `${stagingPrefix}${ownPid}-`));
 }
 
@@ -162,8 +170,8 @@ export function removeDeadStagingDirectories(): string[] {
 /** Remove a temporary file, or a directory a killed run was building (its contents are that run's). */
 export function removeDebris(temporary: string): void {
   try {
-    if (lstatSync(temporary).isDirectory()) rmSync(temporary, { recursive: true, force: true });
-    else unlinkSync(temporary);
+    if (lstatSync(temporary).isDirectory()) disk.rmTree(temporary);
+    else disk.unlink(temporary);
   } catch {
     // already gone
   }

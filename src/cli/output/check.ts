@@ -7,7 +7,7 @@ import { colorEnabled } from '../../diagnostics/format.js';
 import { ruleOf } from '../../git/ignored.js';
 import { manifestName, parseManifest } from '../../write/index.js';
 import { counts, formatDiff, unifiedDiff } from '../diff.js';
-import { count, fixCommand, type Io, outPath, printIgnoredOutputs, unignoreAdvice } from './common.js';
+import { count, fixCommand, type Io, interruptedText, outPath, printIgnoredOutputs, unignoreAdvice } from './common.js';
 import { blocksNamed, type StaleFile, staleFiles } from './gen.js';
 
 /**
@@ -35,7 +35,8 @@ export function printCheck(result: CheckResult, io: Io, paths: PathOptions): num
   const note = manifest && manifestNote(manifest, others.length);
   const out = outPath(result, '', io);
   const update = result.sourceUpdate;
-  if (others.length === 0 && note === undefined && !update) {
+  const interrupted = planned.interrupted;
+  if (others.length === 0 && note === undefined && !update && !interrupted) {
     io.stdout(`${out} is up to date.\n`);
     // here, yes; but CI and every other clone lack what git ignores
     printIgnoredOutputs(result.ignored, io, unignoreAdvice);
@@ -43,7 +44,7 @@ export function printCheck(result: CheckResult, io: Io, paths: PathOptions): num
   }
   const color = colorEnabled(io.stdoutTty === true);
   const why = { stale: '', missing: '', extra: 'no longer generated', edited: 'by hand, since portbook wrote it', foreign: 'not written by portbook' };
-  const summary: string[] = [];
+  const summary: string[] = interrupted ? [`interrupted: ${interruptedText(result, io)}\n`] : [];
   const diffs: string[] = [];
   for (const file of others) {
     const name = outPath(result, file.relative, io);
@@ -63,6 +64,7 @@ export function printCheck(result: CheckResult, io: Io, paths: PathOptions): num
   const files = others.length + (note === undefined ? 0 : 1);
   io.stdout(summary.join('') + (diffs.length > 0 ? `\n${diffs.join('')}` : ''));
   const what = [
+    interrupted ? 'the last gen was interrupted' : '',
     files > 0 ? `${count(files, 'file')} out of date in ${out}` : '',
     update ? `${blocksNamed(update.blocks, 'long')} in ${update.path} ${update.blocks.length > 1 ? 'are' : 'is'} out of date` : '',
   ]

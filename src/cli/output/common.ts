@@ -10,6 +10,7 @@ import { type IgnoredFile, ruleOf } from '../../git/ignored.js';
 import { PortbookError } from '../../support/errors.js';
 import { shellWord } from '../../support/shell.js';
 import { visibleLines } from '../../support/visible.js';
+import { journalName } from '../../write/index.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
 
 export interface Io {
@@ -95,6 +96,32 @@ export function printConflicts(result: GenerateResult, io: Io): number {
     `\nNothing was written.${edited ? ' Move hand edits into the registry or a template, or run `portbook gen --force` to overwrite them.' : ''}${foreign ? ' Move or delete the files portbook did not write, or choose another --out.' : ''}\n`,
   );
   return 1;
+}
+
+/**
+ * An interrupted run, as gen and check say it: which files are as that run
+ * meant them, which as they were before it, and which changed since (at most
+ * `shown` names of each, then how many more).
+ */
+export function interruptedText(result: GenerateResult, io: Io, shown = 5): string {
+  const interrupted = result.plan!.interrupted!;
+  const who = [interrupted.pid > 0 ? `process ${interrupted.pid}` : '', interrupted.started ? `started ${interrupted.started}` : ''].filter(Boolean).join(', ');
+  const names = (files: readonly string[]): string => {
+    const listed = files.slice(0, shown).map((file) => outPath(result, file, io));
+    return `${listed.join(', ')}${files.length > shown ? ` and ${files.length - shown} more` : ''}`;
+  };
+  const groups = [
+    interrupted.files.new.length > 0 ? `from that run: ${names(interrupted.files.new)}` : '',
+    interrupted.files.old.length > 0 ? `still from the run before it: ${names(interrupted.files.old)}` : '',
+    interrupted.files.changed.length > 0 ? `changed since: ${names(interrupted.files.changed)}` : '',
+  ].filter(Boolean);
+  const registry = interrupted.registry;
+  if (registry) {
+    const state = { new: 'from that run', old: 'still from the run before it', changed: 'changed since' }[registry.state];
+    groups.push(`the diagram block of ${displayPath(registry.file, io.cwd)}: ${state}`);
+  }
+  const journal = outPath(result, journalName, io);
+  return `the last gen${who ? ` (${who})` : ''} was interrupted before it finished replacing files (${journal} records it)${groups.length > 0 ? `; ${groups.join('; ')}` : ''}`;
 }
 
 /** The command that brings the outputs up to date: the same paths check was given (and `--force` over hand edits). */

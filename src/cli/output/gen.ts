@@ -7,10 +7,11 @@ import { colorEnabled } from '../../diagnostics/format.js';
 import { toJson } from '../../diagnostics/report.js';
 import type { IgnoredFile } from '../../git/ignored.js';
 import type { BlockKind } from '../../registry/types.js';
+import { verifyStamp } from '../../support/stamp.js';
 import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
-import { count, type Io, outPath, printConflicts, printIgnored } from './common.js';
+import { count, type Io, interruptedText, outPath, printConflicts, printIgnored } from './common.js';
 
 /** How gen and check name the blocks they rewrite in the registry: `diagram block`, or with the article, `the diagram`. */
 const blockNames: Readonly<Record<BlockKind, { short: string; long: string }>> = {
@@ -80,13 +81,25 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
           ]
         : []),
     ];
+    const interrupted = result.plan?.interrupted;
+    // present only while an interrupted run's journal stands: which files are from that run, which from the one before
+    const extra = interrupted
+      ? {
+          interrupted: {
+            pid: interrupted.pid,
+            started: interrupted.started,
+            ...Object.fromEntries(Object.entries(interrupted.files).map(([state, paths]) => [state, paths.map((file) => outPath(result, file, io))])),
+            ...(interrupted.registry ? { registry: { path: displayPath(interrupted.registry.file, io.cwd), state: interrupted.registry.state } } : {}),
+          },
+        }
+      : {};
     // outputs git would not commit, with the rule that ignores each (check's result has them; gen's does not)
     const ignored = ('ignored' in result ? (result.ignored as IgnoredFile[]) : []).map((each) => ({
       path: displayPath(each.file, io.cwd),
       rule: { file: displayPath(each.source, io.cwd), line: each.line, pattern: each.pattern },
     }));
-    io.stdout(`${JSON.stringify({ diagnostics, files, ignored }, null, 2)}\n`);
-    return !result.plan || files.length > 0 ? 1 : 0;
+    io.stdout(`${JSON.stringify({ diagnostics, files, ignored, ...extra }, null, 2)}\n`);
+    return !result.plan || files.length > 0 || interrupted ? 1 : 0;
   }
   // outputs gen must not replace are errors too, reported at the output file
   for (const conflict of result.plan?.conflicts ?? []) {
@@ -108,6 +121,10 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
 
 export function printGen(result: GenerateResult, dryRun: boolean, io: Io): number {
   const planned = result.plan!;
+  if (planned.interrupted) {
+    const then = planned.conflicts.length > 0 ? 'it stays so until gen can write' : dryRun ? '`portbook gen` finishes it' : 'finished now';
+    io.stderr(`portbook: ${interruptedText(result, io)}; ${then}.\n`);
+  }
   if (planned.conflicts.length > 0) return printConflicts(result, io);
   const color = colorEnabled(io.stdoutTty === true);
   if (dryRun) {
@@ -141,11 +158,19 @@ export function printGen(result: GenerateResult, dryRun: boolean, io: Io): numbe
       );
     }
   }
+  // the manifest is portbook's own record: replaced even when changed by hand (or a merge), but not in silence
+  const manifest = planned.changes.find((change) => change.path === manifestName);
+  if (!dryRun && manifest?.before !== undefined && verifyStamp(manifest.before) === 'edited') {
+    io.stderr(
+      `portbook: rewrote ${outPath(result, manifestName, io)}, which was changed since portbook wrote it: it is portbook's own record, and every gen rewrites it\n`,
+    );
+  }
   for (const kept of planned.kept) {
     io.stderr(`portbook: kept ${outPath(result, kept, io)}: it is no longer generated but was edited by hand; delete it yourself if it is not needed\n`);
   }
   const out = outPath(result, '', io);
   const total = planned.changes.filter((change) => change.kind !== 'remove').length + planned.unchanged.length;
-  if (planned.changes.length === 0 && !result.sourceUpdate) io.stdout(`${out} is up to date (${count(total, 'file')}).\n`);
+  if (planned.changes.length === 0 && !result.sourceUpdate)
+    io.stdout(`${out} ${planned.interrupted && !dryRun ? 'is complete again' : 'is up to date'} (${count(total, 'file')}).\n`);
   return 0;
 }
