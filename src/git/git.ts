@@ -1,5 +1,6 @@
 /** The few git operations the workflow needs, through the git CLI (no shell). */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 
@@ -39,7 +40,10 @@ export function stage(root: string, files: readonly string[]): { ignored: string
   if (files.length === 0) return { ignored: [] };
   const relative = files.map((file) => path.relative(root, file));
   const ignored = new Set(ignoredPaths(root, relative));
-  const wanted = relative.filter((file) => !ignored.has(file));
+  // a removed file git never tracked has nothing to stage, and `git add` would refuse its path
+  const gone = relative.filter((file) => !ignored.has(file) && !existsSync(path.join(root, file)));
+  const tracked = new Set(gone.length === 0 ? [] : git(['ls-files', '-z', '--', ...gone], root).split('\0').filter(Boolean));
+  const wanted = relative.filter((file) => !ignored.has(file) && (!gone.includes(file) || tracked.has(path.normalize(file))));
   if (wanted.length > 0) git(['add', '-A', '--', ...wanted], root);
   return { ignored: relative.filter((file) => ignored.has(file)).map((file) => path.join(root, file)) };
 }
