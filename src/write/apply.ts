@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
+import { confined } from './confine.js';
 import { disk, keepMode, removeQuietly, syncDirectory, writeFully } from './files.js';
 import { hashOf, type JournalEntry, journalFor, journalName } from './journal.js';
 import { manifestName } from './manifest.js';
@@ -70,12 +71,15 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
     throw new PortbookError(`Refusing to write ${out}: ${planned.conflicts.map((conflict) => conflict.path).join(', ')} must not be replaced`, 1);
   }
   writing();
-  const prepared = prepare(planned, hooks);
-  // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
-  for (const relative of planned.debris) removeDebris(resolveInside(out, relative));
-  for (const temporary of planned.debrisBeside) removeDebris(temporary);
-  replaceAll(planned, prepared, hooks);
-  removeAll(planned, prepared);
+  // every change under --out through directories opened one by one, never through a link (write/confine.ts)
+  confined(out, () => {
+    const prepared = prepare(planned, hooks);
+    // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
+    for (const relative of planned.debris) removeDebris(resolveInside(out, relative));
+    for (const temporary of planned.debrisBeside) removeDebris(temporary);
+    replaceAll(planned, prepared, hooks);
+    removeAll(planned, prepared);
+  });
 }
 
 /** The first phase: every temporary written (and flushed where it replaces a file), the journal's last. Replaces nothing. */

@@ -8,9 +8,10 @@
  * signal at an unlink) without touching node:fs for anyone else. A call
  * through it costs a property read next to a system call.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { PortbookError } from '../support/errors.js';
 import { NotRegularFile, readRegularFile, whyUnreadable } from '../support/regular-file.js';
+import { at, forget, mkdirs } from './confine.js';
 
 /** The calls that change the disk. Each takes what node:fs's synchronous call of the same name takes and throws what it throws. */
 export interface Disk {
@@ -30,18 +31,31 @@ export interface Disk {
   chmod(file: string, mode: number): void;
 }
 
+/** A new file for writing: created, never an existing one, never through a link. */
+const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Each path goes through `at` (write/confine.ts): while a plan is applied, names under --out are reached through open directories. */
 export const disk: Disk = {
-  mkdir: (dir) => mkdirSync(dir),
-  mkdirs: (dir) => mkdirSync(dir, { recursive: true }),
-  create: (file) => openSync(file, 'wx', 0o644),
+  mkdir: (dir) => mkdirSync(at(dir)),
+  mkdirs: (dir) => mkdirs(dir),
+  create: (file) => openSync(at(file), createFlags, 0o644),
   write: (fd, buffer, offset) => writeSync(fd, buffer, offset),
   fsync: (fd) => fsyncSync(fd),
   close: (fd) => closeSync(fd),
-  rename: (from, to) => renameSync(from, to),
-  unlink: (file) => unlinkSync(file),
-  rmdir: (dir) => rmdirSync(dir),
-  rmTree: (dir) => rmSync(dir, { recursive: true, force: true }),
-  chmod: (file, mode) => chmodSync(file, mode),
+  rename: (from, to) => {
+    renameSync(at(from), at(to));
+    forget(from);
+  },
+  unlink: (file) => unlinkSync(at(file)),
+  rmdir: (dir) => {
+    rmdirSync(at(dir));
+    forget(dir);
+  },
+  rmTree: (dir) => {
+    rmSync(at(dir), { recursive: true, force: true });
+    forget(dir);
+  },
+  chmod: (file, mode) => chmodSync(at(file), mode),
 };
 
 /**
