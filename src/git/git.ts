@@ -42,7 +42,13 @@ export function stage(root: string, files: readonly string[]): { ignored: string
   const ignored = new Set(ignoredPaths(root, relative));
   // a removed file git never tracked has nothing to stage, and `git add` would refuse its path
   const gone = relative.filter((file) => !ignored.has(file) && !existsSync(path.join(root, file)));
-  const tracked = new Set(gone.length === 0 ? [] : git(['ls-files', '-z', '--', ...gone], root).split('\0').filter(Boolean));
+  const tracked = new Set(
+    gone.length === 0
+      ? []
+      : git(['ls-files', '-z', '--', ...gone], root)
+          .split('\0')
+          .filter(Boolean),
+  );
   const wanted = relative.filter((file) => !ignored.has(file) && (!gone.includes(file) || tracked.has(path.normalize(file))));
   if (wanted.length > 0) git(['add', '-A', '--', ...wanted], root);
   return { ignored: relative.filter((file) => ignored.has(file)).map((file) => path.join(root, file)) };
