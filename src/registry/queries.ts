@@ -118,6 +118,14 @@ export function inReservedRange(registry: Pick<Registry, 'reservedRanges'>, port
   });
 }
 
+/**
+ * Linux's default ephemeral port range (`net.ipv4.ip_local_port_range`), from
+ * which the kernel takes the local port of an outgoing connection. portbook
+ * never reads the host's own: outputs are the same on every machine, and
+ * `sysctl.ephemeralRange` in the config says when a host differs.
+ */
+export const linuxEphemeralRange: Readonly<{ from: number; to: number }> = { from: 32768, to: 60999 };
+
 /** Every port the registry uses, in any environment (services and proxy targets). */
 export function registeredPorts(registry: Registry): Set<number> {
   const ports = new Set<number>();
