@@ -203,6 +203,13 @@ describe('add and fill: what review found', () => {
     expect(readFileSync(registry, 'utf8').split('\n').at(-2)).toBe('| Queue | 17001 | HTTP |  |');
   });
 
+  it('never copies an Exposure cell: a new service is not opened in the firewall because the row above it is', async () => {
+    const before = '| Service | Port | Protocol | Exposure |\n|---|---|---|---|\n| Web | 16001 | HTTP | internal |\n| SSH | 16002 | SSH | public |\n';
+    const { dir, registry } = project(before);
+    expect((await run(['add', 'Worker', '--protocol', 'HTTP', '--port', '17000'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toBe(`${before}| Worker | 17000 | HTTP |  |\n`);
+  });
+
   it('adds without --env only where the default environment has rows of its own', async () => {
     const placed = '| Service | Port | Protocol | Environment |\n|---|---|---|---|\n| A | 16001 | HTTP | dev |\n| B | 16002 | HTTP | prod |\n';
     const { dir, registry } = project(placed);

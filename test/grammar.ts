@@ -229,6 +229,43 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     ],
   },
   {
+    // nftables: fixed structure, numbers, and comments of nftString's alphabet (nft's quoted strings have no escapes)
+    path: /^nftables\/portbook(\.(development|staging|production|test))?\.nft$/,
+    comment: /^# [^\n]*$/,
+    lines: [
+      /^table inet portbook( \{)?$/,
+      /^delete table inet portbook$/,
+      /^ {4}set (public|internal)_(tcp|udp) \{$/,
+      /^ {8}type inet_service$/,
+      /^ {8}elements = \{$/,
+      /^ {12}\d{1,5} comment "[A-Za-z0-9 ._,:;/()+@*-]{0,128}",$/,
+      /^ {4}chain input \{$/,
+      /^ {8}type filter hook input priority filter; policy (accept|drop);$/,
+      /^ {8}iif "lo" accept$/,
+      /^ {8}ct state established,related accept$/,
+      /^ {8}meta l4proto \{ icmp, ipv6-icmp \} accept$/,
+      /^ {8}(tcp|udp) dport @public_(tcp|udp) accept$/,
+      /^ {8}(tcp|udp) dport @internal_(tcp|udp) drop$/,
+      /^ {0,8}\}$/,
+      ...literalLines([
+        "    # what the registry exposes: its domains' listen ports and port-80 redirects, and the services marked public",
+        '    # every other port the registry registers: reached from this host only',
+      ]),
+    ],
+  },
+  {
+    // ufw: one command per line, its comment single-quoted without a quote inside (ufw refuses `'`), nothing else
+    path: /^ufw\/portbook(\.(development|staging|production|test))?\.sh$/,
+    comment: /^# [^\n]*$/,
+    lines: [/^set -e$/, /^ufw allow \d{1,5}\/(tcp|udp) comment 'portbook: [\x20-\x26\x28-\x5b\x5d-\x7e]{0,118}'$/],
+  },
+  {
+    // sysctl: one setting whose value is numbers; names only in comments
+    path: /^sysctl\.d\/60-portbook\.conf$/,
+    comment: /^# [^\n]*$/,
+    lines: [/^net\.ipv4\.ip_local_reserved_ports = \d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/],
+  },
+  {
     path: /^registry\.json$/,
     comment: /^$/,
     lines: [/^[\s\S]*$/], // data: checked against schema/registry.schema.json below

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { build, generate } from '../src/index.js';
+import { targetIds } from '../src/targets/index.js';
 import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, systemdVerifyUnits, tsc, warnIfSkipped } from './consumers.js';
+import { nftCheck, skipFirewallConsumers, sysctlApply, ufwDryRun, ufwState } from './firewall-consumers.js';
 import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('hostile.test.ts');
@@ -50,6 +52,16 @@ describe.each(cases)('%s', (name) => {
       return;
     }
     expect(grammarViolations(built.files)).toEqual([]);
+  });
+
+  it('gives only grammatical outputs with every target on', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-all-'));
+    temporaries.push(dir);
+    const config = path.join(dir, 'portbook.config.json');
+    writeFileSync(config, JSON.stringify({ targets: targetIds }));
+    const built = build({ source: name, out: 'unused', cwd: corpus, config });
+    if (built.files) expect(grammarViolations(built.files)).toEqual([]);
+    else expect(built.diagnostics.some((message) => message.fatal)).toBe(true);
   });
 });
 
@@ -146,6 +158,70 @@ describe.skipIf(skipConsumers)('the names corpus, read by the real consumers', (
     expect({ status: compiled.status, stdout: compiled.stdout }).toEqual({ status: 0, stdout: '' });
     const python = run('python3', ['-B', '-c', 'import settings; print(len(settings.PORTS["production"]))'], { cwd: out });
     expect({ status: python.status, stdout: python.stdout }).toEqual({ status: 0, stdout: '11\n' });
+  });
+});
+
+describe('the firewall corpus', () => {
+  /** firewall.md with the firewall and kernel targets on. */
+  const buildFirewall = (): ReturnType<typeof build> => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-firewall-'));
+    temporaries.push(dir);
+    const config = path.join(dir, 'portbook.config.json');
+    writeFileSync(config, JSON.stringify({ targets: ['nginx', 'nftables', 'ufw', 'sysctl'] }));
+    return build({ source: 'firewall.md', out: 'unused', cwd: corpus, config });
+  };
+  const lines = (file: string | undefined): string[] => (file ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+
+  it('turns every hostile name into an inert comment: no quote closes, no second command, no setting of its own', () => {
+    const files = buildFirewall().files!;
+    expect(grammarViolations(files)).toEqual([]);
+    const nft = files.get('nftables/portbook.production.nft')!;
+    expect(nft.split('\n').filter((line) => line.includes(' comment '))).toEqual([
+      '            80 comment "redirect to https: safe.example.com, xn--bcher-kva.example",',
+      '            443 comment "safe.example.com (Web)",',
+      '            8443 comment "xn--bcher-kva.example (Web)",',
+      '            16001 comment "Admin_; _ chain evil _ type filter hook input priority 0; accept; _",',
+      '            16003 comment "Line Break net.ipv4.ip_forward _ 1",',
+      '            16005 comment "ufw deny 22",',
+      '            16006 comment "Long name that goes on and on and on and on and on and on and on and on and on and on and on and on and on and on and on and on",',
+      '            16002 comment "it_s _(reboot) id",',
+      '            16003 comment "Line Break net.ipv4.ip_forward _ 1",',
+      '            16004 comment "_Reversed Unicode Service X",',
+      '            16010 comment "Web",',
+      '            40001 comment "x_y; _ ; set public_tcp _ elements _ _ 22 _",',
+    ]);
+    expect(lines(files.get('ufw/portbook.production.sh'))).toEqual([
+      'set -e',
+      "ufw allow 80/tcp comment 'portbook: redirect to https: safe.example.com, xn--bcher-kva.example'",
+      "ufw allow 443/tcp comment 'portbook: safe.example.com (Web)'",
+      "ufw allow 8443/tcp comment 'portbook: xn--bcher-kva.example (Web)'",
+      "ufw allow 16001/tcp comment 'portbook: Admin\"; } chain evil { type filter hook input priority 0; accept; #'",
+      "ufw allow 16002/udp comment 'portbook: it_s $(reboot) id'",
+      "ufw allow 16003/tcp comment 'portbook: Line Break net.ipv4.ip_forward = 1'",
+      "ufw allow 16003/udp comment 'portbook: Line Break net.ipv4.ip_forward = 1'",
+      "ufw allow 16005/tcp comment 'portbook: ufw deny 22'",
+      "ufw allow 16006/tcp comment 'portbook: Long name that goes on and on and on and on and on and on and on and on and on and on and on and on and on and on a...'",
+    ]);
+    const sysctl = files.get('sysctl.d/60-portbook.conf')!;
+    expect(lines(sysctl)).toEqual(['net.ipv4.ip_local_reserved_ports = 16000-16099,40000-40009']);
+    expect(sysctl).toContain('#   16000-16099: Range" net.ipv4.ip_forward = 1 $(reboot) (reserved range)\n');
+  });
+
+  it.skipIf(skipFirewallConsumers)('passes nft -c, ufw --dry-run and sysctl -p, without touching the host', () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-firewall-consumers-'));
+    temporaries.push(scratch);
+    const files = buildFirewall().files!;
+    const written = (file: string): string => {
+      const target = path.join(scratch, file.replaceAll('/', '_'));
+      writeFileSync(target, files.get(file)!);
+      return target;
+    };
+    expect(outcome(nftCheck(written('nftables/portbook.production.nft')))).toEqual(ok);
+    const ufw = ufwDryRun(written('ufw/portbook.production.sh'), ufwState(scratch));
+    expect(ufw.status, ufw.stderr).toBe(0);
+    expect(ufw.stdout.match(/^Rules updated$/gm)).toHaveLength(9);
+    const sysctl = sysctlApply(written('sysctl.d/60-portbook.conf'));
+    expect({ status: sysctl.status, stdout: sysctl.stdout }).toEqual({ status: 0, stdout: '16000-16099,40000-40009\n' });
   });
 });
 

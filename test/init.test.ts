@@ -88,6 +88,15 @@ describe('portbook init', () => {
     expect(JSON.parse(read(own, 'portbook.config.json')).settings).toEqual({ environment: 'default', environmentVariable: 'PORTBOOK_ENV' });
   });
 
+  it('names the targets it leaves off, the host-facing ones among them, and where to turn them on', () => {
+    const dir = npmProject();
+    const result = runCli(['init'], dir);
+    expect(result.code).toBe(0);
+    const line = result.stdout.split('\n').find((each) => each.startsWith('Off until'));
+    expect(line).toMatch(/^Off until "targets" in portbook\.config\.json names them: json, (.*, )?nftables, ufw, sysctl(, .*)?\.$/);
+    expect(JSON.parse(read(dir, 'portbook.config.json')).targets).not.toContain('nftables');
+  });
+
   it('--force keeps the settings an old config wrote, and writes out what it left to the defaults', () => {
     const dir = npmProject();
     mkdirSync(path.join(dir, 'docs'));

@@ -20,9 +20,11 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposure } from '../src/extract/cells.js';
 import { extract } from '../src/extract/index.js';
 import { build, generate } from '../src/index.js';
 import { read } from '../src/read/index.js';
+import { defaultTargetIds } from '../src/targets/index.js';
 import {
   certificateConfig,
   nginxTest,
@@ -36,9 +38,11 @@ import {
   tscProjects,
   warnIfSkipped,
 } from './consumers.js';
+import { nftCheck, skipFirewallConsumers, sysctlApply, ufwDryRun, ufwState, warnIfFirewallSkipped } from './firewall-consumers.js';
 import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('property.test.ts');
+warnIfFirewallSkipped('property.test.ts');
 
 const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
 if (!(runs > 0))
@@ -132,13 +136,16 @@ const name = fc.oneof(
 );
 
 const environments = ['Development', 'Production', 'Staging', 'Notes'] as const;
-const protocol = fc.oneof(fc.constantFrom('HTTP', 'WS', 'HTTPS', 'HTTP/HTTPS', 'TCP', 'PostgreSQL', 'Redis', ''), text);
+const protocol = fc.oneof(fc.constantFrom('HTTP', 'WS', 'HTTPS', 'HTTP/HTTPS', 'TCP', 'PostgreSQL', 'Redis', 'UDP', 'TCP/UDP', ''), text);
+/** An Exposure cell: mostly one portbook reads (public, internal, or empty), sometimes hostile text, which exposure-invalid refuses or the first word decides. */
+const exposure = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', 'public', 'internal', '✅ public', 'no') }, { weight: 1, arbitrary: text });
 
 interface Row {
   name: string;
   port: number;
   protocol: string;
   description: string;
+  exposure: string;
 }
 
 interface Spec {
@@ -197,7 +204,7 @@ const spec: fc.Arbitrary<Spec> = fc.uniqueArray(fc.constantFrom(...environments)
           heading: fc.constant(heading),
           rows: fc
             .uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 1, maxLength: 6 })
-            .chain((ports) => fc.tuple(...ports.map((port) => fc.record({ name, port: fc.constant(port), protocol, description: text })))),
+            .chain((ports) => fc.tuple(...ports.map((port) => fc.record({ name, port: fc.constant(port), protocol, description: text, exposure })))),
         }),
       ),
     ),
@@ -236,10 +243,17 @@ function markdown(registry: Spec): string {
   }
   registry.tables.forEach((table, index) => {
     const url = registry.urls && index === 0;
-    lines.push(`## ${table.heading}`, '', `| Service | Port | Protocol | Description |${url ? ' URL |' : ''}`, `|---|---|---|---|${url ? '---|' : ''}`);
+    lines.push(
+      `## ${table.heading}`,
+      '',
+      `| Service | Port | Protocol | Description | Exposure |${url ? ' URL |' : ''}`,
+      `|---|---|---|---|---|${url ? '---|' : ''}`,
+    );
     table.rows.forEach((row, at) => {
       const name = registry.runner && index === 0 && at === 0 ? 'Runner' : cell(row.name);
-      lines.push(`| ${name} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} |${url ? ` ${urlOf.get(at) ?? ''} |` : ''}`);
+      lines.push(
+        `| ${name} | ${row.port} | ${cell(row.protocol)} | ${cell(row.description)} | ${cell(row.exposure)} |${url ? ` ${urlOf.get(at) ?? ''} |` : ''}`,
+      );
     });
     lines.push('');
   });
@@ -302,7 +316,9 @@ beforeAll(() => {
 function configFor(registry: Spec, dir: string): string {
   const file = path.join(dir, 'portbook.config.json');
   const systemd = registry.runner ? { systemd: { services: { Runner: {} } } } : {};
-  writeFileSync(file, JSON.stringify({ ...baseConfig, nginx: { ...baseConfig.nginx, ...registry.nginx }, ...systemd }));
+  // the firewall and kernel targets too, off by default
+  const targets = [...defaultTargetIds, 'nftables', 'ufw', 'sysctl'];
+  writeFileSync(file, JSON.stringify({ ...baseConfig, targets, nginx: { ...baseConfig.nginx, ...registry.nginx }, ...systemd }));
   return file;
 }
 
@@ -346,6 +362,53 @@ function checkConsumers(out: string, files: ReadonlyMap<string, string>, sample:
   typescript.set(`sample-${typescript.size}`, { settings: files.get('settings.ts')!, registry });
 }
 
+/**
+ * The public port set of each environment's firewall files is what its nginx
+ * file listens on, with the ports of the rows whose Exposure cell reads public
+ * (over TCP, or UDP when the Protocol cell says so): nftables and ufw agree.
+ */
+function checkPublicPorts(files: ReadonlyMap<string, string>, registry: Spec): void {
+  for (const table of new Set(registry.tables.map((each) => environmentKey(each.heading)))) {
+    const suffix = table === 'default' ? '' : `.${table}`;
+    const nginx = files.get(`nginx/portbook${suffix}.conf`) ?? '';
+    const expected = new Set([...nginx.matchAll(/^\s*listen (?:\[::\]:)?(\d+)[ ;]/gm)].map((match) => `${match[1]}/tcp`));
+    for (const row of registry.tables.filter((each) => environmentKey(each.heading) === table).flatMap((each) => each.rows)) {
+      if (parseExposure(row.exposure.replace(/[\r\n\u2028\u2029]+/g, ' ')) !== 'public') continue;
+      const words = row.protocol.toLowerCase().split(/[^a-z0-9]+/);
+      const udp = words.includes('udp');
+      if (!udp || words.some((word) => word !== '' && word !== 'udp')) expected.add(`${row.port}/tcp`);
+      if (udp) expected.add(`${row.port}/udp`);
+    }
+    const nft = files.get(`nftables/portbook${suffix}.nft`)!;
+    const opened = (set: string): string[] =>
+      [...(new RegExp(`set ${set} \\{\\n([\\s\\S]*?)\\n {4}\\}`).exec(nft)?.[1] ?? '').matchAll(/^ {12}(\d+) comment/gm)].map(
+        (match) => `${match[1]}/${set.slice(-3)}`,
+      );
+    const ufw = [...files.get(`ufw/portbook${suffix}.sh`)!.matchAll(/^ufw allow (\d+\/(?:tcp|udp)) /gm)].map((match) => match[1]!);
+    expect([...opened('public_tcp'), ...opened('public_udp')].sort(), `nftables ${table}`).toEqual([...expected].sort());
+    expect(ufw.sort(), `ufw ${table}`).toEqual([...expected].sort());
+  }
+}
+
+/** nft -c on every sample; ufw --dry-run and sysctl -p on every third. */
+function checkFirewallConsumers(out: string, files: ReadonlyMap<string, string>, sample: number): void {
+  if (skipFirewallConsumers) return;
+  for (const file of [...files.keys()].filter((name) => name.startsWith('nftables/'))) {
+    expect(outcome(nftCheck(path.join(out, file))), `nft -c -f ${file}`).toEqual(ok);
+  }
+  if (sample % 3 !== 0) return;
+  const state = ufwState(freshDir());
+  for (const file of [...files.keys()].filter((name) => name.startsWith('ufw/'))) {
+    const dryRun = ufwDryRun(path.join(out, file), state);
+    expect({ status: dryRun.status, errors: dryRun.stderr.split('\n').filter((line) => line.startsWith('ERROR')) }, `ufw --dry-run ${file}`).toEqual({
+      status: 0,
+      errors: [],
+    });
+  }
+  const sysctl = sysctlApply(path.join(out, 'sysctl.d/60-portbook.conf'));
+  expect(sysctl.status, `sysctl -p: ${sysctl.stderr}`).toBe(0);
+}
+
 /** tsc --strict on every kept settings.ts, each in its own directory; a failure shows the registries of the samples that failed. */
 function checkTypescript(): void {
   if (typescript.size === 0) return;
@@ -372,6 +435,8 @@ const nameRules = new Set([
   'encoding-mojibake',
   // the Runner's ExecStart detail holds hostile arguments too
   'exec-start-invalid',
+  // and the Exposure cells hostile text
+  'exposure-invalid',
 ]);
 
 describe('random registries with hostile text in every cell', () => {
@@ -406,7 +471,9 @@ describe('random registries with hostile text in every cell', () => {
           const ports = Object.entries(parsed).filter(([variable]) => variable !== 'RUNNER_HOST');
           expect(ports.map(([, port]) => port).sort(), envFileOf(key)).toEqual(table.rows.map((row) => String(row.port)).sort());
         }
+        checkPublicPorts(result.files, registry);
         checkConsumers(out, result.files, generated, text);
+        checkFirewallConsumers(out, result.files, generated);
         generated++;
         if ([...result.files.keys()].some((file) => file.endsWith('.service'))) fullUnits++;
       }),

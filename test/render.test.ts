@@ -65,6 +65,8 @@ describe('every target for each seed, and nginx for its own (fixtures: UPDATE=1 
     // a CDN in front of one domain, another webroot: the nginx shapes of a real VPS, across two environments
     ['nginx-sites', 'seeds/nginx-sites.md', { targets: ['nginx'], ...nginxOptions({ behindProxy: ['shop.example.com'], acmeWebroot: '/srv/acme' }) }],
     ['units', 'seeds/units.md', { systemd: { units: {}, services: unitsServices } }],
+    // public services of its own beside nginx (TCP, UDP, both), ports in the ephemeral range, two environments: the firewall and kernel targets
+    ['firewall', 'seeds/firewall.md', { targets: ['nginx', 'nftables', 'ufw', 'sysctl'] }],
   ])('%s', (name, input, options) => {
     const files = renderMarkdown(readFileSync(new URL(input, fixtures)), options);
     const expectedDir = new URL(`render/${name}/`, fixtures).pathname;

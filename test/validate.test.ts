@@ -845,6 +845,73 @@ describe('port-outside-reserved-range', () => {
   });
 });
 
+describe('port-ephemeral', () => {
+  const ephemeral = md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+| Relay | 40000 |
+
+| Domain | Port | SSL | Proxy Target |
+|---|---|---|---|
+| relay.example.com | 44300 | yes | 127.0.0.1:40000 |
+`;
+
+  it("warns at a service port and at an external port inside Linux's ephemeral range", () => {
+    const d = diagnose(ephemeral);
+    const hits = ofRule(d, 'port-ephemeral');
+    expect(brief(hits)).toEqual(['4:11 warning port-ephemeral', '8:23 warning port-ephemeral']);
+    expect(hits[0]!.reason).toBe(
+      "Port 40000 of `Relay` lies in the kernel's ephemeral range 32768-60999, from which outgoing connections take their local ports, so one may hold it when the service starts: choose a port below 32768 (`portbook next` picks a free one), or enable the `sysctl` target to reserve it",
+    );
+    expect(hits[1]!.reason).toContain('External port 44300 of `relay.example.com`');
+    record(d, 'port-ephemeral');
+    expect(brief(d)).toEqual(['4:11 warning port-ephemeral', '8:23 warning port-ephemeral']);
+  });
+
+  it('reads the range the config gives (sysctl.ephemeralRange), edges included', () => {
+    const hits = ofRule(diagnose(ephemeral, { ephemeral: { range: { from: 16000, to: 16000 }, reserved: false } }), 'port-ephemeral');
+    expect(brief(hits)).toEqual(['3:9 warning port-ephemeral']);
+    expect(hits[0]!.reason).toContain("Port 16000 of `API` lies in the kernel's ephemeral range 16000-16000");
+  });
+
+  it('is quiet when the sysctl target reserves those ports, and for ports below the range', () => {
+    expect(diagnose(ephemeral, { ephemeral: { range: { from: 32768, to: 60999 }, reserved: true } })).toEqual([]);
+    expect(diagnose(ephemeral.replace('| Relay | 40000 |', '| Relay | 32767 |').replace(/\| relay.*\n/, ''))).toEqual([]);
+  });
+});
+
+describe('exposure-invalid', () => {
+  it('fires at an Exposure cell that is neither public nor internal', () => {
+    const d = diagnose(md`
+| Service | Port | Exposure |
+|---|---|---|
+| Game | 27015 | sometimes |
+`);
+    const reason = expectFires(d, { rule: 'exposure-invalid', severity: 'error', line: 3, column: 18, value: 'sometimes', says: 'expected `public`' });
+    expect(reason).toContain('`Game`');
+    expect(brief(d)).toEqual(['3:18 error exposure-invalid']);
+  });
+
+  it('is quiet for public, ✅ Public (players), internal only, no, — and an empty cell, under any of its headers', () => {
+    for (const header of ['Exposure', 'Exposed', 'Visibility', 'Public']) {
+      expect(
+        diagnose(md`
+| Service | Port | ${header} |
+|---|---|---|
+| A | 16000 | public |
+| B | 16001 | ✅ Public (players) |
+| C | 16002 | internal only |
+| D | 16003 | no |
+| E | 16004 | — |
+| F | 16005 | |
+`),
+        header,
+      ).toEqual([]);
+    }
+  });
+});
+
 describe('range-invalid', () => {
   it('fires at the range value in backticks', () => {
     const d = diagnose(md`

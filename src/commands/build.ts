@@ -247,7 +247,11 @@ export function diagnose(text: string, displayPath: string, config: Config): VFi
 
 /** What the rules need of the config. */
 function validateOptions(config: Config): ValidateOptions {
-  return { units: config.systemd.units, variables: config.variables.allow };
+  return {
+    units: config.systemd.units,
+    variables: config.variables.allow,
+    ephemeral: { range: config.sysctl.ephemeralRange, reserved: config.targets.includes('sysctl') },
+  };
 }
 
 /** A unit name configured for a service the registry does not have is a typo: say so. */

@@ -11,7 +11,7 @@ import { read } from '../read/index.js';
 import { environmentKey } from '../registry/names.js';
 import { PortbookError } from '../support/errors.js';
 import { packageRoot } from '../support/package.js';
-import { defaultTargetIds } from '../targets/index.js';
+import { defaultTargetIds, targets } from '../targets/index.js';
 import { defaultEnvironmentVariable } from '../targets/settings-ts.js';
 import { ignoredOutputs } from './check.js';
 import { type GenerateResult, generate } from './gen.js';
@@ -33,6 +33,8 @@ export interface InitResult {
   hook?: HookResult;
   /** Why no hook was installed, when none was (not a git repository, a hook manager portbook cannot edit). */
   hookSkipped?: string;
+  /** The targets a new config leaves out (off by default: they could surprise), which its `targets` can name. */
+  targetsOff: string[];
 }
 
 export interface InitOptions {
@@ -97,7 +99,8 @@ export function init(options: InitOptions = {}): InitResult {
       const out = `${path.relative(root, generated.config.out) || '.'}/`;
       done.push(generated.plan.changes.length > 0 ? `generated ${total} files in ${out}` : `${out} is up to date (${total} files)`);
     }
-    const result: InitResult = { registry, done, kept, generated, ...unignoreStep(root, generated, options.unignoreOutputs === true, done) };
+    const targetsOff = targets.filter((target) => !target.byDefault).map((target) => target.id);
+    const result: InitResult = { registry, done, kept, generated, targetsOff, ...unignoreStep(root, generated, options.unignoreOutputs === true, done) };
     return { ...result, ...hookStep(root, done) };
   } catch (error) {
     // a file system error here is about the project's files (a directory where the config goes…): no stack trace

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { asciiHostname } from '../registry/hosts.js';
 import { variablePattern } from '../registry/names.js';
+import { linuxEphemeralRange } from '../registry/queries.js';
 import { PortbookError } from '../support/errors.js';
 import { readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
@@ -59,6 +60,8 @@ export const defaultRenderOptions: RenderOptions = {
     behindProxy: false,
   },
   systemd: { units: {}, services: {} },
+  nftables: { policy: 'accept' },
+  sysctl: { ephemeralRange: { ...linuxEphemeralRange } },
   settings: { environmentVariable: defaultEnvironmentVariable },
   commands: {},
   variables: { allow: [] },
@@ -239,7 +242,9 @@ function hardeningFrom(value: unknown, key: string, fail: (key: string, expected
 }
 
 const knownKeys: Record<string, readonly string[]> = {
-  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'settings', 'commands', 'variables'],
+  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'nftables', 'sysctl', 'settings', 'commands', 'variables'],
+  nftables: ['policy'],
+  sysctl: ['ephemeralRange'],
   variables: ['allow'],
   nginx: ['certificate', 'certificateKey', 'ipv6', 'http2', 'acmeWebroot', 'defaultServer', 'behindProxy'],
   systemd: ['units', 'services'],
@@ -285,6 +290,30 @@ function nginxOptions(nginx: Record<string, unknown>, into: TargetOptions['nginx
     if (typeof proxied !== 'boolean' && !domains)
       fail('nginx.behindProxy', 'true, false, or an array of the domains (as the External Access table names them) behind the proxy');
     into.behindProxy = proxied as boolean | string[];
+  }
+}
+
+/** The config's `nftables` and `sysctl` settings, checked and merged over the defaults in `into`. */
+function firewallOptions(
+  nftables: Record<string, unknown>,
+  sysctl: Record<string, unknown>,
+  into: Pick<TargetOptions, 'nftables' | 'sysctl'>,
+  fail: (key: string, expected: string) => never,
+): void {
+  if (nftables.policy !== undefined) {
+    if (nftables.policy !== 'accept' && nftables.policy !== 'drop') {
+      fail('nftables.policy', '"accept" (drop only the registered internal ports from outside) or "drop" (accept only the public ports)');
+    }
+    into.nftables.policy = nftables.policy as 'accept' | 'drop';
+  }
+  const range = sysctl.ephemeralRange;
+  if (range !== undefined) {
+    const match = typeof range === 'string' ? /^(\d{1,5})-(\d{1,5})$/.exec(range) : null;
+    const [from, to] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+    if (!match || from < 1 || from > to || to > 65535) {
+      fail('sysctl.ephemeralRange', 'the host\'s `net.ipv4.ip_local_port_range` as "from-to" with 1 ≤ from ≤ to ≤ 65535 (Linux\'s default: "32768-60999")');
+    }
+    into.sysctl.ephemeralRange = { from, to };
   }
 }
 
@@ -341,6 +370,8 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
     }
   }
   if (systemd.services !== undefined) options.systemd.services = fullUnitsFrom(systemd.services, file);
+
+  firewallOptions(object(top.nftables, 'nftables'), object(top.sysctl, 'sysctl'), options, fail);
 
   const commands = object(top.commands, 'commands');
   for (const [target, value] of Object.entries(commands)) {

@@ -193,6 +193,17 @@ export const ruleCatalogue = {
       '`TCP`, `PostgreSQL`…) to say what each service speaks; `portbook add` writes the cell whenever the row would ' +
       'otherwise be reported.',
   },
+  'exposure-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'An `Exposure` cell that is neither public (`public`, `yes`, `✅`) nor internal (`internal`, `private`, `no`, `❌`).',
+    docs:
+      "The Exposure column of a services table says whether the service's own port is reached from outside the host: " +
+      '`public` puts it in the public port set, which the nftables and ufw targets open; `internal` (or an empty cell) keeps it ' +
+      'closed from outside. A service reached through nginx is `internal`: nginx listens on 80 and 443, which are public already. ' +
+      'A cell portbook cannot read as either is an error rather than a guess, since a guess would open or close a firewall port: ' +
+      'write `public` or `internal`.',
+  },
   'port-privileged': {
     severity: 'warning',
     stage: 'validate',
@@ -206,6 +217,18 @@ export const ruleCatalogue = {
     docs:
       "Reserved ranges keep a team's services apart from each other and from other software. A port outside all of " +
       'them was probably typed by hand: move it into a range, or declare a range for it.',
+  },
+  'port-ephemeral': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      "A service port, or an external port, inside the kernel's ephemeral range (32768-60999, or `sysctl.ephemeralRange`), unless the sysctl target reserves it.",
+    docs:
+      'Linux takes the local port of every outgoing connection from its ephemeral range (`net.ipv4.ip_local_port_range`, ' +
+      '32768-60999 by default). A service registered on a port in that range can find it taken, by any connection the ' +
+      'host happened to open, when it starts or restarts, and fails with "address already in use". Choose a port below ' +
+      '32768 (`portbook next` picks a free one), or enable the `sysctl` target: it writes `net.ipv4.ip_local_reserved_ports` ' +
+      'with every such port, and the warning stops. Set `sysctl.ephemeralRange` in the config when a host uses another range.',
   },
   'range-invalid': {
     severity: 'error',

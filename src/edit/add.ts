@@ -103,6 +103,8 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   if (last.description) values.set(last.description.position, [last.description.text, cellValue(service.description ?? '', 'The description')]);
   if (last.status) values.set(last.status.position, [last.status.text, '']);
   if (last.variable) values.set(last.variable.position, [last.variable.text, '']);
+  // a copied `public` would open the new service's port in the firewall targets
+  if (last.exposure) values.set(last.exposure.position, [last.exposure.text, '']);
   // `all` or another environment copied from the template row would put the new service somewhere else
   if (last.placement) values.set(last.placement.position, [last.placement.text, tableKey(first) === key ? '' : key]);
   // edit the copied row from right to left so earlier columns stay where they are

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { Nodes, PhrasingContent, TableCell } from 'mdast';
 import { toString as nodeText } from 'mdast-util-to-string';
 import type { Source } from '../read/index.js';
-import type { Field, Point, PortCell, ProxyTarget, ServiceUrl } from '../registry/types.js';
+import type { Exposure, Field, Point, PortCell, ProxyTarget, ServiceUrl } from '../registry/types.js';
 
 const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|—|–|…|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
 
@@ -67,6 +67,21 @@ export function parseSsl(text: string): boolean | undefined {
       .split(/[\s(,]+/u)[0] ?? '';
   if (yes.test(first)) return true;
   if (no.test(first)) return false;
+  return undefined;
+}
+
+const publicWords = /^(public|internet|external|exposed|open|yes|y|true|✅|✔|✓|☑|🌐)$/i;
+const internalWords = /^(internal|private|local|localhost|loopback|closed|no|n|false|none|❌|✗|✘|✖|⛔|🚫|-|—)$/i;
+
+/** An Exposure cell's first word: `public` (`Public`, `yes`, `✅`, `public (game clients)`), `internal` (`Internal only`, `no`, `❌`, `—`), else undefined. */
+export function parseExposure(text: string): Exposure | undefined {
+  const first =
+    text
+      .replace(/\uFE0F/g, '')
+      .trim()
+      .split(/[\s(,]+/u)[0] ?? '';
+  if (publicWords.test(first)) return 'public';
+  if (internalWords.test(first)) return 'internal';
   return undefined;
 }
 

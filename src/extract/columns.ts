@@ -1,6 +1,18 @@
 /** Table columns: which header words name which kind of column (`Port(s)`, `Proxy Target`…). */
 
-export type ColumnKind = 'service' | 'port' | 'protocol' | 'status' | 'description' | 'variable' | 'environment' | 'domain' | 'url' | 'ssl' | 'target';
+export type ColumnKind =
+  | 'service'
+  | 'port'
+  | 'protocol'
+  | 'status'
+  | 'description'
+  | 'variable'
+  | 'environment'
+  | 'domain'
+  | 'url'
+  | 'ssl'
+  | 'target'
+  | 'exposure';
 
 /** Header words (lower case, markup and punctuation removed) → what the column holds. */
 const columnNames: ReadonlyArray<[ColumnKind, ReadonlyArray<string>]> = [
@@ -16,6 +28,8 @@ const columnNames: ReadonlyArray<[ColumnKind, ReadonlyArray<string>]> = [
   ['url', ['url', 'urls', 'public url', 'endpoint', 'link']],
   ['ssl', ['ssl', 'tls', 'https', 'ssl tls', 'cert', 'certificate']],
   ['target', ['proxy target', 'target', 'upstream', 'proxy', 'proxy to', 'backend', 'proxy pass']],
+  // in a services table, whether the service's own port is reached from outside the host (the firewall targets open it)
+  ['exposure', ['exposure', 'exposed', 'visibility', 'public']],
 ];
 
 /** Normalise a header cell: `**Port(s)**` → `port`, `Proxy-Target` → `proxy target`. */

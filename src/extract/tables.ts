@@ -8,7 +8,19 @@ import { code, report } from '../diagnostics/report.js';
 import type { Source } from '../read/index.js';
 import { environmentsNamed, placedEverywhere } from '../registry/environments.js';
 import type { Environment, ExternalAccess, Field, Point, PortCell, Registry, Service, ServiceUrl } from '../registry/types.js';
-import { cellField, cellText, cellUrl, parseDomain, parsePort, parseProxyTarget, parseServiceUrl, parseSsl, struckThrough, webScheme } from './cells.js';
+import {
+  cellField,
+  cellText,
+  cellUrl,
+  parseDomain,
+  parseExposure,
+  parsePort,
+  parseProxyTarget,
+  parseServiceUrl,
+  parseSsl,
+  struckThrough,
+  webScheme,
+} from './cells.js';
 import { type ColumnKind, columnKind } from './columns.js';
 
 /** A row's cell in the column of one kind, or `undefined` when the table has no such column. */
@@ -157,6 +169,8 @@ function serviceFromRow(
   optional('status');
   optional('description');
   optional('variable');
+  const exposure = get('exposure');
+  if (exposure && exposure.text !== '') service.exposure = { ...exposure, value: parseExposure(exposure.text) };
   return service;
 }
 

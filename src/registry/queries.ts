@@ -118,6 +118,14 @@ export function inReservedRange(registry: Pick<Registry, 'reservedRanges'>, port
   });
 }
 
+/**
+ * Linux's default ephemeral port range (`net.ipv4.ip_local_port_range`), from
+ * which the kernel takes the local port of an outgoing connection. portbook
+ * never reads the host's own: outputs are the same on every machine, and
+ * `sysctl.ephemeralRange` in the config says when a host differs.
+ */
+export const linuxEphemeralRange: Readonly<{ from: number; to: number }> = { from: 32768, to: 60999 };
+
 /** Every port the registry uses, in any environment (services and proxy targets). */
 export function registeredPorts(registry: Registry): Set<number> {
   const ports = new Set<number>();
@@ -163,4 +171,89 @@ export function redirectingRows(accesses: readonly ExternalAccess[]): Set<Extern
     }
   }
   return new Set([...chosen].filter(([key]) => !on80.has(key)).map(([, access]) => access));
+}
+
+/** What a firewall opens or closes a port for. */
+export type Transport = 'tcp' | 'udp';
+
+/**
+ * The transports of a service's port: `udp` when its Protocol cell names UDP,
+ * both for `TCP/UDP`, else `tcp` (every protocol portbook knows besides UDP
+ * runs over TCP, and so does a row without a Protocol cell).
+ */
+export function transportsOf(service: Pick<Service, 'protocol'>): Transport[] {
+  const parts = (service.protocol?.value ?? '').toLowerCase().split(/[^a-z0-9]+/);
+  if (!parts.includes('udp')) return ['tcp'];
+  return parts.some((part) => part !== '' && part !== 'udp') ? ['tcp', 'udp'] : ['udp'];
+}
+
+/** Why a port is in the public port set: one row of the registry. */
+export type PublicReason =
+  /** A domain's server listens on the port (nginx's `listen`, Caddy's site address): the row's listenPort. */
+  | { kind: 'site'; domain: string; service: string | undefined; environment: string }
+  /** The port-80 server that redirects an SSL domain to https (redirectingRows). */
+  | { kind: 'redirect'; domain: string; environment: string }
+  /** A service row whose Exposure cell says `public`: its own port. */
+  | { kind: 'service'; service: string; environment: string };
+
+/** One port of the public port set. */
+export interface PublicPort {
+  port: number;
+  transport: Transport;
+  /** The rows that make it public, in registry order (sites, then redirects, then services): at least one. */
+  reasons: PublicReason[];
+}
+
+/**
+ * The public port set: every port the registry says is reached from outside
+ * the host, in one environment (its key, `default`, `production`…, as
+ * environmentKey gives it) or, without one, in all of them. The one answer
+ * every target that opens, listens on or monitors public ports shares
+ * (nftables, ufw, nginx's and Caddy's listen ports), so they cannot disagree:
+ *
+ * - `site`: for each external-access row nginx serves (servedAccess: its
+ *   target is a service proxied over HTTP, or unknown) with a domain that is
+ *   one (asciiHostname), its listen port (listenPort: the Port cell, else 443
+ *   with SSL and 80 without), TCP;
+ * - `redirect`: port 80, TCP, for each row that gets the port-80 redirect to
+ *   https (redirectingRows of those rows: one per environment and domain
+ *   served with SSL off port 80, none where the domain is served on 80);
+ * - `service`: for each service row whose Exposure cell says `public` (the
+ *   `Exposure` column: `public` or `internal`), its port, over the transports
+ *   of its Protocol cell (transportsOf: UDP only when it says so).
+ *
+ * Rows whose port is not a number in 1–65535 are left out (the port rules
+ * report them). Sorted by port, TCP before UDP; each port and transport once,
+ * with every row that makes it public. Pure and linear in the registry's size.
+ */
+export function publicPorts(registry: Registry, environment?: string): PublicPort[] {
+  const inEnvironment = (row: { environment: { name: Service['environment']['name'] } }): boolean =>
+    environment === undefined || environmentKey(row.environment.name) === environment;
+  const found = new Map<string, PublicPort>();
+  const add = (port: number, transport: Transport, reason: PublicReason): void => {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return;
+    const key = `${port}/${transport}`;
+    const entry = found.get(key) ?? { port, transport, reasons: [] };
+    entry.reasons.push(reason);
+    found.set(key, entry);
+  };
+  const serviceFor = targetIndex(registry);
+  const served = servedAccess(registry).filter(inEnvironment);
+  for (const access of served) {
+    const domain = asciiHostname(access.domain.value);
+    if (domain === undefined) continue;
+    const service = serviceFor(access)?.name.value;
+    add(listenPort(access), 'tcp', { kind: 'site', domain, service, environment: environmentKey(access.environment.name) });
+  }
+  for (const access of redirectingRows(served)) {
+    add(80, 'tcp', { kind: 'redirect', domain: asciiHostname(access.domain.value)!, environment: environmentKey(access.environment.name) });
+  }
+  for (const service of registry.services) {
+    const port = portNumber(service.port);
+    if (port === undefined || service.exposure?.value !== 'public' || !inEnvironment(service)) continue;
+    for (const transport of transportsOf(service)) {
+      add(port, transport, { kind: 'service', service: service.name.value, environment: environmentKey(service.environment.name) });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : a.transport > b.transport ? 1 : 0));
 }

@@ -59,7 +59,16 @@ export interface Service {
   placement?: Field<string>;
   /** The row's URL cell, when the table has that column and the cell is not empty: a public one is also an ExternalAccess (`fromUrl`). */
   url?: Field<ServiceUrl>;
+  /**
+   * The row's Exposure cell (`public`, `internal`), when the table has that column and the cell is not
+   * empty: `public` puts the service's own port in the public port set (registry/queries.ts publicPorts),
+   * `internal` keeps it out; `undefined` when the cell says neither (exposure-unknown reports it).
+   */
+  exposure?: Field<Exposure | undefined>;
 }
+
+/** What a services table's Exposure cell says: reached from outside the host directly, or not. */
+export type Exposure = 'public' | 'internal';
 
 /**
  * A services table's URL cell as read. `public`: a host name with a dot,

@@ -6,14 +6,28 @@
 import { environmentSetting } from '../registry/environments.js';
 import { asciiHostname, isLoopback } from '../registry/hosts.js';
 import { environmentKey, healthVariable, hostVariable, kebab, portVariable, snake } from '../registry/names.js';
-import { hasUpstream, listenPort, portNumber, portsOf, redirectingRows, servedAccess, serviceProtocol, targetIndex, usesSsl } from '../registry/queries.js';
+import {
+  hasUpstream,
+  listenPort,
+  type PublicReason,
+  portNumber,
+  portsOf,
+  publicPorts as publicPortSet,
+  redirectingRows,
+  servedAccess,
+  serviceProtocol,
+  type Transport,
+  targetIndex,
+  transportsOf,
+  usesSsl,
+} from '../registry/queries.js';
 import type { EnvironmentName, ExternalAccess, Registry, Service } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
 import { diagramNodes } from './diagram.js';
 import { listenLines, upstreamName } from './nginx.js';
 import { parseCommand, unitName, usesUvicorn } from './systemd.js';
 import type { TargetOptions } from './target.js';
-import type { EnvironmentView, Model, ServiceView, SiteView } from './view.js';
+import type { EnvironmentView, FirewallPortView, Model, ServiceView, SiteView } from './view.js';
 
 /** Build the view model of a registry that passed validation. */
 export function buildModel(registry: Registry, options: TargetOptions, source: string): Model {
@@ -47,6 +61,7 @@ export function buildModel(registry: Registry, options: TargetOptions, source: s
     if (site.behindProxy) env.behindProxy = true;
   }
   const ordered = [...environments.values()].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+  for (const env of ordered) Object.assign(env, firewallPorts(registry, env.key));
   const primary = choosePrimary(ordered, options.settings.environment);
   const ranges = registry.reservedRanges.flatMap((range) => {
     const ports = portsOf(range);
@@ -69,9 +84,51 @@ function environmentView(name: EnvironmentName | null): EnvironmentView {
     upgradeVariable: `$portbook_${name ? `${name}_` : ''}connection_upgrade`,
     behindProxy: false,
     forwardedProtoVariable: `$portbook_${name ? `${name}_` : ''}forwarded_proto`,
+    publicPorts: [],
+    internalPorts: [],
     node: diagramNodes.environment(key),
     sitesNode: diagramNodes.sites(key),
   };
+}
+
+/**
+ * What a public port is for, as its firewall comment says it: the services
+ * marked public, the domains served on it (with their service), then the
+ * domains it redirects to https, each once: `video.example.com (Creator Suite
+ * API); redirect to https: video.example.com`.
+ */
+function publicLabel(reasons: readonly PublicReason[]): string {
+  const unique = (parts: string[]): string => [...new Set(parts)].join(', ');
+  const services = unique(reasons.flatMap((reason) => (reason.kind === 'service' ? [reason.service] : [])));
+  const sites = unique(
+    reasons.flatMap((reason) => (reason.kind !== 'site' ? [] : [reason.service === undefined ? reason.domain : `${reason.domain} (${reason.service})`])),
+  );
+  const redirects = unique(reasons.flatMap((reason) => (reason.kind === 'redirect' ? [reason.domain] : [])));
+  return [services, sites, redirects === '' ? '' : `redirect to https: ${redirects}`].filter((part) => part !== '').join('; ');
+}
+
+/**
+ * An environment's public port set (publicPorts), and its internal ports: its
+ * services' ports that are not public, over their transports, and the ports a
+ * security note calls internal (TCP), each once, by port.
+ */
+function firewallPorts(registry: Registry, key: string): Pick<EnvironmentView, 'publicPorts' | 'internalPorts'> {
+  const publicPorts = publicPortSet(registry, key).map(({ port, transport, reasons }) => ({ port, transport, label: publicLabel(reasons) }));
+  const taken = new Set(publicPorts.map(({ port, transport }) => `${port}/${transport}`));
+  const internal = new Map<string, FirewallPortView>();
+  const add = (port: number, transport: Transport, label: string): void => {
+    const id = `${port}/${transport}`;
+    if (port < 1 || port > 65535 || taken.has(id) || internal.has(id)) return;
+    internal.set(id, { port, transport, label });
+  };
+  for (const service of registry.services) {
+    const port = portNumber(service.port);
+    if (port === undefined || environmentKey(service.environment.name) !== key) continue;
+    for (const transport of transportsOf(service)) add(port, transport, service.name.value);
+  }
+  for (const note of registry.internalPorts ?? []) add(note.value, 'tcp', 'internal port (security note)');
+  const internalPorts = [...internal.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1));
+  return { publicPorts, internalPorts };
 }
 
 /** A service as templates see it: every identifier from the target that owns it. */

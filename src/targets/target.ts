@@ -9,7 +9,7 @@ import type { Registry } from '../registry/types.js';
 import type { CommentStyle } from './comments.js';
 import type { Model } from './view.js';
 
-/** The settings targets read (the config's `nginx`, `systemd` and `settings`; config/load.ts checks them). */
+/** The settings targets read (the config's `nginx`, `systemd`, `nftables`, `sysctl` and `settings`; config/load.ts checks them). */
 export interface TargetOptions {
   nginx: {
     /** Certificate path pattern; `{domain}` is replaced by the domain. */
@@ -38,6 +38,17 @@ export interface TargetOptions {
     units: Readonly<Record<string, string>>;
     /** Service name (as written in PORTS.md) → a full unit instead of the drop-in (targets/systemd.ts). */
     services: Readonly<Record<string, FullUnitOptions>>;
+  };
+  nftables: {
+    /**
+     * The input chain's policy: `accept` (the default) drops only the registered internal ports from
+     * outside; `drop` accepts only the public port set (and loopback, established traffic, ICMP).
+     */
+    policy: 'accept' | 'drop';
+  };
+  sysctl: {
+    /** The kernel's ephemeral port range the sysctl target and port-ephemeral assume (net.ipv4.ip_local_port_range; Linux's default 32768-60999). */
+    ephemeralRange: { from: number; to: number };
   };
   settings: {
     /**

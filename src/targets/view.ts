@@ -110,6 +110,17 @@ export interface SiteView {
   node: string;
 }
 
+/** A port a firewall opens or closes, and what it is for: targets/model.ts builds them from registry/queries.ts publicPorts. */
+export interface FirewallPortView {
+  port: number;
+  transport: 'tcp' | 'udp';
+  /**
+   * What it is for, free text from the registry: `video.example.com (Creator Suite API)`, `video.example.com (redirect to https)`,
+   * a service's name. Each firewall target's helper (nftString, ufwComment) makes it inert for its format.
+   */
+  label: string;
+}
+
 export interface EnvironmentView {
   /** `default`, `development`, `staging`, `production`, `test`. */
   key: string;
@@ -127,6 +138,10 @@ export interface EnvironmentView {
   behindProxy: boolean;
   /** `$portbook_forwarded_proto`: the proxy's `X-Forwarded-Proto` when it is `http` or `https`, else `$scheme`; environment-scoped. */
   forwardedProtoVariable: string;
+  /** The public port set of the environment (registry/queries.ts publicPorts): what the nftables and ufw targets open. By port, TCP first. */
+  publicPorts: FirewallPortView[];
+  /** Its services' ports that are not public, and the ports a security note calls internal: what the nftables target drops from outside. By port. */
+  internalPorts: FirewallPortView[];
   /** The diagram's subgraph of the environment's services, `env_production`. */
   node: string;
   /** The diagram's subgraph of the environment's nginx sites, `nginx_production`. */

@@ -4,7 +4,9 @@
  */
 import type { VFile } from 'vfile';
 import { report } from '../diagnostics/report.js';
+import { linuxEphemeralRange } from '../registry/queries.js';
 import type { Registry } from '../registry/types.js';
+import type { RuleContext } from './rule.js';
 import { rules } from './rules/index.js';
 
 export type { Rule, RuleContext } from './rule.js';
@@ -15,6 +17,8 @@ export interface ValidateOptions {
   units?: Readonly<Record<string, string>>;
   /** Variable names the config allows in an `Env` cell besides `…_PORT` (`variables.allow`). */
   variables?: readonly string[];
+  /** The kernel's ephemeral range (`sysctl.ephemeralRange`; default Linux's) and whether the sysctl target is enabled, for port-ephemeral. */
+  ephemeral?: RuleContext['ephemeral'];
 }
 
 /** Add every rule's diagnostics to `file`. */
@@ -26,6 +30,7 @@ export function validate(registry: Registry, file: VFile, options: ValidateOptio
       registry,
       units: options.units ?? {},
       variables: options.variables ?? [],
+      ephemeral: options.ephemeral ?? { range: linuxEphemeralRange, reserved: false },
       report: (message, place) => {
         const key = `${rule.id} ${place.line}:${place.column} ${message}`;
         if (said.has(key)) return;

@@ -14,6 +14,8 @@ export interface RuleContext {
   units: Readonly<Record<string, string>>;
   /** Variable names the config allows in an `Env` cell besides `…_PORT` (`variables.allow`). */
   variables: readonly string[];
+  /** The kernel's ephemeral range the config assumes (`sysctl.ephemeralRange`), and whether the sysctl target reserves the ports in it. */
+  ephemeral: { range: Readonly<{ from: number; to: number }>; reserved: boolean };
   report(message: string, place: Point): void;
 }
 

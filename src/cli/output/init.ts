@@ -4,6 +4,7 @@ import { type Io, printConflicts, printDiagnostics, printIgnoredOutputs, unignor
 
 export function printInit(result: InitResult, io: Io): number {
   for (const line of result.done) io.stdout(`${line}\n`);
+  if (result.targetsOff.length > 0) io.stdout(`Off until "targets" in portbook.config.json names them: ${result.targetsOff.join(', ')}.\n`);
   for (const file of result.kept) {
     io.stdout(`kept ${file} (${file === result.registry ? 'your registry: init never replaces it' : 'it exists; `portbook init --force` replaces it'})\n`);
   }

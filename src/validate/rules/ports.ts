@@ -127,6 +127,44 @@ export const portsRules: readonly Rule[] = [
     },
   },
   {
+    id: 'port-ephemeral',
+    check(context) {
+      const { range, reserved } = context.ephemeral;
+      if (reserved) return; // the sysctl target writes every such port into net.ipv4.ip_local_reserved_ports
+      const inRange = (port: number | undefined): port is number => port !== undefined && port >= range.from && port <= range.to;
+      const why = `the kernel's ephemeral range ${range.from}-${range.to}, from which outgoing connections take their local ports`;
+      for (const service of context.registry.services) {
+        const port = portNumber(service.port);
+        if (!inRange(port)) continue;
+        context.report(
+          `Port ${port} of ${label(service)} lies in ${why}, so one may hold it when the service starts: choose a port below ${range.from} (\`portbook next\` picks a free one), or enable the \`sysctl\` target to reserve it`,
+          service.port.position,
+        );
+      }
+      for (const access of context.registry.externalAccess) {
+        const port = portNumber(access.port);
+        if (!inRange(port)) continue;
+        context.report(
+          `External port ${port} of ${externalOwner(access)} lies in ${why}, so one may hold it when nginx starts: choose a port below ${range.from}, or enable the \`sysctl\` target to reserve it`,
+          access.port!.position,
+        );
+      }
+    },
+  },
+  {
+    id: 'exposure-invalid',
+    check(context) {
+      for (const service of context.registry.services) {
+        const exposure = service.exposure;
+        if (!exposure || exposure.value !== undefined) continue;
+        context.report(
+          `Unexpected Exposure ${code(exposure.text)} for ${label(service)}, expected \`public\` (its port is opened to the internet) or \`internal\` (closed from outside; a service behind nginx is internal)`,
+          exposure.position,
+        );
+      }
+    },
+  },
+  {
     id: 'range-invalid',
     check(context) {
       for (const range of context.registry.reservedRanges) {
