@@ -126,6 +126,13 @@ describe('add and fill: what review found', () => {
     });
   });
 
+  it("leaves the URL cell of a copied row empty: the new service is not served on another row's domain", async () => {
+    const before = '| Service | Port | Protocol | URL |\n|---|---|---|---|\n| API | 16001 | HTTP | https://api.example.com |\n';
+    const { dir, registry } = project(before);
+    expect((await run(['add', 'Web', '--protocol', 'HTTP', '--port', '16002'], dir)).code).toBe(0);
+    expect(readFileSync(registry, 'utf8')).toBe(`${before}| Web | 16002 | HTTP |  |\n`);
+  });
+
   it('refuses a name Markdown reads as something else: a struck-through row gen would skip, or markup', async () => {
     const before = '| Service | Port | Protocol |\n|---|---|---|\n| API | 16001 | HTTP |\n';
     const { dir, registry } = project(before);

@@ -105,6 +105,8 @@ export function addServiceRow(text: string, registry: Registry, service: NewServ
   if (last.variable) values.set(last.variable.position, [last.variable.text, '']);
   // a copied `public` would open the new service's port in the firewall targets
   if (last.exposure) values.set(last.exposure.position, [last.exposure.text, '']);
+  // another row's URL would serve the new service on that row's domain
+  if (last.url) values.set(last.url.position, [last.url.text, '']);
   // `all` or another environment copied from the template row would put the new service somewhere else
   if (last.placement) values.set(last.placement.position, [last.placement.text, tableKey(first) === key ? '' : key]);
   // edit the copied row from right to left so earlier columns stay where they are
