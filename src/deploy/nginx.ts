@@ -130,7 +130,8 @@ export function loadNginx(
     mkdirSync(path.join(scratch, 'logs'), { recursive: true });
     const run = spawnProgram([program, '-T', '-q', '-e', 'stderr', '-c', stagedPath(trees, config)!], { cwd: scratch, show: ['nginx', '-T', '-c', config] });
     const asHost = (text: string): string => trees.reduce((shown, tree) => shown.replaceAll(tree.staged, tree.host), text);
-    const said = asHost(run.stderr.trim());
+    // nginx's own log prefix (a time and its pid) says nothing here
+    const said = asHost(run.stderr.trim()).replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: /gm, 'nginx: [$1] ');
     const ran = { ...run.ran, output: run.ran.ok ? said : `${run.ran.output.split('\n')[0]}${said === '' ? '' : `\n${said}`}` };
     if (!ran.ok) return { ran, sections: [] };
     const sections = dumpSections(run.stdout).map(({ file, text }) => ({ file: hostPathOf(root, asHost(file)) ?? asHost(file), text }));

@@ -52,13 +52,14 @@ function printConflicts(conflicts: readonly HostConflict[], io: Io): number {
   return 1;
 }
 
-/** The checks' verdicts; a failed one on stderr with what the consumer said. */
+/** The checks' verdicts: those that passed, then each that failed on stderr with what the consumer said. */
 function printChecks(result: DeployResult, io: Io): boolean {
-  for (const check of result.checks) {
-    if (check.ok) io.stdout(`checked  ${check.command}${check.output === '' ? '' : `: ${visibleLines(check.output)}`}\n`);
-    else io.stderr(`portbook: the candidates fail \`${check.command}\`: ${visibleLines(check.output)}\nNothing was written; the host is as it was.\n`);
-  }
-  return result.checks.every((check) => check.ok);
+  for (const check of result.checks.filter((each) => each.ok))
+    io.stdout(`checked  ${check.command}${check.output === '' ? '' : `: ${visibleLines(check.output)}`}\n`);
+  const failed = result.checks.filter((each) => !each.ok);
+  for (const check of failed) io.stderr(`portbook: the candidates fail \`${check.command}\`: ${visibleLines(check.output)}\n`);
+  if (failed.length > 0) io.stderr('Nothing was written; the host is as it was.\n');
+  return failed.length === 0;
 }
 
 /** deploy's output; its exit code. */
