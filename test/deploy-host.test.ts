@@ -232,3 +232,366 @@ describe.skipIf(skipConsumers)('deploy and drift under --root (issue 20: the Don
     expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
   });
 });
+
+describe.skipIf(skipConsumers)('deploy refuses, and puts back', () => {
+  it('writes nothing when nginx rejects the candidates, and says what nginx said about the host file', () => {
+    const root = makeHost();
+    write(path.join(root, 'etc/nginx/sites-enabled/default'), debianDefaultSite);
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('portbook: the candidates fail `nginx -T -c /etc/nginx/nginx.conf`: exited 1:\n');
+    expect(result.stderr).toContain('nginx: [emerg] a duplicate default server for 0.0.0.0:80 in /etc/nginx/sites-enabled/default:2\n');
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+    // --plan says the same, and exits 1 too
+    expect(portbook(['deploy', '--root', root, '--plan'], project, stub).code).toBe(1);
+  });
+
+  it('writes nothing when systemd-analyze rejects a unit: a drop-in for a unit the host does not have', () => {
+    const root = makeHost({ 'creator-suite-api': baseUnit('api') });
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('portbook: the candidates fail `systemd-analyze verify creator-suite-api.service creator-suite-frontend.service`');
+    expect(result.stderr).toContain('Unit creator-suite-frontend.service not found.');
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('writes nothing when nginx would not load the files: nginx.conf includes no conf.d', () => {
+    const root = makeHost();
+    write(path.join(root, 'etc/nginx/nginx.conf'), debianNginxConf.replace('\tinclude /etc/nginx/conf.d/*.conf;\n', ''));
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'nginx loads /etc/nginx/nginx.conf, but not /etc/nginx/conf.d/portbook.default-server.conf, /etc/nginx/conf.d/portbook.default.conf: include the directory in its http {} block (`include /etc/nginx/conf.d/*.conf;`), or set deploy.nginx to a directory it includes',
+    );
+    expect(existsSync(path.join(root, 'etc/nginx/conf.d/portbook.default.conf'))).toBe(false);
+  });
+
+  it('puts the previous files back when a reload fails, and reloads them', () => {
+    const root = makeHost();
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), creatorSuite.replaceAll('17354', '17350'));
+    stub.failReloadOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('portbook: `systemctl reload nginx` failed after the files were replaced: exited 1:\nJob for nginx.service failed.\n');
+    expect(result.stderr).toContain(
+      'The previous files were put back; to return the host to them, portbook ran:\n  ok      systemctl daemon-reload\n  ok      systemctl try-restart creator-suite-api.service\n  ok      systemctl reload nginx\n',
+    );
+    expect(tree(root)).toEqual(deployed);
+    expect(stub.calls().slice(3)).toEqual([
+      'daemon-reload',
+      'try-restart creator-suite-api.service',
+      'reload nginx',
+      'daemon-reload',
+      'try-restart creator-suite-api.service',
+      'reload nginx',
+    ]);
+    // the next deploy tries again, from the same state
+    expect(portbook(['deploy', '--root', root, '--plan'], project, stub).stdout).toContain(`update   /${apiDropIn}\n`);
+  });
+
+  it('keeps everything under --root: nothing outside it changes, and no scratch directory is left', () => {
+    const watched = ['/etc/nginx/conf.d', '/etc/systemd/system', '/etc/portbook', '/var/lib/portbook'];
+    const snapshot = (): unknown =>
+      watched.map((dir) => (existsSync(dir) ? readdirSync(dir).map((name) => [name, statSync(path.join(dir, name)).mtimeMs]) : null));
+    const scratch = (dir: string): string[] => readdirSync(dir).filter((name) => name.startsWith('.portbook-check-'));
+    const host = snapshot();
+    const root = makeHost();
+    const fixture = Object.keys(tree(root));
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(Object.keys(tree(root)).sort()).toEqual([...fixture, ...deployedFiles.map((file) => file.slice(1)), 'var/lib/portbook/deployed.json'].sort());
+    expect(snapshot()).toEqual(host);
+    expect(scratch(root)).toEqual([]);
+    // what a run that has ended left in the temporary directory (another test's run may be alive)
+    expect(scratch(os.tmpdir()).filter((name) => !existsSync(`/proc/${name.split('-')[2]}`))).toEqual([]);
+  });
+
+  it('refuses a link in the root that leads out of it, and follows one that stays inside', () => {
+    const outside = temporaryDir();
+    const root = makeHost();
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    rmSync(path.join(root, 'etc/nginx/conf.d'), { recursive: true });
+    symlinkSync(outside, path.join(root, 'etc/nginx/conf.d'));
+    const refused = portbook(['deploy', '--root', root], project, stub);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${root}/etc/nginx/conf.d links outside the root (to ${outside}); portbook reads and writes only under --root`);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(stub.calls()).toEqual([]);
+    // the same directory through a link inside the root
+    unlinkSync(path.join(root, 'etc/nginx/conf.d'));
+    mkdirSync(path.join(root, 'etc/nginx/portbook.d'));
+    symlinkSync('portbook.d', path.join(root, 'etc/nginx/conf.d'));
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(readdirSync(path.join(root, 'etc/nginx/portbook.d'))).toEqual(['portbook.default-server.conf', 'portbook.default.conf']);
+  });
+
+  it('says which directory it may not write, before writing anything (exit 2)', () => {
+    const root = makeHost();
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    const before = tree(root);
+    // as root, the test runs portbook as nobody; as anyone else, it takes the write permission away
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(path.join(root, 'etc/nginx/conf.d'), 0o555);
+    const result = portbook(['deploy', '--root', root], project, stub, asRoot ? 65534 : undefined);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `portbook: Cannot write in ${root}/etc/nginx/conf.d (EACCES): this user may not; run portbook as a user who may (root, with sudo), or try it first under --root DIR. Nothing was written.`,
+    );
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+  });
+});
+
+describe.skipIf(skipConsumers)('drift', () => {
+  it('names routes to a registered port in files portbook did not deploy, routes to ports no table registers, and units whose PORT disagrees', () => {
+    const root = makeHost({
+      'creator-suite-api': baseUnit('api'),
+      'creator-suite-frontend': baseUnit('frontend', 'Environment="PORT=8000" DEBUG=1\n'),
+    });
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    write(
+      path.join(root, 'etc/nginx/sites-enabled/admin'),
+      [
+        'upstream legacy {',
+        '    server 127.0.0.1:9999;',
+        '}',
+        'server {',
+        '    listen 8081;',
+        '    server_name admin.example.com;',
+        '    location / { proxy_pass http://127.0.0.1:17354; }',
+        '    location /web { proxy_pass http://creator_suite_frontend/web; }',
+        '    location /old { proxy_pass http://legacy; }',
+        '    location /elsewhere { proxy_pass http://10.0.0.5:17354; }',
+        '    location /dynamic { proxy_pass http://127.0.0.1:$arg_port; }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const result = portbook(['drift', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('5 files as deployed\n');
+    const lines = result.stdout.split('\n').filter((line) => line.startsWith('route') || line.startsWith('unit'));
+    expect(lines).toEqual([
+      "route      /etc/nginx/sites-enabled/admin:7 (server admin.example.com) proxies to 127.0.0.1:17354, a port the registry gives Creator Suite API (default), in a file portbook did not deploy: let the registry's External Access table route it, or remove this route",
+      "route      /etc/nginx/sites-enabled/admin:8 (server admin.example.com) proxies to 127.0.0.1:16532 through upstream creator_suite_frontend, a port the registry gives Creator Suite Frontend (default), in a file portbook did not deploy: let the registry's External Access table route it, or remove this route",
+      'route      /etc/nginx/sites-enabled/admin:9 (server admin.example.com) proxies to 127.0.0.1:9999 through upstream legacy, a port no table registers: register it (`portbook add`), or remove this route',
+      'unit       /etc/systemd/system/creator-suite-frontend.service:6 sets PORT=8000 for creator-suite-frontend.service, but the registry gives Creator Suite Frontend port 16532: change the unit, or the registry',
+    ]);
+    const json = JSON.parse(portbook(['drift', '--root', root, '--json'], project, stub).stdout);
+    expect(json.routes.map((route: { line: number; port: number; services: string[] }) => [route.line, route.port, route.services])).toEqual([
+      [7, 17354, ['Creator Suite API (default)']],
+      [8, 16532, ['Creator Suite Frontend (default)']],
+      [9, 9999, []],
+    ]);
+    expect(json.units).toEqual([
+      {
+        unit: 'creator-suite-frontend.service',
+        service: 'Creator Suite Frontend',
+        file: '/etc/systemd/system/creator-suite-frontend.service',
+        line: 6,
+        variable: 'PORT',
+        value: '8000',
+        port: 16532,
+      },
+    ]);
+  });
+
+  it('reports files missing, outdated and left behind, and a host nginx that does not load', () => {
+    const root = makeHost();
+    const project = makeProject(creatorSuite);
+    const stub = stubSystemctl();
+    const missing = JSON.parse(portbook(['drift', '--root', root, '--json'], project, stub).stdout);
+    expect(missing.files.map((file: { status: string }) => file.status)).toEqual(['missing', 'missing', 'missing', 'missing', 'missing']);
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    // the frontend leaves the registry; the API moves: nothing deployed yet
+    const withoutFrontend = creatorSuite
+      .replace(/^\| \*\*Creator Suite Frontend\*\*.*\n/m, '')
+      .replace(/^\| `https:\/\/video\.destinpq\.com`.*\n/m, '')
+      .replaceAll('17354', '17350');
+    writeFileSync(path.join(project, 'docs/PORTS.md'), withoutFrontend);
+    const result = portbook(['drift', '--root', root], project, stub);
+    expect(result.stderr).not.toContain(' error ');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`outdated    /${apiDropIn}: as portbook deployed it from an older registry; \`portbook deploy\` updates it\n`);
+    expect(result.stdout).toContain(`left-behind /${frontendDropIn}: deployed for something the registry no longer has; \`portbook deploy\` removes it\n`);
+    write(path.join(root, 'etc/nginx/sites-enabled/broken'), 'server { listen 80; bogus_directive on; }\n');
+    const broken = portbook(['drift', '--root', root], project, stub);
+    expect(broken.stdout).toContain(
+      'nginx      `nginx -T -c /etc/nginx/nginx.conf` fails on the host\'s configuration: exited 1:\nnginx: [emerg] unknown directive "bogus_directive" in /etc/nginx/sites-enabled/broken:1',
+    );
+  });
+
+  it('exits 2 with what to do when the registry has several environments and --env names none, or one it does not have', () => {
+    const root = makeHost();
+    const project = makeProject(
+      '## Development\n\n| Service | Port |\n|---|---|\n| api | 16000 |\n\n## Production\n\n| Service | Port |\n|---|---|\n| api | 16100 |\n',
+    );
+    const stub = stubSystemctl();
+    const none = portbook(['drift', '--root', root], project, stub);
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: 'portbook: docs/PORTS.md has the environments development, production: choose one with --env (e.g. --env production)\n',
+    });
+    expect(portbook(['deploy', '--root', root, '--env', 'staging'], project, stub)).toMatchObject({
+      code: 2,
+      stderr: 'portbook: docs/PORTS.md has no staging environment; it has development, production: choose one of them with --env\n',
+    });
+    const json = JSON.parse(portbook(['deploy', '--root', root, '--json'], project, stub).stdout);
+    expect(json.error.exitCode).toBe(2);
+  });
+});
+
+describe.skipIf(skipConsumers)('deploy over time', () => {
+  it('removes what the registry no longer has, stops a full unit that goes, keeps a left-behind file edited on the host', () => {
+    const registry = (services: string[], port = 16100): string =>
+      [
+        '| Service | Port | Protocol |',
+        '|---|---|---|',
+        ...services.map((service, index) => `| ${service} | ${port + index} | ${service === 'Worker' ? 'TCP' : 'HTTP'} |`),
+        '',
+        `#### API Port: ${port}`,
+        '- **ExecStart**: `/bin/true`',
+        '- **Socket Activation**: yes',
+        '',
+      ].join('\n');
+    const root = makeHost({ web: baseUnit('web'), reporter: baseUnit('reporter', 'EnvironmentFile=-/etc/portbook/default.env\n') });
+    const config = { targets: ['env', 'systemd'], systemd: { services: { API: {}, Worker: { execStart: '/bin/true' } } } };
+    const project = makeProject(registry(['API', 'Worker', 'Web']), config);
+    const stub = stubSystemctl();
+    const first = portbook(['deploy', '--root', root], project, stub);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(
+      'created  /etc/portbook/default.env\ncreated  /etc/systemd/system/api.service\ncreated  /etc/systemd/system/api.socket\ncreated  /etc/systemd/system/web.service.d/portbook.conf\ncreated  /etc/systemd/system/worker.service\n',
+    );
+    expect(first.stdout).toContain('checked  systemd-analyze verify api.service api.socket web.service worker.service\n');
+    expect(first.stdout).toContain('note     api.service is new: deploy restarts only units that run; start it with `systemctl enable --now api.service`\n');
+    // the env file is new: the unit that reads it restarts with the others
+    expect(stub.calls()).toEqual(['daemon-reload', 'try-restart api.service api.socket reporter.service web.service worker.service']);
+
+    // the API moves (its socket with it), the worker goes, the web drop-in was edited on the host and goes too
+    const webDropIn = path.join(root, 'etc/systemd/system/web.service.d/portbook.conf');
+    writeFileSync(webDropIn, `${readFileSync(webDropIn, 'utf8')}Environment=EXTRA=1\n`);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), registry(['API'], 16200));
+    writeFileSync(path.join(project, 'portbook.config.json'), JSON.stringify({ ...config, systemd: { services: { API: {} } } }));
+    const second = portbook(['deploy', '--root', root], project, stub);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(
+      'updated  /etc/portbook/default.env\nupdated  /etc/systemd/system/api.service\nupdated  /etc/systemd/system/api.socket\nremoved  /etc/systemd/system/worker.service\n',
+    );
+    expect(second.stdout).toContain(
+      'kept     /etc/systemd/system/web.service.d/portbook.conf: no longer rendered, but edited on the host since portbook deployed it: not removed',
+    );
+    expect(stub.calls().slice(2)).toEqual(['stop worker.service', 'daemon-reload', 'try-restart api.service api.socket reporter.service']);
+    expect(existsSync(path.join(root, 'etc/systemd/system/worker.service'))).toBe(false);
+    expect(existsSync(webDropIn)).toBe(true);
+    const drift = portbook(['drift', '--root', root], project, stub);
+    expect(drift.stdout).toContain('left-behind /etc/systemd/system/web.service.d/portbook.conf');
+  });
+
+  it('names files after the project with deploy.name, and refuses a file another project deployed', () => {
+    const root = makeHost();
+    const stub = stubSystemctl();
+    const shop = makeProject(creatorSuite, { targets: ['nginx'], deploy: { name: 'shop' } });
+    const plan = portbook(['deploy', '--root', root, '--plan', '--json'], shop, stub);
+    expect(plan.code).toBe(0);
+    const json = JSON.parse(plan.stdout);
+    expect(json.files.map((file: { path: string }) => file.path)).toEqual([
+      '/etc/nginx/conf.d/portbook.shop.default-server.conf',
+      '/etc/nginx/conf.d/portbook.shop.default.conf',
+    ]);
+    expect(json).toMatchObject({ environment: 'default', root, plan: true, written: false, commands: ['systemctl reload nginx'], ran: [], rollback: null });
+    expect(portbook(['deploy', '--root', root], shop, stub).code).toBe(0);
+    // another project with the same name deploys over nothing of shop's; one without a name is another project
+    const other = makeProject(creatorSuite, { targets: ['nginx'], deploy: { name: 'shop', nginx: '/etc/nginx/conf.d' } });
+    expect(portbook(['deploy', '--root', root, '--plan'], other, stub).stdout).toContain('2 files unchanged');
+    const record = JSON.parse(readFileSync(path.join(root, 'var/lib/portbook/deployed.json'), 'utf8'));
+    record.records['blog/default'] = { source: 'docs/PORTS.md', files: { '/etc/nginx/conf.d/portbook.default.conf': { target: 'nginx', sha256: '0' } } };
+    writeFileSync(path.join(root, 'var/lib/portbook/deployed.json'), JSON.stringify(record));
+    const clash = portbook(['deploy', '--root', root], makeProject(creatorSuite, { targets: ['nginx'] }), stub);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain(
+      'portbook: /etc/nginx/conf.d/portbook.default.conf was deployed by portbook for another project (its entry "blog/default" in the host\'s record): set deploy.name',
+    );
+  });
+});
+
+describe('the deploy settings of the config', () => {
+  it('moves directories, names the project, takes commands as words', () => {
+    const deploy = renderOptionsFrom(
+      {
+        deploy: { nginx: '/etc/nginx/sites-enabled', name: 'shop', commands: { reloadNginx: 'nginx -s reload', restart: ['systemctl', 'restart', '{units}'] } },
+      },
+      'c.json',
+    ).deploy;
+    expect(deploy.directories).toEqual({ nginx: '/etc/nginx/sites-enabled' });
+    expect(deploy.name).toBe('shop');
+    expect(deploy.commands.reloadNginx).toEqual(['nginx', '-s', 'reload']);
+    expect(deploy.commands.restart).toEqual(['systemctl', 'restart', '{units}']);
+    expect(deploy.commands.daemonReload).toEqual(['systemctl', 'daemon-reload']);
+  });
+
+  it.each([
+    [{ deploy: { nginxx: '/x' } }, 'unknown setting `deploy.nginxx`; known: env, nginx, systemd, name, nginxConfig, commands'],
+    [{ deploy: { json: '/srv' } }, '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd'],
+    [{ deploy: { nginx: 'etc/nginx' } }, '`deploy.nginx` must be an absolute path (not /)'],
+    [{ deploy: { systemd: '/etc/../tmp' } }, '`deploy.systemd` must be an absolute path (not /)'],
+    [{ deploy: { name: 'My Shop' } }, '`deploy.name` must be a name of lower-case letters'],
+    [{ deploy: { commands: { restart: 'systemctl restart' } } }, '`deploy.commands.restart` must be a command with the word {units}'],
+    [{ deploy: { commands: { reload: 'x' } } }, 'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx'],
+  ])('%j is refused', (raw, message) => {
+    expect(() => renderOptionsFrom(raw, 'c.json')).toThrow(message);
+  });
+});
+
+describe('reading nginx and unit files', () => {
+  it('reads statements with their blocks, quoted words and variables', () => {
+    const text = 'http {\n  # a comment; with { braces }\n  server {\n    server_name "a b";\n    return 200 "${x}y;";\n  }\n}\n';
+    const found = statements(text).map((statement) => [
+      statement.name.text,
+      statement.args.map((arg) => arg.text),
+      statement.name.line,
+      statement.within.map((block) => block.name),
+    ]);
+    expect(found).toEqual([
+      ['http', [], 1, []],
+      ['server', [], 3, ['http']],
+      ['server_name', ['a b'], 4, ['http', 'server']],
+      ['return', ['200', '${x}y;'], 5, ['http', 'server']],
+    ]);
+  });
+
+  it('tells where a *_pass sends requests', () => {
+    expect(passTarget('http://127.0.0.1:8000/api')).toEqual({ host: '127.0.0.1', port: 8000 });
+    expect(passTarget('https://[::1]')).toEqual({ host: '::1', port: 443 });
+    expect(passTarget('localhost:9000')).toEqual({ host: 'localhost', port: 9000 });
+    expect(passTarget('http://$backend')).toBeUndefined();
+    expect(passTarget('unix:/run/app.sock')).toBeUndefined();
+    expect(['127.0.0.2', 'localhost', '::1', '0.0.0.0'].every(isLocalHost)).toBe(true);
+    expect(isLocalHost('10.0.0.5')).toBe(false);
+  });
+
+  it('splits Environment= as systemd does', () => {
+    expect(environmentWords('"PORT=1 2" B=3 \'C=4\' D=a\\"b')).toEqual(['PORT=1 2', 'B=3', 'C=4', 'D=a"b']);
+  });
+});
