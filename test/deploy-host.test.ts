@@ -484,7 +484,11 @@ describe.skipIf(skipConsumers)('deploy over time', () => {
       'created  /etc/portbook/default.env\ncreated  /etc/systemd/system/api.service\ncreated  /etc/systemd/system/api.socket\ncreated  /etc/systemd/system/web.service.d/portbook.conf\ncreated  /etc/systemd/system/worker.service\n',
     );
     expect(first.stdout).toContain('checked  systemd-analyze verify api.service api.socket web.service worker.service\n');
-    expect(first.stdout).toContain('note     api.service is new: deploy restarts only units that run; start it with `systemctl enable --now api.service`\n');
+    expect(first.stdout).toContain('note     api.socket is new: deploy restarts only units that run; start it with `systemctl enable --now api.socket`\n');
+    expect(first.stdout).toContain(
+      'note     worker.service is new: deploy restarts only units that run; start it with `systemctl enable --now worker.service`\n',
+    );
+    expect(first.stdout).not.toContain('note     api.service');
     // the env file is new: the unit that reads it restarts with the others
     expect(stub.calls()).toEqual(['daemon-reload', 'try-restart api.service api.socket reporter.service web.service worker.service']);
 
@@ -533,6 +537,91 @@ describe.skipIf(skipConsumers)('deploy over time', () => {
     expect(clash.stderr).toContain(
       'portbook: /etc/nginx/conf.d/portbook.default.conf was deployed by portbook for another project (its entry "blog/default" in the host\'s record): set deploy.name',
     );
+  });
+});
+
+describe.skipIf(skipConsumers)('deploy, more', () => {
+  const oneService = '| Service | Port |\n|---|---|\n| api | 16000 |\n';
+
+  it('restarts a template unit as the pattern of its instances, and refuses a unit name that reads as an option', () => {
+    const root = makeHost({ 'api@': baseUnit('api') });
+    const stub = stubSystemctl();
+    const template = makeProject(oneService, { targets: ['systemd'], systemd: { units: { api: 'api@' } } });
+    expect(portbook(['deploy', '--root', root], template, stub).code).toBe(0);
+    expect(stub.calls()).toEqual(['daemon-reload', 'try-restart api@*.service']);
+    const dash = makeProject(oneService, { targets: ['systemd'], systemd: { units: { api: '-Hevil' } } });
+    expect(portbook(['deploy', '--root', root, '--plan'], dash, stub)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Refusing to run systemctl on the unit "-Hevil.service": a name that starts with - reads as an option; rename the unit'),
+    });
+  });
+
+  it('replaces a file edited on the host with --force, refuses one portbook did not deploy even so, and drift calls it foreign', () => {
+    const root = makeHost({ api: baseUnit('api') });
+    const stub = stubSystemctl();
+    const project = makeProject(oneService, { targets: ['systemd', 'env'] });
+    write(path.join(root, 'etc/portbook/default.env'), 'API_PORT=1\n');
+    const foreign = portbook(['deploy', '--root', root, '--force'], project, stub);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain('portbook: /etc/portbook/default.env exists and was not deployed by portbook; portbook never replaces such a file.');
+    expect(portbook(['drift', '--root', root], project, stub).stdout).toContain(
+      'foreign     /etc/portbook/default.env: not deployed by portbook, where its file goes\n',
+    );
+    rmSync(path.join(root, 'etc/portbook/default.env'));
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const dropIn = path.join(root, 'etc/systemd/system/api.service.d/portbook.conf');
+    const deployed = readFileSync(dropIn, 'utf8');
+    writeFileSync(dropIn, deployed.replace('PORT=16000', 'PORT=16009'));
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(1);
+    const forced = portbook(['deploy', '--root', root, '--force'], project, stub);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('updated  /etc/systemd/system/api.service.d/portbook.conf\n');
+    expect(readFileSync(dropIn, 'utf8')).toBe(deployed);
+    expect(stub.calls().slice(-2)).toEqual(['daemon-reload', 'try-restart api.service']);
+  });
+
+  it('removes the temporaries a killed deploy left beside its files', () => {
+    const root = makeHost({ api: baseUnit('api') });
+    const stub = stubSystemctl();
+    const project = makeProject(oneService, { targets: ['systemd'] });
+    const dead = spawnSync('true').pid;
+    const leftover = path.join(root, `etc/systemd/system/api.service.d/.portbook.conf.portbook-${dead}-0000abcd.tmp`);
+    const someoneElses = path.join(root, `etc/systemd/system/api.service.d/.other.conf.portbook-${dead}-0000abcd.tmp`);
+    write(leftover, 'half a file');
+    write(someoneElses, 'not portbook.conf');
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(someoneElses)).toBe(true);
+  });
+
+  it('takes an environment the registry no longer has but this project deployed: its files go, a file another environment shares stays', () => {
+    const table = (heading: string, port: number): string => `## ${heading} Ports\n\n| Service | Port |\n|---|---|\n| Web | ${port} |\n`;
+    const access = (heading: string, domain: string, port: number): string =>
+      `## ${heading} External Access\n\n| Domain | Port | SSL | Proxy Target |\n|---|---|---|---|\n| ${domain} | 80 | no | 127.0.0.1:${port} |\n`;
+    const both = [
+      table('Development', 16000),
+      table('Production', 16100),
+      access('Development', 'dev.example.com', 16000),
+      access('Production', 'www.example.com', 16100),
+    ];
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const project = makeProject(both.join('\n'), { targets: ['nginx'] });
+    expect(portbook(['deploy', '--root', root, '--env', 'development'], project, stub).code).toBe(0);
+    const production = portbook(['deploy', '--root', root, '--env', 'production'], project, stub);
+    expect(production.stdout).toContain('created  /etc/nginx/conf.d/portbook.production.conf\n1 file unchanged\n');
+    writeFileSync(path.join(project, 'docs/PORTS.md'), [both[1], both[3]].join('\n'));
+    const gone = portbook(['deploy', '--root', root, '--env', 'development'], project, stub);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toContain('remove');
+    expect(gone.stdout).toContain('removed  /etc/nginx/conf.d/portbook.development.conf\n');
+    expect(gone.stdout).toContain(
+      'kept     /etc/nginx/conf.d/portbook.default-server.conf: no longer rendered for this environment, but another one of this project deploys it: left in place\n',
+    );
+    expect(readdirSync(path.join(root, 'etc/nginx/conf.d'))).toEqual(['portbook.default-server.conf', 'portbook.production.conf']);
+    const record = JSON.parse(readFileSync(path.join(root, 'var/lib/portbook/deployed.json'), 'utf8'));
+    expect(Object.keys(record.records)).toEqual(['production']);
+    expect(portbook(['deploy', '--root', root, '--env', 'development'], project, stub)).toMatchObject({ code: 2 });
   });
 });
 

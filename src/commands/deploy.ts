@@ -12,6 +12,7 @@ import { checkWritable, normaliseRoot } from '../deploy/host.js';
 import { type HostFile, hostFiles } from '../deploy/install.js';
 import { checkCandidates, type HostSteps, stepsFor } from '../deploy/loaders.js';
 import { type HostPlan, planDeploy, writtenPaths } from '../deploy/plan.js';
+import { readRecords, recordKey } from '../deploy/record.js';
 import type { Ran } from '../deploy/run.js';
 import type { EnvironmentName } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
@@ -42,8 +43,21 @@ export interface DeployResult extends Built {
   applied: Applied | undefined;
 }
 
-/** The environment a deploy or drift is about, and its view; a usage error (exit 2) when it is not given and cannot be guessed, or the registry has none such. */
-export function chosenEnvironment(built: Built, environment: string | undefined): EnvironmentView {
+/** The environment a deploy or drift is about: its key and services (none for one the registry no longer has). */
+export interface Chosen {
+  key: string;
+  services: EnvironmentView['services'];
+  /** The registry no longer has it: none of its files are deployed. */
+  gone?: boolean;
+}
+
+/**
+ * The environment a deploy or drift is about. Left out, the registry's only
+ * one; named, one the registry has, or one it no longer has but this project
+ * deployed on the host (deploying it then removes its files). Otherwise a
+ * usage error (exit 2) that lists the registry's environments.
+ */
+export function chosenEnvironment(built: Built, environment: string | undefined, deployedHere: (key: string) => boolean): Chosen {
   const model = buildModel(built.registry, built.config, path.relative(built.config.root, built.config.source));
   const present = model.environments.filter((each) => each.services.length > 0 || each.sites.length > 0);
   const names = present.map((each) => each.key).join(', ');
@@ -56,20 +70,21 @@ export function chosenEnvironment(built: Built, environment: string | undefined)
     );
   }
   const view = present.find((each) => each.key === environment);
-  if (!view)
-    throw new PortbookError(
-      `${built.displayPath} has no ${environment} environment${present.length > 0 ? `; it has ${names}` : ''}: choose one of them with --env`,
-    );
-  return view;
+  if (view) return view;
+  if (deployedHere(environment)) return { key: environment, services: [], gone: true };
+  throw new PortbookError(
+    `${built.displayPath} has no ${environment} environment${present.length > 0 ? `; it has ${names}` : ''}: choose one of them with --env`,
+  );
 }
 
 /** The built registry and the environment's host files, or the build alone when it had errors. */
-export function environmentFiles(options: DeployOptions): { built: Built; root: string; environment?: EnvironmentView; files?: HostFile[] } {
+export function environmentFiles(options: DeployOptions): { built: Built; root: string; environment?: Chosen; files?: HostFile[] } {
   const built = build(options);
   const root = normaliseRoot(options.root, options.cwd ?? process.cwd());
   if (!built.rendered) return { built, root };
-  const environment = chosenEnvironment(built, options.environment);
-  return { built, root, environment, files: hostFiles(built.rendered, built.config, environment.key) };
+  const deployedHere = (key: string): boolean => Object.hasOwn(readRecords(root).records, recordKey(built.config.deploy.name, key));
+  const environment = chosenEnvironment(built, options.environment, deployedHere);
+  return { built, root, environment, files: environment.gone ? [] : hostFiles(built.rendered, built.config, environment.key) };
 }
 
 /** Deploy one environment's files to the host under `root` (see the module's comment). */

@@ -8,7 +8,7 @@
  */
 import type { RenderOptions } from '../config/load.js';
 import { PortbookError } from '../support/errors.js';
-import { checkWritable, removeHost, writeHost } from './host.js';
+import { checkWritable, removeDeadTemporaries, removeHost, writeHost } from './host.js';
 import { installDirectory } from './install.js';
 import type { HostCommand, HostSteps } from './loaders.js';
 import { type HostChange, type HostPlan, writtenPaths } from './plan.js';
@@ -99,6 +99,7 @@ export function applyDeploy(plan: HostPlan, steps: HostSteps, options: Pick<Rend
     const back = runAll(steps.rollback.filter((each) => each.kind === 'start'));
     return { ran: before.ran, rollback: back.ran, written: false, problems: [], failedAt: 'before' };
   }
+  removeDeadTemporaries(plan.root, [...changes.map((change) => change.path), ...plan.unchanged]);
   replaceAll(plan, options, changes);
   const after = runAll(steps.after);
   if (!after.failed) return { ran: [...before.ran, ...after.ran], written: true, problems: [] };

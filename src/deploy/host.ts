@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { replaceFile } from '../write/index.js';
+import { isDeadTemporary, replaceFile } from '../write/index.js';
 
 /** The root as given, resolved; `/` when it is the machine itself. */
 export function normaliseRoot(root: string | undefined, cwd: string): string {
@@ -261,4 +261,30 @@ export function listHost(root: string, hostDir: string, directories = false): st
     })
     .map((entry) => entry.name)
     .sort();
+}
+
+/**
+ * Remove what killed runs left beside these host files: their temporaries
+ * (`.NAME.portbook-PID-HEX.tmp`, src/write), only of these files' names and
+ * only of runs no longer alive. Returns the host paths removed.
+ */
+export function removeDeadTemporaries(root: string, hostPaths: Iterable<string>): string[] {
+  const byDirectory = new Map<string, Set<string>>();
+  for (const hostPath of hostPaths) {
+    const dir = path.posix.dirname(hostPath);
+    byDirectory.set(dir, (byDirectory.get(dir) ?? new Set()).add(path.posix.basename(hostPath)));
+  }
+  const removed: string[] = [];
+  for (const [dir, names] of byDirectory) {
+    for (const entry of listHost(root, dir)) {
+      if (![...names].some((name) => isDeadTemporary(entry, name))) continue;
+      try {
+        unlinkSync(onHost(root, `${dir}/${entry}`));
+        removed.push(`${dir}/${entry}`);
+      } catch {
+        // gone already, or not ours to remove: the next run tries again
+      }
+    }
+  }
+  return removed;
 }

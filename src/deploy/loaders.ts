@@ -7,6 +7,7 @@
  * stop of the units whose files go, and one nginx reload.
  */
 import type { DeployCommands, RenderOptions } from '../config/load.js';
+import { PortbookError } from '../support/errors.js';
 import type { HostFile } from './install.js';
 import { loaderOf } from './install.js';
 import { loadNginx } from './nginx.js';
@@ -29,9 +30,17 @@ export interface HostSteps {
   newUnits: string[];
 }
 
-/** A configured command with `{units}` replaced by the unit names. */
+/**
+ * A configured command with `{units}` replaced by the unit names: a template's
+ * as the pattern of its instances (`worker@*.service`, which systemctl takes).
+ * A name that starts with `-` would read as an option: refused.
+ */
 function command(kind: HostCommand['kind'], words: readonly string[], units: readonly string[] = []): HostCommand {
-  return { kind, words: words.flatMap((word) => (word === '{units}' ? [...units] : [word])) };
+  const odd = units.find((unit) => unit.startsWith('-'));
+  if (odd !== undefined)
+    throw new PortbookError(`Refusing to run systemctl on the unit ${JSON.stringify(odd)}: a name that starts with - reads as an option; rename the unit`);
+  const names = units.map((unit) => unit.replace(/@\.(service|socket)$/, '@*.$1'));
+  return { kind, words: words.flatMap((word) => (word === '{units}' ? names : [word])) };
 }
 
 /** The units a plan's changes touch: those to restart, those to stop (their unit file goes), and those whose unit file is new. */
@@ -55,6 +64,8 @@ function touchedUnits(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): {
     if (owner.unit.endsWith('.socket')) restart.add(owner.unit.replace(/\.socket$/, '.service'));
   }
   for (const unit of stop) restart.delete(unit);
+  // a socket-activated service starts with its socket: enabling the socket is what the team does
+  for (const unit of created) if (unit.endsWith('.socket')) created.delete(unit.replace(/\.socket$/, '.service'));
   const sorted = (units: Set<string>): string[] => [...units].sort();
   return { restart: sorted(restart), stop: sorted(stop), created: sorted(created) };
 }
