@@ -259,7 +259,9 @@ describe.skipIf(skipConsumers)('deploy refuses, and puts back', () => {
     const result = portbook(['deploy', '--root', root], project, stub);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('portbook: the candidates fail `systemd-analyze verify creator-suite-api.service creator-suite-frontend.service`');
-    expect(result.stderr).toContain('Unit creator-suite-frontend.service not found.');
+    expect(result.stderr).toContain(
+      "Unit creator-suite-frontend.service not found.\n(portbook writes a drop-in for creator-suite-frontend.service, which the host does not have: install the service's own unit first",
+    );
     expect(tree(root)).toEqual(before);
     expect(stub.calls()).toEqual([]);
   });

@@ -80,7 +80,12 @@ export function verifyUnits(
       show: ['systemd-analyze', 'verify', ...units],
     });
     const asHost = (text: string): string => text.replaceAll(scratch, dir).replaceAll(seen, dir);
-    return { ...ran, output: asHost(ran.output) };
+    const missing = [...ran.output.matchAll(/^Unit (\S+) not found\.$/gm)].map((match) => match[1]!);
+    const hint =
+      missing.length === 0
+        ? ''
+        : `\n(portbook writes a drop-in for ${missing.join(', ')}, which the host does not have: install the service's own unit first, or name the unit the host runs it as in the config's systemd.units or the registry's Configuration Files list)`;
+    return { ...ran, output: asHost(ran.output) + hint };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
