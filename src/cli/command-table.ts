@@ -158,8 +158,8 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
       'place and systemd-analyze verify checks the units whose files change; a failure writes nothing. Then each ' +
       'file is replaced atomically, and only what changed is reloaded: systemctl daemon-reload once, try-restart ' +
       'of the units whose files changed, nginx reloaded once. If a reload fails, the previous files are put back ' +
-      'and reloaded. Files portbook deployed before and no longer renders are removed; files it did not deploy, or ' +
-      'that were edited on the host, are never touched.',
+      'and reloaded. Files portbook deployed before and no longer renders are removed; files it did not deploy are ' +
+      'never touched, nor files edited on the host (unless --force).',
     examples: [
       ['portbook deploy --env production --plan', 'what would be written, checked and run; nothing is done'],
       ['sudo portbook deploy --env production', 'install, check, replace and reload'],
@@ -308,7 +308,7 @@ export const options: readonly OptionSpec[] = [
       next: 'print {port, range, environment} on stdout; on failure {"error": {message, exitCode}}',
       scan: 'print the entries (port, service, environment, listening, addresses, process) on stdout; on failure {"error": {message, exitCode}}',
       deploy:
-        'print {environment, root, plan, written, files, unchanged, kept, conflicts, checks, commands, ran, rollback} on stdout; on failure {"error": {message, exitCode}}',
+        'print {environment, root, plan, written, files, unchanged, kept, conflicts, checks, commands, ran, rollback, newUnits} on stdout; on failure {"error": {message, exitCode}}',
       drift: 'print {drift, files, routes, units, nginx, notes} on stdout, for monitoring; on failure {"error": {message, exitCode}}',
     },
   },
