@@ -198,6 +198,11 @@ describe.skipIf(skipConsumers)('deploy and drift under --root (issue 20: the Don
     const record = JSON.parse(readFileSync(path.join(root, 'var/lib/portbook/deployed.json'), 'utf8'));
     expect(Object.keys(record.records.default.files)).toEqual(deployedFiles);
     expect(portbook(['drift', '--root', root], project, stub)).toMatchObject({ code: 0, stdout: expect.stringContaining('No drift') });
+    // act only on change: the same registry again writes and runs nothing
+    const same = portbook(['deploy', '--root', root], project, stub);
+    expect(same).toMatchObject({ code: 0, stdout: expect.stringContaining('5 files unchanged\n') });
+    expect(same.stdout).toContain('The host is up to date: nothing to do.');
+    expect(stub.calls()).toHaveLength(3);
 
     // someone edits a drop-in on the host
     const frontend = readFileSync(path.join(root, frontendDropIn), 'utf8');
