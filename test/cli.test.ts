@@ -411,7 +411,10 @@ describe('usage and I/O errors', () => {
       ['check', '--dry-run'],
       /^portbook: `--dry-run` goes with gen, not check \(check never writes: it is a dry run already\); leave it out\n {2}portbook check\n/,
     ],
-    [['add', 'X', '--protocol', 'HTTP', '--json'], /`--json` goes with gen, check, next, scan, deploy or drift, not add; leave it out\n {2}portbook add X --protocol HTTP\n/],
+    [
+      ['add', 'X', '--protocol', 'HTTP', '--json'],
+      /`--json` goes with gen, check, next, scan, deploy or drift, not add; leave it out\n {2}portbook add X --protocol HTTP\n/,
+    ],
     [['fix-encoding', '--json'], /`--json` goes with gen, check, next, scan, deploy or drift, not fix-encoding/],
     [
       ['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'],
