@@ -9,6 +9,8 @@
 export { type AddOptions, type AddOutcome, add, EnvironmentNeeded } from './commands/add.js';
 export { type Built, build, diagnose, loadRegistry, maxSourceBytes, type SourceUpdate } from './commands/build.js';
 export { type CheckResult, check, type IgnoredFile, ignoredOutputs } from './commands/check.js';
+export { type DeployOptions, type DeployResult, deploy, deployFailed } from './commands/deploy.js';
+export { type DriftResult, drift } from './commands/drift.js';
 export { type FillOptions, type FillOutcome, fill } from './commands/fill.js';
 export { fixEncoding } from './commands/fix-encoding.js';
 export { type GenerateOptions, type GenerateResult, generate } from './commands/gen.js';
@@ -21,6 +23,8 @@ export { type ScanOptions, type ScanResult, scan } from './commands/scan.js';
 export { generateAndStage, type StagedResult } from './commands/stage.js';
 export { type Watcher, type WatchRun, watchGenerate, watchInputs } from './commands/watch.js';
 export { type Config, configFileName, loadConfig, type PathOptions, type RenderOptions } from './config/load.js';
+export type { DriftReport } from './deploy/drift.js';
+export type { HostPlan } from './deploy/plan.js';
 export { formatMessage } from './diagnostics/format.js';
 export { type DiagnosticJson, type Severity, toJson } from './diagnostics/report.js';
 export { columnKind, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from './extract/index.js';

@@ -403,7 +403,7 @@ describe('usage and I/O errors', () => {
     ],
     [
       ['frobnicate'],
-      /^portbook: unknown command `frobnicate`; the commands are gen, check, init, hook install, pre-commit, next, scan, add, fill, fix-encoding\nRun `portbook --help`/,
+      /^portbook: unknown command `frobnicate`; the commands are gen, check, init, hook install, pre-commit, next, scan, add, fill, fix-encoding, deploy, drift\nRun `portbook --help`/,
     ],
     [[], /^portbook: missing command; to render the outputs from the registry, type\n {2}portbook gen\n/],
     [['gen', 'extra'], /^portbook: unexpected argument `extra`: `portbook gen` takes none\n {2}portbook gen\nRun `portbook gen --help`/],
@@ -411,8 +411,11 @@ describe('usage and I/O errors', () => {
       ['check', '--dry-run'],
       /^portbook: `--dry-run` goes with gen, not check \(check never writes: it is a dry run already\); leave it out\n {2}portbook check\n/,
     ],
-    [['add', 'X', '--protocol', 'HTTP', '--json'], /`--json` goes with gen, check, next or scan, not add; leave it out\n {2}portbook add X --protocol HTTP\n/],
-    [['fix-encoding', '--json'], /`--json` goes with gen, check, next or scan, not fix-encoding/],
+    [
+      ['add', 'X', '--protocol', 'HTTP', '--json'],
+      /`--json` goes with gen, check, next, scan, deploy or drift, not add; leave it out\n {2}portbook add X --protocol HTTP\n/,
+    ],
+    [['fix-encoding', '--json'], /`--json` goes with gen, check, next, scan, deploy or drift, not fix-encoding/],
     [
       ['add', 'X', '--protocol', 'HTTP', '--port', '16600', '--range', 'bot'],
       /`--range` picks the port when there is no --port: give one or the other\n {2}portbook add X --protocol HTTP --port 16600\n/,

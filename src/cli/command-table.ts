@@ -6,7 +6,7 @@
  */
 import { version } from '../support/package.js';
 
-export const commandNames = ['gen', 'check', 'init', 'hook', 'pre-commit', 'next', 'scan', 'add', 'fill', 'fix-encoding'] as const;
+export const commandNames = ['gen', 'check', 'init', 'hook', 'pre-commit', 'next', 'scan', 'add', 'fill', 'fix-encoding', 'deploy', 'drift'] as const;
 export type Command = (typeof commandNames)[number];
 
 export interface CommandSpec {
@@ -147,6 +147,40 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
       'Rewrites a registry that was saved through a wrong encoding (gen warns: encoding-mojibake) as the UTF-8 it meant. A registry that needs no repair is left alone.',
     examples: [['portbook fix-encoding', 'repair docs/PORTS.md in place']],
   },
+  deploy: {
+    invocation: 'deploy',
+    usage: '[--env ENV] [--root DIR] [--plan] [--force] [--json] [path options]',
+    summary: "install an environment's nginx, systemd and env files on this host, check, reload",
+    description:
+      'Renders the registry in memory and takes the environment’s files to their places on this host (nginx ' +
+      '/etc/nginx/conf.d, units and drop-ins /etc/systemd/system, env files /etc/portbook; the config’s deploy ' +
+      'moves them). Before anything is replaced, nginx -T loads the host’s configuration with the new files in ' +
+      'place and systemd-analyze verify checks the units whose files change; a failure writes nothing. Then each ' +
+      'file is replaced atomically, and only what changed is reloaded: systemctl daemon-reload once, try-restart ' +
+      'of the units whose files changed, nginx reloaded once. If a reload fails, the previous files are put back ' +
+      'and reloaded. Files portbook deployed before and no longer renders are removed; files it did not deploy are ' +
+      'never touched, nor files edited on the host (unless --force).',
+    examples: [
+      ['portbook deploy --env production --plan', 'what would be written, checked and run; nothing is done'],
+      ['sudo portbook deploy --env production', 'install, check, replace and reload'],
+      ['portbook deploy --root /tmp/host --plan', 'against a copy of a host under /tmp/host, not this machine'],
+    ],
+  },
+  drift: {
+    invocation: 'drift',
+    usage: '[--env ENV] [--root DIR] [--json] [path options]',
+    summary: 'exit 1 if the host differs from what the registry says (files, nginx routes, unit ports)',
+    description:
+      'Compares this host with the registry, reading only: each file deploy installs for the environment (the ' +
+      'same, edited on the host, deployed from an older registry, missing, or left behind after its service ' +
+      'went); from nginx -T of the host’s configuration, routes to a registered port in a file portbook did not ' +
+      'deploy and routes to a local port no table registers; units whose Environment= gives a service another ' +
+      'port. Exits 1 on drift.',
+    examples: [
+      ['portbook drift --env production', 'what differs on this host'],
+      ['portbook drift --env production --json', 'the same as data, for monitoring'],
+    ],
+  },
 };
 
 export interface OptionSpec {
@@ -165,8 +199,12 @@ export interface OptionSpec {
 
 /** Every command but init: init writes its own layout, so paths given to it would be silently ignored. */
 const pathCommands = commandNames.filter((name) => name !== 'init');
-const forPathCommands = (text: string): Partial<Record<Command, string>> => Object.fromEntries(pathCommands.map((name) => [name, text]));
+const forPathCommands = (text: string, except: readonly Command[] = []): Partial<Record<Command, string>> =>
+  Object.fromEntries(pathCommands.filter((name) => !except.includes(name)).map((name) => [name, text]));
 const initLayout = { init: 'init writes docs/PORTS.md, generated/ and templates/; change the paths in portbook.config.json afterwards' };
+/** deploy and drift render in memory and go to the host: an output directory would be ignored. */
+const hostCommands: readonly Command[] = ['deploy', 'drift'];
+const notOnHost = Object.fromEntries(hostCommands.map((name) => [name, `${name} renders in memory and reads the host; --root moves the host`]));
 
 /** In the order help lists them; the path options last. */
 export const options: readonly OptionSpec[] = [
@@ -190,6 +228,7 @@ export const options: readonly OptionSpec[] = [
     commands: {
       gen: 'overwrite outputs that were edited by hand (files portbook did not write are never replaced)',
       init: 'replace an existing config and gen script (never the registry)',
+      deploy: 'replace files edited on the host since portbook deployed them (files portbook did not deploy are never replaced)',
     },
   },
   {
@@ -234,7 +273,24 @@ export const options: readonly OptionSpec[] = [
       add: 'the table to add to: development, staging, production, test or default (default: default)',
       scan: 'only this environment’s services (default: all)',
       next: 'only echoed by --json: the port next prints is free in every environment',
+      deploy: 'the environment to deploy: development, staging, production, test or default (needed when the registry has more than one)',
+      drift: 'the environment to compare: development, staging, production, test or default (needed when the registry has more than one)',
     },
+  },
+  {
+    name: 'root',
+    type: 'string',
+    value: 'DIR',
+    example: '/tmp/host',
+    commands: {
+      deploy: 'take every host path under DIR instead of / (a copy of a host, for a dry run or a test); a link in it that leads out is refused',
+      drift: 'read every host path under DIR instead of /',
+    },
+  },
+  {
+    name: 'plan',
+    type: 'boolean',
+    commands: { deploy: 'compare and check, then print the files it would write or remove and the commands it would run; write and run nothing' },
   },
   { name: 'description', type: 'string', value: 'TEXT', example: 'Billing API', commands: { add: 'its description' } },
   {
@@ -251,6 +307,9 @@ export const options: readonly OptionSpec[] = [
         'print {diagnostics, files, ignored} on stdout: each stale file with its status, before, after and diff; each output git ignores with its rule; on failure {"error": {message, exitCode}}',
       next: 'print {port, range, environment} on stdout; on failure {"error": {message, exitCode}}',
       scan: 'print the entries (port, service, environment, listening, addresses, process) on stdout; on failure {"error": {message, exitCode}}',
+      deploy:
+        'print {environment, root, plan, written, files, unchanged, kept, conflicts, checks, commands, ran, rollback, newUnits} on stdout; on failure {"error": {message, exitCode}}',
+      drift: 'print {drift, files, routes, units, nginx, notes} on stdout, for monitoring; on failure {"error": {message, exitCode}}',
     },
   },
   {
@@ -266,8 +325,8 @@ export const options: readonly OptionSpec[] = [
     type: 'string',
     value: 'DIR',
     example: 'generated',
-    commands: forPathCommands('where outputs are written (default: generated)'),
-    not: initLayout,
+    commands: forPathCommands('where outputs are written (default: generated)', hostCommands),
+    not: { ...initLayout, ...notOnHost },
   },
   {
     name: 'templates',
@@ -368,9 +427,9 @@ Run \`portbook <command> --help\` (or \`portbook help <command>\`) for its optio
 Defaults are relative to the project root: the nearest directory at or above
 the working directory with a portbook.config.json, else with a package.json.
 
-Exit codes: 0 ok (warnings allowed), 1 errors in the registry, stale outputs
-or (scan --strict) drift, 2 usage, configuration, template or I/O errors;
-130 or 143 when SIGINT or SIGTERM came while files were being written (the
-write was finished first).
+Exit codes: 0 ok (warnings allowed), 1 errors in the registry, stale outputs,
+a refused or failed deploy, or drift (drift, scan --strict), 2 usage,
+configuration, template or I/O errors; 130 or 143 when SIGINT or SIGTERM came
+while files were being written (the write was finished first).
 `;
 }

@@ -5,6 +5,8 @@
  */
 import { type AddOutcome, add, EnvironmentNeeded } from '../commands/add.js';
 import { check, ignoredOutputs } from '../commands/check.js';
+import { type DeployOptions, deploy } from '../commands/deploy.js';
+import { drift } from '../commands/drift.js';
 import { fill } from '../commands/fill.js';
 import { fixEncoding } from '../commands/fix-encoding.js';
 import { generate } from '../commands/gen.js';
@@ -22,6 +24,7 @@ import type { Command } from './command-table.js';
 import { badValue, environmentOption, type Line, spliced, tokenOf, usage, type Values } from './line.js';
 import { printCheck } from './output/check.js';
 import { count, type Io, printConflicts, printDiagnostics, printIgnoredOutputs, reportError, unignoreAdvice } from './output/common.js';
+import { printDeploy, printDeployJson, printDrift, printDriftJson } from './output/deploy.js';
 import { printGen, printJson } from './output/gen.js';
 import { printInit } from './output/init.js';
 import { printPreCommit } from './output/pre-commit.js';
@@ -71,7 +74,26 @@ export const handlers: Readonly<Record<Command, (call: Invocation) => number | P
     io.stdout(repaired ? `Repaired ${displayPath}: it is plain UTF-8 now.\n` : `${displayPath} needs no repair.\n`);
     return 0;
   },
+  deploy: ({ line, values, paths, io }) => {
+    const planOnly = values.plan === true;
+    const result = deploy({ ...hostOptions(line, values, paths), plan: planOnly, force: values.force === true });
+    if (values.json) return printDeployJson(result, planOnly, io);
+    printDiagnostics(result, io, 'nothing was deployed');
+    return result.plan ? printDeploy(result, planOnly, io) : 1;
+  },
+  drift: ({ line, values, paths, io }) => {
+    const result = drift(hostOptions(line, values, paths));
+    if (values.json) return printDriftJson(result, io);
+    printDiagnostics(result, io, 'the host was not compared');
+    return result.report ? printDrift(result, io) : 1;
+  },
 };
+
+/** What deploy and drift share: the path options, --env and --root. */
+function hostOptions(line: Invocation['line'], values: Values, paths: PathOptions): DeployOptions {
+  const environment = values.env === undefined ? undefined : environmentOption(line, values.env);
+  return { ...paths, ...(environment ? { environment } : {}), ...(values.root !== undefined ? { root: values.root } : {}) };
+}
 
 function genCommand({ values, paths, io }: Invocation): number | Promise<number> {
   if (values.watch) return watchCommand(paths, Boolean(values.force), io);

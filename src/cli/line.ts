@@ -100,6 +100,8 @@ export interface Values {
   protocol?: string;
   port?: string;
   description?: string;
+  root?: string;
+  plan?: boolean;
   'dry-run'?: boolean;
   stage?: boolean;
   watch?: boolean;

@@ -24,7 +24,7 @@ export type { Io } from './output/common.js';
 export const helpText = globalHelp();
 
 /** The commands whose --json answers on stdout, errors included. */
-const jsonCommands: readonly string[] = ['gen', 'check', 'next', 'scan'];
+const jsonCommands: readonly string[] = ['gen', 'check', 'next', 'scan', 'deploy', 'drift'];
 
 /**
  * Run the CLI with `argv` (without node and script) and return the exit code;

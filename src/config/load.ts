@@ -11,7 +11,7 @@ import { variablePattern } from '../registry/names.js';
 import { linuxEphemeralRange } from '../registry/queries.js';
 import { PortbookError } from '../support/errors.js';
 import { readRegularFile, whyUnreadable } from '../support/regular-file.js';
-import { defaultTargetIds, type TargetId, type TargetOptions, targetIds } from '../targets/index.js';
+import { defaultTargetIds, type TargetId, type TargetOptions, targetIds, targets } from '../targets/index.js';
 import { defaultEnvironmentVariable } from '../targets/settings-ts.js';
 import { commandProblem, hardeningDirectives, isAbsolutePath, isUnitName, isUserName, parseCommand } from '../targets/systemd.js';
 import type { FullUnitOptions } from '../targets/target.js';
@@ -27,6 +27,29 @@ export interface RenderOptions extends TargetOptions {
   targets: readonly TargetId[];
   /** Per target: a command that must accept the candidate files before they replace the real ones, and one to run after they changed. */
   commands: Partial<Record<TargetId, TargetCommands>>;
+  /** `portbook deploy` and `drift`: where the files go on a host and what runs there. */
+  deploy: DeploySettings;
+}
+
+/** Where `portbook deploy` puts each target's files on a host, and what it runs there (deploy/ reads it; render does not). */
+export interface DeploySettings {
+  /** Target id → its host directory, where the config moves it from the target's own (`install.directory`). */
+  directories: Partial<Record<TargetId, string>>;
+  /** The host's main nginx configuration: what deploy loads, with the candidates in place, to check them. */
+  nginxConfig: string;
+  /** This project's name in the files it shares a directory with other projects' (`portbook.<name>.<environment>.conf`); `''`: none. */
+  name: string;
+  /** What deploy runs after replacing files, as words run without a shell; `{units}` is one word per unit. */
+  commands: DeployCommands;
+}
+
+export interface DeployCommands {
+  daemonReload: readonly string[];
+  restart: readonly string[];
+  stop: readonly string[];
+  /** Starts what `stop` stopped, when a failed deploy puts the old files back. */
+  start: readonly string[];
+  reloadNginx: readonly string[];
 }
 
 export interface TargetCommands {
@@ -65,6 +88,18 @@ export const defaultRenderOptions: RenderOptions = {
   settings: { environmentVariable: defaultEnvironmentVariable },
   commands: {},
   variables: { allow: [] },
+  deploy: {
+    directories: {},
+    nginxConfig: '/etc/nginx/nginx.conf',
+    name: '',
+    commands: {
+      daemonReload: ['systemctl', 'daemon-reload'],
+      restart: ['systemctl', 'try-restart', '{units}'],
+      stop: ['systemctl', 'stop', '{units}'],
+      start: ['systemctl', 'start', '{units}'],
+      reloadNginx: ['systemctl', 'reload', 'nginx'],
+    },
+  },
 };
 
 export interface PathOptions {
@@ -241,8 +276,11 @@ function hardeningFrom(value: unknown, key: string, fail: (key: string, expected
   return { hardening: true, without };
 }
 
+/** The targets `portbook deploy` places on a host: those with an install entry. */
+const installedTargetIds: readonly TargetId[] = targets.filter((target) => target.install !== undefined).map((target) => target.id);
+
 const knownKeys: Record<string, readonly string[]> = {
-  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'nftables', 'sysctl', 'settings', 'commands', 'variables'],
+  '': ['$schema', 'source', 'out', 'templates', 'targets', 'nginx', 'systemd', 'nftables', 'sysctl', 'settings', 'commands', 'variables', 'deploy'],
   nftables: ['policy'],
   sysctl: ['ephemeralRange'],
   variables: ['allow'],
@@ -251,6 +289,8 @@ const knownKeys: Record<string, readonly string[]> = {
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
+  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'commands'],
+  'deploy.commands': Object.keys(defaultRenderOptions.deploy.commands),
 };
 
 /** An absolute path nginx gets quoted (nginxString): no `$`, no space, no control character. */
@@ -412,7 +452,52 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
     }
     options.variables.allow = allow as string[];
   }
+  const deploy = top.deploy;
+  // a target that is never deployed is named as such, not as an unknown key
+  const notDeployed = targetIds.find((id) => !installedTargetIds.includes(id) && typeof deploy === 'object' && deploy !== null && Object.hasOwn(deploy, id));
+  if (notDeployed)
+    throw new PortbookError(
+      `${file}: \`deploy.${notDeployed}\`: ${notDeployed} is not deployed (its files stay in the repository); deploy places ${installedTargetIds.join(', ')}`,
+    );
+  deployOptions(object(deploy, 'deploy'), object((deploy as Record<string, unknown> | undefined)?.commands, 'deploy.commands'), options.deploy, fail);
   return options;
+}
+
+/** The config's `deploy` settings, checked and merged over the defaults in `into`. */
+function deployOptions(
+  deploy: Record<string, unknown>,
+  commands: Record<string, unknown>,
+  into: DeploySettings,
+  fail: (key: string, expected: string) => never,
+): void {
+  const directory = (key: string): string | undefined => {
+    const value = deploy[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '/' || !isAbsolutePath(value))
+      fail(`deploy.${key}`, 'an absolute path (not /) of letters, digits and / _ . @ + -');
+    return value as string;
+  };
+  for (const id of installedTargetIds) {
+    const value = directory(id);
+    if (value !== undefined) into.directories[id] = value;
+  }
+  into.nginxConfig = directory('nginxConfig') ?? into.nginxConfig;
+  if (deploy.name !== undefined) {
+    if (typeof deploy.name !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deploy.name)) {
+      fail('deploy.name', 'a name of lower-case letters, digits, _ and - (such as "shop"), at most 63');
+    }
+    into.name = deploy.name as string;
+  }
+  for (const [key, value] of Object.entries(commands)) {
+    const words = typeof value === 'string' ? value.split(' ').filter((word) => word !== '') : value;
+    const setting = `deploy.commands.${key}`;
+    if (!Array.isArray(words) || words.length === 0 || !words.every((word) => typeof word === 'string' && word !== '' && !/[\u0000-\u001f]/.test(word))) {
+      fail(setting, 'a command line (words separated by spaces, run without a shell) or an array of its words');
+    }
+    if ((key === 'restart' || key === 'stop' || key === 'start') && !(words as string[]).includes('{units}'))
+      fail(setting, 'a command with the word {units}, where the unit names go');
+    (into.commands as unknown as Record<string, readonly string[]>)[key] = words as string[];
+  }
 }
 
 /**

@@ -29,4 +29,11 @@ export const env: Target<'env'> = {
     model.environments
       .filter((environment) => environment.services.length > 0)
       .map((environment) => ({ path: envFileName(environment), context: { ...model, environment } })),
+  install: {
+    // for the team's units to read with `EnvironmentFile=`
+    directory: '/etc/portbook',
+    place: (output, environment, name) =>
+      output === (environment === 'default' ? '.env' : `.env.${environment}`) ? `${name === '' ? '' : `${name}.`}${environment}.env` : undefined,
+    loader: 'environment-file',
+  },
 };

@@ -87,6 +87,11 @@ function wrapper(staging: string, candidates: readonly string[]): string {
   return file;
 }
 
+/** A file's name on the host: `portbook.production.conf`, with the config's deploy.name `portbook.shop.production.conf`. */
+function hostName(name: string, stem: string): string {
+  return `portbook.${name === '' ? '' : `${name}.`}${stem}.conf`;
+}
+
 export const nginx: Target<'nginx'> = {
   id: 'nginx',
   summary:
@@ -104,4 +109,14 @@ export const nginx: Target<'nginx'> = {
     return defaults === undefined ? files : [...files, { path: defaultServerPath, content: defaults }];
   },
   candidatePlaceholders: { wrapper },
+  install: {
+    // Debian and Ubuntu include conf.d/*.conf in http {}
+    directory: '/etc/nginx/conf.d',
+    place: (output, environment, name) => {
+      if (output === defaultServerPath) return hostName(name, 'default-server');
+      const match = /^nginx\/portbook(?:\.([a-z]+))?\.conf$/.exec(output);
+      return match && (match[1] ?? 'default') === environment ? hostName(name, environment) : undefined;
+    },
+    loader: 'nginx',
+  },
 };

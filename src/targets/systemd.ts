@@ -392,4 +392,14 @@ export const systemd: Target<'systemd'> = {
       }),
     );
   },
+  install: {
+    directory: '/etc/systemd/system',
+    // `systemd/[<environment>/]` off: a drop-in keeps its `<unit>.service.d/portbook.conf`, a full unit its name
+    place: (output, environment) => {
+      const prefix = environment === 'default' ? 'systemd/' : `systemd/${environment}/`;
+      const rest = output.startsWith(prefix) ? output.slice(prefix.length) : '';
+      return /^[^/]+\.(service|socket)$|^[^/]+\.service\.d\/portbook\.conf$/.test(rest) ? rest : undefined;
+    },
+    loader: 'systemd',
+  },
 };

@@ -96,6 +96,27 @@ export type TargetOutput = { path: string; context: unknown; template?: string }
 /** A Handlebars helper as a target declares it: plain arguments, no options object; returns inert text or throws. */
 export type Helper = (...args: unknown[]) => string;
 
+/**
+ * Where a target's files go on a host, for `portbook deploy` (src/deploy/):
+ * a directory with a Debian and Ubuntu default (`deploy.<id>` in the config
+ * moves it), and for each output, the file in it for the environment deployed.
+ */
+export interface TargetInstall {
+  /** The host directory its files go to, absolute: `/etc/nginx/conf.d`. */
+  readonly directory: string;
+  /**
+   * Where one of its outputs (out-relative, as `outputs` names it) goes when `environment` (`default`, `production`…)
+   * is deployed, relative to the directory; `undefined` when that output is not deployed with it (another
+   * environment's). `name` is the config's `deploy.name` (`''` when unset), for names shared by every project on a host.
+   */
+  place(output: string, environment: string, name: string): string | undefined;
+  /**
+   * What reads its files on the host: deploy checks the candidates with it as the host would load them and makes it
+   * take them after a change (deploy/loaders.ts). Absent: the files are only written.
+   */
+  readonly loader?: 'nginx' | 'systemd' | 'environment-file';
+}
+
 export interface Target<Id extends string = string> {
   /** As `targets` in the config names it. */
   readonly id: Id;
@@ -121,4 +142,6 @@ export interface Target<Id extends string = string> {
    * what it needs there, and returns the path the placeholder stands for.
    */
   readonly candidatePlaceholders?: Readonly<Record<string, (staging: string, candidates: readonly string[]) => string>>;
+  /** Where its files go on a host (`portbook deploy`); absent: never deployed (settings, the diagram, registry.json stay in the repository). */
+  readonly install?: TargetInstall;
 }

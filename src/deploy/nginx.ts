@@ -1,0 +1,142 @@
+/**
+ * nginx on the host: a copy of its configuration tree (`/etc/nginx`, and the
+ * directory portbook's files go to when that is elsewhere) in a scratch
+ * directory, with the candidates in place of the deployed files; the paths
+ * nginx would write (pid, logs) and, under `--root`, the files it reads
+ * (certificates) moved so the copy loads as the host's would; then
+ * `nginx -T` on it: its verdict, and the files it loaded with their text.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RenderOptions } from '../config/load.js';
+import { PortbookError } from '../support/errors.js';
+import { copyHostTree, hostPathOf, isHostDirectory, readHost } from './host.js';
+import { installDirectory } from './install.js';
+import { dumpSections, replaceWords, type Statement, statements, type Word } from './nginx-config.js';
+import { makeScratch, needConsumer, type Ran, spawnProgram } from './run.js';
+
+/** A host directory and where its copy is. */
+interface Tree {
+  host: string;
+  staged: string;
+}
+
+/** Directives whose absolute paths name files nginx reads when it loads: under `--root`, they are the root's. */
+const readsFile = new Set([
+  'ssl_certificate',
+  'ssl_certificate_key',
+  'ssl_trusted_certificate',
+  'ssl_client_certificate',
+  'ssl_dhparam',
+  'ssl_crl',
+  'ssl_password_file',
+  'ssl_stapling_file',
+  'ssl_session_ticket_key',
+  'proxy_ssl_certificate',
+  'proxy_ssl_certificate_key',
+  'proxy_ssl_trusted_certificate',
+  'auth_basic_user_file',
+]);
+
+const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(`${dir}/`);
+
+/** The staged path of a host path (a pattern such as `/etc/nginx/conf.d/*.conf` too), if it is in a copied tree. */
+function stagedPath(trees: readonly Tree[], host: string): string | undefined {
+  const tree = trees.find((each) => inside(host, each.host));
+  return tree && tree.staged + host.slice(tree.host.length);
+}
+
+/** The words of one file to move: includes into the copy, pid and logs into the scratch directory, read files into the root. */
+function moves(statement: Statement, trees: readonly Tree[], root: string, scratch: string, logs: { count: number }): Array<{ word: Word; value: string }> {
+  const [first] = statement.args;
+  if (!first) return [];
+  const name = statement.name.text;
+  if (name === 'include' && first.text.startsWith('/')) {
+    const staged = stagedPath(trees, first.text);
+    if (staged !== undefined) return [{ word: first, value: staged }];
+    return root === '/' ? [] : [{ word: first, value: root + first.text }];
+  }
+  if (name === 'pid') return [{ word: first, value: path.join(scratch, 'nginx.pid') }];
+  if ((name === 'error_log' || name === 'access_log') && !/^(off|stderr|syslog:|memory:)/.test(first.text)) {
+    return [{ word: first, value: path.join(scratch, 'logs', `${++logs.count}.log`) }];
+  }
+  if (root !== '/' && readsFile.has(name) && first.text.startsWith('/')) return [{ word: first, value: root + first.text }];
+  return [];
+}
+
+/** Every file under a staged tree. */
+function filesUnder(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...filesUnder(full));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}
+
+export interface NginxRun {
+  /** `nginx -T`'s verdict, its messages with the copy's paths shown as the host's. */
+  ran: Ran;
+  /** The files it loaded (host paths) and their text, when it passed. */
+  sections: Array<{ file: string; text: string }>;
+}
+
+/**
+ * Load the host's nginx configuration (under `root`) with `candidates` (host
+ * path → text) in place and `removed` taken out, with `nginx -T`. Nothing of
+ * the host is changed: the copy is in a scratch directory, removed after.
+ */
+export function loadNginx(
+  root: string,
+  options: Pick<RenderOptions, 'deploy'>,
+  candidates: ReadonlyMap<string, string> = new Map(),
+  removed: ReadonlySet<string> = new Set(),
+): NginxRun {
+  const config = options.deploy.nginxConfig;
+  if (readHost(root, config) === undefined) {
+    throw new PortbookError(
+      `Cannot load nginx's configuration: there is no ${config}${root === '/' ? '' : ` under ${root}`}; install nginx, or name its main file in the config's deploy.nginxConfig`,
+    );
+  }
+  const program = needConsumer('/usr/sbin/nginx', "the host's nginx configuration", 'apt-get install nginx');
+  const scratch = makeScratch(os.tmpdir());
+  try {
+    const own = installDirectory(options, 'nginx');
+    const hosts = [path.posix.dirname(config), ...(own && !inside(own, path.posix.dirname(config)) ? [own] : [])];
+    const trees = hosts.map((host, index) => ({ host, staged: path.join(scratch, `tree${index}`) }));
+    for (const tree of trees) {
+      if (isHostDirectory(root, tree.host)) copyHostTree(root, tree.host, tree.staged);
+      else mkdirSync(tree.staged, { recursive: true });
+    }
+    for (const [host, content] of candidates) {
+      const staged = stagedPath(trees, host);
+      if (staged === undefined) continue;
+      mkdirSync(path.dirname(staged), { recursive: true });
+      writeFileSync(staged, content);
+    }
+    for (const host of removed) {
+      const staged = stagedPath(trees, host);
+      if (staged !== undefined) rmSync(staged, { force: true });
+    }
+    const logs = { count: 0 };
+    for (const file of trees.flatMap((tree) => filesUnder(tree.staged))) {
+      if (statSync(file).size > 4 * 1024 * 1024) continue; // not a configuration file
+      const text = readFileSync(file, 'utf8');
+      const moved = statements(text).flatMap((statement) => moves(statement, trees, root, scratch, logs));
+      if (moved.length > 0) writeFileSync(file, replaceWords(text, moved));
+    }
+    mkdirSync(path.join(scratch, 'logs'), { recursive: true });
+    const run = spawnProgram([program, '-T', '-q', '-e', 'stderr', '-c', stagedPath(trees, config)!], { cwd: scratch, show: ['nginx', '-T', '-c', config] });
+    const asHost = (text: string): string => trees.reduce((shown, tree) => shown.replaceAll(tree.staged, tree.host), text);
+    // nginx's own log prefix (a time and its pid) says nothing here
+    const said = asHost(run.stderr.trim()).replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: /gm, 'nginx: [$1] ');
+    const ran = { ...run.ran, output: run.ran.ok ? said : `${run.ran.output.split('\n')[0]}${said === '' ? '' : `\n${said}`}` };
+    if (!ran.ok) return { ran, sections: [] };
+    const sections = dumpSections(run.stdout).map(({ file, text }) => ({ file: hostPathOf(root, asHost(file)) ?? asHost(file), text }));
+    return { ran, sections };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
