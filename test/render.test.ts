@@ -65,6 +65,8 @@ describe('every target for each seed, and nginx for its own (fixtures: UPDATE=1 
     // a CDN in front of one domain, another webroot: the nginx shapes of a real VPS, across two environments
     ['nginx-sites', 'seeds/nginx-sites.md', { targets: ['nginx'], ...nginxOptions({ behindProxy: ['shop.example.com'], acmeWebroot: '/srv/acme' }) }],
     ['units', 'seeds/units.md', { systemd: { units: {}, services: unitsServices } }],
+    // Caddy's sites, compose's loopback publications and Prometheus's probes, across two environments
+    ['apps', 'seeds/apps.md', { targets: ['caddy', 'compose', 'prometheus'] }],
   ])('%s', (name, input, options) => {
     const files = renderMarkdown(readFileSync(new URL(input, fixtures)), options);
     const expectedDir = new URL(`render/${name}/`, fixtures).pathname;

@@ -164,3 +164,17 @@ export function redirectingRows(accesses: readonly ExternalAccess[]): Set<Extern
   }
   return new Set([...chosen].filter(([key]) => !on80.has(key)).map(([, access]) => access));
 }
+
+/**
+ * The ports the front proxy listens on, nginx and Caddy alike: each served
+ * row's own port, and 80 for each row that gets the redirect to HTTPS; in one
+ * environment (`default`, `production`…) or in all. A site with SSL off port
+ * 80 whose domain the environment also serves on port 80 adds nothing more: that
+ * row listens on 80 itself.
+ */
+export function siteListenPorts(registry: Registry, environment?: string): Set<number> {
+  const served = servedAccess(registry).filter((access) => environment === undefined || environmentKey(access.environment.name) === environment);
+  const ports = new Set(served.filter((access) => asciiHostname(access.domain.value) !== undefined).map(listenPort));
+  if (redirectingRows(served).size > 0) ports.add(80);
+  return ports;
+}

@@ -3,15 +3,18 @@
  * files are listed. A new format is one module in this folder, its template
  * in templates/ (or a serialiser in the module), and one line here.
  */
+import { caddy } from './caddy.js';
+import { compose } from './compose.js';
 import { diagram } from './diagram.js';
 import { env } from './env.js';
 import { json } from './json.js';
 import { nginx } from './nginx.js';
+import { prometheus } from './prometheus.js';
 import { settingsPy } from './settings-py.js';
 import { settingsTs } from './settings-ts.js';
 import { systemd } from './systemd.js';
 
-export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram, json] as const;
+export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram, json, caddy, compose, prometheus] as const;
 
 export type TargetId = (typeof targets)[number]['id'];
 export const targetIds: readonly TargetId[] = targets.map((target) => target.id);
