@@ -5,9 +5,10 @@
 import type { VFile } from 'vfile';
 import { report } from '../diagnostics/report.js';
 import type { Registry } from '../registry/types.js';
+import type { ProjectFile } from './rule.js';
 import { rules } from './rules/index.js';
 
-export type { Rule, RuleContext } from './rule.js';
+export type { ProjectFile, Rule, RuleContext } from './rule.js';
 export { rules } from './rules/index.js';
 
 export interface ValidateOptions {
@@ -15,6 +16,8 @@ export interface ValidateOptions {
   units?: Readonly<Record<string, string>>;
   /** Variable names the config allows in an `Env` cell besides `…_PORT` (`variables.allow`). */
   variables?: readonly string[];
+  /** The project's compose files, for compose-publishes-all-interfaces (commands/build.ts reads them). */
+  composeFiles?: readonly ProjectFile[];
 }
 
 /** Add every rule's diagnostics to `file`. */
@@ -26,6 +29,7 @@ export function validate(registry: Registry, file: VFile, options: ValidateOptio
       registry,
       units: options.units ?? {},
       variables: options.variables ?? [],
+      composeFiles: options.composeFiles ?? [],
       report: (message, place) => {
         const key = `${rule.id} ${place.line}:${place.column} ${message}`;
         if (said.has(key)) return;

@@ -14,7 +14,15 @@ export interface RuleContext {
   units: Readonly<Record<string, string>>;
   /** Variable names the config allows in an `Env` cell besides `…_PORT` (`variables.allow`). */
   variables: readonly string[];
+  /** The project's compose files (targets/compose.ts composeFileNames, at the project root), for compose-publishes-all-interfaces. */
+  composeFiles: readonly ProjectFile[];
   report(message: string, place: Point): void;
+}
+
+/** A file of the project beside the registry that a rule reads: its name as messages show it, and its text. */
+export interface ProjectFile {
+  name: string;
+  text: string;
 }
 
 /** A check of the validate stage. Its severity, summary and documentation are its catalogue entry (diagnostics/rules.ts). */
