@@ -83,8 +83,8 @@ export function promtoolCheckConfig(targets: string[], rules: string[], dir: str
       'scrape_configs:',
       '  - job_name: blackbox',
       '    metrics_path: /probe',
-      '    file_sd_configs:',
-      `      - files: ${list(targets)}`,
+      // Prometheus refuses a file_sd config without files: a registry without sites has no target file
+      ...(targets.length > 0 ? ['    file_sd_configs:', `      - files: ${list(targets)}`] : []),
       '    relabel_configs:',
       '      - source_labels: [__address__]',
       '        target_label: __param_target',
