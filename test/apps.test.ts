@@ -5,7 +5,7 @@
  * nginx: Caddy listens on exactly the ports nginx does for the same registry.
  * Expected values are written out literally below, independently of the renderer.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -490,5 +490,22 @@ describe('the quoting helpers of the caddy, compose and prometheus targets', () 
     // lone surrogates cannot be written as UTF-8: they come back as U+FFFD
     const wellFormed = (text: string): string => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
     expect(read.values).toEqual(samples.map((text) => ({ value: wellFormed(text) })));
+  });
+});
+
+describe('what the caddy target cannot write', () => {
+  it('stops with an error naming the row when it asks for TLS on port 80, which Caddy refuses', () => {
+    const dir = writeProject(
+      temporaryDir('convention'),
+      '| Service | Port | Protocol |\n|---|---|---|\n| Web | 18400 | HTTP |\n\n| Domain | Port | SSL | Proxy Target |\n|---|---|---|---|\n| odd.example.com | 80 | yes | 127.0.0.1:18400 |\n',
+    );
+    write(path.join(dir, 'portbook.config.json'), JSON.stringify({ targets: ['caddy'] }));
+    const result = runCli(['gen'], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('listen-port-unusual');
+    expect(result.stderr).toContain(
+      'The caddy target cannot write odd.example.com: Caddy serves port 80 only without TLS; serve it on 443, or turn its SSL off (listen-port-unusual), or leave caddy out of `targets`',
+    );
+    expect(existsSync(path.join(dir, 'generated'))).toBe(false);
   });
 });

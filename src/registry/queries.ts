@@ -166,11 +166,9 @@ export function redirectingRows(accesses: readonly ExternalAccess[]): Set<Extern
 }
 
 /**
- * The ports the front proxy listens on, nginx and Caddy alike: each served
- * row's own port, and 80 for each row that gets the redirect to HTTPS; in one
- * environment (`default`, `production`…) or in all. A site with SSL off port
- * 80 whose domain the environment also serves on port 80 adds nothing more: that
- * row listens on 80 itself.
+ * The ports the front proxy listens on, nginx and Caddy alike, in one
+ * environment (`default`, `production`…) or in all: each served row's own
+ * port, and 80 when a row gets the redirect to HTTPS (redirectingRows).
  */
 export function siteListenPorts(registry: Registry, environment?: string): Set<number> {
   const served = servedAccess(registry).filter((access) => environment === undefined || environmentKey(access.environment.name) === environment);
