@@ -120,6 +120,14 @@ describe('the fast path', () => {
     expect(capture((io) => fastPath(['check'], io), configured).code).toBeUndefined();
     expect(capture((io) => main(['check'], io), configured).code).toBe(1);
 
+    // a compose file, which compose-publishes-all-interfaces reads: the warning gen kept is of the file as it was read
+    const composed = project();
+    const composeFile = path.join(composed, 'compose.yaml');
+    writeFileSync(composeFile, 'services:\n  api:\n    ports:\n      - "16000:16000"\n');
+    genWhileSaving(composed, composeFile, 'services:\n  api:\n    ports:\n      - "127.0.0.1:16000:16000"\n');
+    expect(capture((io) => fastPath(['check'], io), composed).code).toBeUndefined();
+    expect(capture((io) => main(['check'], io), composed).stderr).not.toContain('compose-publishes-all-interfaces');
+
     // a project template
     const templated = project();
     mkdirSync(path.join(templated, 'templates'));

@@ -160,14 +160,20 @@ describe('the Exposure column', () => {
 
 /**
  * The front proxies whose outputs listen on the public ports: each parses the
- * ports one environment's file listens on. nginx's `listen` lines now; when the
- * caddy target is on main, its entry parses the Caddyfile's site addresses
- * (the test below fails until it is here).
+ * ports one environment's file listens on: nginx's `listen` lines, the
+ * Caddyfile's site addresses (a front proxy target without an entry here fails
+ * the test below).
  */
 const frontProxies: Record<string, { file: (environment: string) => string; listens: (file: string) => number[] }> = {
   nginx: {
     file: (environment) => `nginx/portbook${environment === 'default' ? '' : `.${environment}`}.conf`,
     listens: (file) => [...file.matchAll(/^\s*listen (?:\[::\]:)?(\d+)[ ;]/gm)].map((match) => Number(match[1])),
+  },
+  caddy: {
+    file: (environment) => `caddy/portbook${environment === 'default' ? '' : `.${environment}`}.caddyfile`,
+    // each site address: `https://host` listens on 443, `http://host` on 80, unless it names its port
+    listens: (file) =>
+      [...file.matchAll(/^(https?):\/\/[^\s:{]+(?::(\d+))? \{$/gm)].map((match) => (match[2] ? Number(match[2]) : match[1] === 'https' ? 443 : 80)),
   },
 };
 

@@ -11,11 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { build, generate } from '../src/index.js';
 import { targetIds } from '../src/targets/index.js';
+import { caddyAdapt, caddyValidate, composeConfig, promtoolCheckConfig, pyYaml, skipAppConsumers, warnIfAppConsumersSkipped } from './app-consumers.js';
 import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, systemdVerifyUnits, tsc, warnIfSkipped } from './consumers.js';
 import { nftCheck, skipFirewallConsumers, sysctlApply, ufwDryRun, ufwState } from './firewall-consumers.js';
 import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('hostile.test.ts');
+warnIfAppConsumersSkipped('hostile.test.ts');
 
 const corpus = new URL('./fixtures/hostile/', import.meta.url).pathname;
 const cases = readdirSync(corpus)
@@ -278,5 +280,73 @@ describe('the commands corpus, as full units', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-verify-'));
     temporaries.push(dir);
     expect(outcome(systemdVerifyUnits(units, dir))).toEqual(ok);
+  });
+});
+
+describe('every corpus registry with the caddy, compose and prometheus targets on', () => {
+  /** A config in a directory of its own (so no project compose file is read) that turns every target on. */
+  const everyTarget = (): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-apps-'));
+    temporaries.push(dir);
+    const config = path.join(dir, 'portbook.config.json');
+    writeFileSync(config, JSON.stringify({ targets: targetIds }));
+    return config;
+  };
+
+  it.each(cases)('%s gives only grammatical outputs when it generates', (name) => {
+    const built = build({ source: name, out: 'unused', cwd: corpus, config: everyTarget() });
+    if (!built.files) {
+      expect(built.diagnostics.some((message) => message.fatal)).toBe(true);
+      return;
+    }
+    expect(grammarViolations(built.files)).toEqual([]);
+  });
+
+  it('app-text.md: every hostile name and purpose stays a comment, a label value or nothing, as Caddy, compose and Prometheus read them', () => {
+    const built = build({ source: 'app-text.md', out: 'unused', cwd: corpus, config: everyTarget() });
+    expect(built.diagnostics.filter((message) => message.fatal).map(String)).toEqual([]);
+    const files = built.files!;
+    expect([...files.keys()].filter((file) => /^(caddy|compose|prometheus)\//.test(file))).toEqual([
+      'caddy/portbook.production.caddyfile',
+      'compose/docker-compose.portbook.production.yml',
+      'prometheus/blackbox.yml',
+      'prometheus/portbook.rules.yml',
+      'prometheus/targets/portbook.production.yml',
+    ]);
+    // Caddy 2.6 would expand {$EVIL} in a comment: it is broken up
+    expect(files.get('caddy/portbook.production.caddyfile')).toContain('# env.example.com → Env { $HOME}: { $EVIL} reverse_proxy evil:1\n');
+    expect(files.get('caddy/portbook.production.caddyfile')).not.toContain('{$');
+    // what YAML refuses anywhere in a file (U+FFFE, U+FFFF) becomes U+FFFD in a comment, and an escape in a label value
+    expect(files.get('prometheus/targets/portbook.production.yml')).toContain('\n# Odd \ufffd\ufffd at odd.example.com: endpoint\n');
+    expect(files.get('prometheus/targets/portbook.production.yml')).toContain('    service: "Odd \\uFFFE\\uFFFF"\n');
+  });
+
+  it.skipIf(skipAppConsumers)('app-text.md passes caddy validate, docker-compose config and promtool, and each reads back only what the registry means', () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-apps-consumers-'));
+    temporaries.push(scratch);
+    const out = path.join(scratch, 'out');
+    const result = generate({ source: path.join(corpus, 'app-text.md'), out, config: everyTarget(), cwd: corpus });
+    expect(result.files).toBeDefined();
+    const caddyfile = path.join(out, 'caddy/portbook.production.caddyfile');
+    expect(caddyValidate(caddyfile, scratch).status).toBe(0);
+    const adapted = caddyAdapt(caddyfile, scratch, { EVIL: 'x\nhttp://evil.example.com {\n\trespond pwned\n}\n#', HOME: scratch });
+    expect(adapted.status, adapted.stderr).toBe(0);
+    expect(adapted.stdout).not.toContain('evil');
+    const base = path.join(scratch, 'compose.yaml');
+    writeFileSync(base, 'services:\n  env: {image: busybox}\n  quote.v2_x-1: {image: busybox}\n  astral: {image: busybox}\n');
+    const override = path.join(out, 'compose/docker-compose.portbook.production.yml');
+    expect(outcome(composeConfig([base, override], scratch))).toEqual(ok);
+    const targetsFile = path.join(out, 'prometheus/targets/portbook.production.yml');
+    const checked = promtoolCheckConfig([targetsFile], [path.join(out, 'prometheus/portbook.rules.yml')], scratch);
+    expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+    const [groups] = pyYaml([readFileSync(targetsFile, 'utf8')]).values as [Array<{ labels: { service: string } }>];
+    expect([...new Set(groups.map((group) => group.labels.service))]).toEqual([
+      'Env {$HOME}',
+      'Quote " and \\',
+      'Line\u0085Next',
+      'Odd \ufffe\uffff',
+      'Astral 𝕏',
+      'Braces {{x}}',
+    ]);
   });
 });

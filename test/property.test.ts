@@ -24,7 +24,8 @@ import { parseExposure } from '../src/extract/cells.js';
 import { extract } from '../src/extract/index.js';
 import { build, generate } from '../src/index.js';
 import { read } from '../src/read/index.js';
-import { defaultTargetIds } from '../src/targets/index.js';
+import { targetIds } from '../src/targets/index.js';
+import { caddyValidate, composeConfig, promtoolCheckConfig, skipAppConsumers, warnIfAppConsumersSkipped } from './app-consumers.js';
 import {
   certificateConfig,
   nginxTest,
@@ -43,6 +44,7 @@ import { grammarViolations, sampleViolations } from './grammar.js';
 
 warnIfSkipped('property.test.ts');
 warnIfFirewallSkipped('property.test.ts');
+warnIfAppConsumersSkipped('property.test.ts');
 
 const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
 if (!(runs > 0))
@@ -156,8 +158,13 @@ interface Spec {
   /** Whether the sites are written as a URL column of the first table (`https://domain`) rather than an external-access table. */
   urls: boolean;
   /** The first row becomes `Runner`, which the config gives a full unit: its ExecStart detail is /bin/true and hostile arguments. */
-  runner: { arguments: string; socket: boolean; bind: string | undefined } | null;
+  runner: { arguments: string; socket: boolean; bind: string | undefined; compose: string | undefined; containerPort: string | undefined } | null;
 }
+
+/** A Compose Service detail: mostly a name compose takes, sometimes hostile text (compose-service-invalid refuses it). */
+const composeName = fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/) }, { weight: 1, arbitrary: text });
+/** A Container Port detail: mostly a port, sometimes text that is none. */
+const containerPort = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 65535 }).map(String) }, { weight: 1, arbitrary: text });
 
 /**
  * ExecStart arguments: mostly words a command could hold, among them those that
@@ -224,7 +231,9 @@ const spec: fc.Arbitrary<Spec> = fc.uniqueArray(fc.constantFrom(...environments)
         arbitrary: fc.record({
           arguments: commandArguments,
           socket: fc.boolean(),
-          bind: fc.option(fc.constantFrom('127.0.0.1', '::1', '0.0.0.0', '*', 'localhost', '::'), { nil: undefined }),
+          bind: fc.option(fc.constantFrom('127.0.0.1', '::1', '0.0.0.0', '*', 'localhost', '::', '10.0.0.5'), { nil: undefined }),
+          compose: fc.option(composeName, { nil: undefined }),
+          containerPort: fc.option(containerPort, { nil: undefined }),
         }),
       },
     ),
@@ -274,6 +283,10 @@ function markdown(registry: Spec): string {
     lines.push('#### Runner', '', `- **ExecStart**: \`${command}\``);
     if (runner.bind !== undefined) lines.push(`- **Bind**: \`${runner.bind}\``);
     if (runner.socket) lines.push('- **Socket Activation**: yes');
+    // the compose details as code spans on one line, like ExecStart
+    const span = (value: string): string => `\`${value.replace(/[`\r\n]/g, ' ')}\``;
+    if (runner.compose !== undefined) lines.push(`- **Compose Service**: ${span(runner.compose)}`);
+    if (runner.containerPort !== undefined) lines.push(`- **Container Port**: ${span(runner.containerPort)}`);
     lines.push('');
   }
   // the code samples gen writes into the registry itself, from the same cells
@@ -306,6 +319,9 @@ function checkSamples(source: string, files: ReadonlyMap<string, string>, regist
 
 // ---------------------------------------------------------------- consumers, sampled
 
+/** Every target the samples render: the default ones, and those that are off by default (registry.json has its schema). */
+const targets = targetIds;
+
 /** The consumers' config (a test certificate), whose nginx settings each sample's own config extends. */
 let baseConfig: { nginx?: Record<string, unknown> } = {};
 beforeAll(() => {
@@ -316,8 +332,6 @@ beforeAll(() => {
 function configFor(registry: Spec, dir: string): string {
   const file = path.join(dir, 'portbook.config.json');
   const systemd = registry.runner ? { systemd: { services: { Runner: {} } } } : {};
-  // the firewall and kernel targets too, off by default
-  const targets = [...defaultTargetIds, 'nftables', 'ufw', 'sysctl'];
   writeFileSync(file, JSON.stringify({ ...baseConfig, targets, nginx: { ...baseConfig.nginx, ...registry.nginx }, ...systemd }));
   return file;
 }
@@ -409,6 +423,32 @@ function checkFirewallConsumers(out: string, files: ReadonlyMap<string, string>,
   expect(sysctl.status, `sysctl -p: ${sysctl.stderr}`).toBe(0);
 }
 
+/**
+ * caddy validate and promtool (with the file_sd targets and the rules) on
+ * every other sample; docker-compose config on every compose override, over
+ * a base file of its services (a second each, and few samples have one).
+ */
+function checkAppConsumers(out: string, files: ReadonlyMap<string, string>, sample: number): void {
+  if (skipAppConsumers) return;
+  const paths = [...files.keys()];
+  if (sample % 2 === 1) {
+    for (const file of paths.filter((each) => each.startsWith('caddy/'))) {
+      const validated = caddyValidate(path.join(out, file), freshDir());
+      expect(validated.status, `caddy validate ${file}\n${validated.stderr}`).toBe(0);
+    }
+    const targetFiles = paths.filter((each) => each.startsWith('prometheus/targets/')).map((each) => path.join(out, each));
+    const checked = promtoolCheckConfig(targetFiles, [path.join(out, 'prometheus/portbook.rules.yml')], freshDir());
+    expect(checked.status, `promtool check config\n${checked.stdout}${checked.stderr}`).toBe(0);
+  }
+  for (const file of paths.filter((each) => each.startsWith('compose/'))) {
+    const names = [...files.get(file)!.matchAll(/^ {2}"([A-Za-z0-9._-]+)":$/gm)].map((match) => match[1]!);
+    const dir = freshDir();
+    const base = path.join(dir, 'compose.yaml');
+    writeFileSync(base, `services:\n${names.map((name) => `  ${JSON.stringify(name)}:\n    image: busybox\n`).join('')}`);
+    expect(outcome(composeConfig([base, path.join(out, file)], dir)), `docker-compose config ${file}`).toEqual(ok);
+  }
+}
+
 /** tsc --strict on every kept settings.ts, each in its own directory; a failure shows the registries of the samples that failed. */
 function checkTypescript(): void {
   if (typescript.size === 0) return;
@@ -437,6 +477,8 @@ const nameRules = new Set([
   'exec-start-invalid',
   // and the Exposure cells hostile text
   'exposure-invalid',
+  // and its compose details
+  'compose-service-invalid',
 ]);
 
 describe('random registries with hostile text in every cell', () => {
@@ -444,6 +486,7 @@ describe('random registries with hostile text in every cell', () => {
     const cases = count(75);
     let generated = 0;
     let fullUnits = 0;
+    let overrides = 0;
     fc.assert(
       fc.property(spec, (registry) => {
         const dir = freshDir();
@@ -474,8 +517,10 @@ describe('random registries with hostile text in every cell', () => {
         checkPublicPorts(result.files, registry);
         checkConsumers(out, result.files, generated, text);
         checkFirewallConsumers(out, result.files, generated);
+        checkAppConsumers(out, result.files, generated);
         generated++;
         if ([...result.files.keys()].some((file) => file.endsWith('.service'))) fullUnits++;
+        if ([...result.files.keys()].some((file) => file.startsWith('compose/'))) overrides++;
       }),
       settings(cases),
     );
@@ -484,6 +529,8 @@ describe('random registries with hostile text in every cell', () => {
     expect(generated).toBeGreaterThan(cases / 5);
     // and full units are among them: about three in ten samples (a twentieth is over four standard deviations below)
     expect(fullUnits).toBeGreaterThan(cases / 20);
+    // and compose overrides: about one sample in seven (none in 75 has a chance of about one in 200,000)
+    expect(overrides).toBeGreaterThan(0);
   });
 
   it('never throw, and never write on errors, whatever the bytes', () => {

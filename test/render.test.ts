@@ -67,6 +67,8 @@ describe('every target for each seed, and nginx for its own (fixtures: UPDATE=1 
     ['units', 'seeds/units.md', { systemd: { units: {}, services: unitsServices } }],
     // public services of its own beside nginx (TCP, UDP, both), ports in the ephemeral range, two environments: the firewall and kernel targets
     ['firewall', 'seeds/firewall.md', { targets: ['nginx', 'nftables', 'ufw', 'sysctl'] }],
+    // Caddy's sites, compose's loopback publications and Prometheus's probes, across two environments
+    ['apps', 'seeds/apps.md', { targets: ['caddy', 'compose', 'prometheus'] }],
   ])('%s', (name, input, options) => {
     const files = renderMarkdown(readFileSync(new URL(input, fixtures)), options);
     const expectedDir = new URL(`render/${name}/`, fixtures).pathname;

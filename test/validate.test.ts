@@ -2062,6 +2062,77 @@ ${fine}
   });
 });
 
+describe('compose rules', () => {
+  it('compose-service-invalid fires at a Compose Service that is no compose name, and at a Container Port that is no port', () => {
+    const d = diagnose(md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+| Web | 16001 |
+
+#### API Port: 16000
+- **Compose Service**: api; rm -rf /
+
+#### Web Port: 16001
+- **Compose Service**: \`web\`
+- **Container Port**: 80000
+`);
+    expect(brief(d)).toEqual(['7:24 error compose-service-invalid', '11:23 error compose-service-invalid']);
+    expect(d[1]!.reason).toContain('Unexpected container port `80000`, expected the port the process listens on inside its container');
+    const reason = expectFires(
+      d.filter((item) => item.line === 7),
+      { rule: 'compose-service-invalid', severity: 'error', line: 7, column: 24, value: 'api; rm -rf /', says: 'write the name in backticks' },
+    );
+    expect(reason).toContain('expected the name of a service of the compose file');
+    // a name of letters, digits and `._-`, in backticks with prose around it, and a port: quiet
+    expect(
+      diagnose(md`
+| Service | Port |
+|---|---|
+| API | 16000 |
+
+#### API Port: 16000
+- **Compose Service**: \`api.v2_x-1\` (in compose.yaml)
+- **Container Port**: \`8000\`
+`),
+    ).toEqual([]);
+  });
+
+  it('compose-publishes-all-interfaces fires at the registered port a compose file publishes on every interface', () => {
+    const registry = md`
+| Service | Port | Protocol |
+|---|---|---|
+| API | 16000 | HTTP |
+| Edge | 443 | HTTPS |
+
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| api.example.com | yes | 127.0.0.1:16000 |
+| other.example.com | yes | 10.0.0.7:16009 |
+`;
+    const compose = (ports: string): ValidateOptions => ({ composeFiles: [{ name: 'compose.yaml', text: `services:\n  api:\n    ports:\n${ports}` }] });
+    const d = diagnose(registry, compose('      - "16000:8000"\n'));
+    expectFires(d, {
+      rule: 'compose-publishes-all-interfaces',
+      severity: 'warning',
+      line: 3,
+      column: 9,
+      value: '"16000:8000"',
+      says: 'expected it on loopback, such as `127.0.0.1:16000:8000`',
+    });
+    expect(ofRule(d, 'compose-publishes-all-interfaces')[0]!.reason).toContain('in compose.yaml (line 4, service `api`)');
+    // a port only a proxy target registers is reported at that target
+    expect(brief(ofRule(diagnose(registry, compose('      - "0.0.0.0:16009:16009"\n')), 'compose-publishes-all-interfaces'))).toEqual([
+      '9:29 warning compose-publishes-all-interfaces',
+    ]);
+    // quiet: on loopback or an address of its own, an unregistered port, a port the sites listen on (Edge's 443), no compose file
+    for (const ports of ['      - "127.0.0.1:16000:8000"\n', '      - "10.0.0.5:16000:8000"\n', '      - "16050:16050"\n', '      - "443:443"\n']) {
+      expect(ofRule(diagnose(registry, compose(ports)), 'compose-publishes-all-interfaces'), ports).toEqual([]);
+    }
+    expect(ofRule(diagnose(registry), 'compose-publishes-all-interfaces')).toEqual([]);
+  });
+});
+
 describe('the rules table', () => {
   it('has unique ids, each in the catalogue with a severity', () => {
     const ids = rules.map((rule) => rule.id);

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { VFile } from 'vfile';
 import type { VFileMessage } from 'vfile-message';
+import { type ComposeFile, readComposeFiles } from '../config/compose-files.js';
 import { inputsHash, maxSourceBytes, templatesHash } from '../config/inputs.js';
 import { type Config, loadConfig, type PathOptions, displayPath as shownPath } from '../config/load.js';
 import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
@@ -197,9 +198,12 @@ export function build(options: PathOptions = {}): Built {
   // a file that could not be decoded reads as empty: rules would only add noise
   const readable = !hasErrors(source.file);
   const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
+  // read once: what the rules see is what the inputs hash records
+  const composeFiles = readComposeFiles(config.root);
+  const ruleOptions = validateOptions(config, composeFiles);
   if (readable) {
     checkConfiguredUnits(config, registry, displayPath);
-    validate(registry, source.file, validateOptions(config));
+    validate(registry, source.file, ruleOptions);
   }
   let files: Map<string, string> | undefined;
   let rendered: Map<string, RenderedFile> | undefined;
@@ -215,14 +219,9 @@ export function build(options: PathOptions = {}): Built {
     const blocksUpdate = withBlocks(raw, ownBlocks(registry, config, files, headerSource), source.file);
     if (blocksUpdate) sourceUpdate = { path: displayPath, before: raw, after: blocksUpdate.text, blocks: blocksUpdate.kinds };
     const hashed = blocksUpdate && new TextEncoder().encode(blocksUpdate.text);
-    const warnings = manifestWarnings(
-      source,
-      hashed && blocksUpdate ? { bytes: hashed, shifts: blocksUpdate.shifts } : undefined,
-      displayPath,
-      validateOptions(config),
-    );
+    const warnings = manifestWarnings(source, hashed && blocksUpdate ? { bytes: hashed, shifts: blocksUpdate.shifts } : undefined, displayPath, ruleOptions);
     // the bytes that were parsed, not a second read: an edit saved meanwhile must not pass for what these outputs came from
-    files.set(manifestName, manifestFor(rendered, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen), warnings));
+    files.set(manifestName, manifestFor(rendered, headerSource, inputsHash(config, hashed ?? bytes, templatesSeen, composeFiles), warnings));
   }
   return { config, displayPath, source, registry, diagnostics: sortedMessages(source.file), files, rendered, sourceUpdate };
 }
@@ -245,12 +244,13 @@ export function diagnose(text: string, displayPath: string, config: Config): VFi
   return sortedMessages(source.file);
 }
 
-/** What the rules need of the config. */
-function validateOptions(config: Config): ValidateOptions {
+/** What the rules need of the config and the project (its compose files, as `readComposeFiles` read them). */
+function validateOptions(config: Config, composeFiles: readonly ComposeFile[] = readComposeFiles(config.root)): ValidateOptions {
   return {
     units: config.systemd.units,
     variables: config.variables.allow,
     ephemeral: { range: config.sysctl.ephemeralRange, reserved: config.targets.includes('sysctl') },
+    composeFiles: composeFiles.map(({ name, bytes }) => ({ name, text: bytes.toString('utf8') })),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The hash of everything that determines gen's outputs: portbook's version,
  * the paths (relative to the project root), the registry's bytes, the config
- * file's bytes and every template portbook would use. Recorded in the
+ * file's bytes, every template portbook would use and the project's compose
+ * files (which a rule reads). Recorded in the
  * manifest, it lets a run that finds it unchanged answer from hashes alone,
  * without loading the parser or the template engine. Light: node builtins only.
  */
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 import { packageRoot, version } from '../support/package.js';
 import { NotRegularFile, readRegularFile, whyUnreadable } from '../support/regular-file.js';
+import { type ComposeFile, readComposeFiles } from './compose-files.js';
 import type { Config } from './load.js';
 
 /** Refuse sources larger than this (5 MiB; 20,000 services take 2.2 MB): a registry is tables, not a data dump. */
@@ -99,9 +101,14 @@ export function withLfBytes(bytes: Buffer): Buffer {
  * parsed, or those it is about to write (its diagram block), so the hash
  * matches the file as the next run reads it. The config file counts as
  * `loadConfig` read it; `templates` is `templatesHash` taken before the
- * templates were loaded.
+ * templates were loaded; `composeFiles`, the compose files as the rules read them.
  */
-export function inputsHash(config: Config, source?: Uint8Array, templates: string | undefined = templatesHash(config)): string | undefined {
+export function inputsHash(
+  config: Config,
+  source?: Uint8Array,
+  templates: string | undefined = templatesHash(config),
+  composeFiles: readonly ComposeFile[] = readComposeFiles(config.root),
+): string | undefined {
   if (templates === undefined) return undefined;
   const hash = createHash('sha256');
   const add = (label: string, value: string | Buffer): void => addPart(hash, label, value);
@@ -128,5 +135,7 @@ export function inputsHash(config: Config, source?: Uint8Array, templates: strin
     return undefined;
   }
   add('templates', templates);
+  // compose-publishes-all-interfaces reads them: an edit must rerun the checks, not replay the manifest's warnings
+  for (const { name, bytes } of composeFiles) add(`compose:${name}`, bytes);
   return hash.digest('hex');
 }

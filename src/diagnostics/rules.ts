@@ -404,6 +404,33 @@ export const ruleCatalogue = {
       '(`127.0.0.1`, `::1`, `*`; no Bind detail means `127.0.0.1`), so a host name in the Bind detail cannot be used: ' +
       'write the address. A value portbook cannot read as yes or no is an error rather than a guess.',
   },
+  'compose-service-invalid': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A `Compose Service` detail that is not a compose service name (letters, digits and `._-`), or a `Container Port` detail that is not a port.',
+    docs:
+      '`Compose Service: api` says the service runs as the compose service `api`: the compose target publishes its port ' +
+      'on 127.0.0.1 in an override file keyed by that name, so it must be a name the compose file format allows ' +
+      '(letters, digits, `.`, `_` and `-`; put it in backticks, and prose around it stays a comment). `Container Port: ' +
+      '8000` is the port the process listens on inside its container when it is not the registered one: a whole ' +
+      'number from 1 to 65535.',
+  },
+  'compose-publishes-all-interfaces': {
+    severity: 'warning',
+    stage: 'validate',
+    summary:
+      'A compose file of the project (`compose.yaml`, `docker-compose.yml` and their overrides, at the project root) that publishes a registered port on every interface (`"8000:8000"`, `0.0.0.0:8000:8000`).',
+    docs:
+      'Docker writes its own iptables rules for a published port, ahead of the input chains ufw and nftables ' +
+      'filter, so `"8000:8000"` opens port 8000 to the internet whatever the firewall says. portbook reads the ' +
+      'compose files `docker compose` reads by default from the project root and warns, at the port in the ' +
+      'registry, for each registered port one publishes without an address or on `0.0.0.0` or `::` (except the ports ' +
+      "the registry's sites listen on, which a containerised front proxy publishes on purpose). Bind it to loopback " +
+      'there (`127.0.0.1:8000:8000`), or remove it ' +
+      "and let the compose target's override publish it on 127.0.0.1 (compose adds an override's ports to the base " +
+      "file's, so both at once would collide). The reader follows `ports:` lists in short and long syntax; it does not " +
+      `expand \`\${VARIABLES}\`, aliases or merge keys.`,
+  },
   'internal-port-exposed': {
     severity: 'error',
     stage: 'validate',

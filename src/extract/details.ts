@@ -9,7 +9,7 @@ import { cellText, parseSsl } from './cells.js';
 import { normaliseHeader } from './columns.js';
 import type { KeyValue } from './items.js';
 
-type DetailKey = 'bind' | 'workers' | 'healthCheck' | 'process' | 'framework' | 'execStart' | 'socketActivation';
+type DetailKey = 'bind' | 'workers' | 'healthCheck' | 'process' | 'framework' | 'execStart' | 'socketActivation' | 'composeService' | 'containerPort';
 
 /**
  * The keys of each detail, normalised (lower case, words). `ExecStart` and
@@ -24,9 +24,11 @@ const detailKeys: ReadonlyArray<[DetailKey, RegExp]> = [
   ['framework', /^(framework|stack)$/],
   ['execStart', /^(execstart|exec start)$/],
   ['socketActivation', /^(socket activation|socket activated)$/],
+  ['composeService', /^(compose service|docker compose service)$/],
+  ['containerPort', /^(container port)$/],
 ];
 
-/** Which detail a key names: `Bind`, `Workers`, `Health Check`, `Process`, `Framework`, `ExecStart`, `Socket Activation`. */
+/** Which detail a key names: `Bind`, `Workers`, `Health Check`, `Process`, `Framework`, `ExecStart`, `Socket Activation`, `Compose Service`, `Container Port`. */
 export function detailKey(key: string): DetailKey | undefined {
   const normal = normaliseHeader(key);
   return detailKeys.find(([, names]) => names.test(normal))?.[0];
@@ -58,6 +60,12 @@ function parseDetails(items: KeyValue[]): ServiceDetails {
       details.execStart = { ...item.value, value: raw };
     } else if (kind === 'socketActivation') {
       details.socketActivation = { ...item.value, value: parseSsl(item.value.text) };
+    } else if (kind === 'composeService') {
+      // the name in backticks, prose around it a comment; without backticks, the whole value (compose-service-invalid checks it)
+      details.composeService = { ...item.value, value: raw };
+    } else if (kind === 'containerPort') {
+      const port = /^\d{1,5}$/.test(raw) ? Number(raw) : undefined;
+      details.containerPort = { ...item.value, value: port !== undefined && port >= 1 && port <= 65535 ? port : undefined };
     }
   }
   return details;

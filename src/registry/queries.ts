@@ -257,3 +257,16 @@ export function publicPorts(registry: Registry, environment?: string): PublicPor
   }
   return [...found.values()].sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : a.transport > b.transport ? 1 : 0));
 }
+
+/**
+ * The ports the front proxy listens on, nginx and Caddy alike, in one
+ * environment (`default`, `production`…) or in all: the public port set's
+ * sites and redirects (publicPorts), without the services marked public.
+ */
+export function siteListenPorts(registry: Registry, environment?: string): Set<number> {
+  return new Set(
+    publicPorts(registry, environment)
+      .filter((entry) => entry.transport === 'tcp' && entry.reasons.some((reason) => reason.kind !== 'service'))
+      .map((entry) => entry.port),
+  );
+}

@@ -102,6 +102,10 @@ export interface ServiceDetails {
   execStart?: Field<string>;
   /** A `Socket Activation` detail: yes or no, `undefined` when unclear. */
   socketActivation?: Field<boolean | undefined>;
+  /** A `Compose Service` detail: the service's name in the project's compose file (`api`), which the compose target publishes on loopback; checked by compose-service-invalid. */
+  composeService?: Field<string>;
+  /** A `Container Port` detail: the port the process listens on inside its container, when it is not the registered one; `undefined` when it is not a port. */
+  containerPort?: Field<number | undefined>;
   /** Every item as written, recognised or not (free text: never rendered into directives). */
   items: Array<{ key: string; value: Field<string> }>;
 }

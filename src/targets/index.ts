@@ -3,18 +3,21 @@
  * files are listed. A new format is one module in this folder, its template
  * in templates/ (or a serialiser in the module), and one line here.
  */
+import { caddy } from './caddy.js';
+import { compose } from './compose.js';
 import { diagram } from './diagram.js';
 import { env } from './env.js';
 import { json } from './json.js';
 import { nftables } from './nftables.js';
 import { nginx } from './nginx.js';
+import { prometheus } from './prometheus.js';
 import { settingsPy } from './settings-py.js';
 import { settingsTs } from './settings-ts.js';
 import { sysctl } from './sysctl.js';
 import { systemd } from './systemd.js';
 import { ufw } from './ufw.js';
 
-export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram, json, nftables, ufw, sysctl] as const;
+export const targets = [env, settingsTs, settingsPy, nginx, systemd, diagram, json, nftables, ufw, sysctl, caddy, compose, prometheus] as const;
 
 export type TargetId = (typeof targets)[number]['id'];
 export const targetIds: readonly TargetId[] = targets.map((target) => target.id);

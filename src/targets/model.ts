@@ -23,6 +23,7 @@ import {
 } from '../registry/queries.js';
 import type { EnvironmentName, ExternalAccess, Registry, Service } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
+import { composePublish } from './compose.js';
 import { diagramNodes } from './diagram.js';
 import { listenLines, upstreamName } from './nginx.js';
 import { parseCommand, unitName, usesUvicorn } from './systemd.js';
@@ -164,6 +165,7 @@ function serviceView(service: Service, options: TargetOptions): ServiceView {
     websocket: protocol.websocket,
     scheme: protocol.tls ? 'https' : 'http',
     environment: environmentKey(service.environment.name),
+    ...(details?.composeService ? { compose: composePublish(details.composeService.value, bind, port, details.containerPort?.value) } : {}),
   };
 }
 
@@ -211,6 +213,8 @@ function siteView(access: ExternalAccess, service: ServiceView, { redirect, behi
     certificate: options.nginx.certificate.replaceAll('{domain}', certificateDomain),
     certificateKey: options.nginx.certificateKey.replaceAll('{domain}', certificateDomain),
     proxyPass: `${service.scheme}://${direct ? `${target.host}:${target.port}` : service.upstream}`,
+    upstreamUrl: `${service.scheme}://${direct ? `${target.host}:${target.port}` : `${service.upstreamHost}:${service.port}`}`,
+    origin: `${ssl ? 'https' : 'http'}://${domain}${listen === (ssl ? 443 : 80) ? '' : `:${listen}`}`,
     websocket: service.websocket,
     purpose: access.purpose?.value ?? '',
     service: service.name,

@@ -46,6 +46,20 @@ export interface ServiceView {
   /** `https` for services that speak only TLS (`HTTPS`, `WSS`), else `http`: how nginx proxies to them. */
   scheme: 'http' | 'https';
   environment: string;
+  /** Its details name a compose service (`Compose Service: api`): what the compose target publishes for it. */
+  compose?: ComposePublishView;
+}
+
+/** A containerised service's publication, as the compose override writes it: `"127.0.0.1:17354:8000"`. */
+export interface ComposePublishView {
+  /** The compose service (`api`), from the `Compose Service` detail. */
+  service: string;
+  /** The address the port is published on: the service's bind address when it is a specific IP address, else `127.0.0.1` (where nginx reaches it). */
+  hostIp: string;
+  /** The registered port, published on the host. */
+  hostPort: number;
+  /** The port inside the container: the `Container Port` detail, else the registered port. */
+  containerPort: number;
 }
 
 /** A full unit as `systemd.service.hbs` and `systemd.socket.hbs` see it (as `unit`, beside `service`): targets/systemd.ts builds it. */
@@ -98,6 +112,10 @@ export interface SiteView {
   certificateKey: string;
   /** `http://creator_suite_api` or `http://10.0.0.5:8000`. */
   proxyPass: string;
+  /** The address nginx's `proxyPass` reaches, as a URL without a name to resolve: `http://127.0.0.1:17354`, `http://10.0.0.5:8000` (Caddy's `reverse_proxy`). */
+  upstreamUrl: string;
+  /** The site as browsers reach it: `https://api.example.com`, `https://live.example.com:8443`, `http://plain.example.com` (the port only when it is not the scheme's own). */
+  origin: string;
   websocket: boolean;
   purpose: string;
   /** The name of the service proxied to. */

@@ -6,10 +6,10 @@ import type { VFile } from 'vfile';
 import { report } from '../diagnostics/report.js';
 import { linuxEphemeralRange } from '../registry/queries.js';
 import type { Registry } from '../registry/types.js';
-import type { RuleContext } from './rule.js';
+import type { ProjectFile, RuleContext } from './rule.js';
 import { rules } from './rules/index.js';
 
-export type { Rule, RuleContext } from './rule.js';
+export type { ProjectFile, Rule, RuleContext } from './rule.js';
 export { rules } from './rules/index.js';
 
 export interface ValidateOptions {
@@ -19,6 +19,8 @@ export interface ValidateOptions {
   variables?: readonly string[];
   /** The kernel's ephemeral range (`sysctl.ephemeralRange`; default Linux's) and whether the sysctl target is enabled, for port-ephemeral. */
   ephemeral?: RuleContext['ephemeral'];
+  /** The project's compose files, for compose-publishes-all-interfaces (commands/build.ts reads them). */
+  composeFiles?: readonly ProjectFile[];
 }
 
 /** Add every rule's diagnostics to `file`. */
@@ -31,6 +33,7 @@ export function validate(registry: Registry, file: VFile, options: ValidateOptio
       units: options.units ?? {},
       variables: options.variables ?? [],
       ephemeral: options.ephemeral ?? { range: linuxEphemeralRange, reserved: false },
+      composeFiles: options.composeFiles ?? [],
       report: (message, place) => {
         const key = `${rule.id} ${place.line}:${place.column} ${message}`;
         if (said.has(key)) return;

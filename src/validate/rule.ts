@@ -16,7 +16,15 @@ export interface RuleContext {
   variables: readonly string[];
   /** The kernel's ephemeral range the config assumes (`sysctl.ephemeralRange`), and whether the sysctl target reserves the ports in it. */
   ephemeral: { range: Readonly<{ from: number; to: number }>; reserved: boolean };
+  /** The project's compose files (targets/compose.ts composeFileNames, at the project root), for compose-publishes-all-interfaces. */
+  composeFiles: readonly ProjectFile[];
   report(message: string, place: Point): void;
+}
+
+/** A file of the project beside the registry that a rule reads: its name as messages show it, and its text. */
+export interface ProjectFile {
+  name: string;
+  text: string;
 }
 
 /** A check of the validate stage. Its severity, summary and documentation are its catalogue entry (diagnostics/rules.ts). */

@@ -151,6 +151,12 @@ function proveInside(probe: string, root: string, relative: string, out: string)
     // a link to nothing: the rename replaces the link itself, it never writes through it
     if (code === 'ENOENT' && isSymbolicLink(probe)) return;
     if (code === 'ELOOP') refuseLoop(probe, relative);
+    // it was there a moment ago (the caller found it): something moved it while gen ran
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new PortbookError(
+        `Refusing output path ${JSON.stringify(relative)}: ${probe} changed while gen ran (it is gone, or no longer a directory); run gen again`,
+      );
+    }
     throw error;
   }
   if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {

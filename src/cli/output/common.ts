@@ -134,13 +134,22 @@ export function fixCommand(paths: PathOptions, force = false): string {
 /**
  * A PortbookError as the user sees it: its message on stderr (and, for a
  * --json command, `{"error": {"message", "exitCode"}}` on stdout); its exit
- * code. Anything else is a bug: thrown, with its stack.
+ * code. A file system error (one with a syscall and a code) is an I/O problem,
+ * shown the same way with exit 2. Anything else is a bug: thrown, with its stack.
  */
 export function reportError(error: unknown, io: Io, json = false): number {
-  if (error instanceof PortbookError) {
-    io.stderr(`portbook: ${visibleLines(error.message)}\n`);
-    if (json) io.stdout(`${JSON.stringify({ error: { message: visibleLines(error.message), exitCode: error.exitCode } }, null, 2)}\n`);
-    return error.exitCode;
+  // a file system error that nothing above turned into a message: an I/O problem of the machine's, shown as one (exit 2), never a stack trace
+  const failure = error as NodeJS.ErrnoException;
+  const known =
+    error instanceof PortbookError
+      ? error
+      : typeof failure?.code === 'string' && typeof failure.syscall === 'string'
+        ? new PortbookError(`Cannot ${failure.syscall}${failure.path ? ` ${failure.path}` : ''}: ${failure.code}`, 2)
+        : undefined;
+  if (known) {
+    io.stderr(`portbook: ${visibleLines(known.message)}\n`);
+    if (json) io.stdout(`${JSON.stringify({ error: { message: visibleLines(known.message), exitCode: known.exitCode } }, null, 2)}\n`);
+    return known.exitCode;
   }
   throw error;
 }

@@ -5,6 +5,7 @@
  * what to do. The order is the order rules run in.
  */
 import type { Rule } from '../rule.js';
+import { composeRules } from './compose.js';
 import { detailsRules } from './details.js';
 import { domainsRules } from './domains.js';
 import { mentionsRules } from './mentions.js';
@@ -23,5 +24,6 @@ export const rules: readonly Rule[] = [
   ...domainsRules,
   ...urlsRules,
   ...detailsRules,
+  ...composeRules,
   ...mentionsRules,
 ];

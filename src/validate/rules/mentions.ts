@@ -121,11 +121,13 @@ function verdicts(registry: Registry): Verdict[] {
   if (mentions.length === 0) return [];
   // a details heading's port is details-port-mismatch's
   const detailHeadings = new Set((registry.detailSections ?? []).map((section) => section.heading.position.line));
+  // a `Container Port` detail is the port inside a container, which no table registers (compose-service-invalid checks it)
+  const containerPorts = new Set((registry.detailSections ?? []).flatMap((section) => section.details.containerPort?.position.line ?? []));
   const known = registered(registry);
   const named = namer(registry);
   const found: Verdict[] = [];
   for (const mention of mentions) {
-    if (mention.context === 'prose' && detailHeadings.has(mention.port.position.line)) continue;
+    if (mention.context === 'prose' && (detailHeadings.has(mention.port.position.line) || containerPorts.has(mention.port.position.line))) continue;
     const port = mention.port.value;
     const services = named(mention).filter((service) => portNumber(service.port) !== undefined);
     if (services.length > 0) {
