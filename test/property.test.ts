@@ -51,9 +51,15 @@ if (!(runs > 0))
   throw new Error(`PORTBOOK_PROPERTY_RUNS must be a number above 0 (a multiplier of the cases), not ${JSON.stringify(process.env.PORTBOOK_PROPERTY_RUNS)}`);
 /** `cases` scaled by PORTBOOK_PROPERTY_RUNS. */
 const count = (cases: number): number => Math.max(1, Math.round(cases * runs));
+/**
+ * The same samples on every run, so the suite is deterministic: a fixed seed,
+ * unless FC_SEED (with FC_PATH, to replay a failure fast-check printed) asks
+ * for others; for a wider search, run with other seeds and PORTBOOK_PROPERTY_RUNS.
+ */
 const settings = (numRuns: number): fc.Parameters<unknown> => ({
   numRuns,
-  ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH } : {}),
+  seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20_261_202,
+  ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
 });
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'portbook-property-'));
@@ -139,8 +145,12 @@ const name = fc.oneof(
 
 const environments = ['Development', 'Production', 'Staging', 'Notes'] as const;
 const protocol = fc.oneof(fc.constantFrom('HTTP', 'WS', 'HTTPS', 'HTTP/HTTPS', 'TCP', 'PostgreSQL', 'Redis', 'UDP', 'TCP/UDP', ''), text);
-/** An Exposure cell: mostly one portbook reads (public, internal, or empty), sometimes hostile text, which exposure-invalid refuses or the first word decides. */
-const exposure = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', 'public', 'internal', '✅ public', 'no') }, { weight: 1, arbitrary: text });
+/** An Exposure cell: nearly always one portbook reads (public, internal, or empty), sometimes hostile text, which exposure-invalid refuses or the first word decides. */
+// (rarely hostile: one bad cell stops the whole sample, and every row has one; `no` reads as neither, so it is the hostile side's)
+const exposure = fc.oneof(
+  { weight: 40, arbitrary: fc.constantFrom('', 'public', 'internal', '✅ public') },
+  { weight: 1, arbitrary: fc.oneof(fc.constant('no'), text) },
+);
 
 interface Row {
   name: string;
@@ -162,7 +172,7 @@ interface Spec {
 }
 
 /** A Compose Service detail: mostly a name compose takes, sometimes hostile text (compose-service-invalid refuses it). */
-const composeName = fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/) }, { weight: 1, arbitrary: text });
+const composeName = fc.oneof({ weight: 12, arbitrary: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/) }, { weight: 1, arbitrary: text });
 /** A Container Port detail: mostly a port, sometimes text that is none. */
 const containerPort = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 65535 }).map(String) }, { weight: 1, arbitrary: text });
 
@@ -525,7 +535,8 @@ describe('random registries with hostile text in every cell', () => {
       settings(cases),
     );
     checkTypescript();
-    // the property is not vacuous: about half of the random registries generate (a fifth is over five standard deviations below)
+    if (process.env.PORTBOOK_PROPERTY_REPORT) console.log(`generated ${generated} of ${cases}, full units ${fullUnits}, overrides ${overrides}`);
+    // the property is not vacuous: about a third of the random registries generate (a fifth is well below, for any seed we tried)
     expect(generated).toBeGreaterThan(cases / 5);
     // and full units are among them: about three in ten samples (a twentieth is over four standard deviations below)
     expect(fullUnits).toBeGreaterThan(cases / 20);
