@@ -119,13 +119,15 @@ function withBlocks(raw: string, blocks: readonly OwnBlock[], file: VFile): { te
     const fence = fenceFor(body);
     const fenced = `${fence}${blockLanguages[kind][0]}${eol}${body.replace(/\n/g, eol)}${fence}${eol}`;
     if (fenced !== lines.slice(open, close - 1).join('')) kinds.push(kind);
-    out.push(...lines.slice(next, open), fenced);
+    // one line at a time: spread arguments past some 100,000 (a long registry's lines) overflow the stack
+    for (let line = next; line < open; line++) out.push(lines[line]!);
+    out.push(fenced);
     next = close - 1;
     // lines from the closing marker on move by the difference in the block's length
     const by = splitLines(fenced).lines.length - (close - 1 - open);
     if (by !== 0) shifts.push({ from: close, by });
   }
-  out.push(...lines.slice(next));
+  for (let line = next; line < lines.length; line++) out.push(lines[line]!);
   const updated = joinLines({ bom, lines: out });
   return updated === raw ? undefined : { text: updated, shifts, kinds };
 }
