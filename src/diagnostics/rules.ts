@@ -48,6 +48,18 @@ export const ruleCatalogue = {
       '`- `, a list indented level by level) costs the Markdown parser minutes and the tree walks their stack, so ' +
       'portbook stops at the first such line, before parsing, and reports it. Flatten that part of the document.',
   },
+  'registry-too-dense': {
+    severity: 'error',
+    stage: 'read',
+    summary:
+      'A paragraph or table row with more than 1,000 link brackets and emphasis marks (`]`, `*`, `_`, `~` outside code spans): the document is not parsed.',
+    docs:
+      'Each closing bracket makes the Markdown parser look back over its paragraph or cell, and emphasis and ' +
+      'strikethrough marks are matched pair by pair, so the time they take grows with the square of their number: ' +
+      '`[a][b]` 50,000 times in one cell took 43 s. Prose has tens of them in a paragraph; portbook stops at the ' +
+      'first paragraph or table row with more than 1,000, before parsing, and reports the mark that went past. ' +
+      'Split the paragraph, or put the text in a code block (code spans and fenced code are not counted).',
+  },
   'table-duplicate-column': {
     severity: 'warning',
     stage: 'extract',
