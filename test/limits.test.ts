@@ -5,11 +5,14 @@
  * by hand, past the parser and read/bounds.ts, as deep as no parser would
  * make them.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { BlockContent, Nodes, PhrasingContent, Root, RootContent, TableCell } from 'mdast';
 import { VFile } from 'vfile';
 import { describe, expect, it } from 'vitest';
 import { extract } from '../src/extract/index.js';
 import type { Source } from '../src/read/index.js';
+import { nginxTest, ok, outcome, skipConsumers, systemdVerify } from './consumers.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('limits');
@@ -103,5 +106,64 @@ describe('registries with more blocks and lines than a call takes arguments', ()
     const dir = writeProject(temporaryDir(), `<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n\n${table(1)}${'\n'.repeat(200_000)}`);
     const { code, stderr } = runCli(['gen'], dir);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  });
+});
+
+describe('names and cells longer than their consumers take', () => {
+  const registry = (name: string, description = 'x'): string =>
+    `## Production\n\n| Service | Port | Protocol | Description |\n|---|---|---|---|\n| ${name} | 16001 | HTTP | ${description} |\n| Web | 16002 | HTTP | ok |\n`;
+
+  it.each([
+    ['no output directory yet', false],
+    ['an output directory that exists', true],
+  ])('a service name of 250 characters is an error at the name, with %s: no ENAMETOOLONG, no stack trace', (_, existing) => {
+    const dir = writeProject(temporaryDir(), registry('A'.repeat(250)));
+    if (existing) mkdirSync(path.join(dir, 'generated/systemd/production'), { recursive: true });
+    for (const command of ['gen', 'check']) {
+      const { code, stderr } = runCli([command], dir);
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(
+        /^docs\/PORTS\.md:5:3 error Unexpected service name `A{40}…` of 250 characters, which would give the systemd unit .* name-too-long$/m,
+      );
+      expect(stderr).not.toMatch(/ENAMETOOLONG|\n\s+at /);
+    }
+    expect(existsSync(path.join(dir, 'generated/.env.production'))).toBe(false);
+  });
+
+  it('a service with a unit in systemd.units keeps its long name for everything else, but not its upstream', () => {
+    const dir = writeProject(temporaryDir(), registry('A'.repeat(250)).replace('| HTTP |', '| TCP |'));
+    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ systemd: { units: { ['A'.repeat(250)]: 'api' } } }));
+    const { code, stderr } = runCli(['gen'], dir);
+    // a TCP service has no upstream; its variable is derived (255 characters): said, with the Env cell as the way out
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/which would give the variable `A{40}…` \(255 characters\), .*: shorten the name, or its variable in an `Env` cell name-too-long$/m);
+  });
+
+  it.each([
+    ['api:v2', 'a colon'],
+    ['-api', 'a leading dash'],
+  ])('a unit name with %s in systemd.units is a config error naming the key', (unit) => {
+    const dir = writeProject(temporaryDir(), registry('Api'));
+    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ systemd: { units: { Api: unit } } }));
+    const { code, stderr } = runCli(['gen'], dir);
+    expect({ code, stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^portbook: .*portbook\.config\.json: `systemd\.units\["Api"\]` must be a unit name of at most 240 letters, digits and _ \. - .*no `:`/,
+      ),
+    });
+  });
+
+  it('a cell of 100 KB and 50,000 brackets are cut in the comments, with a warning each, and the consumers take the outputs', () => {
+    const dir = writeProject(temporaryDir(), registry('Api', 'x'.repeat(100_000)).replace('| ok |', `| ${'['.repeat(50_000)} |`));
+    const { code, stderr } = runCli(['gen'], dir);
+    expect(code, stderr).toBe(0);
+    expect(stderr.match(/comment-truncated$/gm)).toHaveLength(2);
+    expect(stderr).toMatch(/^docs\/PORTS\.md:5:24 warning Unexpected description of 100000 characters for `Api`, expected at most 200: .* comment-truncated$/m);
+    if (skipConsumers) return;
+    const nginx = path.join(dir, 'generated/nginx/portbook.production.conf');
+    expect(outcome(nginxTest([nginx], temporaryDir()))).toEqual(ok);
+    const dropIn = path.join(dir, 'generated/systemd/production/api.service.d/portbook.conf');
+    expect(outcome(systemdVerify('api', readFileSync(dropIn, 'utf8'), temporaryDir()))).toEqual(ok);
   });
 });

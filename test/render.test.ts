@@ -423,8 +423,10 @@ describe('project templates', () => {
 
 describe('unit names', () => {
   it('takes plain names, templates and instances, and nothing that could leave the drop-in directory or hide', () => {
-    for (const name of ['api', 'creator-suite_api.v2', 'bot@', 'bot@1', 'getty@tty1', 'a:b']) expect(isUnitName(name), name).toBe(true);
+    for (const name of ['api', 'creator-suite_api.v2', 'bot@', 'bot@1', 'getty@tty1', '_api', 'x'.repeat(240)]) expect(isUnitName(name), name).toBe(true);
     for (const name of ['', '.hidden', '@bot', 'a@b@c', 'a/b', '..', 'a b', 'a\nb', 'x'.repeat(241)]) expect(isUnitName(name), name).toBe(false);
+    // systemd takes these, but a `:` cannot be checked out on Windows and is systemd-analyze verify's alias separator, and a leading `-` reads as an option
+    for (const name of ['a:b', 'api:v2', '-api', 'a\\x2db']) expect(isUnitName(name), name).toBe(false);
   });
 });
 
@@ -432,6 +434,17 @@ describe('quoting helpers', () => {
   it('hashComment keeps one line and cannot continue onto the next', () => {
     expect(hashComment('a\nb\r\nc\u2028d\u0000e')).toBe('a b c d e');
     expect(hashComment('ends with a backslash \\')).toBe('ends with a backslash');
+  });
+
+  it('hashComment keeps at most 200 characters of a value, cut with …, never inside a character', () => {
+    expect(hashComment('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(hashComment('x'.repeat(100_000))).toBe(`${'x'.repeat(200)}…`);
+    expect(hashComment('𝕏'.repeat(201))).toBe(`${'𝕏'.repeat(200)}…`);
+    // a space before the cut goes; a backslash stays, with the ellipsis after it
+    expect(hashComment(`${'x'.repeat(199)}  ${'y'.repeat(50)}`)).toBe(`${'x'.repeat(199)}…`);
+    expect(hashComment(`${'x'.repeat(198)} \\${'y'.repeat(50)}`)).toBe(`${'x'.repeat(198)} \\…`);
+    // helpers escape after the cut, so an escape is never cut in two
+    expect(blockComment('*/'.repeat(150))).toBe(`${'*\\/'.repeat(100)}…`);
   });
 
   it('blockComment cannot close the comment', () => {

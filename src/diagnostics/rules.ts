@@ -180,6 +180,16 @@ export const ruleCatalogue = {
       'meet (`Web.App` and `Web App`). nginx refuses a duplicate upstream; two drop-ins for one unit would overwrite ' +
       'each other. Rename one of the services.',
   },
+  'name-too-long': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A service name that would give a systemd unit, nginx upstream or variable of more than 240 characters, or an `Env` cell that long.',
+    docs:
+      "A service's unit, upstream and variable are derived from its name. A unit is a file name too " +
+      '(`<unit>.service.d/portbook.conf`), and a file name has at most 255 bytes, so every identifier portbook ' +
+      'derives is held to 240 characters. Shorten the name; a unit can also be named in `systemd.units` in the ' +
+      'config, and a variable in an `Env` cell.',
+  },
   'protocol-unknown': {
     severity: 'warning',
     stage: 'validate',
@@ -404,6 +414,16 @@ export const ruleCatalogue = {
     stage: 'validate',
     summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
     docs: 'The row says two things about TLS. portbook follows the SSL column; make the scheme and the cell agree.',
+  },
+  'comment-truncated': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A description, purpose or service name longer than 200 characters: the comments of the outputs keep its first 200, ending in `…`.',
+    docs:
+      'Descriptions, purposes and names appear in the outputs only as one-line comments. A comment is cut at 200 ' +
+      'characters, whatever the cell holds, so that no cell makes a line a consumer refuses (nginx reads at most ' +
+      '4,096 bytes as one token, and rejects a longer comment). The registry keeps the whole text: shorten the ' +
+      'cell, and keep the rest in the prose around the table.',
   },
   'mention-port-mismatch': {
     severity: 'warning',

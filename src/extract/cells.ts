@@ -52,7 +52,8 @@ export function parseProxyTarget(text: string): ProxyTarget | undefined {
     .replace(/^https?:\/\//i, '')
     .replace(/\/$/, '');
   if (/^\d+$/.test(trimmed)) return { host: '127.0.0.1', port: Number(trimmed) };
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d+)$/.exec(trimmed);
+  // anything in brackets is read as an IPv6 address, so that validate can say what is wrong with it (a zone id, say)
+  const match = /^(\[[^\s[\]]+\]|[^\s:/[\]]+):(\d+)$/.exec(trimmed);
   if (!match) return undefined;
   return { host: match[1]!, port: Number(match[2]) };
 }

@@ -5,6 +5,7 @@
  * what to do. The order is the order rules run in.
  */
 import type { Rule } from '../rule.js';
+import { commentsRules } from './comments.js';
 import { detailsRules } from './details.js';
 import { domainsRules } from './domains.js';
 import { mentionsRules } from './mentions.js';
@@ -24,4 +25,5 @@ export const rules: readonly Rule[] = [
   ...urlsRules,
   ...detailsRules,
   ...mentionsRules,
+  ...commentsRules,
 ];
