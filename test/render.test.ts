@@ -290,7 +290,7 @@ describe('rendering decisions', () => {
     expect(files.get('settings.py')).toContain('environment: str = _os.environ.get("APP_ENV", "default")');
     expect(files.get('settings.py')).not.toContain('PORTBOOK_ENV');
     expect(() => renderMarkdown(registry, { settings: { environmentVariable: 'API_PORT' } })).toThrow(
-      'settings.environmentVariable in the config is `API_PORT`, which is also the variable of a service: choose another name',
+      'settings.environmentVariable in the config is `API_PORT`, which is also the variable of a service (`api`): choose another name',
     );
   });
 

@@ -200,8 +200,9 @@ export function build(options: PathOptions = {}): Built {
   const readable = !hasErrors(source.file);
   const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
   if (readable) {
-    checkConfiguredUnits(config, registry, displayPath);
     validate(registry, source.file, validateOptions(config));
+    // the config names services of a registry that reads: a broken row is the registry's error (exit 1), said first
+    if (!hasErrors(source.file)) checkConfiguredUnits(config, registry, displayPath);
   }
   let files: Map<string, string> | undefined;
   let rendered: Map<string, RenderedFile> | undefined;
@@ -252,14 +253,14 @@ function validateOptions(config: Config): ValidateOptions {
   return { units: config.systemd.units, variables: config.variables.allow };
 }
 
-/** A unit name configured for a service the registry does not have is a typo: say so. */
+/** A unit name configured for a service the registry does not have is a stale or mistyped config entry: a config error (exit 2) that names the key. */
 function checkConfiguredUnits(config: Config, registry: Registry, displayPath: string): void {
   const names = new Set(registry.services.map((service) => service.name.value));
   for (const name of Object.keys(config.systemd.units)) {
     if (names.has(name)) continue;
     const near = [...names].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     throw new PortbookError(
-      `${config.file ?? 'config'}: systemd.units names ${JSON.stringify(name)}, but no service in ${displayPath} is called that${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
+      `${config.file ?? 'config'}: systemd.units names ${JSON.stringify(name)}, but no service in ${displayPath} is called that${near ? `; did you mean ${JSON.stringify(near)}? Fix the name` : ': fix the name'}, or remove the entry`,
     );
   }
 }

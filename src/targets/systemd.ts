@@ -363,7 +363,7 @@ function checkFullUnitNames(registry: Registry, options: TargetOptions['systemd'
     if (names.has(name)) continue;
     const near = [...names].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     throw new PortbookError(
-      `the config's \`systemd.services\` names ${JSON.stringify(name)}, but no service in ${source} is called that${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
+      `the config's \`systemd.services\` names ${JSON.stringify(name)}, but no service in ${source} is called that${near ? `; did you mean ${JSON.stringify(near)}? Fix the name` : ': fix the name'}, or remove the entry`,
     );
   }
 }
