@@ -94,7 +94,7 @@ describe('registry content that is wrong: exit 1 with a diagnostic at its cell, 
 
   it.each([
     ['a service name of 250 characters', registry.replace('| Worker |', `| ${'W'.repeat(250)} |`), 'name-too-long'],
-    ['a proxy target with a zone id', registry.replace('127.0.0.1:16000', '[fe80::1%eth0]:16000'), 'proxy-target-invalid'],
+    ['a bind address with a zone id', `${registry}\n### API\n\n- **Bind**: \`fe80::1%eth0\`\n`, 'bind-invalid'],
     ['a proxy target in full-width characters', registry.replace('127.0.0.1:16000', 'ｌｏｃａｌｈｏｓｔ:16000'), 'proxy-target-invalid'],
     ['a unit name with a colon', registry.replace('worker@.service', 'worker:v2.service'), 'config-file-unmatched'],
   ])('%s', (_, markdown, rule) => {

@@ -98,7 +98,8 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     comment: /^# [^\n]*$/,
     lines: [
       /^upstream [a-z0-9_]+ \{$/,
-      /^ {4}server (127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5};$/,
+      // an upstream's host as the Bind detail writes it: an address, or a host name in either case (nginx and DNS ignore it)
+      /^ {4}server (127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5};$/,
       /^ {4}location = \/[A-Za-z0-9._~/-]* \{$/,
       /^ {8}access_log off;$/,
       /^ {0,4}\}$/,
@@ -126,7 +127,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
       /^ {4}http {4}http;$/,
       /^ {4}https {3}https;$/,
       /^ {4}# the service's own health check, so the front proxy can be probed per service$/,
-      /^ {8}proxy_pass https?:\/\/([a-z0-9_]+|[a-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-f:.]+\]:\d{1,5});$/,
+      /^ {8}proxy_pass https?:\/\/([a-z0-9_]+|[A-Za-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5});$/,
       /^ {8}proxy_http_version 1\.1;$/,
       /^ {8}proxy_set_header (Host \$host|X-Real-IP \$remote_addr|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto (\$scheme|\$portbook_[a-z_]*forwarded_proto)|Upgrade \$http_upgrade|Connection \$portbook_[a-z_]*connection_upgrade);$/,
       /^ {8}proxy_read_timeout 1h;$/,
