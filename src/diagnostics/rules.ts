@@ -58,7 +58,7 @@ export const ruleCatalogue = {
       'strikethrough marks are matched pair by pair, so the time they take grows with the square of their number: ' +
       '`[a][b]` 50,000 times in one cell took 43 s. Prose has tens of them in a paragraph; portbook stops at the ' +
       'first paragraph or table row with more than 1,000, before parsing, and reports the mark that went past. ' +
-      'Split the paragraph, or put the text in a code block (code spans and fenced code are not counted).',
+      'Split the paragraph, or put the text in a fenced code block (code spans and fenced code are not counted; indented code is).',
   },
   'table-duplicate-column': {
     severity: 'warning',

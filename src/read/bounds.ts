@@ -153,7 +153,7 @@ export function withinBounds(text: string, file: VFile, limit = maxNestingDepth,
           file,
           'registry-too-dense',
           `Unexpected ${code(content[dense.column - 1])}, link bracket or emphasis mark number ${markup + 1} (\`]\`, \`*\`, \`_\`, \`~\`) in ${where}, expected at most ${markup}: ` +
-            "the Markdown parser's time grows with the square of their number, so portbook reads no further; split the paragraph, or put the text in a code block",
+            "the Markdown parser's time grows with the square of their number, so portbook reads no further; split the paragraph, or put the text in a fenced code block",
           { line, column: dense.column },
         );
         return false;
