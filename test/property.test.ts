@@ -593,9 +593,10 @@ function addressMarkdown(spec: AddressSpec): string {
   const port = (index: number): number => 16100 + index;
   const lines = ['## Production', '', '| Service | Port | Protocol |', '|---|---|---|'];
   // Alpha, Bravo and Charlie speak HTTP (each can be a proxy target and gets an upstream); Delta is TCP
-  serviceNames.forEach((name, index) => lines.push(`| ${name} | ${port(index)} | ${index < 3 ? 'HTTP' : 'TCP'} |`));
+  for (const [index, name] of serviceNames.entries()) lines.push(`| ${name} | ${port(index)} | ${index < 3 ? 'HTTP' : 'TCP'} |`);
   lines.push('', '## Production External Access', '', '| Domain | Port | SSL | Proxy Target |', '|---|---|---|---|');
-  spec.targets.forEach((target, index) => lines.push(`| site${index}.example.com | 80 | ❌ | ${flat(`${target.host}:${port(target.service)}`)} |`));
+  for (const [index, target] of spec.targets.entries())
+    lines.push(`| site${index}.example.com | 80 | ❌ | ${flat(`${target.host}:${port(target.service)}`)} |`);
   spec.binds.forEach((bind, index) => {
     if (bind) lines.push('', `### ${serviceNames[index]}`, '', `- **Bind**: \`${spanned(bind.withPort ? `${bind.host}:${port(index)}` : bind.host)}\``);
   });
