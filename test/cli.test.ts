@@ -537,7 +537,7 @@ describe('usage and I/O errors', () => {
     expect(run(['gen'], dir)).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(
-        /systemd\.units names "Creator Suite Api", but no service in docs\/PORTS\.md is called that; did you mean "Creator Suite API"\?\n$/,
+        /systemd\.units names "Creator Suite Api", but no service in docs\/PORTS\.md is called that; did you mean "Creator Suite API"\? Fix the name, or remove the entry\n$/,
       ),
     });
   });

@@ -557,10 +557,12 @@ describe.skipIf(skipConsumers)('deploy, more', () => {
     expect(portbook(['deploy', '--root', root], template, stub).code).toBe(0);
     expect(stub.calls()).toEqual(['daemon-reload', 'try-restart api@*.service']);
     const dash = makeProject(oneService, { targets: ['systemd'], systemd: { units: { api: '-Hevil' } } });
+    // refused where it is written: the config (deploy keeps its own refusal as a second line of defence)
     expect(portbook(['deploy', '--root', root, '--plan'], dash, stub)).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('Refusing to run systemctl on the unit "-Hevil.service": a name that starts with - reads as an option; rename the unit'),
+      stderr: expect.stringContaining('`systemd.units["api"]` must be a unit name of at most 240 letters, digits and _ . - starting with a letter, digit or _'),
     });
+    expect(stub.calls()).toEqual(['daemon-reload', 'try-restart api@*.service']);
   });
 
   it('replaces a file edited on the host with --force, refuses one portbook did not deploy even so, and drift calls it foreign', () => {

@@ -31,6 +31,9 @@ function literalLines(lines: readonly string[]): RegExp[] {
       ),
   );
 }
+/** A unit name as systemd.ts's isUnitName takes it (no `:`, no leading `-`), with one `@` for a template or instance; a full unit's has none. */
+const unit = '[A-Za-z0-9_][A-Za-z0-9_.-]*(@[A-Za-z0-9_.-]*)?';
+const fullUnit = '[A-Za-z0-9_][A-Za-z0-9_.-]*';
 /** A normalised absolute path from systemd.ts's alphabet. */
 const path = '(/[A-Za-z0-9_.@+-]+)+';
 /** An ExecStart word written bare: the safe alphabet, and `${NAME}` (a variable the unit sets, expanded to one word). */
@@ -45,7 +48,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     lines: [new RegExp(`^${identifier}=${port}$`), new RegExp(`^${identifier}_(HOST|HEALTH_PATH)=[A-Za-z0-9_./:*~-]+$`)],
   },
   {
-    path: /^systemd\/((development|staging|production|test)\/)?[a-z0-9:_.-]+\.service\.d\/portbook\.conf$/,
+    path: new RegExp(`^systemd/((development|staging|production|test)/)?${unit}\\.service\\.d/portbook\\.conf$`),
     comment: /^# [^\n]*$/,
     lines: [
       /^\[Service\]$/,
@@ -57,12 +60,12 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
   {
     // a full unit: every value an identifier, a number, a checked path, a profile constant, or ExecStart's words, each bare from a safe
     // alphabet (with `${NAME}` of a variable the unit sets) or double-quoted with only `\\`, `\"`, `%%`, `$$` and `${NAME}` inside
-    path: /^systemd\/((development|staging|production|test)\/)?[A-Za-z0-9:_.-]+\.service$/,
+    path: new RegExp(`^systemd/((development|staging|production|test)/)?${fullUnit}\\.service$`),
     comment: /^# [^\n]*$/,
     lines: [
       /^\[(Unit|Service|Install)\]$/,
-      /^Description=[A-Za-z0-9:_.-]+$/,
-      /^(After|Requires)=(network\.target|[A-Za-z0-9:_.-]+\.socket)$/,
+      new RegExp(`^Description=${fullUnit}$`),
+      new RegExp(`^(After|Requires)=(network\\.target|${fullUnit}\\.socket)$`),
       /^Type=exec$/,
       new RegExp(`^ExecStart=${path}( (${bareWord}|"${quoted}"))*$`),
       /^(User|Group)=[A-Za-z_][A-Za-z0-9_-]{0,31}$/,
@@ -76,15 +79,15 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
       /^(NoNewPrivileges|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|PrivateUsers|ProtectKernel(Tunables|Modules|Logs)|ProtectControlGroups|ProtectClock|ProtectHostname|RestrictNamespaces|RestrictRealtime|RestrictSUIDSGID|LockPersonality|MemoryDenyWriteExecute|RemoveIPC)=yes$/,
       /^(ProtectSystem=strict|ProtectProc=invisible|ProcSubset=pid|RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6|SystemCallArchitectures=native)$/,
       /^(SystemCallFilter=(@system-service|~@privileged @resources)|SystemCallErrorNumber=EPERM|UMask=0077)$/,
-      /^(WantedBy=multi-user\.target|Also=[A-Za-z0-9:_.-]+\.socket)$/,
+      new RegExp(`^(WantedBy=multi-user\\.target|Also=${fullUnit}\\.socket)$`),
     ],
   },
   {
-    path: /^systemd\/((development|staging|production|test)\/)?[A-Za-z0-9:_.-]+\.socket$/,
+    path: new RegExp(`^systemd/((development|staging|production|test)/)?${fullUnit}\\.socket$`),
     comment: /^# [^\n]*$/,
     lines: [
       /^\[(Unit|Socket|Install)\]$/,
-      /^Description=[A-Za-z0-9:_.-]+ socket$/,
+      new RegExp(`^Description=${fullUnit} socket$`),
       /^ListenStream=(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$/,
       /^Accept=no$/,
       /^WantedBy=sockets\.target$/,
@@ -95,7 +98,8 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
     comment: /^# [^\n]*$/,
     lines: [
       /^upstream [a-z0-9_]+ \{$/,
-      /^ {4}server (127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5};$/,
+      // an upstream's host as the Bind detail writes it: an address, or a host name in either case (nginx and DNS ignore it)
+      /^ {4}server (127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5};$/,
       /^ {4}location = \/[A-Za-z0-9._~/-]* \{$/,
       /^ {8}access_log off;$/,
       /^ {0,4}\}$/,
@@ -123,7 +127,7 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
       /^ {4}http {4}http;$/,
       /^ {4}https {3}https;$/,
       /^ {4}# the service's own health check, so the front proxy can be probed per service$/,
-      /^ {8}proxy_pass https?:\/\/([a-z0-9_]+|[a-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-f:.]+\]:\d{1,5});$/,
+      /^ {8}proxy_pass https?:\/\/([a-z0-9_]+|[A-Za-z0-9.-]+:\d{1,5}|\d+\.\d+\.\d+\.\d+:\d{1,5}|\[[0-9a-fA-F:.]+\]:\d{1,5});$/,
       /^ {8}proxy_http_version 1\.1;$/,
       /^ {8}proxy_set_header (Host \$host|X-Real-IP \$remote_addr|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto (\$scheme|\$portbook_[a-z_]*forwarded_proto)|Upgrade \$http_upgrade|Connection \$portbook_[a-z_]*connection_upgrade);$/,
       /^ {8}proxy_read_timeout 1h;$/,
@@ -354,6 +358,14 @@ const formats: Array<{ path: RegExp; comment: RegExp; lines: RegExp[] }> = [
   },
 ];
 
+/**
+ * The longest comment line any output may have. Each value in a comment is cut
+ * at 200 characters (targets/comments.ts), so the longest, nginx's
+ * `# domain → service: purpose`, stays under 2,048 bytes whatever the cells
+ * hold: well inside the 4,096 bytes nginx reads as one token.
+ */
+const maxCommentLineBytes = 2048;
+
 /** Every line of every file that breaks its format's grammar, as `path:line: text`. */
 export function grammarViolations(files: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
@@ -376,6 +388,10 @@ export function grammarViolations(files: ReadonlyMap<string, string>): string[] 
       .replace(/\n$/, '')
       .split('\n')
       .forEach((line, index) => {
+        if (format.comment.test(line) && Buffer.byteLength(line) > maxCommentLineBytes) {
+          problems.push(`${file}:${index + 1}: a comment line of ${Buffer.byteLength(line)} bytes`);
+          return;
+        }
         if (line === '' || format.comment.test(line) || format.lines.some((pattern) => pattern.test(line))) return;
         problems.push(`${file}:${index + 1}: ${JSON.stringify(line)}`);
       });

@@ -227,6 +227,42 @@ describe('the firewall corpus', () => {
   });
 });
 
+describe('the long-text corpus', () => {
+  it('cuts every description, purpose and name to 200 characters in the comments, ending with …, and nowhere else', () => {
+    const built = build({ source: 'long-text.md', out: 'unused', cwd: corpus });
+    expect(grammarViolations(built.files!)).toEqual([]);
+    const comments = [...built.files!]
+      .filter(([file]) => !file.endsWith('.json'))
+      .flatMap(([, content]) => content.split('\n').filter((line) => /^(#|\/\*\*|%%) /.test(line) && line.includes('…')));
+    expect(comments.length).toBeGreaterThan(5);
+    for (const line of comments) expect(Array.from(line).length, line).toBeLessThan(700);
+    expect(built.files!.get('settings.ts')).toContain(`/** Brackets: ${'['.repeat(200)}… */`);
+    const nginx = built.files!.get('nginx/portbook.production.conf')!;
+    expect(nginx).toContain('# api.example.com → Api: A purpose as long. A purpose as long.');
+    // the registry keeps the whole text: only comments are cut
+    expect(built.registry.services[0]!.description!.value).toHaveLength(4100);
+  });
+
+  it.skipIf(skipConsumers)('passes nginx -t and systemd-analyze verify, which refuse the uncut lines', () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-long-'));
+    temporaries.push(scratch);
+    const dir = (name: string): string => mkdtempSync(path.join(scratch, `${name}-`));
+    const out = path.join(scratch, 'out');
+    const result = generate({ source: path.join(corpus, 'long-text.md'), out, config: certificateConfig(dir('tls')), cwd: corpus });
+    const files = result.files!;
+    const nginxFiles = [...files.keys()].filter((file) => file.startsWith('nginx/')).map((file) => path.join(out, file));
+    expect(outcome(nginxTest(nginxFiles, dir('nginx')))).toEqual(ok);
+    for (const [file, content] of files) {
+      if (!file.endsWith('/portbook.conf')) continue;
+      const unit = file
+        .split('/')
+        .at(-2)!
+        .replace(/\.service\.d$/, '');
+      expect(outcome(systemdVerify(unit, content, dir('systemd'))), file).toEqual(ok);
+    }
+  });
+});
+
 describe('the commands corpus, as full units', () => {
   const names = ['Newline', 'Specifiers', 'Quoted', 'Variables', 'Punctuation', 'Keys', 'Unicode'];
   /** exec-start-inert.md with every service given a full unit by the config, its command from the registry. */

@@ -4,7 +4,10 @@
  * nothing written, or outputs in which every line fits its format's grammar,
  * whose .env files parse back to exactly the registry's ports, and which the
  * real consumers accept (nginx and python3 on every sample, systemd on every
- * other, tsc on all of them in one run at the end).
+ * other, tsc on all of them in one run at the end). The values that reach
+ * nginx and systemd as addresses and names (proxy targets, bind addresses,
+ * unit names in the registry and the config) have a property of their own,
+ * drawn from the Unicode that looks like an address and is not one.
  *
  * The number of cases is a count, never a time: enough to exercise every
  * shape of the arbitraries on each run of the suite. PORTBOOK_PROPERTY_RUNS
@@ -22,7 +25,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposure } from '../src/extract/cells.js';
 import { extract } from '../src/extract/index.js';
-import { build, generate } from '../src/index.js';
+import { build, generate, PortbookError } from '../src/index.js';
 import { read } from '../src/read/index.js';
 import { targetIds } from '../src/targets/index.js';
 import { caddyValidate, composeConfig, promtoolCheckConfig, skipAppConsumers, warnIfAppConsumersSkipped } from './app-consumers.js';
@@ -583,5 +586,229 @@ describe('random registries with hostile text in every cell', () => {
       }),
       settings(count(400)),
     );
+  });
+});
+
+// ---------------------------------------------------------------- addresses and names
+
+/** Hosts nginx connects to (and that resolve here): what the hostile ones are built around. */
+const goodHosts = ['127.0.0.1', 'localhost', '[::1]', '127.0.0.2', 'LOCALHOST', '[fd00::1]'] as const;
+
+/** Hosts that look like an address and are not one nginx takes as written: IDN, lookalikes, full width, zone ids, brackets, shapes. */
+const badHosts = [
+  'bücher.example',
+  'lоcalhost', // a Cyrillic о
+  'ｌｏｃａｌｈｏｓｔ',
+  '１２７．０．０．１',
+  '[fe80::1%eth0]',
+  '[fe80::1%25lo]',
+  'fe80::1%eth0',
+  '[localhost]',
+  '[127.0.0.1]',
+  '[::1',
+  '::1]',
+  'local_host',
+  '127.1',
+  '0x7f.0.0.1',
+  '*.example.com',
+  '-localhost',
+  // valid ASCII names that do not resolve here: nginx may only fail to find them
+  'xn--bcher-kva.example',
+  'api.internal',
+] as const;
+
+/** What is slipped into a good host: invisible, bidi, full-width, brackets, separators and config metacharacters. */
+const slipped = [
+  '\u00ad',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+  '\u202e',
+  '\u061c',
+  'ｌ',
+  '．',
+  '%',
+  '[',
+  ']',
+  ':',
+  '/',
+  '#',
+  ';',
+  '$',
+  '{',
+  '"',
+  "'",
+  '\\',
+  ' ',
+];
+
+const goodHost = fc.constantFrom(...goodHosts);
+/** A host built to be refused, or taken only when it is a valid ASCII name or address after all. */
+const hostileHost: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...badHosts) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...goodHosts), fc.nat(), fc.constantFrom(...slipped))
+      .map(([good, at, extra]) => good.slice(0, at % (good.length + 1)) + extra + good.slice(at % (good.length + 1))),
+  },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }) },
+);
+
+/** Unit names for a configuration-files item or `systemd.units`: good ones, and what systemd or a checkout would not take. */
+const unitNames: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom('alpha-api', 'worker@', 'worker@1', 'a.b', '_x', 'Bravo_2', 'x'.repeat(240)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('a:b', '-dash', 'x'.repeat(241), 'ünï', '..', '.hidden', 'a/b', '@x', 'a@b@c', '%n', '${X}', 'a\\x2db', 'api:v2', ''),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('alpha', 'w@1'), fc.constantFrom(...slipped)).map(([good, extra]) => good + extra) },
+);
+
+const serviceNames = ['Alpha', 'Bravo', 'Charlie', 'Delta'] as const;
+
+interface AddressSpec {
+  /** Proxy targets, each at one of the HTTP services, by index: its host, written `host:port`. */
+  targets: Array<{ service: number; host: string }>;
+  /** A Bind detail per service, or none: its host, with the service's port after it or not. */
+  binds: Array<{ host: string; withPort: boolean } | null>;
+  /** One address of those (the `slot`-th, targets first, counted round) made hostile, or none: so that samples both generate and are refused. */
+  twist: { slot: number; host: string } | null;
+  /** A configuration-files item per service, or none. */
+  listed: Array<string | null>;
+  /** `systemd.units` in the config: service index → unit. */
+  configured: Array<{ service: number; unit: string }>;
+}
+
+const addressSpec: fc.Arbitrary<AddressSpec> = fc.record({
+  targets: fc.array(fc.record({ service: fc.nat({ max: 2 }), host: goodHost }), { minLength: 1, maxLength: 3 }),
+  binds: fc.array(fc.option(fc.record({ host: goodHost, withPort: fc.boolean() }), { nil: null }), { minLength: 4, maxLength: 4 }),
+  twist: fc.oneof(fc.constant(null), fc.record({ slot: fc.nat(), host: hostileHost })),
+  listed: fc.array(fc.option(unitNames, { nil: null, freq: 3 }), { minLength: 4, maxLength: 4 }),
+  // most configs name no unit: a bad one ends the run before the registry is read
+  configured: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<AddressSpec['configured']>([]) },
+    { weight: 1, arbitrary: fc.array(fc.record({ service: fc.nat({ max: 3 }), unit: unitNames }), { minLength: 1, maxLength: 2 }) },
+  ),
+});
+
+/** A cell's text: one line, pipes escaped. */
+const flat = (value: string): string =>
+  value
+    .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|');
+/** Inside a code span on one line: no backtick, no line break. */
+const spanned = (value: string): string => value.replace(/[`\r\n\u2028\u2029]/g, '');
+
+/** The spec with its twist applied: the one hostile address in its slot. */
+function twisted(spec: AddressSpec): AddressSpec {
+  if (!spec.twist) return spec;
+  const slots = spec.targets.length + spec.binds.filter((bind) => bind !== null).length;
+  const slot = spec.twist.slot % slots;
+  const host = spec.twist.host;
+  if (slot < spec.targets.length) return { ...spec, targets: spec.targets.map((target, index) => (index === slot ? { ...target, host } : target)) };
+  let seen = spec.targets.length;
+  return { ...spec, binds: spec.binds.map((bind) => (bind !== null && seen++ === slot ? { ...bind, host } : bind)) };
+}
+
+function addressMarkdown(spec: AddressSpec): string {
+  const port = (index: number): number => 16100 + index;
+  const lines = ['## Production', '', '| Service | Port | Protocol |', '|---|---|---|'];
+  // Alpha, Bravo and Charlie speak HTTP (each can be a proxy target and gets an upstream); Delta is TCP
+  for (const [index, name] of serviceNames.entries()) lines.push(`| ${name} | ${port(index)} | ${index < 3 ? 'HTTP' : 'TCP'} |`);
+  lines.push('', '## Production External Access', '', '| Domain | Port | SSL | Proxy Target |', '|---|---|---|---|');
+  for (const [index, target] of spec.targets.entries())
+    lines.push(`| site${index}.example.com | 80 | ❌ | ${flat(`${target.host}:${port(target.service)}`)} |`);
+  spec.binds.forEach((bind, index) => {
+    if (bind) lines.push('', `### ${serviceNames[index]}`, '', `- **Bind**: \`${spanned(bind.withPort ? `${bind.host}:${port(index)}` : bind.host)}\``);
+  });
+  const listed = spec.listed.flatMap((unit, index) =>
+    unit === null ? [] : [`- **${serviceNames[index]}**: \`/etc/systemd/system/${spanned(unit)}.service\``],
+  );
+  if (listed.length > 0) lines.push('', '## Configuration files', '', ...listed);
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** What an address or unit name alone may draw: errors at its cell, and the warnings of an unusable or overridden unit. */
+const addressRules = new Set(['proxy-target-invalid', 'bind-invalid', 'config-file-unmatched', 'unit-overridden', 'identifier-duplicate', 'encoding-mojibake']);
+
+/**
+ * nginx -t's verdict on names it cannot resolve here: `host not found` for a
+ * name portbook took because it is a valid ASCII host name (`api.internal`)
+ * is DNS, not syntax. Anything else is a refusal.
+ */
+function nginxRefusals(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => /\[emerg\]/.test(line))
+    .filter((line) => !/host not found in upstream "[A-Za-z0-9.-]+(:\d+)?"/.test(line));
+}
+
+describe('random proxy targets, bind addresses and unit names', () => {
+  it('give positioned errors (or a config error naming the key), or outputs that nginx -t and systemd-analyze verify accept', () => {
+    const cases = count(60);
+    let generated = 0;
+    let refused = 0;
+    let configErrors = 0;
+    fc.assert(
+      fc.property(addressSpec, (spec) => {
+        const dir = freshDir();
+        const source = path.join(dir, 'PORTS.md');
+        const text = addressMarkdown(twisted(spec));
+        writeFileSync(source, text);
+        const config = path.join(dir, 'portbook.config.json');
+        const units = Object.fromEntries(spec.configured.map(({ service, unit }) => [serviceNames[service], unit]));
+        writeFileSync(config, JSON.stringify({ ...baseConfig, systemd: { units } }));
+        const out = path.join(dir, 'generated');
+        let result: ReturnType<typeof generate>;
+        try {
+          result = generate({ source, out, cwd: dir, config });
+        } catch (error) {
+          // a unit name the config gives is the config's to fix: exit 2, naming its key
+          expect(error, String(error)).toBeInstanceOf(PortbookError);
+          expect((error as Error).message).toMatch(/`systemd\.units\["(Alpha|Bravo|Charlie|Delta)"\]` must be (a unit name|a non-empty string)/);
+          configErrors++;
+          return;
+        }
+        for (const message of result.diagnostics) {
+          expect(message.line, message.reason).toBeGreaterThan(0);
+          expect(message.column, message.reason).toBeGreaterThan(0);
+          expect(addressRules.has(message.ruleId ?? ''), `${message.ruleId}: ${message.reason}\n${text}`).toBe(true);
+        }
+        if (!result.files) {
+          expect(result.diagnostics.some((message) => message.fatal)).toBe(true);
+          expect(existsSync(out)).toBe(false);
+          refused++;
+          return;
+        }
+        expect(grammarViolations(result.files)).toEqual([]);
+        generated++;
+        if (skipConsumers) return;
+        const nginxFiles = [...result.files.keys()].filter((file) => file.startsWith('nginx/')).map((file) => path.join(out, file));
+        const nginx = nginxTest(nginxFiles, freshDir());
+        expect(nginxRefusals(nginx.stderr), `nginx -t\n${nginx.stderr}\n${text}`).toEqual([]);
+        for (const [file, content] of result.files) {
+          if (!file.endsWith('/portbook.conf')) continue;
+          const unit = path.basename(path.dirname(file)).replace(/\.service\.d$/, '');
+          const verified = systemdVerify(unit, content, freshDir());
+          expect({ status: verified.status, out: verified.stdout + verified.stderr }, `systemd-analyze verify ${file}\n${text}`).toEqual({
+            status: 0,
+            out: '',
+          });
+        }
+        const python = run(python3, ['-S', '-B', '-c', 'import settings'], { cwd: out });
+        expect(python.status, python.stderr).toBe(0);
+      }),
+      settings(cases),
+    );
+    // not vacuous: each way out is taken (about a third generates, two in five are refused, one in five is a config error;
+    // a sixth is three standard deviations below the first)
+    expect(generated).toBeGreaterThan(cases / 6);
+    expect(refused).toBeGreaterThan(cases / 10);
+    expect(configErrors).toBeGreaterThan(0);
   });
 });

@@ -294,7 +294,7 @@ describe('rendering decisions', () => {
     expect(files.get('settings.py')).toContain('environment: str = _os.environ.get("APP_ENV", "default")');
     expect(files.get('settings.py')).not.toContain('PORTBOOK_ENV');
     expect(() => renderMarkdown(registry, { settings: { environmentVariable: 'API_PORT' } })).toThrow(
-      'settings.environmentVariable in the config is `API_PORT`, which is also the variable of a service: choose another name',
+      'settings.environmentVariable in the config is `API_PORT`, which is also the variable of a service (`api`): choose another name',
     );
   });
 
@@ -427,8 +427,10 @@ describe('project templates', () => {
 
 describe('unit names', () => {
   it('takes plain names, templates and instances, and nothing that could leave the drop-in directory or hide', () => {
-    for (const name of ['api', 'creator-suite_api.v2', 'bot@', 'bot@1', 'getty@tty1', 'a:b']) expect(isUnitName(name), name).toBe(true);
+    for (const name of ['api', 'creator-suite_api.v2', 'bot@', 'bot@1', 'getty@tty1', '_api', 'x'.repeat(240)]) expect(isUnitName(name), name).toBe(true);
     for (const name of ['', '.hidden', '@bot', 'a@b@c', 'a/b', '..', 'a b', 'a\nb', 'x'.repeat(241)]) expect(isUnitName(name), name).toBe(false);
+    // systemd takes these, but a `:` cannot be checked out on Windows and is systemd-analyze verify's alias separator, and a leading `-` reads as an option
+    for (const name of ['a:b', 'api:v2', '-api', 'a\\x2db']) expect(isUnitName(name), name).toBe(false);
   });
 });
 
@@ -436,6 +438,17 @@ describe('quoting helpers', () => {
   it('hashComment keeps one line and cannot continue onto the next', () => {
     expect(hashComment('a\nb\r\nc\u2028d\u0000e')).toBe('a b c d e');
     expect(hashComment('ends with a backslash \\')).toBe('ends with a backslash');
+  });
+
+  it('hashComment keeps at most 200 characters of a value, cut with …, never inside a character', () => {
+    expect(hashComment('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(hashComment('x'.repeat(100_000))).toBe(`${'x'.repeat(200)}…`);
+    expect(hashComment('𝕏'.repeat(201))).toBe(`${'𝕏'.repeat(200)}…`);
+    // a space before the cut goes; a backslash stays, with the ellipsis after it
+    expect(hashComment(`${'x'.repeat(199)}  ${'y'.repeat(50)}`)).toBe(`${'x'.repeat(199)}…`);
+    expect(hashComment(`${'x'.repeat(198)} \\${'y'.repeat(50)}`)).toBe(`${'x'.repeat(198)} \\…`);
+    // helpers escape after the cut, so an escape is never cut in two
+    expect(blockComment('*/'.repeat(150))).toBe(`${'*\\/'.repeat(100)}…`);
   });
 
   it('blockComment cannot close the comment', () => {

@@ -2133,6 +2133,134 @@ describe('compose rules', () => {
   });
 });
 
+describe('name-too-long', () => {
+  it('fires at a name whose derived unit, upstream and variable pass 240 characters, and at an Env cell that long', () => {
+    const long = 'A'.repeat(250);
+    const d = diagnose(md`
+| Service | Port | Protocol | Env |
+|---|---|---|---|
+| ${long} | 16000 | HTTP | |
+| Cache | 16001 | Redis | ${'C'.repeat(300)}_PORT |
+| ${'B'.repeat(235)} | 16002 | TCP | |
+`);
+    const reason = expectFires(ofRule(d, 'name-too-long').slice(0, 1), {
+      rule: 'name-too-long',
+      severity: 'error',
+      line: 3,
+      column: 3,
+      value: `${'A'.repeat(40)}…`,
+      says: 'expected at most 240 characters',
+    });
+    expect(reason).toContain(`the systemd unit \`${'a'.repeat(40)}…\` (250 characters), the nginx upstream`);
+    // an upstream can only be shortened with the name
+    expect(reason).toMatch(/: shorten the name$/);
+    expect(brief(ofRule(d, 'name-too-long'))).toEqual(['3:3 error name-too-long', '4:27 error name-too-long']);
+    expect(ofRule(d, 'name-too-long')[1]!.reason).toContain('Unexpected variable name of 305 characters');
+  });
+
+  it('is quiet for a long name whose unit the config names and whose variable a cell gives', () => {
+    const long = 'A'.repeat(250);
+    const d = diagnose(
+      md`
+| Service | Port | Protocol | Env |
+|---|---|---|---|
+| ${long} | 16000 | TCP | API_PORT |
+`,
+      { units: { [long]: 'api' } },
+    );
+    expect(ofRule(d, 'name-too-long')).toEqual([]);
+  });
+
+  it('counts what the name derives, not its length: 50 characters that fold to 300', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol |
+|---|---|---|
+| ${'㎯'.repeat(50)} | 16000 | TCP |
+`);
+    expect(brief(ofRule(d, 'name-too-long'))).toEqual(['3:3 error name-too-long']);
+    expect(ofRule(d, 'name-too-long')[0]!.reason).toContain('(300 characters)');
+  });
+});
+
+describe('comment-truncated', () => {
+  it('warns at a description, a purpose and a name past 200 characters, and at nothing shorter', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol | Description |
+|---|---|---|---|
+| Web | 16000 | HTTP | ${'d'.repeat(201)} |
+| ${'N'.repeat(201)} | 16001 | TCP | ${'e'.repeat(200)} |
+
+| Domain | SSL | Proxy Target | Purpose |
+|---|---|---|---|
+| web.example.com | yes | 127.0.0.1:16000 | ${'p'.repeat(4_096)} |
+`);
+    expect(brief(ofRule(d, 'comment-truncated'))).toEqual([
+      '3:24 warning comment-truncated',
+      '4:3 warning comment-truncated',
+      '8:45 warning comment-truncated',
+    ]);
+    expectFires(ofRule(d, 'comment-truncated').slice(0, 1), {
+      rule: 'comment-truncated',
+      severity: 'warning',
+      line: 3,
+      column: 24,
+      value: 'Web',
+      says: 'Unexpected description of 201 characters for `Web`, expected at most 200: the comments of the outputs keep its first 200',
+    });
+  });
+
+  it('counts characters, not UTF-16 units: 200 emoji are not cut', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol | Description |
+|---|---|---|---|
+| Web | 16000 | HTTP | ${'𝕏'.repeat(200)} |
+`);
+    expect(ofRule(d, 'comment-truncated')).toEqual([]);
+  });
+});
+
+describe('addresses nginx would not take', () => {
+  it('proxy-target-invalid says why, and what to write: zone ids, invisible, full-width and non-ASCII characters', () => {
+    const d = diagnose(`${services}
+| Domain | SSL | Proxy Target |
+|---|---|---|
+| a.example.com | yes | [fe80::1%eth0]:16000 |
+| b.example.com | yes | local\u00adhost:16000 |
+| c.example.com | yes | ｌｏｃａｌｈｏｓｔ:16000 |
+| d.example.com | yes | １２７．０．０．１：１６０００ |
+| e.example.com | yes | bücher.example:16000 |
+| f.example.com | yes | lоcalhost:16000 |
+| g.example.com | yes | [::1]:16000 |
+`);
+    const reasons = ofRule(d, 'proxy-target-invalid').map((hit) => hit.reason.replace(/^.*expected `host:port` such as `127\.0\.0\.1:8000`/, ''));
+    expect(reasons).toEqual([
+      ': nginx takes no zone id (`%eth0`) in an IPv6 address; use an address without one, such as `::1` or a unique local `fd00::1`',
+      ': it holds the invisible character U+00AD (soft hyphen); remove it',
+      ': it is written in full-width or other compatibility characters, which nginx does not read; did you mean `localhost:16000`?',
+      ': it is written in full-width or other compatibility characters, which nginx does not read; did you mean `127.0.0.1:16000`?',
+      ': nginx connects to ASCII names only, and this one is not (an international name, or one that only looks like an ASCII one); if it is the host you mean, write its ASCII form `xn--bcher-kva.example:16000`',
+      ': nginx connects to ASCII names only, and this one is not (an international name, or one that only looks like an ASCII one); if it is the host you mean, write its ASCII form `xn--lcalhost-nbh:16000`',
+    ]);
+  });
+
+  it('bind-invalid says the same of a bind address, and takes a bare IPv6 one', () => {
+    const d = diagnose(md`
+| Service | Port | Protocol |
+|---|---|---|
+| API | 16000 | HTTP |
+| Web | 16001 | HTTP |
+
+#### API Port: 16000
+- **Bind**: \`fe80::1%eth0\`
+
+#### Web Port: 16001
+- **Bind**: \`fd00::1\`
+`);
+    expect(brief(d)).toEqual(['7:13 error bind-invalid']);
+    expect(d[0]!.reason).toContain(': nginx takes no zone id (`%eth0`) in an IPv6 address');
+  });
+});
+
 describe('the rules table', () => {
   it('has unique ids, each in the catalogue with a severity', () => {
     const ids = rules.map((rule) => rule.id);

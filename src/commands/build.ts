@@ -120,13 +120,15 @@ function withBlocks(raw: string, blocks: readonly OwnBlock[], file: VFile): { te
     const fence = fenceFor(body);
     const fenced = `${fence}${blockLanguages[kind][0]}${eol}${body.replace(/\n/g, eol)}${fence}${eol}`;
     if (fenced !== lines.slice(open, close - 1).join('')) kinds.push(kind);
-    out.push(...lines.slice(next, open), fenced);
+    // one line at a time: spread arguments past some 100,000 (a long registry's lines) overflow the stack
+    for (let line = next; line < open; line++) out.push(lines[line]!);
+    out.push(fenced);
     next = close - 1;
     // lines from the closing marker on move by the difference in the block's length
     const by = splitLines(fenced).lines.length - (close - 1 - open);
     if (by !== 0) shifts.push({ from: close, by });
   }
-  out.push(...lines.slice(next));
+  for (let line = next; line < lines.length; line++) out.push(lines[line]!);
   const updated = joinLines({ bom, lines: out });
   return updated === raw ? undefined : { text: updated, shifts, kinds };
 }
@@ -202,8 +204,9 @@ export function build(options: PathOptions = {}): Built {
   const composeFiles = readComposeFiles(config.root);
   const ruleOptions = validateOptions(config, composeFiles);
   if (readable) {
-    checkConfiguredUnits(config, registry, displayPath);
     validate(registry, source.file, ruleOptions);
+    // the config names services of a registry that reads: a broken row is the registry's error (exit 1), said first
+    if (!hasErrors(source.file)) checkConfiguredUnits(config, registry, displayPath);
   }
   let files: Map<string, string> | undefined;
   let rendered: Map<string, RenderedFile> | undefined;
@@ -254,14 +257,14 @@ function validateOptions(config: Config, composeFiles: readonly ComposeFile[] = 
   };
 }
 
-/** A unit name configured for a service the registry does not have is a typo: say so. */
+/** A unit name configured for a service the registry does not have is a stale or mistyped config entry: a config error (exit 2) that names the key. */
 function checkConfiguredUnits(config: Config, registry: Registry, displayPath: string): void {
   const names = new Set(registry.services.map((service) => service.name.value));
   for (const name of Object.keys(config.systemd.units)) {
     if (names.has(name)) continue;
     const near = [...names].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     throw new PortbookError(
-      `${config.file ?? 'config'}: systemd.units names ${JSON.stringify(name)}, but no service in ${displayPath} is called that${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
+      `${config.file ?? 'config'}: systemd.units names ${JSON.stringify(name)}, but no service in ${displayPath} is called that${near ? `; did you mean ${JSON.stringify(near)}? Fix the name` : ': fix the name'}, or remove the entry`,
     );
   }
 }

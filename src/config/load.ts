@@ -404,7 +404,10 @@ export function renderOptionsFrom(raw: Record<string, unknown>, file: string): R
       const value = string(unit, `systemd.units["${name}"]`)!;
       const bare = value.replace(/\.service$/, '');
       if (!isUnitName(bare)) {
-        fail(`systemd.units["${name}"]`, 'a unit name of letters, digits and : _ . - (and one @ for a template or instance)');
+        fail(
+          `systemd.units["${name}"]`,
+          'a unit name of at most 240 letters, digits and _ . - starting with a letter, digit or _ (and one @ for a template or instance; no `:`, which Windows checkouts and systemd-analyze verify cannot take)',
+        );
       }
       (options.systemd.units as Record<string, string>)[name] = bare;
     }

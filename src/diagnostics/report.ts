@@ -56,10 +56,16 @@ export function toJson(message: VFileMessage, displayPath: string): DiagnosticJs
   };
 }
 
-/** A value quoted as inline code in a message, with a fence longer than any backtick run in it. */
+/** The most characters of one value a message quotes: a cell of 100 KB must not become a line of 100 KB on the terminal. */
+export const maxQuotedLength = 200;
+
+/** A value quoted as inline code in a message, with a fence longer than any backtick run in it; past maxQuotedLength characters, cut and ended with `…`. */
 export function code(value: unknown): string {
-  const text = String(value);
-  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (match) => match[0].length));
+  const whole = String(value);
+  const text =
+    whole.length > maxQuotedLength && Array.from(whole).length > maxQuotedLength ? `${Array.from(whole).slice(0, maxQuotedLength).join('')}…` : whole;
+  let longest = 0;
+  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
   const fence = '`'.repeat(longest + 1);
   const pad = longest > 0 || text.startsWith(' ') || text.endsWith(' ') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;

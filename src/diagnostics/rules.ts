@@ -48,6 +48,18 @@ export const ruleCatalogue = {
       '`- `, a list indented level by level) costs the Markdown parser minutes and the tree walks their stack, so ' +
       'portbook stops at the first such line, before parsing, and reports it. Flatten that part of the document.',
   },
+  'registry-too-dense': {
+    severity: 'error',
+    stage: 'read',
+    summary:
+      'A paragraph or table row with more than 1,000 link brackets and emphasis marks (`]`, `*`, `_`, `~` outside code spans): the document is not parsed.',
+    docs:
+      'Each closing bracket makes the Markdown parser look back over its paragraph or cell, and emphasis and ' +
+      'strikethrough marks are matched pair by pair, so the time they take grows with the square of their number: ' +
+      '`[a][b]` 50,000 times in one cell took 43 s. Prose has tens of them in a paragraph; portbook stops at the ' +
+      'first paragraph or table row with more than 1,000, before parsing, and reports the mark that went past. ' +
+      'Split the paragraph, or put the text in a fenced code block (code spans and fenced code are not counted; indented code is).',
+  },
   'table-duplicate-column': {
     severity: 'warning',
     stage: 'extract',
@@ -167,6 +179,16 @@ export const ruleCatalogue = {
       'Upstream and unit names are derived from service names reduced to a safe alphabet, so different names can ' +
       'meet (`Web.App` and `Web App`). nginx refuses a duplicate upstream; two drop-ins for one unit would overwrite ' +
       'each other. Rename one of the services.',
+  },
+  'name-too-long': {
+    severity: 'error',
+    stage: 'validate',
+    summary: 'A service name that would give a systemd unit, nginx upstream or variable of more than 240 characters, or an `Env` cell that long.',
+    docs:
+      "A service's unit, upstream and variable are derived from its name. A unit is a file name too " +
+      '(`<unit>.service.d/portbook.conf`), and a file name has at most 255 bytes, so every identifier portbook ' +
+      'derives is held to 240 characters. Shorten the name; a unit can also be named in `systemd.units` in the ' +
+      'config, and a variable in an `Env` cell.',
   },
   'protocol-unknown': {
     severity: 'warning',
@@ -442,6 +464,16 @@ export const ruleCatalogue = {
     stage: 'validate',
     summary: 'A domain written with `https://` whose SSL cell says no, or `http://` whose SSL cell says yes.',
     docs: 'The row says two things about TLS. portbook follows the SSL column; make the scheme and the cell agree.',
+  },
+  'comment-truncated': {
+    severity: 'warning',
+    stage: 'validate',
+    summary: 'A description, purpose or service name longer than 200 characters: the comments of the outputs keep its first 200, ending in `…`.',
+    docs:
+      'Descriptions, purposes and names appear in the outputs only as one-line comments. A comment is cut at 200 ' +
+      'characters, whatever the cell holds, so that no cell makes a line a consumer refuses (nginx reads at most ' +
+      '4,096 bytes as one token, and rejects a longer comment). The registry keeps the whole text: shorten the ' +
+      'cell, and keep the rest in the prose around the table.',
   },
   'mention-port-mismatch': {
     severity: 'warning',

@@ -4,9 +4,11 @@
  */
 import { isIP } from 'node:net';
 import type { Nodes, PhrasingContent, TableCell } from 'mdast';
-import { toString as nodeText } from 'mdast-util-to-string';
 import type { Source } from '../read/index.js';
 import type { Exposure, Field, Point, PortCell, ProxyTarget, ServiceUrl } from '../registry/types.js';
+import { cellText, nodeText } from './walk.js';
+
+export { cellText } from './walk.js';
 
 const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|—|–|…|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
 
@@ -50,7 +52,8 @@ export function parseProxyTarget(text: string): ProxyTarget | undefined {
     .replace(/^https?:\/\//i, '')
     .replace(/\/$/, '');
   if (/^\d+$/.test(trimmed)) return { host: '127.0.0.1', port: Number(trimmed) };
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d+)$/.exec(trimmed);
+  // anything in brackets is read as an IPv6 address, so that validate can say what is wrong with it (a zone id, say)
+  const match = /^(\[[^\s[\]]+\]|[^\s:/[\]]+):(\d+)$/.exec(trimmed);
   if (!match) return undefined;
   return { host: match[1]!, port: Number(match[2]) };
 }
@@ -146,13 +149,6 @@ export function cellUrl(cell: TableCell | undefined): string | undefined {
   const text = nodeText(only).trim();
   const shown = only.url.replace(/^(https?:\/\/|mailto:)/i, '');
   return text === only.url || text === shown ? undefined : only.url;
-}
-
-/** The text of a node with markup removed; inline HTML (`<br>`, `<b>`) separates words instead of vanishing. */
-export function cellText(node: Nodes): string {
-  if (node.type === 'html') return ' ';
-  if ('children' in node) return (node.children as Nodes[]).map(cellText).join('');
-  return nodeText(node);
 }
 
 /** A cell whose content is struck through (`~~16544~~`) marks a row as removed. */

@@ -30,6 +30,7 @@ import { type KeyValue, keyValueItems } from './items.js';
 import { readMentions } from './mentions.js';
 import { readRanges } from './ranges.js';
 import { readTable } from './tables.js';
+import { walk } from './walk.js';
 
 export { parseDomain, parsePort, parseProxyTarget, parseServiceUrl, parseSsl } from './cells.js';
 export { columnKind } from './columns.js';
@@ -56,32 +57,34 @@ export function extract(source: Source): Registry {
   // details and configuration files name services: matched once every table is read
   const pendingDetails: Array<{ heading: Field<string>; items: KeyValue[] }> = [];
   const pendingConfigFiles: KeyValue[] = [];
-  const visit = (node: Nodes): void => {
+  // each node in document order, without recursion (walk.ts): false leaves a node's children unread
+  const visit = (node: Nodes): boolean => {
+    if (node.type === 'root') return true;
     if (node.type === 'heading') {
       while (headings.length > 0 && headings.at(-1)!.depth >= node.depth) headings.pop();
       headings.push({ depth: node.depth, text: cellText(node).trim(), node });
-      return;
+      return false;
     }
     if (node.type === 'table') {
       readTable(node, environmentOf(), registry, everywhere, source, point);
-      return;
+      return false;
     }
     if (node.type === 'list' && headings.some((heading) => /\breserved\b/i.test(heading.text))) {
       readRanges(node, registry, source, point);
-      return;
+      return false;
     }
     if (node.type === 'list' && headings.length > 0) {
       const heading = headings.at(-1)!;
       const field = { value: heading.text, text: heading.text, position: point(heading.node.children[0] ?? heading.node) };
       const items = keyValueItems(node, point);
-      if (/\bconfig(uration)? files?\b/i.test(heading.text)) pendingConfigFiles.push(...items);
+      if (/\bconfig(uration)? files?\b/i.test(heading.text)) for (const item of items) pendingConfigFiles.push(item);
       else if (/\bsecurity\b/i.test(heading.text)) readInternalPorts(node, registry, point);
       else if (items.some((item) => detailKey(item.key) !== undefined)) pendingDetails.push({ heading: field, items });
       // and on into the items: a table may stand inside a list
     }
-    if ('children' in node && node.type !== 'paragraph') for (const child of node.children) visit(child as Nodes);
+    return node.type !== 'paragraph';
   };
-  for (const child of source.tree.children) visit(child);
+  walk(source.tree, visit);
   placeEverywhere(registry, everywhere);
   registry.detailSections = pendingDetails.map((section) => attachDetails(registry, section.heading, section.items));
   registry.configFiles = pendingConfigFiles.map((item) => attachConfigFile(registry, item));

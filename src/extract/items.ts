@@ -2,6 +2,7 @@
 import type { List, ListItem, Nodes } from 'mdast';
 import type { Field, Point } from '../registry/types.js';
 import { cellText } from './cells.js';
+import { findNode, walk } from './walk.js';
 
 /** One `Key: value` list item. */
 export interface KeyValue {
@@ -16,12 +17,8 @@ export function keyValueItems(list: List, point: (node: Nodes | undefined) => Po
     const text = cellText(item).replace(/\s+/g, ' ').trim();
     const match = /^([^:]{1,60}?)\s*:\s*(.*)$/.exec(text);
     if (!match) return [];
-    let code: string | undefined;
-    const find = (node: Nodes): void => {
-      if (code === undefined && node.type === 'inlineCode') code = node.value;
-      if ('children' in node) for (const child of node.children) find(child as Nodes);
-    };
-    find(item);
+    const inline = findNode(item, (node) => node.type === 'inlineCode');
+    const code = inline?.type === 'inlineCode' ? inline.value : undefined;
     const value: Field<string> = { value: match[2]!, text: match[2]!, position: findValuePoint(item, point, false) ?? point(item) };
     return [{ key: match[1]!, value, ...(code !== undefined ? { code } : {}) }];
   });
@@ -44,35 +41,33 @@ export function findValuePoint(item: ListItem, point: (node: Nodes | undefined) 
     const width = end && node.position!.start.line === end.line ? (end.offset! - node.position!.start.offset! - node.value.length) / 2 : undefined;
     return index === 0 || width === undefined || !Number.isInteger(width) ? start : { line: start.line, column: start.column + width + index };
   };
-  const walk = (node: Nodes): Point | undefined => {
+  let found: Point | undefined;
+  // the leaves in document order, without recursion (walk.ts): a run of digits may go on from one to the next
+  walk(item, (node) => {
     if (node.type === 'html') inRun = false;
-    if (node.type === 'text' || node.type === 'inlineCode') {
-      let from = 0;
-      if (!seenColon) {
-        const colon = node.value.indexOf(':');
-        if (colon === -1) return undefined;
-        seenColon = true;
-        from = colon + 1;
-        inRun = false;
-      }
-      if (!digit) {
-        const found = node.value.slice(from).search(/\S/);
-        return found === -1 ? undefined : at(node, from + found);
-      }
-      for (let index = from; index < node.value.length; index++) {
-        const isDigit = /\d/.test(node.value[index]!);
-        if (isDigit && !inRun && runs++ === nth) return at(node, index);
-        inRun = isDigit;
-      }
-      return undefined;
+    if (node.type !== 'text' && node.type !== 'inlineCode') return true;
+    let from = 0;
+    if (!seenColon) {
+      const colon = node.value.indexOf(':');
+      if (colon === -1) return false;
+      seenColon = true;
+      from = colon + 1;
+      inRun = false;
     }
-    if ('children' in node) {
-      for (const child of node.children) {
-        const found = walk(child as Nodes);
-        if (found) return found;
-      }
+    if (!digit) {
+      const start = node.value.slice(from).search(/\S/);
+      if (start !== -1) found = at(node, from + start);
+      return found === undefined ? false : 'stop';
     }
-    return undefined;
-  };
-  return walk(item);
+    for (let index = from; index < node.value.length; index++) {
+      const isDigit = /\d/.test(node.value[index]!);
+      if (isDigit && !inRun && runs++ === nth) {
+        found = at(node, index);
+        return 'stop';
+      }
+      inRun = isDigit;
+    }
+    return false;
+  });
+  return found;
 }

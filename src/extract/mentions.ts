@@ -18,12 +18,13 @@
  * numbers past 65535 or with a leading zero, `PORT` placeholders, and the
  * lines between the markers of a block portbook writes.
  */
-import type { Code, Nodes } from 'mdast';
+import type { Code } from 'mdast';
 import type { Source } from '../read/index.js';
 import { portVariable } from '../registry/names.js';
 import type { PortMention, Registry } from '../registry/types.js';
 import { cellText } from './cells.js';
 import { ownLines } from './diagram-block.js';
+import { walk } from './walk.js';
 
 /** A backtick, for patterns (String.raw cannot hold one unescaped, and `\`` is no escape under the `u` flag). */
 const tick = '`';
@@ -186,31 +187,31 @@ export function readMentions(source: Source, registry: Registry): PortMention[] 
     });
   };
   const headings: Array<{ depth: number; text: string }> = [];
-  const visit = (node: Nodes): void => {
+  // each node in document order, without recursion (walk.ts): false leaves a node's children unread
+  walk(source.tree, (node) => {
     const position = node.position;
     switch (node.type) {
       case 'heading':
         while (headings.length > 0 && headings.at(-1)!.depth >= node.depth) headings.pop();
         headings.push({ depth: node.depth, text: cellText(node) });
         if (position) prose(position.start.line, position.end.line);
-        return;
+        return false;
       case 'paragraph':
         if (position) prose(position.start.line, position.end.line);
-        return;
+        return false;
       case 'code':
         code(node);
-        return;
+        return false;
       case 'table':
       case 'html':
       case 'definition':
-        return;
+        return false;
       case 'list':
         // reserved ranges are the registry's own declarations (extract/ranges.ts)
-        if (headings.some((heading) => /\breserved\b/i.test(heading.text))) return;
-        break;
+        return !headings.some((heading) => /\breserved\b/i.test(heading.text));
+      default:
+        return true;
     }
-    if ('children' in node) for (const child of node.children) visit(child as Nodes);
-  };
-  visit(source.tree);
+  });
   return mentions;
 }

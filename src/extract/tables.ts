@@ -3,7 +3,6 @@
  * with the environment each row is placed in.
  */
 import type { Nodes, Table, TableCell, TableRow } from 'mdast';
-import { toString as nodeText } from 'mdast-util-to-string';
 import { code, report } from '../diagnostics/report.js';
 import type { Source } from '../read/index.js';
 import { environmentsNamed, placedEverywhere } from '../registry/environments.js';
@@ -22,6 +21,7 @@ import {
   webScheme,
 } from './cells.js';
 import { type ColumnKind, columnKind } from './columns.js';
+import { nodeText } from './walk.js';
 
 /** A row's cell in the column of one kind, or `undefined` when the table has no such column. */
 type CellOf = (kind: ColumnKind) => Field<string> | undefined;

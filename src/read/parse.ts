@@ -91,19 +91,24 @@ export function parse(text: string, chunk = rowsPerChunk): Root {
     if (table?.type !== 'table' || previous?.type !== 'table') return parser.parse(text);
     previous.children.push(...table.children.slice(1));
     if (previous.position && table.position) previous.position.end = table.position.end;
-    root!.children.push(...rest);
+    // one at a time: spread arguments past some 100,000 overflow the stack
+    for (const node of rest) root!.children.push(node);
   }
   if (root!.position) root!.position.end = { line: lines.length, column: lines.at(-1)!.length + 1, offset: text.length };
   return root!;
 }
 
-/** Move every position in a tree by whole lines and characters. */
-function shift(node: Nodes, lines: number, offset: number): void {
-  if (node.position) {
-    for (const point of [node.position.start, node.position.end]) {
-      point.line += lines;
-      if (point.offset !== undefined) point.offset += offset;
+/** Move every position in a tree by whole lines and characters (with a stack of its own: a tree of any depth). */
+function shift(tree: Nodes, lines: number, offset: number): void {
+  const stack: Nodes[] = [tree];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.position) {
+      for (const point of [node.position.start, node.position.end]) {
+        point.line += lines;
+        if (point.offset !== undefined) point.offset += offset;
+      }
     }
+    if ('children' in node) for (const child of node.children) stack.push(child as Nodes);
   }
-  if ('children' in node) for (const child of node.children) shift(child as Nodes, lines, offset);
 }

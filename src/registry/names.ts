@@ -59,6 +59,13 @@ export function detailVariables(service: Pick<Service, 'name' | 'variable' | 'de
   return [...(service.details?.bind ? [hostVariable(service)] : []), ...(service.details?.healthCheck ? [healthVariable(service)] : [])];
 }
 
+/**
+ * The longest identifier portbook derives or writes (a systemd unit, an nginx
+ * upstream, a variable): a unit's drop-in directory, `<unit>.service.d`, must
+ * fit the 255 bytes a file name may have, and no identifier needs more.
+ */
+export const maxIdentifierLength = 240;
+
 /** A valid environment variable / TS / Python constant name. */
 export const variablePattern = /^[A-Z_][A-Z0-9_]*$/;
 

@@ -10,9 +10,37 @@ export type CommentStyle = '#' | '//' | '<!--' | '--' | '%%' | 'none';
 export const lineBreaking = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 export const hasLineBreaking = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** One line of comment text for `#` formats (.env, Python, nginx, systemd): line breaks become spaces, no trailing backslash. */
+/**
+ * The most characters of one value a comment holds. A cell of any length must
+ * not become a comment line a consumer refuses (nginx reads at most 4,096
+ * bytes into one token and rejects a longer comment as "too long parameter"),
+ * and a comment is a reminder, not the documentation: the registry keeps the
+ * whole text. comment-truncated warns about a cell that is cut.
+ */
+export const maxCommentLength = 200;
+
+/** Text as one line: line breaks and control characters become spaces. */
+function oneLine(text: unknown): string {
+  return String(text).replace(lineBreaking, ' ').trim();
+}
+
+/** Whether a value is longer than a comment holds, so that hashComment (and every comment helper) cuts it. */
+export function isCutInComments(text: unknown): boolean {
+  const line = oneLine(text);
+  // code points, not UTF-16 units: a cut never splits a character
+  return line.length > maxCommentLength && Array.from(line).length > maxCommentLength;
+}
+
+/**
+ * One line of comment text for `#` formats (.env, Python, nginx, systemd):
+ * line breaks become spaces, no trailing backslash, and at most
+ * maxCommentLength characters, a longer text cut and ended with `…`. Every
+ * comment helper (blockComment, mermaidText) starts from it.
+ */
 export function hashComment(text: unknown): string {
-  return String(text).replace(lineBreaking, ' ').replace(/\\+$/, '').trim();
+  const line = oneLine(text);
+  const cut = isCutInComments(line) ? `${Array.from(line).slice(0, maxCommentLength).join('').trimEnd()}…` : line;
+  return cut.replace(/\\+$/, '').trim();
 }
 
 /** The do-not-edit header, in the output's own comment syntax. */

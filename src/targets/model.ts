@@ -250,7 +250,8 @@ function choosePrimary(environments: EnvironmentView[], wanted: string | undefin
     const found = withServices.find((env) => env.key === key);
     if (!found) {
       throw new PortbookError(
-        `settings.environment in the config is \`${wanted}\`, but the registry has services only in: ${withServices.map((env) => env.key).join(', ')}`,
+        `settings.environment in the config is \`${wanted}\`, but the registry has services only in: ${withServices.map((env) => env.key).join(', ')}: ` +
+          `set it to one of them, or add services to the ${key} environment`,
       );
     }
     return found;

@@ -66,9 +66,12 @@ export function settingsView(model: Model, options: TargetOptions): SettingsView
     }
     return { key: environment.key, found };
   });
-  if (values.some(({ found }) => found.has(selector))) {
+  const owner = model.environments
+    .flatMap((environment) => environment.services)
+    .find((service) => [service.variable, service.hostVariable, service.healthVariable].includes(selector));
+  if (owner && values.some(({ found }) => found.has(selector))) {
     throw new PortbookError(
-      `settings.environmentVariable in the config is \`${selector}\`, which is also the variable of a service: choose another name for the variable that selects the environment`,
+      `settings.environmentVariable in the config is \`${selector}\`, which is also the variable of a service (\`${owner.name}\`): choose another name for the variable that selects the environment`,
     );
   }
   const constant = (variable: string, value: number | string): SettingsConstant => ({

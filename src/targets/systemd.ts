@@ -14,7 +14,7 @@
  */
 import { isIP } from 'node:net';
 import { code } from '../diagnostics/report.js';
-import { kebab, portVariable } from '../registry/names.js';
+import { kebab, maxIdentifierLength, portVariable } from '../registry/names.js';
 import { portNumber } from '../registry/queries.js';
 import type { Registry, Service, ServiceDetails } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
@@ -24,11 +24,16 @@ import type { ServiceView, SystemdUnitView } from './view.js';
 
 /**
  * Whether `value` (without `.service`) is a unit name portbook writes as is:
- * letters, digits and `:_.-`, not starting with a dot, with at most one `@`
- * after the first character (a template, `worker@`, or an instance, `worker@1`).
+ * a letter, digit or `_`, then letters, digits and `_.-`, with at most one `@`
+ * (a template, `worker@`, or an instance, `worker@1`), at most
+ * maxIdentifierLength characters. Narrower than systemd, which also takes `:`
+ * and `\`: a unit name is a file name in the repository, and a `:` cannot be
+ * checked out on Windows, and `systemd-analyze verify a:b.service` reads it as
+ * the file `a` with the alias `b.service`; a leading `-` would be read as an
+ * option by the `systemctl` line each file's comment gives.
  */
 export function isUnitName(value: string): boolean {
-  return /^[A-Za-z0-9:_-][A-Za-z0-9:_.-]*(@[A-Za-z0-9:_.-]*)?$/.test(value) && value.length <= 240;
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]*(@[A-Za-z0-9_.-]*)?$/.test(value) && value.length <= maxIdentifierLength;
 }
 
 /** `/etc/systemd/system/creator-suite-api.service` → `creator-suite-api`: the unit a path names (checked with isUnitName by its users). */
@@ -358,7 +363,7 @@ function checkFullUnitNames(registry: Registry, options: TargetOptions['systemd'
     if (names.has(name)) continue;
     const near = [...names].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     throw new PortbookError(
-      `the config's \`systemd.services\` names ${JSON.stringify(name)}, but no service in ${source} is called that${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
+      `the config's \`systemd.services\` names ${JSON.stringify(name)}, but no service in ${source} is called that${near ? `; did you mean ${JSON.stringify(near)}? Fix the name` : ': fix the name'}, or remove the entry`,
     );
   }
 }

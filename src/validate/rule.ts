@@ -5,6 +5,7 @@
  */
 import { code } from '../diagnostics/report.js';
 import type { RuleId } from '../diagnostics/rules.js';
+import type { AddressFault } from '../registry/hosts.js';
 import { environmentKey } from '../registry/names.js';
 import type { Environment, ExternalAccess, Point, Registry, Service } from '../registry/types.js';
 
@@ -70,3 +71,42 @@ export function duplicates<T extends { environment: Environment }>(
 }
 
 export const externalOwner = (access: ExternalAccess): string => code(access.domain.text);
+
+/** Names of the invisible characters people paste into addresses. */
+const invisibleNames: Readonly<Record<string, string>> = {
+  '\u00ad': 'soft hyphen',
+  '\u200b': 'zero-width space',
+  '\u200c': 'zero-width non-joiner',
+  '\u200d': 'zero-width joiner',
+  '\u2060': 'word joiner',
+  '\ufeff': 'zero-width no-break space',
+};
+
+/** `U+00AD (soft hyphen)`. */
+function codePoint(character: string): string {
+  const hex = character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  const name = invisibleNames[character];
+  return `U+${hex}${name ? ` (${name})` : ''}`;
+}
+
+/**
+ * The end of a message about an address cell that registry/hosts.ts
+ * addressFault refuses: why nginx would not take it, and what to write
+ * instead; `asWritten` puts a suggested host back into the cell's shape.
+ */
+export function addressAdvice(fault: AddressFault | undefined, asWritten: (host: string) => string): string {
+  switch (fault?.kind) {
+    case 'zone':
+      return `: nginx takes no zone id (${code(fault.zone)}) in an IPv6 address; use an address without one, such as \`::1\` or a unique local \`fd00::1\``;
+    case 'invisible':
+      return `: it holds the invisible character ${codePoint(fault.character)}; remove it`;
+    case 'compatibility':
+      return `: it is written in full-width or other compatibility characters, which nginx does not read; did you mean ${code(asWritten(fault.ascii))}?`;
+    case 'international':
+      return fault.ascii === undefined
+        ? ': nginx connects to ASCII names and IP addresses only'
+        : `: nginx connects to ASCII names only, and this one is not (an international name, or one that only looks like an ASCII one); if it is the host you mean, write its ASCII form ${code(asWritten(fault.ascii))}`;
+    default:
+      return '';
+  }
+}

@@ -1,11 +1,11 @@
 /** Rules about details sections and configuration files: ports in headings, units, bind addresses, workers, health paths, ExecStart and socket activation. */
 import { code } from '../../diagnostics/report.js';
-import { isHostOrAddress } from '../../registry/hosts.js';
+import { addressFault, isHostOrAddress } from '../../registry/hosts.js';
 import { portNumber } from '../../registry/queries.js';
 import type { ServiceDetails } from '../../registry/types.js';
 import { isUnitName, parseCommand, socketListen, unitFromPath, unitVariables } from '../../targets/systemd.js';
 import type { Rule, RuleContext } from '../rule.js';
-import { label, line } from '../rule.js';
+import { addressAdvice, label, line } from '../rule.js';
 
 /** More worker processes than this is a typo, not a plan (and WEB_CONCURRENCY must stay a safe integer). */
 const maxWorkers = 1024;
@@ -48,7 +48,7 @@ export const detailsRules: readonly Rule[] = [
           const configured = Object.hasOwn(context.units, names[0]!) ? context.units[names[0]!] : undefined;
           const kept = configured === undefined ? 'its derived one' : `${code(configured)} from \`systemd.units\` in the config`;
           context.report(
-            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps ${kept}: rename the unit file to letters, digits and \`:_.-\` (one \`@\` for a template or instance)`,
+            `Unit ${code(file.path.text)} has no usable unit name, so ${code(names[0])} keeps ${kept}: rename the unit file to at most 240 letters, digits and \`_.-\`, starting with a letter, digit or \`_\` (one \`@\` for a template or instance; no \`:\`, which Windows checkouts and \`systemd-analyze verify\` cannot take)`,
             file.path.position,
           );
           continue;
@@ -91,7 +91,11 @@ export const detailsRules: readonly Rule[] = [
         context,
         'bind',
         (bind) => bind === '*' || isHostOrAddress(bind) || isHostOrAddress(`[${bind}]`),
-        (bind) => `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\``,
+        (bind) => {
+          // a bare IPv6 address (two colons or more) is judged as one
+          const fault = addressFault((bind.value.match(/:/g) ?? []).length > 1 ? `[${bind.value}]` : bind.value);
+          return `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\`${addressAdvice(fault, (host) => host.replace(/^\[(.*)\]$/, '$1'))}`;
+        },
       );
     },
   },

@@ -1,11 +1,12 @@
 /** Rules about external access: domains, SSL, proxy targets and the server blocks nginx gets. */
 import { code } from '../../diagnostics/report.js';
-import { asciiHostname, isHostOrAddress } from '../../registry/hosts.js';
+import { parseProxyTarget } from '../../extract/cells.js';
+import { addressFault, asciiHostname, isHostOrAddress } from '../../registry/hosts.js';
 import { environmentKey } from '../../registry/names.js';
 import { listenPort, portNumber, redirectingRows, servedAccess, serviceProtocol, targetIndex, usesSsl } from '../../registry/queries.js';
 import type { ExternalAccess } from '../../registry/types.js';
 import type { Rule } from '../rule.js';
-import { duplicates, externalOwner, label, line, where } from '../rule.js';
+import { addressAdvice, duplicates, externalOwner, label, line, where } from '../rule.js';
 
 export const domainsRules: readonly Rule[] = [
   {
@@ -97,8 +98,15 @@ export const domainsRules: readonly Rule[] = [
         }
         const value = target.value;
         if (value && isHostOrAddress(value.host) && value.port >= 1 && value.port <= 65535) continue;
+        // a host nginx would not take says why; a cell that only reads as `host:port` in full-width characters gets its ASCII form
+        const compatible = value ? undefined : parseProxyTarget(target.text.normalize('NFKC'));
+        const advice = value
+          ? addressAdvice(addressFault(value.host), (host) => `${host}:${value.port}`)
+          : compatible && isHostOrAddress(compatible.host)
+            ? addressAdvice({ kind: 'compatibility', ascii: compatible.host }, (host) => `${host}:${compatible.port}`)
+            : '';
         context.report(
-          `Unexpected proxy target ${code(target.text)} for ${externalOwner(access)}, expected \`host:port\` such as \`127.0.0.1:8000\``,
+          `Unexpected proxy target ${code(target.text)} for ${externalOwner(access)}, expected \`host:port\` such as \`127.0.0.1:8000\`${advice}`,
           target.position,
         );
       }

@@ -5,6 +5,7 @@
  * what to do. The order is the order rules run in.
  */
 import type { Rule } from '../rule.js';
+import { commentsRules } from './comments.js';
 import { composeRules } from './compose.js';
 import { detailsRules } from './details.js';
 import { domainsRules } from './domains.js';
@@ -26,4 +27,5 @@ export const rules: readonly Rule[] = [
   ...detailsRules,
   ...composeRules,
   ...mentionsRules,
+  ...commentsRules,
 ];

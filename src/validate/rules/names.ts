@@ -1,12 +1,12 @@
 /** Rules about the names portbook derives: variables, nginx upstreams, systemd units, and protocols. */
 import { code } from '../../diagnostics/report.js';
 import { environmentNamed } from '../../registry/environments.js';
-import { detailVariables, isPortVariable, portVariable, systemVariableFamily, variablePattern } from '../../registry/names.js';
+import { detailVariables, isPortVariable, maxIdentifierLength, portVariable, systemVariableFamily, variablePattern } from '../../registry/names.js';
 import { protocolInfo } from '../../registry/protocols.js';
 import { hasUpstream } from '../../registry/queries.js';
 import type { Service } from '../../registry/types.js';
 import { upstreamName } from '../../targets/nginx.js';
-import { unitName } from '../../targets/systemd.js';
+import { isUnitName, unitFromPath, unitName } from '../../targets/systemd.js';
 import type { Rule } from '../rule.js';
 import { byEnvironment, duplicates, label, line, where } from '../rule.js';
 
@@ -117,6 +117,31 @@ export const namesRules: readonly Rule[] = [
     },
   },
   {
+    id: 'name-too-long',
+    check(context) {
+      for (const service of context.registry.services) {
+        // an Env cell is the variable itself: said at the cell
+        const variable = service.variable;
+        if (variable && variable.value.length > maxIdentifierLength) {
+          context.report(
+            `Unexpected variable name of ${variable.value.length} characters ${code(shortened(variable.value))} for ${label(service)}, expected at most ${maxIdentifierLength}: shorten it`,
+            variable.position,
+          );
+        }
+        const long = derivedIdentifiers(service, context.units).filter(({ name }) => name.length > maxIdentifierLength);
+        if (long.length === 0) continue;
+        const what = long.map(({ what, name }) => `the ${what} ${code(shortened(name))} (${name.length} characters)`);
+        // a unit and a variable can be named apart from the service; an upstream cannot
+        const overrides = long.every(({ override }) => override !== undefined) ? `, or ${joined(long.map(({ override }) => override!))}` : '';
+        context.report(
+          `Unexpected service name ${code(shortened(service.name.value))} of ${Array.from(service.name.value).length} characters, which would give ${joined(what)}, expected at most ${maxIdentifierLength} characters ` +
+            `(a unit's drop-in directory must fit the 255 bytes of a file name): shorten the name${overrides}`,
+          service.name.position,
+        );
+      }
+    },
+  },
+  {
     id: 'protocol-unknown',
     check(context) {
       for (const service of context.registry.services) {
@@ -130,3 +155,28 @@ export const namesRules: readonly Rule[] = [
     },
   },
 ];
+
+/** A long value as a message shows it: its first 40 characters and `…`. */
+function shortened(value: string): string {
+  return value.length <= 40 ? value : `${Array.from(value).slice(0, 40).join('')}…`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function joined(parts: readonly string[]): string {
+  return parts.length < 2 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+/**
+ * The identifiers derived from a service's name (not those a cell or the
+ * config gives it, which are checked where they are written), and what
+ * overrides each.
+ */
+function derivedIdentifiers(service: Service, units: Readonly<Record<string, string>>): Array<{ what: string; name: string; override?: string }> {
+  const listed = service.unitFile !== undefined && isUnitName(unitFromPath(service.unitFile.value));
+  const derivedUnit = !listed && !Object.hasOwn(units, service.name.value);
+  return [
+    ...(derivedUnit ? [{ what: 'systemd unit', name: unitName(service, units), override: 'name its unit in `systemd.units` in the config' }] : []),
+    ...(hasUpstream(service) ? [{ what: 'nginx upstream', name: upstreamName(service) }] : []),
+    ...(service.variable ? [] : [{ what: 'variable', name: portVariable(service), override: 'its variable in an `Env` cell' }]),
+  ];
+}
