@@ -3,7 +3,13 @@
  * rule catalogue and the target table: this test fails when they differ.
  * `UPDATE=1 npx vitest run test/docs.test.ts` rewrites them from the code.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Nodes } from 'mdast';
+import { toString as textOf } from 'mdast-util-to-string';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import { ruleCatalogue, ruleIds } from '../src/diagnostics/rules.js';
 import { targets } from '../src/targets/index.js';
@@ -31,6 +37,43 @@ function rulesDocument(): string {
     return `## ${id}\n\n**${rule.severity}**, from ${stages[rule.stage]}. ${rule.summary}\n\n${rule.docs}\n`;
   });
   return `<!-- Made from src/diagnostics/rules.ts by test/docs.test.ts (UPDATE=1 rewrites it): edit the catalogue, not this file. -->\n\n# portbook's rules\n\nEvery diagnostic portbook reports, by its id: \`docs/PORTS.md:12:15 error <message> <rule-id>\`. Errors stop gen (nothing is written, exit 1); warnings are printed and the run goes on.\n\n${sections.join('\n')}`;
+}
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** GitHub's anchor for a heading: lowercase, punctuation removed, spaces to hyphens, `-1`, `-2` for repeats. */
+function slugs(headings: readonly string[]): Set<string> {
+  const seen = new Map<string, number>();
+  const out = new Set<string>();
+  for (const heading of headings) {
+    const base = heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    out.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return out;
+}
+
+/** The headings and the link targets of a Markdown file, read as GitHub reads them (code blocks hold neither). */
+const markdownRead = new Map<string, { anchors: Set<string>; links: string[] }>();
+function markdownOf(file: string): { anchors: Set<string>; links: string[] } {
+  const known = markdownRead.get(file);
+  if (known) return known;
+  const tree = unified().use(remarkParse).use(remarkGfm).parse(readFileSync(file, 'utf8'));
+  const headings: string[] = [];
+  const links: string[] = [];
+  const stack: Nodes[] = [tree];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (node.type === 'heading') headings.push(textOf(node));
+    if (node.type === 'link' || node.type === 'definition' || node.type === 'image') links.push(node.url);
+    if ('children' in node) stack.push(...(node.children as Nodes[]));
+  }
+  const read = { anchors: slugs(headings), links };
+  markdownRead.set(file, read);
+  return read;
 }
 
 /** The text between `<!-- portbook-docs:NAME -->` and `<!-- /portbook-docs:NAME -->`, replaced by `body`. */
@@ -61,5 +104,25 @@ describe('the documentation made from the code', () => {
     }
     expect(readme).toBe(expected);
     expect(readFileSync(rulesFile, 'utf8')).toBe(document);
+  });
+
+  it('has every relative link and #anchor of README.md and docs/*.md pointing at a file and heading that exist', () => {
+    const pages = [
+      'README.md',
+      ...readdirSync(path.join(root, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `docs/${name}`),
+    ];
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const link of markdownOf(path.join(root, page)).links) {
+        if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(link)) continue;
+        const [target = '', anchor] = link.split('#');
+        const file = target === '' ? path.join(root, page) : path.resolve(path.dirname(path.join(root, page)), decodeURIComponent(target));
+        if (!existsSync(file)) broken.push(`${page}: ${link} (no such file)`);
+        else if (anchor !== undefined && !markdownOf(file).anchors.has(decodeURIComponent(anchor))) broken.push(`${page}: ${link} (no such heading)`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandNames } from '../src/cli/command-table.js';
+import { commandNames, globalOptions, options } from '../src/cli/command-table.js';
 import { commandHelp, helpText } from '../src/cli/main.js';
 import { check } from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const commandsPage = readFileSync(new URL('../docs/commands.md', import.meta.url), 'utf8');
 
 describe('the repository itself', () => {
   it('has generated/ exactly as gen renders docs/PORTS.md', () => {
@@ -25,8 +26,9 @@ describe('the repository itself', () => {
     ).toEqual(['npm ci && npm run gen', 'npm test']);
   });
 
-  it('documents every command and option of --help in the README', () => {
+  it('documents every command and option of --help in the README and docs/commands.md, which the README links to', () => {
     const help = [helpText, ...commandNames.map(commandHelp)].join('\n');
+    expect(readme).toContain('](docs/commands.md');
     for (const word of [
       'portbook gen',
       'portbook check',
@@ -59,7 +61,12 @@ describe('the repository itself', () => {
       '--json',
     ]) {
       expect(help).toContain(word);
-      expect(readme).toContain(word);
+      expect(commandsPage).toContain(word);
+      if (word.startsWith('portbook ')) expect(readme).toContain(word);
     }
+  });
+
+  it('documents every option of the command table in docs/commands.md', () => {
+    for (const option of [...options, ...globalOptions]) expect(commandsPage).toMatch(new RegExp(`--${option.name}(?![a-z-])`));
   });
 });
