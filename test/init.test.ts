@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, temporaryDirs } from './helpers.js';
@@ -172,6 +172,19 @@ describe('portbook init', () => {
     expect(result.stderr).toMatch(
       /\n\(init had already done this: created docs\/PORTS\.md \(an example registry: edit it to list your services\); created portbook\.config\.json \(settings\.ts and settings\.py: the development environment's values, unless PORTBOOK_ENV names another, such as production\); added "gen": "portbook gen" to package\.json scripts\)\n$/,
     );
+  });
+
+  it('hook install --manager husky in a project without husky says how to set husky up', () => {
+    const dir = npmProject({ git: true });
+    const bare = runCli(['hook', 'install', '--manager', 'husky'], dir);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain('husky is not in package.json, so nothing runs that file yet: `npm install --save-dev husky');
+    expect(read(dir, '.husky/pre-commit')).toContain('portbook pre-commit');
+
+    writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'app', devDependencies: { husky: '^9.0.0' } }, null, 2)}\n`);
+    rmSync(path.join(dir, '.husky'), { recursive: true });
+    const result = runCli(['hook', 'install', '--manager', 'husky'], dir);
+    expect(result.stdout).toContain('husky runs it for everyone who runs `npm install`');
   });
 
   it('hook install --manager githooks refuses to fight husky over core.hooksPath', () => {

@@ -88,6 +88,13 @@ export function installHook(root: string, manager: HookManager = detectHookManag
   switch (manager) {
     case 'husky': {
       const changed = addToShellHook(path.join(root, '.husky', 'pre-commit'), commandFor(gitRoot, root)) ? ['.husky/pre-commit'] : [];
+      const pkg = readPackageJson(root)?.data;
+      if (pkg?.devDependencies?.husky === undefined && pkg?.dependencies?.husky === undefined) {
+        // asked for by name in a project without husky: the file alone runs nothing
+        const message =
+          'husky is not in package.json, so nothing runs that file yet: `npm install --save-dev husky && npm pkg set scripts.prepare=husky && npm run prepare` sets husky up (or use `--manager githooks`, which needs nothing)';
+        return { manager, changed, message };
+      }
       return { manager, changed, message: 'husky runs it for everyone who runs `npm install`' };
     }
     case 'lefthook': {
