@@ -14,9 +14,11 @@ import { renderOptionsFrom } from '../src/config/load.js';
 import { isLocalHost, passTarget, statements } from '../src/deploy/nginx-config.js';
 import { environmentWords } from '../src/deploy/systemd.js';
 import { consumerEnv, openssl, run, skipConsumers, warnIfSkipped, write } from './consumers.js';
+import { privateNetwork, skipFirewallConsumers, sysctl, unshare, warnIfFirewallSkipped } from './firewall-consumers.js';
 import { temporaryDirs } from './helpers.js';
 
 warnIfSkipped('deploy-host.test.ts');
+warnIfFirewallSkipped('deploy-host.test.ts');
 
 const temporaryDir = temporaryDirs('host');
 const bin = fileURLToPath(new URL('../bin/portbook.cjs', import.meta.url));
@@ -125,6 +127,22 @@ function stubSystemctl(): { dir: string; log: string; failReloadOnce: () => void
     failReloadOnce: () => writeFileSync(fail, ''),
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
   };
+}
+
+/**
+ * A stub `name` in the stub's directory (first on PATH), never the real
+ * program: it appends its arguments to `<name>.log` beside it, and fails
+ * (exit 1, with a message) once when `fail-<name>` exists there, removing it.
+ */
+function stubProgram(stub: { dir: string }, name: string): { failOnce: () => void; calls: () => string[] } {
+  const log = path.join(stub.dir, `${name}.log`);
+  const fail = path.join(stub.dir, `fail-${name}`);
+  write(
+    path.join(stub.dir, name),
+    `#!/bin/sh\necho "$*" >> '${log}'\nif [ -e '${fail}' ]; then rm '${fail}'; echo "${name}: refused by the test" >&2; exit 1; fi\nexit 0\n`,
+  );
+  chmodSync(path.join(stub.dir, name), 0o755);
+  return { failOnce: () => writeFileSync(fail, ''), calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
 }
 
 interface Cli {
@@ -634,6 +652,91 @@ describe.skipIf(skipConsumers)('deploy, more', () => {
   });
 });
 
+describe.skipIf(skipConsumers || skipFirewallConsumers)('the kernel: sysctl', () => {
+  const listener = (port: number): string => `| Service | Port |\n|---|---|\n| api | ${port} |\n`;
+  const file = '/etc/sysctl.d/60-portbook.conf';
+  // the kernel's verdict in a private network namespace (the real sysctl, never the stub); applied by the stub
+  const config = { targets: ['sysctl'], deploy: { commands: { checkSysctl: [unshare, ...privateNetwork, sysctl, '-p', '{file}'] } } };
+
+  it('plans, installs and applies the file once, and drift sees a hand edit', () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const kernel = stubProgram(stub, 'sysctl');
+    const project = makeProject(listener(40100), config);
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${file}\n`);
+    expect(planned.stdout).toContain(`checked  sysctl.d grammar of ${file} (portbook)\n`);
+    expect(planned.stdout).toContain(`checked  ${unshare} ${privateNetwork.join(' ')} ${sysctl} -p ${file}: net.ipv4.ip_local_reserved_ports = 40100\n`);
+    expect(planned.stdout).toContain(`run      sysctl -p ${root}${file}\n`);
+    expect(tree(root)).toEqual(before);
+    const json = JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout);
+    expect(json).toMatchObject({ files: [{ path: file, action: 'create', target: 'sysctl' }], commands: [`sysctl -p ${root}${file}`] });
+    expect(kernel.calls()).toEqual([]);
+
+    const deployed = portbook(['deploy', '--root', root], project, stub);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toContain(`created  ${file}\n`);
+    expect(kernel.calls()).toEqual([`-p ${root}${file}`]);
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain('\nnet.ipv4.ip_local_reserved_ports = 40100\n');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+    expect(portbook(['deploy', '--root', root], project, stub).stdout).toContain('The host is up to date: nothing to do.');
+    expect(kernel.calls()).toHaveLength(1);
+
+    writeFileSync(path.join(root, file), readFileSync(path.join(root, file), 'utf8').replace('= 40100', '= 40100,40101'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${file}: edited on the host since portbook deployed it\n`);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it("applies for real in a private network namespace: the kernel there holds the registry's ports", () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const readBack = 'sysctl -p "$1" >/dev/null && cat /proc/sys/net/ipv4/ip_local_reserved_ports';
+    const applySysctl = [unshare, ...privateNetwork, 'sh', '-c', readBack.replace('sysctl', sysctl), 'sh', '{file}'];
+    const project = makeProject(listener(40100), { ...config, deploy: { commands: { ...config.deploy.commands, applySysctl } } });
+    const result = portbook(['deploy', '--root', root, '--json'], project, stub);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).ran).toEqual([{ command: expect.stringContaining(`${root}${file}`), ok: true, output: '40100' }]);
+  });
+
+  it('writes nothing when the candidate sets a key the target does not write (a project template)', () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const kernel = stubProgram(stub, 'sysctl');
+    const project = makeProject(listener(40100), config);
+    write(path.join(project, 'templates/sysctl.conf.hbs'), 'net.ipv4.ip_forward = 1\nnet.ipv4.ip_local_reserved_ports = {{sysctl.value}}\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `portbook: the candidates fail \`sysctl.d grammar of ${file} (portbook)\`: ${file}:4: \`net.ipv4.ip_forward\` is not a key the sysctl target writes (net.ipv4.ip_local_reserved_ports)\n`,
+    );
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(kernel.calls()).toEqual([]);
+  });
+
+  it('puts the previous file back and applies it again when applying fails', () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const kernel = stubProgram(stub, 'sysctl');
+    const project = makeProject(listener(40100), config);
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), listener(40200));
+    kernel.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: \`sysctl -p ${root}${file}\` failed after the files were replaced: exited 1:\nsysctl: refused by the test\n`);
+    expect(result.stderr).toContain(`The previous files were put back; to return the host to them, portbook ran:\n  ok      sysctl -p ${root}${file}\n`);
+    expect(tree(root)).toEqual(deployed);
+    expect(kernel.calls()).toEqual([`-p ${root}${file}`, `-p ${root}${file}`, `-p ${root}${file}`]);
+  });
+});
+
 describe('the deploy settings of the config', () => {
   it('moves directories, names the project, takes commands as words', () => {
     const deploy = renderOptionsFrom(
@@ -650,13 +753,17 @@ describe('the deploy settings of the config', () => {
   });
 
   it.each([
-    [{ deploy: { nginxx: '/x' } }, 'unknown setting `deploy.nginxx`; known: env, nginx, systemd, name, nginxConfig, commands'],
-    [{ deploy: { json: '/srv' } }, '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd'],
+    [{ deploy: { nginxx: '/x' } }, 'unknown setting `deploy.nginxx`; known: env, nginx, systemd, sysctl, name, nginxConfig, commands'],
+    [{ deploy: { json: '/srv' } }, '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, sysctl'],
     [{ deploy: { nginx: 'etc/nginx' } }, '`deploy.nginx` must be an absolute path (not /)'],
     [{ deploy: { systemd: '/etc/../tmp' } }, '`deploy.systemd` must be an absolute path (not /)'],
     [{ deploy: { name: 'My Shop' } }, '`deploy.name` must be a name of lower-case letters'],
     [{ deploy: { commands: { restart: 'systemctl restart' } } }, '`deploy.commands.restart` must be a command with the word {units}'],
-    [{ deploy: { commands: { reload: 'x' } } }, 'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx'],
+    [
+      { deploy: { commands: { reload: 'x' } } },
+      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl',
+    ],
+    [{ deploy: { commands: { applySysctl: 'sysctl --system' } } }, '`deploy.commands.applySysctl` must be a command with the word {file}'],
   ])('%j is refused', (raw, message) => {
     expect(() => renderOptionsFrom(raw, 'c.json')).toThrow(message);
   });

@@ -50,6 +50,10 @@ export interface DeployCommands {
   /** Starts what `stop` stopped, when a failed deploy puts the old files back. */
   start: readonly string[];
   reloadNginx: readonly string[];
+  /** Checks a candidate sysctl file (`{file}`) as the kernel reads it, without changing the host's value. */
+  checkSysctl: readonly string[];
+  /** Applies the installed sysctl file (`{file}`). */
+  applySysctl: readonly string[];
 }
 
 export interface TargetCommands {
@@ -98,6 +102,9 @@ export const defaultRenderOptions: RenderOptions = {
       stop: ['systemctl', 'stop', '{units}'],
       start: ['systemctl', 'start', '{units}'],
       reloadNginx: ['systemctl', 'reload', 'nginx'],
+      // the reserved ports are per network namespace: a private one checks them without touching the host's
+      checkSysctl: ['unshare', '-n', 'sysctl', '-p', '{file}'],
+      applySysctl: ['sysctl', '-p', '{file}'],
     },
   },
 };
@@ -499,6 +506,7 @@ function deployOptions(
     }
     if ((key === 'restart' || key === 'stop' || key === 'start') && !(words as string[]).includes('{units}'))
       fail(setting, 'a command with the word {units}, where the unit names go');
+    if (/^(check|apply)/.test(key) && !(words as string[]).includes('{file}')) fail(setting, 'a command with the word {file}, where the file goes');
     (into.commands as unknown as Record<string, readonly string[]>)[key] = words as string[];
   }
 }
