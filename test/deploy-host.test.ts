@@ -14,7 +14,7 @@ import { renderOptionsFrom } from '../src/config/load.js';
 import { isLocalHost, passTarget, statements } from '../src/deploy/nginx-config.js';
 import { environmentWords } from '../src/deploy/systemd.js';
 import { consumerEnv, openssl, run, skipConsumers, warnIfSkipped, write } from './consumers.js';
-import { privateNetwork, skipFirewallConsumers, sysctl, unshare, warnIfFirewallSkipped } from './firewall-consumers.js';
+import { nft, privateNetwork, skipFirewallConsumers, sysctl, unshare, warnIfFirewallSkipped } from './firewall-consumers.js';
 import { temporaryDirs } from './helpers.js';
 
 warnIfSkipped('deploy-host.test.ts');
@@ -737,6 +737,126 @@ describe.skipIf(skipConsumers || skipFirewallConsumers)('the kernel: sysctl', ()
   });
 });
 
+/** Debian 12's /etc/nftables.conf, as the nftables package installs it: no include. */
+const debianNftablesConf = `#!/usr/sbin/nft -f
+
+flush ruleset
+
+table inet filter {
+\tchain input {
+\t\ttype filter hook input priority filter;
+\t}
+\tchain forward {
+\t\ttype filter hook forward priority filter;
+\t}
+\tchain output {
+\t\ttype filter hook output priority filter;
+\t}
+}
+`;
+
+describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall: nftables', () => {
+  const registry = '| Service | Port |\n|---|---|\n| api | 16000 |\n';
+  const file = '/etc/nftables.d/portbook.nft';
+  // nft's verdict in a private network namespace (the real nft, never the stub); loaded by the stub
+  const config = { targets: ['nftables'], deploy: { commands: { checkNftables: [unshare, ...privateNetwork, nft, '-c', '-f', '{file}'] } } };
+  const nftablesHost = (): string => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/nftables.conf'), debianNftablesConf);
+    return root;
+  };
+
+  it('plans, installs and loads the ruleset once, says the include line the boot ruleset needs, and drift sees a hand edit', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const project = makeProject(registry, config);
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${file}\n`);
+    expect(planned.stdout).toContain(`checked  ${unshare} ${privateNetwork.join(' ')} ${nft} -c -f ${file}\n`);
+    expect(planned.stdout).toContain(`run      nft -f ${root}${file}\n`);
+    expect(planned.stdout).toContain(
+      `note     /etc/nftables.conf, which nftables.service loads at boot, does not include ${file}: nft -f loads it now, but after a reboot the table is gone; add \`include "/etc/nftables.d/*.nft"\` at its end\n`,
+    );
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout)).toMatchObject({
+      files: [{ path: file, action: 'create', target: 'nftables' }],
+      commands: [`nft -f ${root}${file}`],
+      notes: [expect.stringContaining('add `include "/etc/nftables.d/*.nft"` at its end')],
+    });
+    expect(tree(root)).toEqual(before);
+    expect(loader.calls()).toEqual([]);
+
+    writeFileSync(path.join(root, 'etc/nftables.conf'), `${debianNftablesConf}include "/etc/nftables.d/*.nft"\n`);
+    const deployed = portbook(['deploy', '--root', root], project, stub);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toContain(`created  ${file}\n`);
+    expect(deployed.stdout).not.toContain('note');
+    expect(loader.calls()).toEqual([`-f ${root}${file}`]);
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain('16000 comment "api"');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+
+    writeFileSync(path.join(root, file), readFileSync(path.join(root, file), 'utf8').replace('policy accept', 'policy drop'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${file}: edited on the host since portbook deployed it\n`);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('loads for real in a private network namespace, twice, as one table', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const twice = '"$0" -f "$1" && "$0" -f "$1" && "$0" list ruleset';
+    const applyNftables = [unshare, ...privateNetwork, 'sh', '-c', twice, nft, '{file}'];
+    const project = makeProject(registry, { ...config, deploy: { commands: { ...config.deploy.commands, applyNftables } } });
+    const result = portbook(['deploy', '--root', root, '--json'], project, stub);
+    expect(result.code).toBe(0);
+    const [ran] = JSON.parse(result.stdout).ran;
+    expect(ran.ok).toBe(true);
+    expect(ran.output.match(/^table /gm)).toEqual(['table ']);
+    expect(ran.output.match(/tcp dport @internal_tcp drop/g)).toHaveLength(1);
+    expect(ran.output).toContain('16000 comment "api"');
+  });
+
+  it('writes nothing when nft rejects the candidate (a project template)', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const project = makeProject(registry, config);
+    write(path.join(project, 'templates/nftables.nft.hbs'), 'table inet portbook {\n    chain input {\n        tcp dport 16000 bogus\n    }\n}\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: the candidates fail \`${unshare} ${privateNetwork.join(' ')} ${nft} -c -f ${file}\`: exited 1:\n${file}:`);
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(loader.calls()).toEqual([]);
+  });
+
+  it('puts the previous ruleset back and loads it when loading fails; takes the table away when it was new', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const project = makeProject(registry, config);
+    loader.failOnce();
+    const first = portbook(['deploy', '--root', root], project, stub);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('The previous files were put back; to return the host to them, portbook ran:\n  ok      nft delete table inet portbook\n');
+    expect(existsSync(path.join(root, file))).toBe(false);
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), registry.replace('16000', '16001'));
+    loader.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: \`nft -f ${root}${file}\` failed after the files were replaced: exited 1:\nnft: refused by the test\n`);
+    expect(result.stderr).toContain(`The previous files were put back; to return the host to them, portbook ran:\n  ok      nft -f ${root}${file}\n`);
+    expect(tree(root)).toEqual(deployed);
+    expect(loader.calls()).toEqual([`-f ${root}${file}`, 'delete table inet portbook', `-f ${root}${file}`, `-f ${root}${file}`, `-f ${root}${file}`]);
+  });
+});
+
 describe('the deploy settings of the config', () => {
   it('moves directories, names the project, takes commands as words', () => {
     const deploy = renderOptionsFrom(
@@ -753,15 +873,21 @@ describe('the deploy settings of the config', () => {
   });
 
   it.each([
-    [{ deploy: { nginxx: '/x' } }, 'unknown setting `deploy.nginxx`; known: env, nginx, systemd, sysctl, name, nginxConfig, commands'],
-    [{ deploy: { json: '/srv' } }, '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, sysctl'],
+    [
+      { deploy: { nginxx: '/x' } },
+      'unknown setting `deploy.nginxx`; known: env, nginx, systemd, nftables, sysctl, name, nginxConfig, nftablesConfig, commands',
+    ],
+    [
+      { deploy: { json: '/srv' } },
+      '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, nftables, sysctl',
+    ],
     [{ deploy: { nginx: 'etc/nginx' } }, '`deploy.nginx` must be an absolute path (not /)'],
     [{ deploy: { systemd: '/etc/../tmp' } }, '`deploy.systemd` must be an absolute path (not /)'],
     [{ deploy: { name: 'My Shop' } }, '`deploy.name` must be a name of lower-case letters'],
     [{ deploy: { commands: { restart: 'systemctl restart' } } }, '`deploy.commands.restart` must be a command with the word {units}'],
     [
       { deploy: { commands: { reload: 'x' } } },
-      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl',
+      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl, checkNftables, applyNftables, removeNftables',
     ],
     [{ deploy: { commands: { applySysctl: 'sysctl --system' } } }, '`deploy.commands.applySysctl` must be a command with the word {file}'],
   ])('%j is refused', (raw, message) => {

@@ -37,6 +37,8 @@ export interface DeploySettings {
   directories: Partial<Record<TargetId, string>>;
   /** The host's main nginx configuration: what deploy loads, with the candidates in place, to check them. */
   nginxConfig: string;
+  /** The ruleset the host's nftables.service loads at boot: deploy notes when it does not include portbook's file. */
+  nftablesConfig: string;
   /** This project's name in the files it shares a directory with other projects' (`portbook.<name>.<environment>.conf`); `''`: none. */
   name: string;
   /** What deploy runs after replacing files, as words run without a shell; `{units}` is one word per unit. */
@@ -54,6 +56,12 @@ export interface DeployCommands {
   checkSysctl: readonly string[];
   /** Applies the installed sysctl file (`{file}`). */
   applySysctl: readonly string[];
+  /** Checks a candidate ruleset (`{file}`) without loading it. */
+  checkNftables: readonly string[];
+  /** Loads the installed ruleset (`{file}`): it replaces the table inet portbook. */
+  applyNftables: readonly string[];
+  /** Takes the table away when its file goes (or, on a rollback, when it was new). */
+  removeNftables: readonly string[];
 }
 
 export interface TargetCommands {
@@ -95,6 +103,7 @@ export const defaultRenderOptions: RenderOptions = {
   deploy: {
     directories: {},
     nginxConfig: '/etc/nginx/nginx.conf',
+    nftablesConfig: '/etc/nftables.conf',
     name: '',
     commands: {
       daemonReload: ['systemctl', 'daemon-reload'],
@@ -105,6 +114,9 @@ export const defaultRenderOptions: RenderOptions = {
       // the reserved ports are per network namespace: a private one checks them without touching the host's
       checkSysctl: ['unshare', '-n', 'sysctl', '-p', '{file}'],
       applySysctl: ['sysctl', '-p', '{file}'],
+      checkNftables: ['nft', '-c', '-f', '{file}'],
+      applyNftables: ['nft', '-f', '{file}'],
+      removeNftables: ['nft', 'delete', 'table', 'inet', 'portbook'],
     },
   },
 };
@@ -296,7 +308,7 @@ const knownKeys: Record<string, readonly string[]> = {
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
-  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'commands'],
+  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'nftablesConfig', 'commands'],
   'deploy.commands': Object.keys(defaultRenderOptions.deploy.commands),
 };
 
@@ -492,6 +504,7 @@ function deployOptions(
     if (value !== undefined) into.directories[id] = value;
   }
   into.nginxConfig = directory('nginxConfig') ?? into.nginxConfig;
+  into.nftablesConfig = directory('nftablesConfig') ?? into.nftablesConfig;
   if (deploy.name !== undefined) {
     if (typeof deploy.name !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deploy.name)) {
       fail('deploy.name', 'a name of lower-case letters, digits, _ and - (such as "shop"), at most 63');

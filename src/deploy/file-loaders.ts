@@ -14,6 +14,7 @@ import type { RenderOptions } from '../config/load.js';
 import { onHost } from './host.js';
 import type { Loader } from './install.js';
 import type { HostCommand } from './loaders.js';
+import { nftablesBootNote } from './nftables.js';
 import type { HostChange } from './plan.js';
 import { makeScratch, type Ran, runProgram } from './run.js';
 import { checkSysctlGrammar } from './sysctl.js';
@@ -91,5 +92,28 @@ const sysctl: FileLoader = {
       ),
 };
 
+/**
+ * nftables: checked with `checkNftables`, loaded with `applyNftables` (the
+ * file replaces its own table, so loading it again is the same), the table
+ * taken away with `removeNftables` when its file goes; a note when the boot
+ * ruleset does not include the file.
+ */
+const nftables: FileLoader = {
+  check: ({ changes, options }) => checkEach(changes, options.deploy.commands.checkNftables),
+  after: ({ root, changes, options }) =>
+    changes.map((change) =>
+      change.after === undefined
+        ? { kind: 'remove-nftables', words: [...options.deploy.commands.removeNftables] }
+        : withFile('apply-nftables', options.deploy.commands.applyNftables, onHost(root, change.path)),
+    ),
+  rollback: ({ root, changes, options }) =>
+    changes.map((change) =>
+      change.before === undefined
+        ? { kind: 'remove-nftables', words: [...options.deploy.commands.removeNftables] }
+        : withFile('apply-nftables', options.deploy.commands.applyNftables, onHost(root, change.path)),
+    ),
+  notes: ({ root, changes, options }) => written(changes).flatMap((change) => nftablesBootNote(root, options, change.path) ?? []),
+};
+
 /** Each loader that reads whole files, by kind. */
-export const fileLoaders: Partial<Record<Loader, FileLoader>> = { sysctl };
+export const fileLoaders: Partial<Record<Loader, FileLoader>> = { sysctl, nftables };
