@@ -13,12 +13,14 @@ import { describe, expect, it } from 'vitest';
 import { renderOptionsFrom } from '../src/config/load.js';
 import { isLocalHost, passTarget, statements } from '../src/deploy/nginx-config.js';
 import { environmentWords } from '../src/deploy/systemd.js';
+import { skipAppConsumers, warnIfAppConsumersSkipped } from './app-consumers.js';
 import { consumerEnv, openssl, run, skipConsumers, warnIfSkipped, write } from './consumers.js';
 import { nft, privateNetwork, skipFirewallConsumers, sysctl, unshare, warnIfFirewallSkipped } from './firewall-consumers.js';
 import { temporaryDirs } from './helpers.js';
 
 warnIfSkipped('deploy-host.test.ts');
 warnIfFirewallSkipped('deploy-host.test.ts');
+warnIfAppConsumersSkipped('deploy-host.test.ts');
 
 const temporaryDir = temporaryDirs('host');
 const bin = fileURLToPath(new URL('../bin/portbook.cjs', import.meta.url));
@@ -857,6 +859,104 @@ describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall: nftables'
   });
 });
 
+/** Debian's /etc/caddy/Caddyfile without its comments, and the line that imports portbook's sites. */
+const debianCaddyfile = ':80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n';
+const caddyImport = 'import portbook/*.caddyfile\n';
+
+describe.skipIf(skipConsumers || skipAppConsumers)('the web server: caddy', () => {
+  const file = '/etc/caddy/portbook/portbook.default.caddyfile';
+  const caddyHost = (caddyfile = debianCaddyfile + caddyImport): string => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/caddy/Caddyfile'), caddyfile);
+    return root;
+  };
+
+  it('plans, installs with the host Caddyfile checked around it, reloads caddy once, and drift sees a hand edit', () => {
+    const root = caddyHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${file}\n`);
+    expect(planned.stdout).toContain('checked  caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile: Valid configuration\n');
+    expect(planned.stdout).toContain('run      systemctl reload caddy\n');
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout)).toMatchObject({
+      files: [{ path: file, action: 'create', target: 'caddy' }],
+      commands: ['systemctl reload caddy'],
+    });
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+
+    const deployed = portbook(['deploy', '--root', root], project, stub);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toContain(`created  ${file}\n`);
+    expect(stub.calls()).toEqual(['reload caddy']);
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain('\treverse_proxy http://127.0.0.1:17354 {\n');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+    expect(portbook(['deploy', '--root', root], project, stub).stdout).toContain('The host is up to date: nothing to do.');
+    expect(stub.calls()).toEqual(['reload caddy']);
+
+    writeFileSync(path.join(root, file), readFileSync(path.join(root, file), 'utf8').replace('17354', '17355'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${file}: edited on the host since portbook deployed it\n`);
+  });
+
+  it('writes nothing when the main Caddyfile does not import the sites, or caddy rejects them', () => {
+    const root = caddyHost(debianCaddyfile);
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    const before = tree(root);
+    const unread = portbook(['deploy', '--root', root], project, stub);
+    expect(unread.code).toBe(1);
+    expect(unread.stderr).toContain(
+      `caddy loads /etc/caddy/Caddyfile, but not ${file}: add \`import portbook/*.caddyfile\` to it, or set deploy.caddy to a directory it imports\n`,
+    );
+    expect(tree(root)).toEqual(before);
+
+    writeFileSync(path.join(root, 'etc/caddy/Caddyfile'), debianCaddyfile + caddyImport);
+    write(path.join(project, 'templates/caddy.caddyfile.hbs'), 'http://x.example.com {\n\treverse_prox 127.0.0.1:17354\n}\n');
+    const rejected = portbook(['deploy', '--root', root], project, stub);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('portbook: the candidates fail `caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile`: exited 1:\n');
+    expect(rejected.stderr).toContain(`${file}:5: unrecognized directive: reverse_prox`);
+    expect(rejected.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual({ ...before, 'etc/caddy/Caddyfile': debianCaddyfile + caddyImport });
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('checks the copy through an absolute import too, and a directory the config moves outside /etc/caddy', () => {
+    const stub = stubSystemctl();
+    const absolute = caddyHost(`${debianCaddyfile}import /etc/caddy/portbook/*.caddyfile\n`);
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    expect(portbook(['deploy', '--root', absolute, '--plan'], project, stub).stdout).toContain(': Valid configuration\n');
+    const moved = caddyHost(`${debianCaddyfile}import /srv/caddy/*.caddyfile\n`);
+    const elsewhere = makeProject(creatorSuite, { targets: ['caddy'], deploy: { caddy: '/srv/caddy' } });
+    const result = portbook(['deploy', '--root', moved], elsewhere, stub);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('created  /srv/caddy/portbook.default.caddyfile\n');
+    expect(result.stdout).toContain(': Valid configuration\n');
+  });
+
+  it('puts the previous sites back and reloads caddy again when the reload fails', () => {
+    const root = caddyHost();
+    const stub = stubSystemctl();
+    const reload = stubProgram(stub, 'caddy-reload');
+    const project = makeProject(creatorSuite, { targets: ['caddy'], deploy: { commands: { reloadCaddy: 'caddy-reload --now' } } });
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), creatorSuite.replaceAll('17354', '17350'));
+    reload.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('portbook: `caddy-reload --now` failed after the files were replaced: exited 1:\ncaddy-reload: refused by the test\n');
+    expect(result.stderr).toContain('The previous files were put back; to return the host to them, portbook ran:\n  ok      caddy-reload --now\n');
+    expect(tree(root)).toEqual(deployed);
+    expect(reload.calls()).toEqual(['--now', '--now', '--now']);
+  });
+});
+
 describe('the deploy settings of the config', () => {
   it('moves directories, names the project, takes commands as words', () => {
     const deploy = renderOptionsFrom(
@@ -875,11 +975,11 @@ describe('the deploy settings of the config', () => {
   it.each([
     [
       { deploy: { nginxx: '/x' } },
-      'unknown setting `deploy.nginxx`; known: env, nginx, systemd, nftables, sysctl, name, nginxConfig, nftablesConfig, commands',
+      'unknown setting `deploy.nginxx`; known: env, nginx, systemd, nftables, sysctl, caddy, name, nginxConfig, nftablesConfig, caddyConfig, commands',
     ],
     [
       { deploy: { json: '/srv' } },
-      '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, nftables, sysctl',
+      '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, nftables, sysctl, caddy',
     ],
     [{ deploy: { nginx: 'etc/nginx' } }, '`deploy.nginx` must be an absolute path (not /)'],
     [{ deploy: { systemd: '/etc/../tmp' } }, '`deploy.systemd` must be an absolute path (not /)'],
@@ -887,7 +987,7 @@ describe('the deploy settings of the config', () => {
     [{ deploy: { commands: { restart: 'systemctl restart' } } }, '`deploy.commands.restart` must be a command with the word {units}'],
     [
       { deploy: { commands: { reload: 'x' } } },
-      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl, checkNftables, applyNftables, removeNftables',
+      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl, checkNftables, applyNftables, removeNftables, checkCaddy, reloadCaddy',
     ],
     [{ deploy: { commands: { applySysctl: 'sysctl --system' } } }, '`deploy.commands.applySysctl` must be a command with the word {file}'],
   ])('%j is refused', (raw, message) => {

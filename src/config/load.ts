@@ -39,6 +39,8 @@ export interface DeploySettings {
   nginxConfig: string;
   /** The ruleset the host's nftables.service loads at boot: deploy notes when it does not include portbook's file. */
   nftablesConfig: string;
+  /** The host's main Caddyfile: what deploy checks, with the candidates in place, and what must import them. */
+  caddyConfig: string;
   /** This project's name in the files it shares a directory with other projects' (`portbook.<name>.<environment>.conf`); `''`: none. */
   name: string;
   /** What deploy runs after replacing files, as words run without a shell; `{units}` is one word per unit. */
@@ -62,6 +64,9 @@ export interface DeployCommands {
   applyNftables: readonly string[];
   /** Takes the table away when its file goes (or, on a rollback, when it was new). */
   removeNftables: readonly string[];
+  /** Checks a copy of the host's main Caddyfile (`{file}`) with the candidates in place. */
+  checkCaddy: readonly string[];
+  reloadCaddy: readonly string[];
 }
 
 export interface TargetCommands {
@@ -104,6 +109,7 @@ export const defaultRenderOptions: RenderOptions = {
     directories: {},
     nginxConfig: '/etc/nginx/nginx.conf',
     nftablesConfig: '/etc/nftables.conf',
+    caddyConfig: '/etc/caddy/Caddyfile',
     name: '',
     commands: {
       daemonReload: ['systemctl', 'daemon-reload'],
@@ -117,6 +123,8 @@ export const defaultRenderOptions: RenderOptions = {
       checkNftables: ['nft', '-c', '-f', '{file}'],
       applyNftables: ['nft', '-f', '{file}'],
       removeNftables: ['nft', 'delete', 'table', 'inet', 'portbook'],
+      checkCaddy: ['caddy', 'validate', '--adapter', 'caddyfile', '--config', '{file}'],
+      reloadCaddy: ['systemctl', 'reload', 'caddy'],
     },
   },
 };
@@ -308,7 +316,7 @@ const knownKeys: Record<string, readonly string[]> = {
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
-  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'nftablesConfig', 'commands'],
+  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'nftablesConfig', 'caddyConfig', 'commands'],
   'deploy.commands': Object.keys(defaultRenderOptions.deploy.commands),
 };
 
@@ -505,6 +513,7 @@ function deployOptions(
   }
   into.nginxConfig = directory('nginxConfig') ?? into.nginxConfig;
   into.nftablesConfig = directory('nftablesConfig') ?? into.nftablesConfig;
+  into.caddyConfig = directory('caddyConfig') ?? into.caddyConfig;
   if (deploy.name !== undefined) {
     if (typeof deploy.name !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deploy.name)) {
       fail('deploy.name', 'a name of lower-case letters, digits, _ and - (such as "shop"), at most 63');

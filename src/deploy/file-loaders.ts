@@ -11,6 +11,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RenderOptions } from '../config/load.js';
+import { checkCaddy } from './caddy.js';
 import { onHost } from './host.js';
 import type { Loader } from './install.js';
 import type { HostCommand } from './loaders.js';
@@ -115,5 +116,12 @@ const nftables: FileLoader = {
   notes: ({ root, changes, options }) => written(changes).flatMap((change) => nftablesBootNote(root, options, change.path) ?? []),
 };
 
+/** Caddy: the host's main Caddyfile checked with the candidates in place (caddy.ts), then one `reloadCaddy`, again on rollback. */
+const caddy: FileLoader = {
+  check: ({ root, changes, options }) => [checkCaddy(root, options, changes)],
+  after: ({ options }) => [{ kind: 'reload-caddy', words: [...options.deploy.commands.reloadCaddy] }],
+  rollback: ({ options }) => [{ kind: 'reload-caddy', words: [...options.deploy.commands.reloadCaddy] }],
+};
+
 /** Each loader that reads whole files, by kind. */
-export const fileLoaders: Partial<Record<Loader, FileLoader>> = { sysctl, nftables };
+export const fileLoaders: Partial<Record<Loader, FileLoader>> = { sysctl, nftables, caddy };

@@ -17,7 +17,7 @@ import { unitOfHostPath, unitsReading, verifyUnits } from './systemd.js';
 
 /** A command deploy runs on the host. */
 export interface HostCommand {
-  kind: 'stop' | 'daemon-reload' | 'restart' | 'start' | 'reload-nginx' | 'apply-sysctl' | 'apply-nftables' | 'remove-nftables';
+  kind: 'stop' | 'daemon-reload' | 'restart' | 'start' | 'reload-nginx' | 'apply-sysctl' | 'apply-nftables' | 'remove-nftables' | 'reload-caddy';
   words: string[];
 }
 
