@@ -957,6 +957,119 @@ describe.skipIf(skipConsumers || skipAppConsumers)('the web server: caddy', () =
   });
 });
 
+/** A prometheus.yml with the blackbox job of the README, reading portbook's rules and target files. */
+const prometheusYml = [
+  'rule_files: [/etc/prometheus/portbook/*.rules.yml]',
+  'scrape_configs:',
+  '  - job_name: blackbox',
+  '    metrics_path: /probe',
+  '    file_sd_configs:',
+  '      - files: [/etc/prometheus/portbook/targets/*.yml]',
+  '',
+].join('\n');
+
+describe.skipIf(skipConsumers || skipAppConsumers)('monitoring: prometheus', () => {
+  const rules = '/etc/prometheus/portbook/portbook.rules.yml';
+  const targets = '/etc/prometheus/portbook/targets/portbook.default.yml';
+  const prometheusHost = (config = prometheusYml): string => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/prometheus/prometheus.yml'), config);
+    return root;
+  };
+
+  it('plans and installs rules and targets, reloads only for a rules change, and drift sees a hand edit', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus'] });
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${rules}\ncreate   ${targets}\n`);
+    expect(planned.stdout).toContain(`checked  promtool check rules ${rules}: SUCCESS: 3 rules found\n`);
+    expect(planned.stdout).toContain(
+      `checked  promtool check config prometheus.yml (a prometheus.yml whose blackbox job reads ${targets}): SUCCESS: prometheus.yml is valid prometheus config file syntax\n`,
+    );
+    expect(planned.stdout).toContain('run      systemctl reload prometheus\n');
+    expect(planned.stdout).toContain("note     prometheus/blackbox.yml stays in the project: merge its modules into the blackbox exporter's own file");
+    expect(planned.stdout).not.toContain('does not name');
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout)).toMatchObject({
+      files: [
+        { path: rules, action: 'create', target: 'prometheus' },
+        { path: targets, action: 'create', target: 'prometheus' },
+      ],
+      commands: ['systemctl reload prometheus'],
+    });
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(stub.calls()).toEqual(['reload prometheus']);
+    expect(readFileSync(path.join(root, targets), 'utf8')).toContain('- "video-api.destinpq.com:443"');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+    // a site goes: its target file changes, the rules do not, and Prometheus reads file_sd files itself
+    writeFileSync(path.join(project, 'docs/PORTS.md'), creatorSuite.replace(/^\| `https:\/\/video\.destinpq\.com`.*\n/m, ''));
+    const again = portbook(['deploy', '--root', root], project, stub);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`updated  ${targets}\n1 file unchanged\n`);
+    expect(again.stdout).not.toContain('ran ');
+    expect(stub.calls()).toEqual(['reload prometheus']);
+
+    writeFileSync(path.join(root, rules), readFileSync(path.join(root, rules), 'utf8').replace('for: 5m', 'for: 1m'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${rules}: edited on the host since portbook deployed it\n`);
+  });
+
+  it("says what prometheus.yml must name, and where ufw's and compose's files go instead", () => {
+    const root = prometheusHost('rule_files:\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n');
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus', 'ufw', 'compose'] });
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    const notes = planned.stdout.split('\n').filter((line) => line.startsWith('note'));
+    expect(notes).toEqual([
+      `note     /etc/prometheus/prometheus.yml does not name ${rules}, so Prometheus does not read it: add /etc/prometheus/portbook/*.rules.yml to its rule_files`,
+      `note     /etc/prometheus/prometheus.yml does not name ${targets}, so Prometheus does not read it: give the blackbox job \`file_sd_configs: [{ files: [/etc/prometheus/portbook/targets/*.yml] }]\` (the job is in portbook's README, under Prometheus)`,
+      'note     ufw stays in the project: a person runs its script as root (`sh ufw/portbook.sh` from the output directory); deploy does not place it',
+      'note     compose stays in the project: its override goes beside your compose file (`docker compose -f compose.yaml -f compose/docker-compose.portbook.yml up -d`); deploy does not place it',
+      "note     prometheus/blackbox.yml stays in the project: merge its modules into the blackbox exporter's own file (Debian's /etc/prometheus/blackbox.yml); deploy places the rules and target files",
+    ]);
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout).notes).toHaveLength(5);
+  });
+
+  it('writes nothing when promtool rejects the rules (a project template)', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus'] });
+    write(path.join(project, 'templates/prometheus.rules.yml.hbs'), 'groups:\n  - name: portbook\n    rules:\n      - alert: Broken\n        expr: up ==\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: the candidates fail \`promtool check rules ${rules}\`: exited 1:\n`);
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('puts the previous files back and reloads again when the reload fails', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const reload = stubProgram(stub, 'prometheus-reload');
+    const project = makeProject(creatorSuite, { targets: ['prometheus'], deploy: { commands: { reloadPrometheus: 'prometheus-reload now' } } });
+    reload.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'portbook: `prometheus-reload now` failed after the files were replaced: exited 1:\nprometheus-reload: refused by the test\n',
+    );
+    expect(result.stderr).toContain('The previous files were put back; to return the host to them, portbook ran:\n  ok      prometheus-reload now\n');
+    expect(existsSync(path.join(root, rules))).toBe(false);
+    expect(existsSync(path.join(root, 'etc/prometheus/portbook'))).toBe(true);
+    expect(readdirSync(path.join(root, 'etc/prometheus/portbook'))).toEqual([]);
+    expect(reload.calls()).toEqual(['now', 'now']);
+  });
+});
+
 describe('the deploy settings of the config', () => {
   it('moves directories, names the project, takes commands as words', () => {
     const deploy = renderOptionsFrom(
@@ -975,11 +1088,11 @@ describe('the deploy settings of the config', () => {
   it.each([
     [
       { deploy: { nginxx: '/x' } },
-      'unknown setting `deploy.nginxx`; known: env, nginx, systemd, nftables, sysctl, caddy, name, nginxConfig, nftablesConfig, caddyConfig, commands',
+      'unknown setting `deploy.nginxx`; known: env, nginx, systemd, nftables, sysctl, caddy, prometheus, name, nginxConfig, nftablesConfig, caddyConfig, prometheusConfig, commands',
     ],
     [
       { deploy: { json: '/srv' } },
-      '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, nftables, sysctl, caddy',
+      '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, nftables, sysctl, caddy, prometheus',
     ],
     [{ deploy: { nginx: 'etc/nginx' } }, '`deploy.nginx` must be an absolute path (not /)'],
     [{ deploy: { systemd: '/etc/../tmp' } }, '`deploy.systemd` must be an absolute path (not /)'],
@@ -987,7 +1100,7 @@ describe('the deploy settings of the config', () => {
     [{ deploy: { commands: { restart: 'systemctl restart' } } }, '`deploy.commands.restart` must be a command with the word {units}'],
     [
       { deploy: { commands: { reload: 'x' } } },
-      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl, checkNftables, applyNftables, removeNftables, checkCaddy, reloadCaddy',
+      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl, checkNftables, applyNftables, removeNftables, checkCaddy, reloadCaddy, checkPrometheusRules, checkPrometheusTargets, reloadPrometheus',
     ],
     [{ deploy: { commands: { applySysctl: 'sysctl --system' } } }, '`deploy.commands.applySysctl` must be a command with the word {file}'],
   ])('%j is refused', (raw, message) => {

@@ -41,6 +41,8 @@ export interface DeploySettings {
   nftablesConfig: string;
   /** The host's main Caddyfile: what deploy checks, with the candidates in place, and what must import them. */
   caddyConfig: string;
+  /** The host's prometheus.yml: deploy notes when it does not name portbook's rules and target files. */
+  prometheusConfig: string;
   /** This project's name in the files it shares a directory with other projects' (`portbook.<name>.<environment>.conf`); `''`: none. */
   name: string;
   /** What deploy runs after replacing files, as words run without a shell; `{units}` is one word per unit. */
@@ -67,6 +69,12 @@ export interface DeployCommands {
   /** Checks a copy of the host's main Caddyfile (`{file}`) with the candidates in place. */
   checkCaddy: readonly string[];
   reloadCaddy: readonly string[];
+  /** Checks the candidate rules file (`{file}`). */
+  checkPrometheusRules: readonly string[];
+  /** Checks a prometheus.yml (`{file}`) whose one job reads the candidate file_sd file. */
+  checkPrometheusTargets: readonly string[];
+  /** Runs when the rules file changed (Prometheus re-reads file_sd files itself). */
+  reloadPrometheus: readonly string[];
 }
 
 export interface TargetCommands {
@@ -110,6 +118,7 @@ export const defaultRenderOptions: RenderOptions = {
     nginxConfig: '/etc/nginx/nginx.conf',
     nftablesConfig: '/etc/nftables.conf',
     caddyConfig: '/etc/caddy/Caddyfile',
+    prometheusConfig: '/etc/prometheus/prometheus.yml',
     name: '',
     commands: {
       daemonReload: ['systemctl', 'daemon-reload'],
@@ -125,6 +134,9 @@ export const defaultRenderOptions: RenderOptions = {
       removeNftables: ['nft', 'delete', 'table', 'inet', 'portbook'],
       checkCaddy: ['caddy', 'validate', '--adapter', 'caddyfile', '--config', '{file}'],
       reloadCaddy: ['systemctl', 'reload', 'caddy'],
+      checkPrometheusRules: ['promtool', 'check', 'rules', '{file}'],
+      checkPrometheusTargets: ['promtool', 'check', 'config', '{file}'],
+      reloadPrometheus: ['systemctl', 'reload', 'prometheus'],
     },
   },
 };
@@ -316,7 +328,7 @@ const knownKeys: Record<string, readonly string[]> = {
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
-  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'nftablesConfig', 'caddyConfig', 'commands'],
+  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'nftablesConfig', 'caddyConfig', 'prometheusConfig', 'commands'],
   'deploy.commands': Object.keys(defaultRenderOptions.deploy.commands),
 };
 
@@ -514,6 +526,7 @@ function deployOptions(
   into.nginxConfig = directory('nginxConfig') ?? into.nginxConfig;
   into.nftablesConfig = directory('nftablesConfig') ?? into.nftablesConfig;
   into.caddyConfig = directory('caddyConfig') ?? into.caddyConfig;
+  into.prometheusConfig = directory('prometheusConfig') ?? into.prometheusConfig;
   if (deploy.name !== undefined) {
     if (typeof deploy.name !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deploy.name)) {
       fail('deploy.name', 'a name of lower-case letters, digits, _ and - (such as "shop"), at most 63');

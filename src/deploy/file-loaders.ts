@@ -2,7 +2,7 @@
  * The loaders that read a file of portbook's as a whole, one entry each in
  * `fileLoaders`: how the candidates are checked before anything is replaced
  * (each staged alone in a scratch directory, `{file}` in the configured
- * words standing for it), what runs once they are in place, and what runs,
+ * words standing for it; a check that passes is shown with its last line), what runs once they are in place, and what runs,
  * after the old files are back, to return the host to them. `{file}` in
  * those commands is the file where it is on this machine (under `--root`,
  * inside the root). loaders.ts puts them beside nginx's and systemd's.
@@ -17,7 +17,8 @@ import type { Loader } from './install.js';
 import type { HostCommand } from './loaders.js';
 import { nftablesBootNote } from './nftables.js';
 import type { HostChange } from './plan.js';
-import { makeScratch, type Ran, runProgram } from './run.js';
+import { checkTargetFiles, isRulesFile, prometheusNotes } from './prometheus.js';
+import { lastLine, makeScratch, type Ran, runProgram } from './run.js';
 import { checkSysctlGrammar } from './sysctl.js';
 
 /** What a file loader is given: the host's root, the config, and the plan's changes of its files. */
@@ -63,7 +64,8 @@ export function checkEach(changes: readonly HostChange[], words: readonly string
         words.map((word) => (word === '{file}' ? staged : word)),
         { show: words.map((word) => (word === '{file}' ? change.path : word)) },
       );
-      return { ...ran, output: ran.output.replaceAll(staged, change.path) };
+      const output = ran.output.replaceAll(staged, change.path);
+      return { ...ran, output: ran.ok ? lastLine(output) : output };
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -123,5 +125,33 @@ const caddy: FileLoader = {
   rollback: ({ options }) => [{ kind: 'reload-caddy', words: [...options.deploy.commands.reloadCaddy] }],
 };
 
+/**
+ * Prometheus: the rules checked with `checkPrometheusRules`, the file_sd
+ * target files with `checkPrometheusTargets` (prometheus.ts); one
+ * `reloadPrometheus` only when the rules file changed, since Prometheus
+ * re-reads file_sd files itself; notes when prometheus.yml does not name them.
+ */
+const prometheus: FileLoader = {
+  check: ({ changes, options }) => [
+    ...checkEach(
+      changes.filter((change) => isRulesFile(options, change.path)),
+      options.deploy.commands.checkPrometheusRules,
+    ),
+    ...checkTargetFiles(
+      options,
+      changes.filter((change) => !isRulesFile(options, change.path)),
+    ),
+  ],
+  after: ({ changes, options }) => reloadPrometheus(changes, options),
+  rollback: ({ changes, options }) => reloadPrometheus(changes, options),
+  notes: ({ root, changes, options }) => prometheusNotes(root, options, changes),
+};
+
+function reloadPrometheus(changes: readonly HostChange[], options: LoaderContext['options']): HostCommand[] {
+  return changes.some((change) => isRulesFile(options, change.path))
+    ? [{ kind: 'reload-prometheus', words: [...options.deploy.commands.reloadPrometheus] }]
+    : [];
+}
+
 /** Each loader that reads whole files, by kind. */
-export const fileLoaders: Partial<Record<Loader, FileLoader>> = { sysctl, nftables, caddy };
+export const fileLoaders: Partial<Record<Loader, FileLoader>> = { sysctl, nftables, caddy, prometheus };

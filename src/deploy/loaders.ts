@@ -9,7 +9,7 @@
 import type { DeployCommands, RenderOptions } from '../config/load.js';
 import { PortbookError } from '../support/errors.js';
 import { fileLoaders, type LoaderContext } from './file-loaders.js';
-import { type HostFile, type Loader, loaderOf } from './install.js';
+import { type HostFile, type Loader, loaderOf, projectSideNotes } from './install.js';
 import { loadNginx } from './nginx.js';
 import type { HostPlan } from './plan.js';
 import type { Ran } from './run.js';
@@ -17,7 +17,17 @@ import { unitOfHostPath, unitsReading, verifyUnits } from './systemd.js';
 
 /** A command deploy runs on the host. */
 export interface HostCommand {
-  kind: 'stop' | 'daemon-reload' | 'restart' | 'start' | 'reload-nginx' | 'apply-sysctl' | 'apply-nftables' | 'remove-nftables' | 'reload-caddy';
+  kind:
+    | 'stop'
+    | 'daemon-reload'
+    | 'restart'
+    | 'start'
+    | 'reload-nginx'
+    | 'apply-sysctl'
+    | 'apply-nftables'
+    | 'remove-nftables'
+    | 'reload-caddy'
+    | 'reload-prometheus';
   words: string[];
 }
 
@@ -81,7 +91,7 @@ function fileLoaderContexts(plan: HostPlan, options: Pick<RenderOptions, 'deploy
 }
 
 /** The commands a plan needs, with the config's `deploy.commands`. */
-export function stepsFor(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): HostSteps {
+export function stepsFor(plan: HostPlan, options: Pick<RenderOptions, 'deploy' | 'targets'>): HostSteps {
   const commands: DeployCommands = options.deploy.commands;
   const units = touchedUnits(plan, options);
   const unitFiles = plan.changes.some((change) => loaderOf(change.target) === 'systemd');
@@ -104,7 +114,7 @@ export function stepsFor(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>)
       ...files.flatMap(([loader, context]) => loader.rollback(context)),
     ],
     newUnits: units.created,
-    notes: files.flatMap(([loader, context]) => loader.notes?.(context) ?? []),
+    notes: [...files.flatMap(([loader, context]) => loader.notes?.(context) ?? []), ...projectSideNotes(options)],
   };
 }
 
