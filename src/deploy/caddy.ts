@@ -7,26 +7,16 @@
  * with Caddy's data and config directories in the scratch directory too. The
  * main Caddyfile must import portbook's files, or the sites are never served.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RenderOptions } from '../config/load.js';
 import { PortbookError } from '../support/errors.js';
-import { copyHostTree, isHostDirectory, readHost } from './host.js';
+import { readHost } from './host.js';
 import { installDirectory } from './install.js';
 import type { HostChange } from './plan.js';
 import { makeScratch, type Ran, spawnProgram } from './run.js';
-
-const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(`${dir}/`);
-
-/** A glob of `import` (`*`, `?` within one path part) as a regular expression. */
-function globPattern(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|\\[\]]/g, '\\$&')
-    .replaceAll('*', '[^/]*')
-    .replaceAll('?', '[^/]');
-  return new RegExp(`^${body}$`);
-}
+import { includedBy, inside, stageTrees } from './stage.js';
 
 /** The file patterns a Caddyfile's `import` lines name, relative ones against its directory (snippet names, without `/` or `.`, left out). */
 export function caddyImports(text: string, file: string): string[] {
@@ -39,18 +29,10 @@ export function caddyImports(text: string, file: string): string[] {
   return found;
 }
 
-/** Every file under a staged directory. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(full) : entry.isFile() ? [full] : [];
-  });
-}
-
 /** Why the main Caddyfile (as it will be) does not read the written candidates, if it does not. */
 function unimported(main: string, config: string, changes: readonly HostChange[], own: string): string | undefined {
-  const imports = caddyImports(main, config).map(globPattern);
-  const unread = changes.filter((change) => change.after !== undefined && !imports.some((glob) => glob.test(change.path))).map((change) => change.path);
+  const imports = caddyImports(main, config);
+  const unread = changes.filter((change) => change.after !== undefined && !includedBy(imports, change.path)).map((change) => change.path);
   if (unread.length === 0) return undefined;
   const dir = path.posix.dirname(config);
   const pattern = `${inside(own, dir) ? path.posix.relative(dir, own) : own}/*.caddyfile`;
@@ -74,39 +56,24 @@ export function checkCaddy(root: string, options: Pick<RenderOptions, 'deploy'>,
   const scratch = makeScratch(os.tmpdir());
   try {
     const hosts = [path.posix.dirname(config), ...(inside(own, path.posix.dirname(config)) ? [] : [own])];
-    const trees = hosts.map((host, index) => ({ host, staged: path.join(scratch, `tree${index}`) }));
-    const staged = (host: string): string | undefined => {
-      const tree = trees.find((each) => inside(host, each.host));
-      return tree && tree.staged + host.slice(tree.host.length);
-    };
-    for (const tree of trees) {
-      if (isHostDirectory(root, tree.host)) copyHostTree(root, tree.host, tree.staged);
-      else mkdirSync(tree.staged, { recursive: true });
-    }
-    for (const change of changes) {
-      const at = staged(change.path)!;
-      if (change.after === undefined) rmSync(at, { force: true });
-      else {
-        mkdirSync(path.dirname(at), { recursive: true });
-        writeFileSync(at, change.after);
-      }
-    }
-    for (const file of trees.flatMap((tree) => filesUnder(tree.staged))) {
+    const written = new Map(changes.filter((change) => change.after !== undefined).map((change) => [change.path, change.after!]));
+    const removed = new Set(changes.filter((change) => change.after === undefined).map((change) => change.path));
+    const { stagedPath, asHost, files } = stageTrees(root, hosts, scratch, written, removed);
+    for (const file of files()) {
       if (statSync(file).size > 4 * 1024 * 1024) continue; // not a Caddyfile
       const text = readFileSync(file, 'utf8');
       const moved = text.replace(
         /^(\s*import\s+)(\/\S*)/gm,
-        (_line, start: string, target: string) => start + (staged(target) ?? (root === '/' ? target : root + target)),
+        (_line, start: string, target: string) => start + (stagedPath(target) ?? (root === '/' ? target : root + target)),
       );
       if (moved !== text) writeFileSync(file, moved);
     }
     const home = path.join(scratch, 'home');
     const env = { ...process.env, HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config') };
     const run = spawnProgram(
-      words.map((word) => (word === '{file}' ? staged(config)! : word)),
+      words.map((word) => (word === '{file}' ? stagedPath(config)! : word)),
       { env, cwd: scratch, show: shownWords },
     );
-    const asHost = (text: string): string => trees.reduce((shown, tree) => shown.replaceAll(tree.staged, tree.host), text);
     // Caddy's JSON log lines say nothing about the verdict
     const said = asHost(run.ran.output)
       .split('\n')

@@ -7,15 +7,7 @@
 import path from 'node:path';
 import type { RenderOptions } from '../config/load.js';
 import { readHost } from './host.js';
-
-/** A glob of nft's `include` (`*`, `?`, `[…]` within one path part) as a regular expression. */
-function globPattern(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|\\]/g, '\\$&')
-    .replaceAll('*', '[^/]*')
-    .replaceAll('?', '[^/]');
-  return new RegExp(`^${body}$`);
-}
+import { includedBy } from './stage.js';
 
 /** The paths the main ruleset's `include` lines name (relative ones against its directory), as written. */
 export function nftIncludes(text: string, config: string): string[] {
@@ -34,6 +26,6 @@ export function nftablesBootNote(root: string, options: Pick<RenderOptions, 'dep
   const text = readHost(root, config);
   if (text === undefined)
     return `there is no ${config} (deploy.nftablesConfig): nft -f loads ${hostPath} now, but nothing loads it at boot; have the boot ruleset \`${line}\``;
-  if (nftIncludes(text, config).some((glob) => globPattern(glob).test(hostPath))) return undefined;
+  if (includedBy(nftIncludes(text, config), hostPath)) return undefined;
   return `${config}, which nftables.service loads at boot, does not include ${hostPath}: nft -f loads it now, but after a reboot the table is gone; add \`${line}\` at its end`;
 }

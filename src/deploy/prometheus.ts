@@ -14,6 +14,7 @@ import { readHost } from './host.js';
 import { installDirectory } from './install.js';
 import type { HostChange } from './plan.js';
 import { lastLine, makeScratch, type Ran, runProgram } from './run.js';
+import { includedBy } from './stage.js';
 
 /** Whether a host file is the rules file (in the target's directory itself); the others are file_sd target files (in `targets/`). */
 export function isRulesFile(options: Pick<RenderOptions, 'deploy'>, hostPath: string): boolean {
@@ -70,15 +71,6 @@ export function checkTargetFiles(options: Pick<RenderOptions, 'deploy'>, changes
   }
 }
 
-/** A glob as a regular expression (`*`, `?` within one path part). */
-function globPattern(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|\\[\]]/g, '\\$&')
-    .replaceAll('*', '[^/]*')
-    .replaceAll('?', '[^/]');
-  return new RegExp(`^${body}$`);
-}
-
 /** The file names and patterns prometheus.yml gives (`rule_files`, `file_sd_configs` files), read as the YAML strings ending in .yml or .yaml. */
 export function namedFiles(text: string, config: string): string[] {
   const found: string[] = [];
@@ -95,9 +87,9 @@ export function prometheusNotes(root: string, options: Pick<RenderOptions, 'depl
   const written = changes.filter((change) => change.after !== undefined);
   if (written.length === 0) return [];
   const text = readHost(root, config);
-  const named = text === undefined ? [] : namedFiles(text, config).map(globPattern);
+  const named = text === undefined ? [] : namedFiles(text, config);
   return written
-    .filter((change) => !named.some((glob) => glob.test(change.path)))
+    .filter((change) => !includedBy(named, change.path))
     .map((change) => {
       const rules = isRulesFile(options, change.path);
       const pattern = `${path.posix.dirname(change.path)}/*${rules ? '.rules' : ''}.yml`;
