@@ -957,6 +957,37 @@ describe.skipIf(skipConsumers || skipAppConsumers)('the web server: caddy', () =
   });
 });
 
+describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall and the kernel, when their targets go', () => {
+  it('removes both files, takes the table away, and says what the kernel keeps', () => {
+    const root = makeHost({ api: baseUnit('api') });
+    write(path.join(root, 'etc/nftables.conf'), `${debianNftablesConf}include "/etc/nftables.d/*.nft"\n`);
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const kernel = stubProgram(stub, 'sysctl');
+    const checks = {
+      checkNftables: [unshare, ...privateNetwork, nft, '-c', '-f', '{file}'],
+      checkSysctl: [unshare, ...privateNetwork, sysctl, '-p', '{file}'],
+    };
+    const registry = '| Service | Port |\n|---|---|\n| api | 40100 |\n';
+    const project = makeProject(registry, { targets: ['nftables', 'sysctl', 'systemd'], deploy: { commands: checks } });
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(loader.calls()).toEqual([`-f ${root}/etc/nftables.d/portbook.nft`]);
+    expect(kernel.calls()).toEqual([`-p ${root}/etc/sysctl.d/60-portbook.conf`]);
+    writeFileSync(path.join(project, 'portbook.config.json'), JSON.stringify({ targets: ['systemd'], deploy: { commands: checks } }));
+    const removed = portbook(['deploy', '--root', root], project, stub);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain('removed  /etc/nftables.d/portbook.nft\nremoved  /etc/sysctl.d/60-portbook.conf\n');
+    expect(removed.stdout).toContain('ran      nft delete table inet portbook\n');
+    expect(removed.stdout).toContain(
+      'note     /etc/sysctl.d/60-portbook.conf goes, but the kernel keeps its reserved ports until the next boot: clear them with `sysctl -w net.ipv4.ip_local_reserved_ports=` if nothing else sets them\n',
+    );
+    expect(loader.calls()).toEqual([`-f ${root}/etc/nftables.d/portbook.nft`, 'delete table inet portbook']);
+    expect(kernel.calls()).toHaveLength(1);
+    expect(existsSync(path.join(root, 'etc/nftables.d/portbook.nft'))).toBe(false);
+    expect(existsSync(path.join(root, 'etc/sysctl.d/60-portbook.conf'))).toBe(false);
+  });
+});
+
 /** A prometheus.yml with the blackbox job of the README, reading portbook's rules and target files. */
 const prometheusYml = [
   'rule_files: [/etc/prometheus/portbook/*.rules.yml]',
@@ -1047,6 +1078,22 @@ describe.skipIf(skipConsumers || skipAppConsumers)('monitoring: prometheus', () 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`portbook: the candidates fail \`promtool check rules ${rules}\`: exited 1:\n`);
     expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('writes nothing when promtool rejects a target file (a project template)', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus'] });
+    write(path.join(project, 'templates/prometheus.targets.yml.hbs'), '- targets: ["a.example.com:443"]\n  labelz: {}\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `portbook: the candidates fail \`promtool check config prometheus.yml (a prometheus.yml whose blackbox job reads ${targets})\`: exited 1:\n`,
+    );
+    expect(result.stderr).toContain(`checking SD file "${targets}"`);
     expect(tree(root)).toEqual(before);
     expect(stub.calls()).toEqual([]);
   });
