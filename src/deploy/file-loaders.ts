@@ -2,10 +2,11 @@
  * The loaders that read a file of portbook's as a whole, one entry each in
  * `fileLoaders`: how the candidates are checked before anything is replaced
  * (each staged alone in a scratch directory, `{file}` in the configured
- * words standing for it; a check that passes is shown with its last line), what runs once they are in place, and what runs,
- * after the old files are back, to return the host to them. `{file}` in
- * those commands is the file where it is on this machine (under `--root`,
- * inside the root). loaders.ts puts them beside nginx's and systemd's.
+ * words standing for it; a check that passes is shown with its last line),
+ * what runs once they are in place (`{file}` standing for the file where it
+ * is on this machine: under `--root`, inside the root), and what runs, after
+ * the old files are back, to return the host to them. loaders.ts runs them
+ * beside nginx's and systemd's.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -4,12 +4,14 @@
  * them before anything is replaced, then make it take the new files, once,
  * and only where files changed: `systemctl daemon-reload` once for any unit
  * file, a restart of the units whose files (or environment file) changed, a
- * stop of the units whose files go, and one nginx reload.
+ * stop of the units whose files go, and one nginx reload; and, for the
+ * loaders that take a file whole (sysctl, nftables, caddy, prometheus), each
+ * one's entry in file-loaders.ts.
  */
 import type { DeployCommands, RenderOptions } from '../config/load.js';
 import { PortbookError } from '../support/errors.js';
-import { fileLoaders, type LoaderContext } from './file-loaders.js';
-import { type HostFile, type Loader, loaderOf, projectSideNotes } from './install.js';
+import { type FileLoader, fileLoaders, type LoaderContext } from './file-loaders.js';
+import { type HostFile, loaderOf, projectSideNotes } from './install.js';
 import { loadNginx } from './nginx.js';
 import type { HostPlan } from './plan.js';
 import type { Ran } from './run.js';
@@ -83,7 +85,7 @@ function touchedUnits(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): {
 }
 
 /** Each file loader (file-loaders.ts) with the plan's changes of its files, in the table's order; those without a change left out. */
-function fileLoaderContexts(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): Array<[NonNullable<(typeof fileLoaders)[Loader]>, LoaderContext]> {
+function fileLoaderContexts(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): Array<[FileLoader, LoaderContext]> {
   return Object.entries(fileLoaders).flatMap(([kind, loader]) => {
     const changes = plan.changes.filter((change) => loaderOf(change.target) === kind);
     return changes.length === 0 ? [] : [[loader, { root: plan.root, options, changes }]];
