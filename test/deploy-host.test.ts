@@ -13,10 +13,14 @@ import { describe, expect, it } from 'vitest';
 import { renderOptionsFrom } from '../src/config/load.js';
 import { isLocalHost, passTarget, statements } from '../src/deploy/nginx-config.js';
 import { environmentWords } from '../src/deploy/systemd.js';
+import { skipAppConsumers, warnIfAppConsumersSkipped } from './app-consumers.js';
 import { consumerEnv, openssl, run, skipConsumers, warnIfSkipped, write } from './consumers.js';
+import { nft, privateNetwork, skipFirewallConsumers, sysctl, unshare, warnIfFirewallSkipped } from './firewall-consumers.js';
 import { temporaryDirs } from './helpers.js';
 
 warnIfSkipped('deploy-host.test.ts');
+warnIfFirewallSkipped('deploy-host.test.ts');
+warnIfAppConsumersSkipped('deploy-host.test.ts');
 
 const temporaryDir = temporaryDirs('host');
 const bin = fileURLToPath(new URL('../bin/portbook.cjs', import.meta.url));
@@ -125,6 +129,22 @@ function stubSystemctl(): { dir: string; log: string; failReloadOnce: () => void
     failReloadOnce: () => writeFileSync(fail, ''),
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
   };
+}
+
+/**
+ * A stub `name` in the stub's directory (first on PATH), never the real
+ * program: it appends its arguments to `<name>.log` beside it, and fails
+ * (exit 1, with a message) once when `fail-<name>` exists there, removing it.
+ */
+function stubProgram(stub: { dir: string }, name: string): { failOnce: () => void; calls: () => string[] } {
+  const log = path.join(stub.dir, `${name}.log`);
+  const fail = path.join(stub.dir, `fail-${name}`);
+  write(
+    path.join(stub.dir, name),
+    `#!/bin/sh\necho "$*" >> '${log}'\nif [ -e '${fail}' ]; then rm '${fail}'; echo "${name}: refused by the test" >&2; exit 1; fi\nexit 0\n`,
+  );
+  chmodSync(path.join(stub.dir, name), 0o755);
+  return { failOnce: () => writeFileSync(fail, ''), calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
 }
 
 interface Cli {
@@ -634,6 +654,469 @@ describe.skipIf(skipConsumers)('deploy, more', () => {
   });
 });
 
+describe.skipIf(skipConsumers || skipFirewallConsumers)('the kernel: sysctl', () => {
+  const listener = (port: number): string => `| Service | Port |\n|---|---|\n| api | ${port} |\n`;
+  const file = '/etc/sysctl.d/60-portbook.conf';
+  // the kernel's verdict in a private network namespace (the real sysctl, never the stub); applied by the stub
+  const config = { targets: ['sysctl'], deploy: { commands: { checkSysctl: [unshare, ...privateNetwork, sysctl, '-p', '{file}'] } } };
+
+  it('plans, installs and applies the file once, and drift sees a hand edit', () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const kernel = stubProgram(stub, 'sysctl');
+    const project = makeProject(listener(40100), config);
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${file}\n`);
+    expect(planned.stdout).toContain(`checked  sysctl.d grammar of ${file} (portbook)\n`);
+    expect(planned.stdout).toContain(`checked  ${unshare} ${privateNetwork.join(' ')} ${sysctl} -p ${file}: net.ipv4.ip_local_reserved_ports = 40100\n`);
+    expect(planned.stdout).toContain(`run      sysctl -p ${root}${file}\n`);
+    expect(tree(root)).toEqual(before);
+    const json = JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout);
+    expect(json).toMatchObject({ files: [{ path: file, action: 'create', target: 'sysctl' }], commands: [`sysctl -p ${root}${file}`] });
+    expect(kernel.calls()).toEqual([]);
+
+    const deployed = portbook(['deploy', '--root', root], project, stub);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toContain(`created  ${file}\n`);
+    expect(kernel.calls()).toEqual([`-p ${root}${file}`]);
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain('\nnet.ipv4.ip_local_reserved_ports = 40100\n');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+    expect(portbook(['deploy', '--root', root], project, stub).stdout).toContain('The host is up to date: nothing to do.');
+    expect(kernel.calls()).toHaveLength(1);
+
+    writeFileSync(path.join(root, file), readFileSync(path.join(root, file), 'utf8').replace('= 40100', '= 40100,40101'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${file}: edited on the host since portbook deployed it\n`);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it("applies for real in a private network namespace: the kernel there holds the registry's ports", () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const readBack = 'sysctl -p "$1" >/dev/null && cat /proc/sys/net/ipv4/ip_local_reserved_ports';
+    const applySysctl = [unshare, ...privateNetwork, 'sh', '-c', readBack.replace('sysctl', sysctl), 'sh', '{file}'];
+    const project = makeProject(listener(40100), { ...config, deploy: { commands: { ...config.deploy.commands, applySysctl } } });
+    const result = portbook(['deploy', '--root', root, '--json'], project, stub);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).ran).toEqual([{ command: expect.stringContaining(`${root}${file}`), ok: true, output: '40100' }]);
+  });
+
+  it('writes nothing when the candidate sets a key the target does not write (a project template)', () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const kernel = stubProgram(stub, 'sysctl');
+    const project = makeProject(listener(40100), config);
+    write(path.join(project, 'templates/sysctl.conf.hbs'), 'net.ipv4.ip_forward = 1\nnet.ipv4.ip_local_reserved_ports = {{sysctl.value}}\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `portbook: the candidates fail \`sysctl.d grammar of ${file} (portbook)\`: ${file}:4: \`net.ipv4.ip_forward\` is not a key the sysctl target writes (net.ipv4.ip_local_reserved_ports)\n`,
+    );
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(kernel.calls()).toEqual([]);
+  });
+
+  it('puts the previous file back and applies it again when applying fails', () => {
+    const root = makeHost({});
+    const stub = stubSystemctl();
+    const kernel = stubProgram(stub, 'sysctl');
+    const project = makeProject(listener(40100), config);
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), listener(40200));
+    kernel.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: \`sysctl -p ${root}${file}\` failed after the files were replaced: exited 1:\nsysctl: refused by the test\n`);
+    expect(result.stderr).toContain(`The previous files were put back; to return the host to them, portbook ran:\n  ok      sysctl -p ${root}${file}\n`);
+    expect(tree(root)).toEqual(deployed);
+    expect(kernel.calls()).toEqual([`-p ${root}${file}`, `-p ${root}${file}`, `-p ${root}${file}`]);
+  });
+});
+
+/** Debian 12's /etc/nftables.conf, as the nftables package installs it: no include. */
+const debianNftablesConf = `#!/usr/sbin/nft -f
+
+flush ruleset
+
+table inet filter {
+\tchain input {
+\t\ttype filter hook input priority filter;
+\t}
+\tchain forward {
+\t\ttype filter hook forward priority filter;
+\t}
+\tchain output {
+\t\ttype filter hook output priority filter;
+\t}
+}
+`;
+
+describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall: nftables', () => {
+  const registry = '| Service | Port |\n|---|---|\n| api | 16000 |\n';
+  const file = '/etc/nftables.d/portbook.nft';
+  // nft's verdict in a private network namespace (the real nft, never the stub); loaded by the stub
+  const config = { targets: ['nftables'], deploy: { commands: { checkNftables: [unshare, ...privateNetwork, nft, '-c', '-f', '{file}'] } } };
+  const nftablesHost = (): string => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/nftables.conf'), debianNftablesConf);
+    return root;
+  };
+
+  it('plans, installs and loads the ruleset once, says the include line the boot ruleset needs, and drift sees a hand edit', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const project = makeProject(registry, config);
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${file}\n`);
+    expect(planned.stdout).toContain(`checked  ${unshare} ${privateNetwork.join(' ')} ${nft} -c -f ${file}\n`);
+    expect(planned.stdout).toContain(`run      nft -f ${root}${file}\n`);
+    expect(planned.stdout).toContain(
+      `note     /etc/nftables.conf, which nftables.service loads at boot, does not include ${file}: nft -f loads it now, but after a reboot the table is gone; add \`include "/etc/nftables.d/*.nft"\` at its end\n`,
+    );
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout)).toMatchObject({
+      files: [{ path: file, action: 'create', target: 'nftables' }],
+      commands: [`nft -f ${root}${file}`],
+      notes: [expect.stringContaining('add `include "/etc/nftables.d/*.nft"` at its end')],
+    });
+    expect(tree(root)).toEqual(before);
+    expect(loader.calls()).toEqual([]);
+
+    writeFileSync(path.join(root, 'etc/nftables.conf'), `${debianNftablesConf}include "/etc/nftables.d/*.nft"\n`);
+    const deployed = portbook(['deploy', '--root', root], project, stub);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toContain(`created  ${file}\n`);
+    expect(deployed.stdout).not.toContain('note');
+    expect(loader.calls()).toEqual([`-f ${root}${file}`]);
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain('16000 comment "api"');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+
+    writeFileSync(path.join(root, file), readFileSync(path.join(root, file), 'utf8').replace('policy accept', 'policy drop'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${file}: edited on the host since portbook deployed it\n`);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('loads for real in a private network namespace, twice, as one table', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const twice = '"$0" -f "$1" && "$0" -f "$1" && "$0" list ruleset';
+    const applyNftables = [unshare, ...privateNetwork, 'sh', '-c', twice, nft, '{file}'];
+    const project = makeProject(registry, { ...config, deploy: { commands: { ...config.deploy.commands, applyNftables } } });
+    const result = portbook(['deploy', '--root', root, '--json'], project, stub);
+    expect(result.code).toBe(0);
+    const [ran] = JSON.parse(result.stdout).ran;
+    expect(ran.ok).toBe(true);
+    expect(ran.output.match(/^table /gm)).toEqual(['table ']);
+    expect(ran.output.match(/tcp dport @internal_tcp drop/g)).toHaveLength(1);
+    expect(ran.output).toContain('16000 comment "api"');
+  });
+
+  it('writes nothing when nft rejects the candidate (a project template)', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const project = makeProject(registry, config);
+    write(path.join(project, 'templates/nftables.nft.hbs'), 'table inet portbook {\n    chain input {\n        tcp dport 16000 bogus\n    }\n}\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: the candidates fail \`${unshare} ${privateNetwork.join(' ')} ${nft} -c -f ${file}\`: exited 1:\n${file}:`);
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(loader.calls()).toEqual([]);
+  });
+
+  it('puts the previous ruleset back and loads it when loading fails; takes the table away when it was new', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const project = makeProject(registry, config);
+    loader.failOnce();
+    const first = portbook(['deploy', '--root', root], project, stub);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('The previous files were put back; to return the host to them, portbook ran:\n  ok      nft delete table inet portbook\n');
+    expect(existsSync(path.join(root, file))).toBe(false);
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), registry.replace('16000', '16001'));
+    loader.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: \`nft -f ${root}${file}\` failed after the files were replaced: exited 1:\nnft: refused by the test\n`);
+    expect(result.stderr).toContain(`The previous files were put back; to return the host to them, portbook ran:\n  ok      nft -f ${root}${file}\n`);
+    expect(tree(root)).toEqual(deployed);
+    expect(loader.calls()).toEqual([`-f ${root}${file}`, 'delete table inet portbook', `-f ${root}${file}`, `-f ${root}${file}`, `-f ${root}${file}`]);
+  });
+});
+
+/** Debian's /etc/caddy/Caddyfile without its comments, and the line that imports portbook's sites. */
+const debianCaddyfile = ':80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n';
+const caddyImport = 'import portbook/*.caddyfile\n';
+
+describe.skipIf(skipConsumers || skipAppConsumers)('the web server: caddy', () => {
+  const file = '/etc/caddy/portbook/portbook.default.caddyfile';
+  const caddyHost = (caddyfile = debianCaddyfile + caddyImport): string => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/caddy/Caddyfile'), caddyfile);
+    return root;
+  };
+
+  it('plans, installs with the host Caddyfile checked around it, reloads caddy once, and drift sees a hand edit', () => {
+    const root = caddyHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${file}\n`);
+    expect(planned.stdout).toContain('checked  caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile: Valid configuration\n');
+    expect(planned.stdout).toContain('run      systemctl reload caddy\n');
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout)).toMatchObject({
+      files: [{ path: file, action: 'create', target: 'caddy' }],
+      commands: ['systemctl reload caddy'],
+    });
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+
+    const deployed = portbook(['deploy', '--root', root], project, stub);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toContain(`created  ${file}\n`);
+    expect(stub.calls()).toEqual(['reload caddy']);
+    expect(readFileSync(path.join(root, file), 'utf8')).toContain('\treverse_proxy http://127.0.0.1:17354 {\n');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+    expect(portbook(['deploy', '--root', root], project, stub).stdout).toContain('The host is up to date: nothing to do.');
+    expect(stub.calls()).toEqual(['reload caddy']);
+
+    writeFileSync(path.join(root, file), readFileSync(path.join(root, file), 'utf8').replace('17354', '17355'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${file}: edited on the host since portbook deployed it\n`);
+  });
+
+  it('writes nothing when the main Caddyfile does not import the sites, or caddy rejects them', () => {
+    const root = caddyHost(debianCaddyfile);
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    const before = tree(root);
+    const unread = portbook(['deploy', '--root', root], project, stub);
+    expect(unread.code).toBe(1);
+    expect(unread.stderr).toContain(
+      `caddy loads /etc/caddy/Caddyfile, but not ${file}: add \`import portbook/*.caddyfile\` to it, or set deploy.caddy to a directory it imports\n`,
+    );
+    expect(tree(root)).toEqual(before);
+
+    writeFileSync(path.join(root, 'etc/caddy/Caddyfile'), debianCaddyfile + caddyImport);
+    write(path.join(project, 'templates/caddy.caddyfile.hbs'), 'http://x.example.com {\n\treverse_prox 127.0.0.1:17354\n}\n');
+    const rejected = portbook(['deploy', '--root', root], project, stub);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('portbook: the candidates fail `caddy validate --adapter caddyfile --config /etc/caddy/Caddyfile`: exited 1:\n');
+    expect(rejected.stderr).toContain(`${file}:5: unrecognized directive: reverse_prox`);
+    expect(rejected.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual({ ...before, 'etc/caddy/Caddyfile': debianCaddyfile + caddyImport });
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('checks the copy through an absolute import too, and a directory the config moves outside /etc/caddy', () => {
+    const stub = stubSystemctl();
+    const absolute = caddyHost(`${debianCaddyfile}import /etc/caddy/portbook/*.caddyfile\n`);
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    expect(portbook(['deploy', '--root', absolute, '--plan'], project, stub).stdout).toContain(': Valid configuration\n');
+    const moved = caddyHost(`${debianCaddyfile}import /srv/caddy/*.caddyfile\n`);
+    const elsewhere = makeProject(creatorSuite, { targets: ['caddy'], deploy: { caddy: '/srv/caddy' } });
+    const result = portbook(['deploy', '--root', moved], elsewhere, stub);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('created  /srv/caddy/portbook.default.caddyfile\n');
+    expect(result.stdout).toContain(': Valid configuration\n');
+  });
+
+  it('puts the previous sites back and reloads caddy again when the reload fails', () => {
+    const root = caddyHost();
+    const stub = stubSystemctl();
+    const reload = stubProgram(stub, 'caddy-reload');
+    const project = makeProject(creatorSuite, { targets: ['caddy'], deploy: { commands: { reloadCaddy: 'caddy-reload --now' } } });
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    const deployed = tree(root);
+    writeFileSync(path.join(project, 'docs/PORTS.md'), creatorSuite.replaceAll('17354', '17350'));
+    reload.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('portbook: `caddy-reload --now` failed after the files were replaced: exited 1:\ncaddy-reload: refused by the test\n');
+    expect(result.stderr).toContain('The previous files were put back; to return the host to them, portbook ran:\n  ok      caddy-reload --now\n');
+    expect(tree(root)).toEqual(deployed);
+    expect(reload.calls()).toEqual(['--now', '--now', '--now']);
+  });
+});
+
+describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall and the kernel, when their targets go', () => {
+  it('removes both files, takes the table away, and says what the kernel keeps', () => {
+    const root = makeHost({ api: baseUnit('api') });
+    write(path.join(root, 'etc/nftables.conf'), `${debianNftablesConf}include "/etc/nftables.d/*.nft"\n`);
+    const stub = stubSystemctl();
+    const loader = stubProgram(stub, 'nft');
+    const kernel = stubProgram(stub, 'sysctl');
+    const checks = {
+      checkNftables: [unshare, ...privateNetwork, nft, '-c', '-f', '{file}'],
+      checkSysctl: [unshare, ...privateNetwork, sysctl, '-p', '{file}'],
+    };
+    const registry = '| Service | Port |\n|---|---|\n| api | 40100 |\n';
+    const project = makeProject(registry, { targets: ['nftables', 'sysctl', 'systemd'], deploy: { commands: checks } });
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(loader.calls()).toEqual([`-f ${root}/etc/nftables.d/portbook.nft`]);
+    expect(kernel.calls()).toEqual([`-p ${root}/etc/sysctl.d/60-portbook.conf`]);
+    writeFileSync(path.join(project, 'portbook.config.json'), JSON.stringify({ targets: ['systemd'], deploy: { commands: checks } }));
+    const removed = portbook(['deploy', '--root', root], project, stub);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain('removed  /etc/nftables.d/portbook.nft\nremoved  /etc/sysctl.d/60-portbook.conf\n');
+    expect(removed.stdout).toContain('ran      nft delete table inet portbook\n');
+    expect(removed.stdout).toContain(
+      'note     /etc/sysctl.d/60-portbook.conf goes, but the kernel keeps its reserved ports until the next boot: clear them with `sysctl -w net.ipv4.ip_local_reserved_ports=` if nothing else sets them\n',
+    );
+    expect(loader.calls()).toEqual([`-f ${root}/etc/nftables.d/portbook.nft`, 'delete table inet portbook']);
+    expect(kernel.calls()).toHaveLength(1);
+    expect(existsSync(path.join(root, 'etc/nftables.d/portbook.nft'))).toBe(false);
+    expect(existsSync(path.join(root, 'etc/sysctl.d/60-portbook.conf'))).toBe(false);
+  });
+});
+
+/** A prometheus.yml with the blackbox job of the README, reading portbook's rules and target files. */
+const prometheusYml = [
+  'rule_files: [/etc/prometheus/portbook/*.rules.yml]',
+  'scrape_configs:',
+  '  - job_name: blackbox',
+  '    metrics_path: /probe',
+  '    file_sd_configs:',
+  '      - files: [/etc/prometheus/portbook/targets/*.yml]',
+  '',
+].join('\n');
+
+describe.skipIf(skipConsumers || skipAppConsumers)('monitoring: prometheus', () => {
+  const rules = '/etc/prometheus/portbook/portbook.rules.yml';
+  const targets = '/etc/prometheus/portbook/targets/portbook.default.yml';
+  const prometheusHost = (config = prometheusYml): string => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/prometheus/prometheus.yml'), config);
+    return root;
+  };
+
+  it('plans and installs rules and targets, reloads only for a rules change, and drift sees a hand edit', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus'] });
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain(`create   ${rules}\ncreate   ${targets}\n`);
+    expect(planned.stdout).toContain(`checked  promtool check rules ${rules}: SUCCESS: 3 rules found\n`);
+    expect(planned.stdout).toContain(
+      `checked  promtool check config prometheus.yml (a prometheus.yml whose blackbox job reads ${targets}): SUCCESS: prometheus.yml is valid prometheus config file syntax\n`,
+    );
+    expect(planned.stdout).toContain('run      systemctl reload prometheus\n');
+    expect(planned.stdout).toContain("note     prometheus/blackbox.yml stays in the project: merge its modules into the blackbox exporter's own file");
+    expect(planned.stdout).not.toContain('does not name');
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout)).toMatchObject({
+      files: [
+        { path: rules, action: 'create', target: 'prometheus' },
+        { path: targets, action: 'create', target: 'prometheus' },
+      ],
+      commands: ['systemctl reload prometheus'],
+    });
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+
+    expect(portbook(['deploy', '--root', root], project, stub).code).toBe(0);
+    expect(stub.calls()).toEqual(['reload prometheus']);
+    expect(readFileSync(path.join(root, targets), 'utf8')).toContain('- "video-api.destinpq.com:443"');
+    expect(portbook(['drift', '--root', root], project, stub).code).toBe(0);
+    // a site goes: its target file changes, the rules do not, and Prometheus reads file_sd files itself
+    writeFileSync(path.join(project, 'docs/PORTS.md'), creatorSuite.replace(/^\| `https:\/\/video\.destinpq\.com`.*\n/m, ''));
+    const again = portbook(['deploy', '--root', root], project, stub);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`updated  ${targets}\n1 file unchanged\n`);
+    expect(again.stdout).not.toContain('ran ');
+    expect(stub.calls()).toEqual(['reload prometheus']);
+
+    writeFileSync(path.join(root, rules), readFileSync(path.join(root, rules), 'utf8').replace('for: 5m', 'for: 1m'));
+    const drifted = portbook(['drift', '--root', root], project, stub);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain(`edited      ${rules}: edited on the host since portbook deployed it\n`);
+  });
+
+  it("says what prometheus.yml must name, and where ufw's and compose's files go instead", () => {
+    const root = prometheusHost('rule_files:\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [localhost:9100]\n');
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus', 'ufw', 'compose'] });
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(planned.code).toBe(0);
+    const notes = planned.stdout.split('\n').filter((line) => line.startsWith('note'));
+    expect(notes).toEqual([
+      `note     /etc/prometheus/prometheus.yml does not name ${rules}, so Prometheus does not read it: add /etc/prometheus/portbook/*.rules.yml to its rule_files`,
+      `note     /etc/prometheus/prometheus.yml does not name ${targets}, so Prometheus does not read it: give the blackbox job \`file_sd_configs: [{ files: [/etc/prometheus/portbook/targets/*.yml] }]\` (the job is in portbook's README, under Prometheus)`,
+      'note     ufw stays in the project: a person runs its script as root (`sh ufw/portbook.sh` from the output directory); deploy does not place it',
+      'note     compose stays in the project: its override goes beside your compose file (`docker compose -f compose.yaml -f compose/docker-compose.portbook.yml up -d`); deploy does not place it',
+      "note     prometheus/blackbox.yml stays in the project: merge its modules into the blackbox exporter's own file (Debian's /etc/prometheus/blackbox.yml); deploy places the rules and target files",
+    ]);
+    expect(JSON.parse(portbook(['deploy', '--root', root, '--plan', '--json'], project, stub).stdout).notes).toHaveLength(5);
+  });
+
+  it('writes nothing when promtool rejects the rules (a project template)', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus'] });
+    write(path.join(project, 'templates/prometheus.rules.yml.hbs'), 'groups:\n  - name: portbook\n    rules:\n      - alert: Broken\n        expr: up ==\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`portbook: the candidates fail \`promtool check rules ${rules}\`: exited 1:\n`);
+    expect(result.stderr).toContain('Nothing was written; the host is as it was.\n');
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('writes nothing when promtool rejects a target file (a project template)', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const project = makeProject(creatorSuite, { targets: ['prometheus'] });
+    write(path.join(project, 'templates/prometheus.targets.yml.hbs'), '- targets: ["a.example.com:443"]\n  labelz: {}\n');
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `portbook: the candidates fail \`promtool check config prometheus.yml (a prometheus.yml whose blackbox job reads ${targets})\`: exited 1:\n`,
+    );
+    expect(result.stderr).toContain(`checking SD file "${targets}"`);
+    expect(tree(root)).toEqual(before);
+    expect(stub.calls()).toEqual([]);
+  });
+
+  it('puts the previous files back and reloads again when the reload fails', () => {
+    const root = prometheusHost();
+    const stub = stubSystemctl();
+    const reload = stubProgram(stub, 'prometheus-reload');
+    const project = makeProject(creatorSuite, { targets: ['prometheus'], deploy: { commands: { reloadPrometheus: 'prometheus-reload now' } } });
+    reload.failOnce();
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'portbook: `prometheus-reload now` failed after the files were replaced: exited 1:\nprometheus-reload: refused by the test\n',
+    );
+    expect(result.stderr).toContain('The previous files were put back; to return the host to them, portbook ran:\n  ok      prometheus-reload now\n');
+    expect(existsSync(path.join(root, rules))).toBe(false);
+    expect(existsSync(path.join(root, 'etc/prometheus/portbook'))).toBe(true);
+    expect(readdirSync(path.join(root, 'etc/prometheus/portbook'))).toEqual([]);
+    expect(reload.calls()).toEqual(['now', 'now']);
+  });
+});
+
 describe('the deploy settings of the config', () => {
   it('moves directories, names the project, takes commands as words', () => {
     const deploy = renderOptionsFrom(
@@ -650,13 +1133,23 @@ describe('the deploy settings of the config', () => {
   });
 
   it.each([
-    [{ deploy: { nginxx: '/x' } }, 'unknown setting `deploy.nginxx`; known: env, nginx, systemd, name, nginxConfig, commands'],
-    [{ deploy: { json: '/srv' } }, '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd'],
+    [
+      { deploy: { nginxx: '/x' } },
+      'unknown setting `deploy.nginxx`; known: env, nginx, systemd, nftables, sysctl, caddy, prometheus, name, nginxConfig, nftablesConfig, caddyConfig, prometheusConfig, commands',
+    ],
+    [
+      { deploy: { json: '/srv' } },
+      '`deploy.json`: json is not deployed (its files stay in the repository); deploy places env, nginx, systemd, nftables, sysctl, caddy, prometheus',
+    ],
     [{ deploy: { nginx: 'etc/nginx' } }, '`deploy.nginx` must be an absolute path (not /)'],
     [{ deploy: { systemd: '/etc/../tmp' } }, '`deploy.systemd` must be an absolute path (not /)'],
     [{ deploy: { name: 'My Shop' } }, '`deploy.name` must be a name of lower-case letters'],
     [{ deploy: { commands: { restart: 'systemctl restart' } } }, '`deploy.commands.restart` must be a command with the word {units}'],
-    [{ deploy: { commands: { reload: 'x' } } }, 'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx'],
+    [
+      { deploy: { commands: { reload: 'x' } } },
+      'unknown setting `deploy.commands.reload`; known: daemonReload, restart, stop, start, reloadNginx, checkSysctl, applySysctl, checkNftables, applyNftables, removeNftables, checkCaddy, reloadCaddy, checkPrometheusRules, checkPrometheusTargets, reloadPrometheus',
+    ],
+    [{ deploy: { commands: { applySysctl: 'sysctl --system' } } }, '`deploy.commands.applySysctl` must be a command with the word {file}'],
   ])('%j is refused', (raw, message) => {
     expect(() => renderOptionsFrom(raw, 'c.json')).toThrow(message);
   });

@@ -150,14 +150,16 @@ export const commands: Readonly<Record<Command, CommandSpec>> = {
   deploy: {
     invocation: 'deploy',
     usage: '[--env ENV] [--root DIR] [--plan] [--force] [--json] [path options]',
-    summary: "install an environment's nginx, systemd and env files on this host, check, reload",
+    summary: "install an environment's files (nginx, systemd, env, firewall, kernel, Caddy, Prometheus) on this host, check, reload",
     description:
       'Renders the registry in memory and takes the environment’s files to their places on this host (nginx ' +
-      '/etc/nginx/conf.d, units and drop-ins /etc/systemd/system, env files /etc/portbook; the config’s deploy ' +
-      'moves them). Before anything is replaced, nginx -T loads the host’s configuration with the new files in ' +
-      'place and systemd-analyze verify checks the units whose files change; a failure writes nothing. Then each ' +
-      'file is replaced atomically, and only what changed is reloaded: systemctl daemon-reload once, try-restart ' +
-      'of the units whose files changed, nginx reloaded once. If a reload fails, the previous files are put back ' +
+      '/etc/nginx/conf.d, units and drop-ins /etc/systemd/system, env files /etc/portbook, and when enabled the ' +
+      'sysctl file /etc/sysctl.d, the nftables ruleset /etc/nftables.d, Caddy sites /etc/caddy/portbook, Prometheus ' +
+      'rules and targets /etc/prometheus/portbook; the config’s deploy moves them). Before anything is replaced, nginx -T loads the ' +
+      'host’s configuration with the new files in place, systemd-analyze verify checks the units whose files ' +
+      'change, and the other loaders check theirs; a failure writes nothing. Then each file is replaced ' +
+      'atomically, and only what changed is reloaded: systemctl daemon-reload once, try-restart of the units whose ' +
+      'files changed, nginx and caddy reloaded once, prometheus when its rules changed, sysctl -p and nft -f of a changed sysctl file and ruleset. If a reload fails, the previous files are put back ' +
       'and reloaded. Files portbook deployed before and no longer renders are removed; files it did not deploy are ' +
       'never touched, nor files edited on the host (unless --force).',
     examples: [

@@ -1,7 +1,7 @@
 /**
  * `deploy`: build in memory, take one environment's files to their places on
  * the host (the install map), compare with what is there, check the
- * candidates with nginx and systemd as the host would load them, replace
+ * candidates as the host would load them (deploy/loaders.ts), replace
  * atomically, then reload only what changed; a failed reload puts the old
  * files back. `plan` stops before anything is written.
  */

@@ -37,6 +37,12 @@ export interface DeploySettings {
   directories: Partial<Record<TargetId, string>>;
   /** The host's main nginx configuration: what deploy loads, with the candidates in place, to check them. */
   nginxConfig: string;
+  /** The ruleset the host's nftables.service loads at boot: deploy notes when it does not include portbook's file. */
+  nftablesConfig: string;
+  /** The host's main Caddyfile: what deploy checks, with the candidates in place, and what must import them. */
+  caddyConfig: string;
+  /** The host's prometheus.yml: deploy notes when it does not name portbook's rules and target files. */
+  prometheusConfig: string;
   /** This project's name in the files it shares a directory with other projects' (`portbook.<name>.<environment>.conf`); `''`: none. */
   name: string;
   /** What deploy runs after replacing files, as words run without a shell; `{units}` is one word per unit. */
@@ -50,6 +56,25 @@ export interface DeployCommands {
   /** Starts what `stop` stopped, when a failed deploy puts the old files back. */
   start: readonly string[];
   reloadNginx: readonly string[];
+  /** Checks a candidate sysctl file (`{file}`) as the kernel reads it, without changing the host's value. */
+  checkSysctl: readonly string[];
+  /** Applies the installed sysctl file (`{file}`). */
+  applySysctl: readonly string[];
+  /** Checks a candidate ruleset (`{file}`) without loading it. */
+  checkNftables: readonly string[];
+  /** Loads the installed ruleset (`{file}`): it replaces the table inet portbook. */
+  applyNftables: readonly string[];
+  /** Takes the table away when its file goes (or, on a rollback, when it was new). */
+  removeNftables: readonly string[];
+  /** Checks a copy of the host's main Caddyfile (`{file}`) with the candidates in place. */
+  checkCaddy: readonly string[];
+  reloadCaddy: readonly string[];
+  /** Checks the candidate rules file (`{file}`). */
+  checkPrometheusRules: readonly string[];
+  /** Checks a prometheus.yml (`{file}`) whose one job reads the candidate file_sd file. */
+  checkPrometheusTargets: readonly string[];
+  /** Runs when the rules file changed (Prometheus re-reads file_sd files itself). */
+  reloadPrometheus: readonly string[];
 }
 
 export interface TargetCommands {
@@ -91,6 +116,9 @@ export const defaultRenderOptions: RenderOptions = {
   deploy: {
     directories: {},
     nginxConfig: '/etc/nginx/nginx.conf',
+    nftablesConfig: '/etc/nftables.conf',
+    caddyConfig: '/etc/caddy/Caddyfile',
+    prometheusConfig: '/etc/prometheus/prometheus.yml',
     name: '',
     commands: {
       daemonReload: ['systemctl', 'daemon-reload'],
@@ -98,6 +126,17 @@ export const defaultRenderOptions: RenderOptions = {
       stop: ['systemctl', 'stop', '{units}'],
       start: ['systemctl', 'start', '{units}'],
       reloadNginx: ['systemctl', 'reload', 'nginx'],
+      // the reserved ports are per network namespace: a private one checks them without touching the host's
+      checkSysctl: ['unshare', '-n', 'sysctl', '-p', '{file}'],
+      applySysctl: ['sysctl', '-p', '{file}'],
+      checkNftables: ['nft', '-c', '-f', '{file}'],
+      applyNftables: ['nft', '-f', '{file}'],
+      removeNftables: ['nft', 'delete', 'table', 'inet', 'portbook'],
+      checkCaddy: ['caddy', 'validate', '--adapter', 'caddyfile', '--config', '{file}'],
+      reloadCaddy: ['systemctl', 'reload', 'caddy'],
+      checkPrometheusRules: ['promtool', 'check', 'rules', '{file}'],
+      checkPrometheusTargets: ['promtool', 'check', 'config', '{file}'],
+      reloadPrometheus: ['systemctl', 'reload', 'prometheus'],
     },
   },
 };
@@ -289,7 +328,7 @@ const knownKeys: Record<string, readonly string[]> = {
   settings: ['environment', 'environmentVariable', 'paths'],
   'settings.paths': ['ts', 'py'],
   commands: targetIds,
-  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'commands'],
+  deploy: [...installedTargetIds, 'name', 'nginxConfig', 'nftablesConfig', 'caddyConfig', 'prometheusConfig', 'commands'],
   'deploy.commands': Object.keys(defaultRenderOptions.deploy.commands),
 };
 
@@ -485,6 +524,9 @@ function deployOptions(
     if (value !== undefined) into.directories[id] = value;
   }
   into.nginxConfig = directory('nginxConfig') ?? into.nginxConfig;
+  into.nftablesConfig = directory('nftablesConfig') ?? into.nftablesConfig;
+  into.caddyConfig = directory('caddyConfig') ?? into.caddyConfig;
+  into.prometheusConfig = directory('prometheusConfig') ?? into.prometheusConfig;
   if (deploy.name !== undefined) {
     if (typeof deploy.name !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(deploy.name)) {
       fail('deploy.name', 'a name of lower-case letters, digits, _ and - (such as "shop"), at most 63');
@@ -499,6 +541,7 @@ function deployOptions(
     }
     if ((key === 'restart' || key === 'stop' || key === 'start') && !(words as string[]).includes('{units}'))
       fail(setting, 'a command with the word {units}, where the unit names go');
+    if (/^(check|apply)/.test(key) && !(words as string[]).includes('{file}')) fail(setting, 'a command with the word {file}, where the file goes');
     (into.commands as unknown as Record<string, readonly string[]>)[key] = words as string[];
   }
 }

@@ -51,3 +51,17 @@ export function hostFiles(rendered: ReadonlyMap<string, RenderedFile>, options: 
   }
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
+
+/** The outputs of targets deploy never places, by target, with where they go instead. */
+const projectSide: Partial<Record<TargetId, string>> = {
+  ufw: 'ufw stays in the project: a person runs its script as root (`sh ufw/portbook.sh` from the output directory); deploy does not place it',
+  compose:
+    'compose stays in the project: its override goes beside your compose file (`docker compose -f compose.yaml -f compose/docker-compose.portbook.yml up -d`); deploy does not place it',
+  prometheus:
+    "prometheus/blackbox.yml stays in the project: merge its modules into the blackbox exporter's own file (Debian's /etc/prometheus/blackbox.yml); deploy places the rules and target files",
+};
+
+/** One line for each enabled target whose files (or some of them) deploy leaves in the project, saying where they go instead. */
+export function projectSideNotes(options: Pick<RenderOptions, 'targets'>): string[] {
+  return options.targets.flatMap((target) => projectSide[target] ?? []);
+}

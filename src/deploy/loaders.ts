@@ -4,12 +4,14 @@
  * them before anything is replaced, then make it take the new files, once,
  * and only where files changed: `systemctl daemon-reload` once for any unit
  * file, a restart of the units whose files (or environment file) changed, a
- * stop of the units whose files go, and one nginx reload.
+ * stop of the units whose files go, and one nginx reload; and, for the
+ * loaders that take a file whole (sysctl, nftables, caddy, prometheus), each
+ * one's entry in file-loaders.ts.
  */
 import type { DeployCommands, RenderOptions } from '../config/load.js';
 import { PortbookError } from '../support/errors.js';
-import type { HostFile } from './install.js';
-import { loaderOf } from './install.js';
+import { type FileLoader, fileLoaders, type LoaderContext } from './file-loaders.js';
+import { type HostFile, loaderOf, projectSideNotes } from './install.js';
 import { loadNginx } from './nginx.js';
 import type { HostPlan } from './plan.js';
 import type { Ran } from './run.js';
@@ -17,7 +19,17 @@ import { unitOfHostPath, unitsReading, verifyUnits } from './systemd.js';
 
 /** A command deploy runs on the host. */
 export interface HostCommand {
-  kind: 'stop' | 'daemon-reload' | 'restart' | 'start' | 'reload-nginx';
+  kind:
+    | 'stop'
+    | 'daemon-reload'
+    | 'restart'
+    | 'start'
+    | 'reload-nginx'
+    | 'apply-sysctl'
+    | 'apply-nftables'
+    | 'remove-nftables'
+    | 'reload-caddy'
+    | 'reload-prometheus';
   words: string[];
 }
 
@@ -28,6 +40,8 @@ export interface HostSteps {
   rollback: HostCommand[];
   /** Units whose file is new: deploy restarts only what runs, so these are for the team to start. */
   newUnits: string[];
+  /** What the team should know: what a loader leaves to them, targets whose files deploy does not place. */
+  notes: string[];
 }
 
 /**
@@ -70,8 +84,16 @@ function touchedUnits(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): {
   return { restart: sorted(restart), stop: sorted(stop), created: sorted(created) };
 }
 
+/** Each file loader (file-loaders.ts) with the plan's changes of its files, in the table's order; those without a change left out. */
+function fileLoaderContexts(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): Array<[FileLoader, LoaderContext]> {
+  return Object.entries(fileLoaders).flatMap(([kind, loader]) => {
+    const changes = plan.changes.filter((change) => loaderOf(change.target) === kind);
+    return changes.length === 0 ? [] : [[loader, { root: plan.root, options, changes }]];
+  });
+}
+
 /** The commands a plan needs, with the config's `deploy.commands`. */
-export function stepsFor(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>): HostSteps {
+export function stepsFor(plan: HostPlan, options: Pick<RenderOptions, 'deploy' | 'targets'>): HostSteps {
   const commands: DeployCommands = options.deploy.commands;
   const units = touchedUnits(plan, options);
   const unitFiles = plan.changes.some((change) => loaderOf(change.target) === 'systemd');
@@ -81,16 +103,20 @@ export function stepsFor(plan: HostPlan, options: Pick<RenderOptions, 'deploy'>)
     ...(units.restart.length > 0 ? [command('restart', commands.restart, units.restart)] : []),
     ...(nginx ? [command('reload-nginx', commands.reloadNginx)] : []),
   ];
+  const files = fileLoaderContexts(plan, options);
+  after.push(...files.flatMap(([loader, context]) => loader.after(context)));
   const stopped = units.stop.filter((unit) => !units.created.includes(unit));
   return {
     before: stopped.length > 0 ? [command('stop', commands.stop, stopped)] : [],
     after,
     rollback: [
-      ...after.filter((each) => each.kind !== 'reload-nginx'),
+      ...after.filter((each) => each.kind === 'daemon-reload' || each.kind === 'restart'),
       ...(stopped.length > 0 ? [command('start', commands.start, stopped)] : []),
       ...after.filter((each) => each.kind === 'reload-nginx'),
+      ...files.flatMap(([loader, context]) => loader.rollback(context)),
     ],
     newUnits: units.created,
+    notes: [...files.flatMap(([loader, context]) => loader.notes?.(context) ?? []), ...projectSideNotes(options)],
   };
 }
 
@@ -130,5 +156,6 @@ export function checkCandidates(plan: HostPlan, options: Pick<RenderOptions, 'de
     if (owner.unit.endsWith('.socket')) units.add(owner.unit.replace(/\.socket$/, '.service'));
   }
   if (units.size > 0) checks.push(verifyUnits(plan.root, options, [...units].sort(), candidates(systemd), removed(systemd)));
+  for (const [loader, context] of fileLoaderContexts(plan, options)) checks.push(...loader.check(context));
   return checks;
 }

@@ -6,21 +6,16 @@
  * (certificates) moved so the copy loads as the host's would; then
  * `nginx -T` on it: its verdict, and the files it loaded with their text.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RenderOptions } from '../config/load.js';
 import { PortbookError } from '../support/errors.js';
-import { copyHostTree, hostPathOf, isHostDirectory, readHost } from './host.js';
+import { hostPathOf, readHost } from './host.js';
 import { installDirectory } from './install.js';
 import { dumpSections, replaceWords, type Statement, statements, type Word } from './nginx-config.js';
 import { makeScratch, needConsumer, type Ran, spawnProgram } from './run.js';
-
-/** A host directory and where its copy is. */
-interface Tree {
-  host: string;
-  staged: string;
-}
+import { inside, type Staged, stageTrees } from './stage.js';
 
 /** Directives whose absolute paths name files nginx reads when it loads: under `--root`, they are the root's. */
 const readsFile = new Set([
@@ -39,21 +34,19 @@ const readsFile = new Set([
   'auth_basic_user_file',
 ]);
 
-const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(`${dir}/`);
-
-/** The staged path of a host path (a pattern such as `/etc/nginx/conf.d/*.conf` too), if it is in a copied tree. */
-function stagedPath(trees: readonly Tree[], host: string): string | undefined {
-  const tree = trees.find((each) => inside(host, each.host));
-  return tree && tree.staged + host.slice(tree.host.length);
-}
-
 /** The words of one file to move: includes into the copy, pid and logs into the scratch directory, read files into the root. */
-function moves(statement: Statement, trees: readonly Tree[], root: string, scratch: string, logs: { count: number }): Array<{ word: Word; value: string }> {
+function moves(
+  statement: Statement,
+  stagedPath: Staged['stagedPath'],
+  root: string,
+  scratch: string,
+  logs: { count: number },
+): Array<{ word: Word; value: string }> {
   const [first] = statement.args;
   if (!first) return [];
   const name = statement.name.text;
   if (name === 'include' && first.text.startsWith('/')) {
-    const staged = stagedPath(trees, first.text);
+    const staged = stagedPath(first.text);
     if (staged !== undefined) return [{ word: first, value: staged }];
     return root === '/' ? [] : [{ word: first, value: root + first.text }];
   }
@@ -63,17 +56,6 @@ function moves(statement: Statement, trees: readonly Tree[], root: string, scrat
   }
   if (root !== '/' && readsFile.has(name) && first.text.startsWith('/')) return [{ word: first, value: root + first.text }];
   return [];
-}
-
-/** Every file under a staged tree. */
-function filesUnder(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...filesUnder(full));
-    else if (entry.isFile()) files.push(full);
-  }
-  return files;
 }
 
 export interface NginxRun {
@@ -105,31 +87,16 @@ export function loadNginx(
   try {
     const own = installDirectory(options, 'nginx');
     const hosts = [path.posix.dirname(config), ...(own && !inside(own, path.posix.dirname(config)) ? [own] : [])];
-    const trees = hosts.map((host, index) => ({ host, staged: path.join(scratch, `tree${index}`) }));
-    for (const tree of trees) {
-      if (isHostDirectory(root, tree.host)) copyHostTree(root, tree.host, tree.staged);
-      else mkdirSync(tree.staged, { recursive: true });
-    }
-    for (const [host, content] of candidates) {
-      const staged = stagedPath(trees, host);
-      if (staged === undefined) continue;
-      mkdirSync(path.dirname(staged), { recursive: true });
-      writeFileSync(staged, content);
-    }
-    for (const host of removed) {
-      const staged = stagedPath(trees, host);
-      if (staged !== undefined) rmSync(staged, { force: true });
-    }
+    const { stagedPath, asHost, files } = stageTrees(root, hosts, scratch, candidates, removed);
     const logs = { count: 0 };
-    for (const file of trees.flatMap((tree) => filesUnder(tree.staged))) {
+    for (const file of files()) {
       if (statSync(file).size > 4 * 1024 * 1024) continue; // not a configuration file
       const text = readFileSync(file, 'utf8');
-      const moved = statements(text).flatMap((statement) => moves(statement, trees, root, scratch, logs));
+      const moved = statements(text).flatMap((statement) => moves(statement, stagedPath, root, scratch, logs));
       if (moved.length > 0) writeFileSync(file, replaceWords(text, moved));
     }
     mkdirSync(path.join(scratch, 'logs'), { recursive: true });
-    const run = spawnProgram([program, '-T', '-q', '-e', 'stderr', '-c', stagedPath(trees, config)!], { cwd: scratch, show: ['nginx', '-T', '-c', config] });
-    const asHost = (text: string): string => trees.reduce((shown, tree) => shown.replaceAll(tree.staged, tree.host), text);
+    const run = spawnProgram([program, '-T', '-q', '-e', 'stderr', '-c', stagedPath(config)!], { cwd: scratch, show: ['nginx', '-T', '-c', config] });
     // nginx's own log prefix (a time and its pid) says nothing here
     const said = asHost(run.stderr.trim()).replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: /gm, 'nginx: [$1] ');
     const ran = { ...run.ran, output: run.ran.ok ? said : `${run.ran.output.split('\n')[0]}${said === '' ? '' : `\n${said}`}` };

@@ -51,6 +51,17 @@ export function spawnProgram(words: readonly string[], options: { env?: NodeJS.P
   return { ran: { command, ok: false, output: output === '' ? ended : `${ended}:\n${output}` }, stdout, stderr };
 }
 
+/** The last line of a program's output that says something: what a check that passed is shown with. */
+export function lastLine(output: string): string {
+  return (
+    output
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .at(-1) ?? ''
+  );
+}
+
 /** `spawnProgram`'s verdict alone. */
 export function runProgram(words: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; show?: readonly string[] } = {}): Ran {
   return spawnProgram(words, options).ran;

@@ -67,4 +67,13 @@ export const caddy: Target<'caddy'> = {
         checkConventions(environment.sites);
         return { path: `caddy/portbook${environment.isDefault ? '' : `.${environment.key}`}.caddyfile`, context: { ...model, environment } };
       }),
+  install: {
+    // beside the main Caddyfile, which imports them: `import portbook/*.caddyfile`
+    directory: '/etc/caddy/portbook',
+    place: (output, environment, name) =>
+      output === `caddy/portbook${environment === 'default' ? '' : `.${environment}`}.caddyfile`
+        ? `portbook.${name === '' ? '' : `${name}.`}${environment}.caddyfile`
+        : undefined,
+    loader: 'caddy',
+  },
 };

@@ -68,4 +68,10 @@ export const nftables: Target<'nftables'> = {
       path: `nftables/portbook${environment.isDefault ? '' : `.${environment.key}`}.nft`,
       context: { ...model, environment, nftables: nftablesView(environment, options.nftables) },
     })),
+  install: {
+    // one table inet portbook per host, so one file: without deploy.name in it, a second project's is refused
+    directory: '/etc/nftables.d',
+    place: (output, environment) => (output === `nftables/portbook${environment === 'default' ? '' : `.${environment}`}.nft` ? 'portbook.nft' : undefined),
+    loader: 'nftables',
+  },
 };

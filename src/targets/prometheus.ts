@@ -72,4 +72,17 @@ export const prometheus: Target<'prometheus'> = {
     { path: 'prometheus/portbook.rules.yml', template: 'prometheus.rules.yml.hbs', context: model },
     { path: 'prometheus/blackbox.yml', template: 'prometheus.blackbox.yml.hbs', context: { ...model, modules: blackboxModules } },
   ],
+  install: {
+    // where the README's blackbox job reads them; the rules go with every environment; blackbox.yml stays in the
+    // repository: the exporter's own file holds its modules
+    directory: '/etc/prometheus/portbook',
+    place: (output, environment, name) => {
+      const named = name === '' ? '' : `.${name}`;
+      if (output === 'prometheus/portbook.rules.yml') return `portbook${named}.rules.yml`;
+      return output === `prometheus/targets/portbook${environment === 'default' ? '' : `.${environment}`}.yml`
+        ? `targets/portbook${named}.${environment}.yml`
+        : undefined;
+    },
+    loader: 'prometheus',
+  },
 };

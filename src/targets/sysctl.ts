@@ -97,4 +97,10 @@ export const sysctl: Target<'sysctl'> = {
   template: 'sysctl.conf.hbs',
   comment: '#',
   outputs: ({ model, registry, options }) => [{ path: sysctlPath, context: { ...model, sysctl: sysctlView(registry, options.sysctl) } }],
+  install: {
+    // one file for every environment: the reservation holds every environment's listeners
+    directory: '/etc/sysctl.d',
+    place: (output, _environment, name) => (output === sysctlPath ? `60-portbook${name === '' ? '' : `.${name}`}.conf` : undefined),
+    loader: 'sysctl',
+  },
 };

@@ -114,7 +114,7 @@ export interface TargetInstall {
    * What reads its files on the host: deploy checks the candidates with it as the host would load them and makes it
    * take them after a change (deploy/loaders.ts). Absent: the files are only written.
    */
-  readonly loader?: 'nginx' | 'systemd' | 'environment-file';
+  readonly loader?: 'nginx' | 'systemd' | 'environment-file' | 'sysctl' | 'nftables' | 'caddy' | 'prometheus';
 }
 
 export interface Target<Id extends string = string> {

@@ -72,14 +72,14 @@ export function printDeploy(result: DeployResult, planOnly: boolean, io: Io): nu
   const steps = result.steps!;
   if (planOnly) {
     for (const command of [...steps.before, ...steps.after]) io.stdout(`run      ${shown(command.words)}\n`);
-    printNewUnits(steps.newUnits, io);
+    printNotes(steps, io);
     io.stdout(`\nPlan only: nothing was written and nothing ran.${plan.changes.length > 0 ? ' Run the same command without --plan to do it.' : ''}\n`);
     return 0;
   }
   const applied = result.applied!;
   for (const ran of applied.ran) if (ran.ok) io.stdout(`ran      ${ran.command}\n`);
   if (!deployFailed(result)) {
-    printNewUnits(steps.newUnits, io);
+    printNotes(steps, io);
     const changed = plan.changes.length;
     io.stdout(changed === 0 ? '\nThe host is up to date: nothing to do.\n' : `\nDeployed: ${count(changed, 'file')} changed.\n`);
     return 0;
@@ -87,11 +87,12 @@ export function printDeploy(result: DeployResult, planOnly: boolean, io: Io): nu
   return printRollback(result, io);
 }
 
-/** Units whose file is new: deploy restarts only what runs, so the team starts these. */
-function printNewUnits(units: readonly string[], io: Io): void {
-  for (const unit of units) {
+/** Units whose file is new (deploy restarts only what runs, so the team starts these), and what the loaders leave to the team. */
+function printNotes(steps: NonNullable<DeployResult['steps']>, io: Io): void {
+  for (const unit of steps.newUnits) {
     io.stdout(`note     ${unit} is new: deploy restarts only units that run; start it with \`systemctl enable --now ${unit}\`\n`);
   }
+  for (const note of steps.notes) io.stdout(`note     ${note}\n`);
 }
 
 /** A command failed: which, what it said, and how the host was returned to the old files. */
@@ -126,6 +127,7 @@ export function printDeployJson(result: DeployResult, planOnly: boolean, io: Io)
     ran: result.applied?.ran ?? [],
     rollback: result.applied?.rollback ?? null,
     newUnits: result.steps?.newUnits ?? [],
+    notes: result.steps?.notes ?? [],
   };
   io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   return deployFailed(result) ? 1 : 0;
