@@ -836,6 +836,20 @@ describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall: nftables'
     expect(loader.calls()).toEqual([]);
   });
 
+  it('exits 2, writing nothing, when the program that checks the candidate is not installed', () => {
+    const root = nftablesHost();
+    const stub = stubSystemctl();
+    const project = makeProject(registry, { targets: ['nftables'], deploy: { commands: { checkNftables: ['portbook-no-such-nft', '-c', '-f', '{file}'] } } });
+    const before = tree(root);
+    const result = portbook(['deploy', '--root', root], project, stub);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `Cannot check ${file}: portbook-no-such-nft is not installed here; deploy checks candidates with it before replacing anything`,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(tree(root)).toEqual(before);
+  });
+
   it('puts the previous ruleset back and loads it when loading fails; takes the table away when it was new', () => {
     const root = nftablesHost();
     const stub = stubSystemctl();
@@ -1060,7 +1074,7 @@ describe.skipIf(skipConsumers || skipAppConsumers)('monitoring: prometheus', () 
     const notes = planned.stdout.split('\n').filter((line) => line.startsWith('note'));
     expect(notes).toEqual([
       `note     /etc/prometheus/prometheus.yml does not name ${rules}, so Prometheus does not read it: add /etc/prometheus/portbook/*.rules.yml to its rule_files`,
-      `note     /etc/prometheus/prometheus.yml does not name ${targets}, so Prometheus does not read it: give the blackbox job \`file_sd_configs: [{ files: [/etc/prometheus/portbook/targets/*.yml] }]\` (the job is in portbook's README, under Prometheus)`,
+      `note     /etc/prometheus/prometheus.yml does not name ${targets}, so Prometheus does not read it: give the blackbox job \`file_sd_configs: [{ files: [/etc/prometheus/portbook/targets/*.yml] }]\` (the job is in portbook's docs/outputs.md, under Caddy, compose and Prometheus)`,
       'note     ufw stays in the project: a person runs its script as root (`sh ufw/portbook.sh` from the output directory); deploy does not place it',
       'note     compose stays in the project: its override goes beside your compose file (`docker compose -f compose.yaml -f compose/docker-compose.portbook.yml up -d`); deploy does not place it',
       "note     prometheus/blackbox.yml stays in the project: merge its modules into the blackbox exporter's own file (Debian's /etc/prometheus/blackbox.yml); deploy places the rules and target files",

@@ -15,7 +15,7 @@ import { PortbookError } from '../support/errors.js';
 import { readHost } from './host.js';
 import { installDirectory } from './install.js';
 import type { HostChange } from './plan.js';
-import { makeScratch, type Ran, spawnProgram } from './run.js';
+import { checkVerdict, makeScratch, type Ran, spawnProgram } from './run.js';
 import { includedBy, inside, stageTrees } from './stage.js';
 
 /** The file patterns a Caddyfile's `import` lines name, relative ones against its directory (snippet names, without `/` or `.`, left out). */
@@ -80,7 +80,7 @@ export function checkCaddy(root: string, options: Pick<RenderOptions, 'deploy'>,
       .filter((line) => !line.startsWith('{"level"'))
       .join('\n')
       .trim();
-    return { ...run.ran, output: said };
+    return { ...checkVerdict(run.ran, 'the Caddy sites'), output: said };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

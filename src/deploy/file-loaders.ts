@@ -19,7 +19,7 @@ import type { HostCommand } from './loaders.js';
 import { nftablesBootNote } from './nftables.js';
 import type { HostChange } from './plan.js';
 import { checkTargetFiles, isRulesFile, prometheusNotes } from './prometheus.js';
-import { lastLine, makeScratch, type Ran, runProgram } from './run.js';
+import { checkVerdict, lastLine, makeScratch, type Ran, runProgram } from './run.js';
 import { checkSysctlGrammar } from './sysctl.js';
 
 /** What a file loader is given: the host's root, the config, and the plan's changes of its files. */
@@ -61,9 +61,12 @@ export function checkEach(changes: readonly HostChange[], words: readonly string
     return candidates.map((change) => {
       const staged = path.join(scratch, path.posix.basename(change.path));
       writeFileSync(staged, change.after!);
-      const ran = runProgram(
-        words.map((word) => (word === '{file}' ? staged : word)),
-        { show: words.map((word) => (word === '{file}' ? change.path : word)) },
+      const ran = checkVerdict(
+        runProgram(
+          words.map((word) => (word === '{file}' ? staged : word)),
+          { show: words.map((word) => (word === '{file}' ? change.path : word)) },
+        ),
+        change.path,
       );
       const output = ran.output.replaceAll(staged, change.path);
       return { ...ran, output: ran.ok ? lastLine(output) : output };

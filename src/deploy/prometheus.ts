@@ -13,7 +13,7 @@ import type { RenderOptions } from '../config/load.js';
 import { readHost } from './host.js';
 import { installDirectory } from './install.js';
 import type { HostChange } from './plan.js';
-import { lastLine, makeScratch, type Ran, runProgram } from './run.js';
+import { checkVerdict, lastLine, makeScratch, type Ran, runProgram } from './run.js';
 import { includedBy } from './stage.js';
 
 /** Whether a host file is the rules file (in the target's directory itself); the others are file_sd target files (in `targets/`). */
@@ -23,7 +23,7 @@ export function isRulesFile(options: Pick<RenderOptions, 'deploy'>, hostPath: st
 }
 
 /**
- * A prometheus.yml whose one job is the blackbox job of the README reading
+ * A prometheus.yml whose one job is the blackbox job of docs/outputs.md reading
  * `file`: the target addresses (a health path's URL too) are the exporter's
  * `target` parameter, and Prometheus scrapes the exporter.
  */
@@ -59,9 +59,12 @@ export function checkTargetFiles(options: Pick<RenderOptions, 'deploy'>, changes
       writeFileSync(staged, change.after!);
       const config = path.join(dir, 'prometheus.yml');
       writeFileSync(config, blackboxJob(staged));
-      const ran = runProgram(
-        words.map((word) => (word === '{file}' ? config : word)),
-        { show: words.map((word) => (word === '{file}' ? 'prometheus.yml' : word)) },
+      const ran = checkVerdict(
+        runProgram(
+          words.map((word) => (word === '{file}' ? config : word)),
+          { show: words.map((word) => (word === '{file}' ? 'prometheus.yml' : word)) },
+        ),
+        change.path,
       );
       const output = ran.output.replaceAll(staged, change.path).replaceAll(config, 'prometheus.yml');
       return { command: `${ran.command} (a prometheus.yml whose blackbox job reads ${change.path})`, ok: ran.ok, output: ran.ok ? lastLine(output) : output };
@@ -95,7 +98,7 @@ export function prometheusNotes(root: string, options: Pick<RenderOptions, 'depl
       const pattern = `${path.posix.dirname(change.path)}/*${rules ? '.rules' : ''}.yml`;
       const where = rules
         ? `add ${pattern} to its rule_files`
-        : `give the blackbox job \`file_sd_configs: [{ files: [${pattern}] }]\` (the job is in portbook's README, under Prometheus)`;
+        : `give the blackbox job \`file_sd_configs: [{ files: [${pattern}] }]\` (the job is in portbook's docs/outputs.md, under Caddy, compose and Prometheus)`;
       return text === undefined
         ? `there is no ${config} (deploy.prometheusConfig): Prometheus reads ${change.path} only when its configuration names it`
         : `${config} does not name ${change.path}, so Prometheus does not read it: ${where}`;

@@ -12,6 +12,8 @@ export interface Ran {
   ok: boolean;
   /** What it printed (stdout, then stderr), trimmed; for a failure, how it ended first. */
   output: string;
+  /** The program, when it is not there to run at all. */
+  missing?: string;
 }
 
 /** The command line of `words` as shown. */
@@ -43,7 +45,8 @@ export function spawnProgram(words: readonly string[], options: { env?: NodeJS.P
   const stderr = result.stderr ?? '';
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
-    return { ran: { command, ok: false, output: code === 'ENOENT' ? `${program} was not found on PATH` : result.error.message }, stdout, stderr };
+    if (code === 'ENOENT') return { ran: { command, ok: false, output: `${program} was not found on PATH`, missing: program! }, stdout, stderr };
+    return { ran: { command, ok: false, output: result.error.message }, stdout, stderr };
   }
   const output = `${stdout}${stderr}`.trim();
   if (result.status === 0) return { ran: { command, ok: true, output }, stdout, stderr };
@@ -90,6 +93,18 @@ export function needConsumer(usual: string, what: string, install: string): stri
 
 /** `.portbook-check-<pid>-XXXXXX`: a scratch directory of this run, named so that a later run can tell a killed run's. */
 const scratchPrefix = '.portbook-check-';
+
+/**
+ * A check's verdict, unless its program is not there: then an I/O error
+ * (exit 2) saying what to do, since a check that never ran is no verdict on
+ * the registry.
+ */
+export function checkVerdict(ran: Ran, what: string): Ran {
+  if (ran.missing === undefined) return ran;
+  throw new PortbookError(
+    `Cannot check ${what}: ${ran.missing} is not installed here; deploy checks candidates with it before replacing anything: install it, or set the check's command in the config's deploy.commands`,
+  );
+}
 
 /** A fresh scratch directory in `parent`, and the dead runs' ones removed first. */
 export function makeScratch(parent: string): string {

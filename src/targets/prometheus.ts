@@ -73,7 +73,7 @@ export const prometheus: Target<'prometheus'> = {
     { path: 'prometheus/blackbox.yml', template: 'prometheus.blackbox.yml.hbs', context: { ...model, modules: blackboxModules } },
   ],
   install: {
-    // where the README's blackbox job reads them; the rules go with every environment; blackbox.yml stays in the
+    // where docs/outputs.md's blackbox job reads them; the rules go with every environment; blackbox.yml stays in the
     // repository: the exporter's own file holds its modules
     directory: '/etc/prometheus/portbook',
     place: (output, environment, name) => {
