@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import Runtime from 'handlebars/runtime';
+import type Handlebars from 'handlebars';
+import runtime from 'handlebars/runtime.js';
 import { readTemplateFiles } from '../config/inputs.js';
 import { PortbookError } from '../support/errors.js';
 import { lfLineEnds } from '../support/lines.js';
@@ -60,8 +61,14 @@ function precompiledSpec(name: string, text: string): TemplateSpecification | un
   return entry && entry.hash === createHash('sha256').update(text).digest('hex') ? entry.spec : undefined;
 }
 
+/** A Handlebars environment: with its compiler (`parse`, `compile`) only when loaded on demand. */
+type Environment = typeof Handlebars;
+
+/** Handlebars' runtime: the package's runtime.d.ts types it as nothing; it is Handlebars without the compiler. */
+const Runtime = runtime as unknown as Pick<Environment, 'create'>;
+
 /** Register every helper on `handlebars`, each refusing a missing value instead of printing "undefined". */
-function registerHelpers(handlebars: typeof Runtime): void {
+function registerHelpers(handlebars: Environment): void {
   for (const [name, helper] of Object.entries(helpers)) {
     handlebars.registerHelper(name, (...args: unknown[]) => {
       const values = args.slice(0, -1);
@@ -78,7 +85,7 @@ function registerHelpers(handlebars: typeof Runtime): void {
 }
 
 /** Compile the template or partial `source` (text: its text with LF line ends) into `handlebars`, which has the compiler. */
-function compileSource(handlebars: typeof Runtime, source: TemplateSource, text: string, compiled: Map<string, HandlebarsTemplateDelegate>): void {
+function compileSource(handlebars: Environment, source: TemplateSource, text: string, compiled: Map<string, HandlebarsTemplateDelegate>): void {
   let ast: hbs.AST.Program;
   try {
     // parse now: compile() is lazy and would report syntax errors only at first render
