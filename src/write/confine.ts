@@ -18,6 +18,14 @@ import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 
 const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Directories kept open at once, the least recently used closed beyond it: a
+ * gen of 2,000 services writes into 2,000 drop-in directories, past the usual
+ * limit of 1,024 descriptors a process may hold. A closed one is opened again
+ * when needed, through its parent and checked, as the first time.
+ */
+const openLimit = 128;
 const available = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 export class Confinement {
@@ -79,7 +87,12 @@ export class Confinement {
   /** The descriptor of `dir`, opened through its parent's and never through a link; checked to be where it should be. */
   private open(dir: string): number {
     const known = this.opened.get(dir);
-    if (known !== undefined) return this.checked(dir, known);
+    if (known !== undefined) {
+      // the most recently used last: the one to close, when too many are open, is the first
+      this.opened.delete(dir);
+      this.opened.set(dir, known);
+      return this.checked(dir, known);
+    }
     const parent = this.open(path.dirname(dir));
     let fd: number;
     try {
@@ -92,7 +105,18 @@ export class Confinement {
       throw error;
     }
     this.opened.set(dir, fd);
+    this.closeLeastRecent();
     return this.checked(dir, fd);
+  }
+
+  /** Close the directories used longest ago while more than `openLimit` are open (never the anchor, nor one just used). */
+  private closeLeastRecent(): void {
+    for (const [dir, fd] of this.opened) {
+      if (this.opened.size <= openLimit) return;
+      if (dir === this.anchorPath) continue;
+      closeSync(fd);
+      this.opened.delete(dir);
+    }
   }
 
   /** `fd` if the directory is still at its place under the anchor (or is the anchor), else a refusal: it was moved while gen ran. */
