@@ -90,7 +90,7 @@ const rows = [];
 const report = (label, result, baseline, target = {}) => {
   rows.push({ label, ms: result.ms, rss: result.rss, ratio: result.ms / baseline.ms, against: baseline.name, target });
 };
-const targetText = ({ ratio, rss }) => [ratio && `≤ ${ratio.toFixed(1)}×`, rss && `≤ ${rss} MiB`].filter(Boolean).join(', ');
+const targetText = ({ ratio, rss }) => [ratio && `≤ ${ratio < 10 ? ratio.toFixed(1) : ratio}×`, rss && `≤ ${rss} MiB`].filter(Boolean).join(', ');
 const met = ({ ratio: r, rss: m, target: { ratio, rss } }) =>
   ratio === undefined && rss === undefined ? '' : (ratio === undefined || r <= ratio) && (rss === undefined || m <= rss) ? 'yes' : 'no';
 
@@ -118,7 +118,10 @@ const met = ({ ratio: r, rss: m, target: { ratio, rss } }) =>
 }
 // 3. cold gen on 200 and 2,000 services vs the plain pipeline
 for (const size of [200, 2000]) {
-  const plain = { name: `plain pipeline, ${size}`, args: [path.join(repo, 'bench/plain.mjs'), sizes[size], path.join(work, `plain-${size}.env`)] };
+  const plain = {
+    name: `plain pipeline, ${size.toLocaleString('en')}`,
+    args: [path.join(repo, 'bench/plain.mjs'), sizes[size], path.join(work, `plain-${size}.env`)],
+  };
   // the floor under a cold gen: start Node, load the bundle through the code cache, parse the registry as gen does; nothing else
   const parseOnly = { name: `parse only ${size}`, args: [path.join(repo, 'bench/parse-only.cjs'), sizes[size]] };
   const [baseline, cold, floor] = measure([
@@ -145,7 +148,7 @@ for (const size of [200, 2000]) {
   };
   writeFileSync(source, original);
   once([bin, 'gen', '--source', source, '--out', out('edited')]);
-  const plain = { name: 'plain pipeline, 2000', args: [path.join(repo, 'bench/plain.mjs'), sizes[2000], path.join(work, 'plain-2000.env')] };
+  const plain = { name: 'plain pipeline, 2,000', args: [path.join(repo, 'bench/plain.mjs'), sizes[2000], path.join(work, 'plain-2000.env')] };
   const [baseline, gen] = measure([plain, { name: 'edited 2000', args: [bin, 'gen', '--source', source, '--out', out('edited')], prepare: edit }]);
   report('gen after a one-row edit, 2,000 services', gen, baseline, { ratio: 0.5 });
 }
