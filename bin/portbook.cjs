@@ -6,7 +6,7 @@
 // nothing changed for.
 'use strict';
 const path = require('node:path');
-const { fastPath, loadWithCodeCache } = require('../dist/bundle/fast.cjs');
+const { fastPath, loadWithCodeCache, saveCodeCaches } = require('../dist/bundle/fast.cjs');
 
 // a reader that stops early (`portbook gen --dry-run | head`) is not an error
 for (const stream of [process.stdout, process.stderr]) {
@@ -31,8 +31,8 @@ if (code !== undefined) {
   const cli = loadWithCodeCache(path.join(__dirname, '../dist/bundle/cli.cjs'));
   const done = (exitCode) => {
     process.exitCode = exitCode;
-    // cache what a gen or check compiled: the code the next run needs
-    if (argv[0] === 'gen' || argv[0] === 'check') cli.saveCache();
+    // cache what a gen or check compiled (in cli.cjs and the bundles it loaded on demand): the code the next run needs
+    if (argv[0] === 'gen' || argv[0] === 'check') saveCodeCaches();
   };
   // set the exit code at once when main answers at once: an EPIPE handler that runs next must exit with it
   const result = cli.exports.main(argv, io);

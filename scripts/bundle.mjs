@@ -1,46 +1,134 @@
-// Bundle the CLI into two minified CommonJS files: fast.cjs (the no-change path
-// and the code-cache loader, node builtins only) and cli.cjs (everything).
-// bin/portbook.cjs loads the second, through V8's code cache, only when the
-// first cannot answer.
+// Bundle the CLI into minified CommonJS files: fast.cjs (the no-change path
+// and the code-cache loader, node builtins only), cli.cjs (everything a gen
+// runs), and one bundle per package the CLI loads only on demand
+// (src/support/on-demand.ts: Handlebars' compiler, for a project's own
+// templates; the diff library, for a printed diff). bin/portbook.cjs loads
+// cli.cjs, through V8's code cache, only when fast.cjs cannot answer.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
+// the TypeScript build (`npm run build` runs it first) holds the list of on-demand bundles and the bundles' key line
+import { bundleKeyLine } from '../dist/support/compile-cache.js';
+import { onDemandPackages } from '../dist/support/on-demand.js';
 
-// portbook's own templates, precompiled (with the options the renderer uses), so
-// a run with no project overrides skips Handlebars' parser and code generator
-const precompiled = {};
-for (const name of readdirSync('templates').filter((file) => file.endsWith('.hbs'))) {
-  const text = readFileSync(`templates/${name}`, 'utf8').replace(/\r\n?/g, '\n');
-  precompiled[name] = {
-    hash: createHash('sha256').update(text).digest('hex'),
-    spec: Handlebars.precompile(text, { noEscape: true, strict: true }),
-  };
-}
+/**
+ * portbook's own templates, precompiled (with the options the renderer uses):
+ * in cli.cjs, src/render/precompiled.ts holds them as code, so a run with no
+ * project overrides loads Handlebars' runtime alone, and their functions are
+ * compiled once, into the code cache, not from strings on every run.
+ */
+const precompiledTemplates = {
+  name: 'precompiled-templates',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]render[\\/]precompiled\.ts$/ }, () => {
+      const entries = readdirSync('templates')
+        .filter((file) => file.endsWith('.hbs') && !file.startsWith('_'))
+        .sort()
+        .map((name) => {
+          const text = readFileSync(`templates/${name}`, 'utf8').replace(/\r\n?/g, '\n');
+          const hash = createHash('sha256').update(text).digest('hex');
+          return `${JSON.stringify(name)}: { hash: ${JSON.stringify(hash)}, spec: ${Handlebars.precompile(text, { noEscape: true, strict: true })} }`;
+        });
+      return { contents: `export const precompiled = {\n${entries.join(',\n')}\n};\n`, loader: 'js' };
+    });
+  },
+};
 
-// code caches of an earlier build: never used (each starts with its source's hash), only in the way
-const stale = existsSync('dist/bundle') ? readdirSync('dist/bundle').filter((name) => name.endsWith('.cache')) : [];
-for (const name of stale) rmSync(`dist/bundle/${name}`);
+// code caches of an earlier build: never used (each starts with its source's key), only in the way
+const outdir = 'dist/bundle';
+mkdirSync(outdir, { recursive: true });
+for (const name of readdirSync(outdir).filter((file) => file.endsWith('.cache') || file.endsWith('.cjs'))) rmSync(path.join(outdir, name));
 
+// all CommonJS: Node's ESM loader would add ~5 ms to every run, and V8's code
+// cache (src/support/compile-cache.ts) compiles scripts, not modules
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
+  format: 'cjs',
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  write: false,
+  metafile: true,
 };
-// both CommonJS: Node's ESM loader would add ~5 ms to every run, and V8's code
-// cache (src/support/compile-cache.ts) compiles scripts, not modules
-const commonjs = {
+const fromSources = {
   ...common,
-  outdir: 'dist/bundle',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  define: { PORTBOOK_PRECOMPILED: JSON.stringify(JSON.stringify(precompiled)), 'import.meta.url': '__portbookUrl' },
+  define: { 'import.meta.url': '__portbookUrl' },
   banner: { js: "var __portbookUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
-// the entry's first step: the no-change path and the code-cache loader, node builtins only
-await build({ ...commonjs, entryPoints: { fast: 'src/cli/fast.ts' } });
-// everything else
-await build({ ...commonjs, entryPoints: { cli: 'src/cli/main.ts' } });
+
+/**
+ * In cli.cjs: the code-cache loader is fast.cjs's own (bin/portbook.cjs has
+ * loaded it already), so the caches of the bundles cli.cjs loads on demand
+ * are written with cli.cjs's, by the same `saveCodeCaches`.
+ */
+const loaderFromFast = {
+  name: 'loader-from-fast',
+  setup(build) {
+    build.onResolve({ filter: /\/compile-cache\.js$/ }, () => ({ path: './fast.cjs', external: true }));
+  },
+};
+
+/**
+ * portbook reads Markdown and never writes it, but remark-gfm registers its
+ * serialiser extensions (and with them most of mdast-util-to-markdown) when
+ * it is used: in cli.cjs, mdast-util-gfm's `gfmToMarkdown` is an empty
+ * extension. The build stops if anything in cli.cjs comes to need
+ * mdast-util-to-markdown: GFM would then be written without its extensions.
+ */
+const readOnlyGfm = {
+  name: 'read-only-gfm',
+  setup(build) {
+    build.onResolve({ filter: /^mdast-util-gfm$/ }, (args) =>
+      args.importer.includes(`${path.sep}remark-gfm${path.sep}`)
+        ? { path: 'mdast-util-gfm', namespace: 'read-only-gfm', pluginData: args.resolveDir }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'read-only-gfm' }, (args) => ({
+      contents: "export { gfmFromMarkdown } from 'mdast-util-gfm';\nexport function gfmToMarkdown() { return { extensions: [] }; }\n",
+      resolveDir: args.pluginData,
+      loader: 'js',
+    }));
+  },
+};
+
+const results = [
+  // the entry's first step: the no-change path and the code-cache loader, node builtins only
+  await build({ ...fromSources, entryPoints: { fast: 'src/cli/fast.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+  // what a gen runs
+  await build({
+    ...fromSources,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    define: { ...fromSources.define, PORTBOOK_ON_DEMAND_BUNDLES: 'true' },
+    plugins: [loaderFromFast, readOnlyGfm, precompiledTemplates],
+  }),
+  // the rest, one bundle each
+  ...(await Promise.all(
+    Object.entries(onDemandPackages).map(([name, pkg]) =>
+      build({
+        ...common,
+        stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: '.', sourcefile: `${name}.cjs`, loader: 'js' },
+        outfile: path.join(outdir, `${name}.cjs`),
+      }),
+    ),
+  )),
+];
+
+const [cliOutput] = Object.values(results[1].metafile.outputs);
+const cliInputs = Object.entries(cliOutput.inputs)
+  .filter(([, input]) => input.bytesInOutput > 0)
+  .map(([file]) => file);
+const offending = cliInputs.filter((input) => /node_modules\/(mdast-util-to-markdown|handlebars\/dist\/cjs\/handlebars\/compiler|diff)\//.test(input));
+if (offending.length > 0) throw new Error(`cli.cjs must not bundle what it loads on demand or never calls, but bundles:\n${offending.join('\n')}`);
+
+// each bundle starts with its key (src/support/compile-cache.ts): no run hashes a bundle to find its code cache
+for (const { outputFiles } of results) {
+  for (const { path: file, text } of outputFiles) writeFileSync(file, bundleKeyLine(text) + text);
+}
+// `BUNDLE_METAFILE=meta.json npm run build`: what cli.cjs holds, for esbuild's analyzer (esbuild.github.io/analyze)
+if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(results[1].metafile));

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { fastPath } from '../src/cli/fast.js';
 import { main } from '../src/cli/main.js';
 import { inputsHash, maxSourceBytes } from '../src/config/inputs.js';
 import { loadConfig } from '../src/config/load.js';
-import { cacheFileOf, loadWithCodeCache } from '../src/support/compile-cache.js';
+import { bundleKeyLine, cacheFileOf, loadWithCodeCache, saveCodeCaches } from '../src/support/compile-cache.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 // readFileSync as is, with a hook a test can set to act right after a file is read
@@ -256,6 +256,36 @@ describe('the fast path', () => {
     const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.cjs'), 'gen'], { cwd: dir, encoding: 'utf8' });
     expect(changed.stderr).toMatch(/ENOENT.*cli\.cjs/);
   });
+
+  it('loads Handlebars’ compiler only for a project’s own templates, and the diff library only for a diff it shows', () => {
+    // a copy of the package without the on-demand bundles: an ordinary gen needs neither
+    const pkg = temporaryDir();
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.cjs', 'dist/bundle/cli.cjs'])
+      cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
+    const bin = path.join(pkg, 'bin/portbook.cjs');
+    const dir = project();
+    const gen = spawnSync(process.execPath, [bin, 'gen'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: gen.status, stderr: gen.stderr }).toEqual({ status: 0, stderr: '' });
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16004 |\n');
+    expect(spawnSync(process.execPath, [bin, 'check'], { cwd: dir, encoding: 'utf8' }).stderr).toMatch(/diff\.cjs: ENOENT/);
+    mkdirSync(path.join(dir, 'templates'));
+    writeFileSync(path.join(dir, 'templates/env.hbs'), '{{#each environment.services}}{{> line}}{{/each}}');
+    writeFileSync(path.join(dir, 'templates/_line.hbs'), 'export {{variable}}={{port}}\n');
+    expect(spawnSync(process.execPath, [bin, 'gen'], { cwd: dir, encoding: 'utf8' }).stderr).toMatch(/compiler\.cjs: ENOENT/);
+    // with them, each is loaded (and its code cache written) when needed
+    for (const name of ['compiler.cjs', 'diff.cjs']) cpSync(path.join(repo, 'dist/bundle', name), path.join(pkg, 'dist/bundle', name));
+    const check = spawnSync(process.execPath, [bin, 'check'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: check.status, stdout: check.stdout }).toMatchObject({ status: 1, stdout: expect.stringContaining('+export API_PORT=16004') });
+    const own = spawnSync(process.execPath, [bin, 'gen'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: own.status, stderr: own.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(readFileSync(path.join(dir, 'generated/.env'), 'utf8')).toMatch(/\n# portbook:sha256:[0-9a-f]{64}\nexport API_PORT=16004\n$/);
+    expect(
+      readdirSync(path.join(pkg, 'dist/bundle'))
+        .filter((name) => name.endsWith('.cache'))
+        .map((name) => name.split('.')[0])
+        .sort(),
+    ).toEqual(['cli', 'compiler', 'diff']);
+  });
 });
 
 describe('the fast path’s diagnostics are byte for byte the full CLI’s', () => {
@@ -382,6 +412,56 @@ describe('the code cache', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('"one"', '"two"'));
     const changed = loadWithCodeCache<{ answer(): string }>(file);
     expect([changed.cached, changed.exports.answer()]).toEqual([false, 'two']);
+  });
+
+  it('files a built bundle’s cache under the key on its first line, and a rebuilt one never runs the old bytecode', () => {
+    const built = (body: string): string => {
+      const file = bundle(body);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, bundleKeyLine(text) + text);
+      return file;
+    };
+    const file = built('"one"');
+    loadWithCodeCache(file).saveCache();
+    expect(readFileSync(cacheFileOf(file)).subarray(0, 32).toString('hex')).toBe(readFileSync(file, 'utf8').slice(25, 89));
+    expect(loadWithCodeCache(file).cached).toBe(true);
+    // a rebuild of a changed source: the same length, a new key
+    const rebuilt = built('"two"');
+    cpSync(rebuilt, file);
+    const loaded = loadWithCodeCache<{ answer(): string }>(file);
+    expect([loaded.cached, loaded.exports.answer()]).toEqual([false, 'two']);
+  });
+
+  it('is keyed, in every bundle the build writes, by the SHA-256 of the rest of the bundle', () => {
+    const bundles = readdirSync(path.join(repo, 'dist/bundle')).filter((name) => name.endsWith('.cjs'));
+    expect(bundles.sort()).toEqual(['cli.cjs', 'compiler.cjs', 'diff.cjs', 'fast.cjs']);
+    for (const name of bundles) {
+      const text = readFileSync(path.join(repo, 'dist/bundle', name), 'utf8');
+      const body = text.slice(text.indexOf('\n') + 1);
+      expect(bundleKeyLine(body) + body, name).toBe(text);
+    }
+  });
+
+  it('writes the cache of every bundle loaded without a usable one, once', () => {
+    const [first, second] = [bundle('"one"'), bundle('"two"')];
+    loadWithCodeCache(first);
+    loadWithCodeCache(second).saveCache();
+    rmSync(cacheFileOf(second));
+    saveCodeCaches();
+    // the second was saved already: not again
+    expect([existsSync(cacheFileOf(first)), existsSync(cacheFileOf(second))]).toEqual([true, false]);
+    expect(loadWithCodeCache(first).cached).toBe(true);
+  });
+
+  it('ignores a truncated cache', () => {
+    const file = bundle('"one"');
+    loadWithCodeCache(file).saveCache();
+    const stored = readFileSync(cacheFileOf(file));
+    for (const length of [stored.length - 1, 64, 40, 0]) {
+      writeFileSync(cacheFileOf(file), stored.subarray(0, length));
+      const loaded = loadWithCodeCache<{ answer(): string }>(file);
+      expect([loaded.cached, loaded.exports.answer()], String(length)).toEqual([false, 'one']);
+    }
   });
 
   it('never hands V8 a damaged cache, and replaces it', () => {

@@ -40,7 +40,13 @@ function staleness(): string | undefined {
     'package-lock.json',
     'node_modules/.package-lock.json',
   ].filter((file) => existsSync(at(file)));
-  const outputs = ['dist/bundle/cli.cjs', 'dist/bundle/fast.cjs', ...sources.map((file) => file.replace(/^src/, 'dist').replace(/\.ts$/, '.js'))];
+  const outputs = [
+    'dist/bundle/cli.cjs',
+    'dist/bundle/fast.cjs',
+    'dist/bundle/compiler.cjs',
+    'dist/bundle/diff.cjs',
+    ...sources.map((file) => file.replace(/^src/, 'dist').replace(/\.ts$/, '.js')),
+  ];
   const missing = outputs.find((file) => !existsSync(at(file)));
   if (missing) return `${missing} is missing`;
   const newestInput = inputs.reduce((newest, file) => (modified(file) > modified(newest) ? file : newest));

@@ -5,7 +5,8 @@
  * by hand, past the parser and read/bounds.ts, as deep as no parser would
  * make them.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BlockContent, Nodes, PhrasingContent, Root, RootContent, TableCell } from 'mdast';
 import { VFile } from 'vfile';
@@ -16,6 +17,7 @@ import { nginxTest, ok, outcome, skipConsumers, systemdVerify } from './consumer
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const temporaryDir = temporaryDirs('limits');
+const bin = new URL('../bin/portbook.cjs', import.meta.url).pathname;
 
 /** Far deeper than any recursion the JavaScript stack allows (about 10,000 frames). */
 const depth = 200_000;
@@ -106,6 +108,20 @@ describe('registries with more blocks and lines than a call takes arguments', ()
     const dir = writeProject(temporaryDir(), `<!-- portbook:diagram -->\n<!-- /portbook:diagram -->\n\n${table(1)}${'\n'.repeat(200_000)}`);
     const { code, stderr } = runCli(['gen'], dir);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('writes more drop-in directories than the process may hold descriptors, first and again', () => {
+    // a limit of 256 open files (1,024 is the usual one) under 300 drop-ins: each written through its directory, not all open at once
+    const dir = writeProject(temporaryDir(), table(300));
+    const gen = (): { status: number | null; stderr: string } => {
+      const run = spawnSync('sh', ['-c', 'ulimit -n 256 && exec "$0" "$1" gen', process.execPath, bin], { cwd: dir, encoding: 'utf8' });
+      return { status: run.status, stderr: run.stderr };
+    };
+    expect(gen()).toEqual({ status: 0, stderr: '' });
+    expect(readdirSync(path.join(dir, 'generated/systemd/production')).length).toBe(300);
+    writeFileSync(path.join(dir, 'docs/PORTS.md'), table(300).replaceAll('| 16', '| 17'));
+    expect(gen()).toEqual({ status: 0, stderr: '' });
+    expect(readFileSync(path.join(dir, 'generated/systemd/production/s299.service.d/portbook.conf'), 'utf8')).toContain('17299');
   });
 });
 

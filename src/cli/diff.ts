@@ -4,8 +4,8 @@
  * one-port edit shows only the port's lines, and coloured when asked.
  */
 
-import { createTwoFilesPatch } from 'diff';
 import { paint } from '../diagnostics/format.js';
+import { onDemand } from '../support/on-demand.js';
 import { visible } from '../support/visible.js';
 
 const stampPattern = /portbook:sha256:[0-9a-f]{64}/g;
@@ -29,7 +29,8 @@ export interface Diff {
  */
 export function unifiedDiff(name: string, before: string | undefined, after: string | undefined, normalise = true): Diff {
   const shown = (text: string | undefined): string => (text === undefined ? '' : normalise ? withoutStamp(text) : text);
-  const patch = createTwoFilesPatch(
+  // the diff library is loaded only when a diff is shown: most runs show none
+  const patch = onDemand('diff').createTwoFilesPatch(
     before === undefined ? '/dev/null' : `a/${name}`,
     after === undefined ? '/dev/null' : `b/${name}`,
     shown(before),

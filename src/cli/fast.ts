@@ -16,7 +16,8 @@ import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, rea
 import type { Io } from './main.js';
 
 // bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
-export { loadWithCodeCache } from '../support/compile-cache.js';
+// (and cli.cjs takes it from here for the bundles it loads on demand, so one saveCodeCaches writes every cache)
+export { loadWithCodeCache, saveCodeCaches } from '../support/compile-cache.js';
 
 const pathFlags = new Set(['--source', '--out', '--templates', '--config']);
 

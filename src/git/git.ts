@@ -14,8 +14,23 @@ function git(args: string[], cwd: string): string {
   }
 }
 
+/**
+ * Whether git could find a repository from `cwd`: a `.git` (directory or
+ * file) there or in a directory above, or one that GIT_DIR names. Without
+ * any, git would say there is none: every gen asks, and starting git to hear
+ * it costs a process (a few milliseconds of a cold gen outside a repository).
+ */
+function mayBeInRepository(cwd: string): boolean {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined) return true;
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
 /** The work tree's top directory, or `undefined` outside a git repository. */
 export function repositoryRoot(cwd: string): string | undefined {
+  if (!mayBeInRepository(cwd)) return undefined;
   try {
     return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {

@@ -7,11 +7,17 @@
  */
 import type { EnvironmentName, Service } from './types.js';
 
+/** `text` with accents folded away (`é` → `e`) and compatibility forms decomposed (NFKD, marks removed). */
+export function withoutAccents(text: string): string {
+  // ASCII has nothing to fold: skip NFKD and the mark pattern, most of the time this takes
+  return /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKD').replace(/\p{M}+/gu, '');
+}
+
 /** Words of a name: markup is already gone; accents are folded, everything else splits. */
 export function words(name: string): string[] {
-  // ASCII has nothing to fold: skip NFKD and the mark pattern, most of this function's time
-  const folded = /^[\x00-\x7f]*$/.test(name) ? name : name.normalize('NFKD').replace(/\p{M}+/gu, '');
-  return folded.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return withoutAccents(name)
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
 }
 
 /** `Creator Suite API` → `CREATOR_SUITE_API`; a leading digit gets a `_` prefix. Empty when the name has no letters or digits. */

@@ -11,6 +11,7 @@
 import type { RenderOptions } from '../config/load.js';
 import type { Registry } from '../registry/types.js';
 import { PortbookError } from '../support/errors.js';
+import { lfLineEnds } from '../support/lines.js';
 import { stamp } from '../support/stamp.js';
 import { commentStyleFor, header } from '../targets/comments.js';
 import { buildModel, type TargetId, targets } from '../targets/index.js';
@@ -26,8 +27,7 @@ export interface RenderedFile {
 
 /** LF only, no trailing blank lines, exactly one final newline. */
 export function normalise(text: string): string {
-  const lf = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-  const trimmed = lf.replace(/[ \t]+$/gm, '');
+  const trimmed = lfLineEnds(text).replace(/[ \t]+$/gm, '');
   // by hand: /\n*$/ tries a match at every position of the file, a tenth of rendering 2,000 services
   let start = 0;
   while (trimmed.charCodeAt(start) === 10) start++;

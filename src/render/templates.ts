@@ -6,12 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import runtime from 'handlebars/runtime.js';
 import { readTemplateFiles } from '../config/inputs.js';
 import { PortbookError } from '../support/errors.js';
+import { lfLineEnds } from '../support/lines.js';
+import { onDemand } from '../support/on-demand.js';
 import { packageRoot } from '../support/package.js';
 import { hashComment } from '../targets/comments.js';
 import { type Helper, targets } from '../targets/index.js';
+import { precompiled } from './precompiled.js';
 
 /** Every helper a template may use: each target's quoting helpers, one-line comments and JSON. */
 export const helpers: Readonly<Record<string, Helper>> = Object.assign(
@@ -51,22 +55,20 @@ export function loadTemplates(projectDir: string | undefined): TemplateSet {
   return compileTemplates(sources);
 }
 
-/** Set by the bundle build (scripts/bundle.mjs): portbook's templates, precompiled, by name. */
-declare const PORTBOOK_PRECOMPILED: string | undefined;
-const precompiled: Record<string, { hash: string; spec: string }> =
-  typeof PORTBOOK_PRECOMPILED === 'string' ? (JSON.parse(PORTBOOK_PRECOMPILED) as Record<string, { hash: string; spec: string }>) : {};
-
 /** The precompiled form of a template, when the build made one from exactly this text. */
 function precompiledSpec(name: string, text: string): TemplateSpecification | undefined {
-  const entry = precompiled[name];
-  if (!entry || entry.hash !== createHash('sha256').update(text).digest('hex')) return undefined;
-  // the spec is JavaScript that Handlebars.precompile wrote at build time, from portbook's own template
-  return new Function(`return ${entry.spec};`)() as TemplateSpecification;
+  const entry = Object.hasOwn(precompiled, name) ? precompiled[name] : undefined;
+  return entry && entry.hash === createHash('sha256').update(text).digest('hex') ? entry.spec : undefined;
 }
 
-/** Compile a set of template sources into an isolated Handlebars environment. */
-export function compileTemplates(sources: Map<string, TemplateSource>): TemplateSet {
-  const handlebars = Handlebars.create();
+/** A Handlebars environment: with its compiler (`parse`, `compile`) only when loaded on demand. */
+type Environment = typeof Handlebars;
+
+/** Handlebars' runtime: the package's runtime.d.ts types it as nothing; it is Handlebars without the compiler. */
+const Runtime = runtime as unknown as Pick<Environment, 'create'>;
+
+/** Register every helper on `handlebars`, each refusing a missing value instead of printing "undefined". */
+function registerHelpers(handlebars: Environment): void {
   for (const [name, helper] of Object.entries(helpers)) {
     handlebars.registerHelper(name, (...args: unknown[]) => {
       const values = args.slice(0, -1);
@@ -80,39 +82,56 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
       return helper(...values);
     });
   }
-  const compiled = new Map<string, HandlebarsTemplateDelegate>();
-  for (const source of sources.values()) {
-    const text = source.text.replace(/\r\n?/g, '\n');
-    const spec = precompiledSpec(source.name, text);
-    if (spec && !source.name.startsWith('_')) {
-      compiled.set(source.name, handlebars.template(spec));
-      continue;
-    }
-    let ast: hbs.AST.Program;
-    try {
-      // parse now: compile() is lazy and would report syntax errors only at first render
-      ast = handlebars.parse(text);
-    } catch (error) {
-      throw new PortbookError(`${source.file}: ${firstLines(error)}`);
-    }
-    // compile the tree already parsed: the template is parsed once
-    const template = handlebars.compile(ast, { noEscape: true, strict: true });
-    // a layout partial renders its caller's block ({{> @partial-block}}): errors there are the caller's, so it is not relabelled
-    if (source.name.startsWith('_') && text.includes('@partial-block')) {
-      handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
-    } else if (source.name.startsWith('_')) {
-      // an error inside a partial names the partial's file, not the template that included it
-      handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), ((context: unknown, options?: Handlebars.RuntimeOptions) => {
-        try {
-          return template(context, options);
-        } catch (error) {
-          throw error instanceof TemplateError ? error : new TemplateError(source.file, error);
-        }
-      }) as HandlebarsTemplateDelegate);
-    } else {
-      compiled.set(source.name, template);
-    }
+}
+
+/** Compile the template or partial `source` (text: its text with LF line ends) into `handlebars`, which has the compiler. */
+function compileSource(handlebars: Environment, source: TemplateSource, text: string, compiled: Map<string, HandlebarsTemplateDelegate>): void {
+  let ast: hbs.AST.Program;
+  try {
+    // parse now: compile() is lazy and would report syntax errors only at first render
+    ast = handlebars.parse(text);
+  } catch (error) {
+    throw new PortbookError(`${source.file}: ${firstLines(error)}`);
   }
+  // compile the tree already parsed: the template is parsed once
+  const template = handlebars.compile(ast, { noEscape: true, strict: true });
+  // a layout partial renders its caller's block ({{> @partial-block}}): errors there are the caller's, so it is not relabelled
+  if (source.name.startsWith('_') && text.includes('@partial-block')) {
+    handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
+  } else if (source.name.startsWith('_')) {
+    // an error inside a partial names the partial's file, not the template that included it
+    handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), ((context: unknown, options?: Handlebars.RuntimeOptions) => {
+      try {
+        return template(context, options);
+      } catch (error) {
+        throw error instanceof TemplateError ? error : new TemplateError(source.file, error);
+      }
+    }) as HandlebarsTemplateDelegate);
+  } else {
+    compiled.set(source.name, template);
+  }
+}
+
+/**
+ * Compile a set of template sources into an isolated Handlebars environment.
+ * When every one is portbook's own, precompiled by the build, that is
+ * Handlebars' runtime alone; the compiler (parser, code generator, most of
+ * Handlebars) is loaded only for a project's own templates.
+ */
+export function compileTemplates(sources: Map<string, TemplateSource>): TemplateSet {
+  const specs = new Map<string, TemplateSpecification>();
+  const toCompile: [TemplateSource, string][] = [];
+  for (const source of sources.values()) {
+    const text = lfLineEnds(source.text); // as the build read portbook's own
+    const spec = source.name.startsWith('_') ? undefined : precompiledSpec(source.name, text);
+    if (spec) specs.set(source.name, spec);
+    else toCompile.push([source, text]);
+  }
+  const handlebars = toCompile.length === 0 ? Runtime.create() : onDemand('compiler').create();
+  registerHelpers(handlebars);
+  const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  for (const [name, spec] of specs) compiled.set(name, handlebars.template(spec));
+  for (const [source, text] of toCompile) compileSource(handlebars, source, text, compiled);
   return {
     sources,
     render(name, context) {

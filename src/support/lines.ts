@@ -12,3 +12,8 @@ export function splitLines(text: string): Lines {
 export function joinLines({ bom, lines }: Lines): string {
   return bom + lines.join('');
 }
+
+/** `text` with every CRLF and lone CR as LF; text without a CR (the usual case) is returned as it is, unscanned by a regular expression. */
+export function lfLineEnds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}

@@ -7,6 +7,8 @@
  * comments are the only cell text in the file, and nftString keeps them to
  * an alphabet nft reads as text whatever it holds.
  */
+
+import { withoutAccents } from '../registry/names.js';
 import type { Target, TargetOptions } from './target.js';
 import type { EnvironmentView, FirewallPortView } from './view.js';
 
@@ -20,9 +22,7 @@ export const nftCommentLimit = 128;
  * becomes a space, anything else `_`; cut to nftCommentLimit with `...`.
  */
 export function nftString(value: unknown): string {
-  const folded = String(value)
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
+  const folded = withoutAccents(String(value))
     .replace(/[\s\u0085\u2028\u2029]+/gu, ' ')
     .replace(/[^A-Za-z0-9 ._,:;/()+@*-]+/g, '_')
     .replace(/ {2,}/g, ' ')

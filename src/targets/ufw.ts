@@ -6,6 +6,8 @@
  * the only cell text in the file: ufwComment keeps it to what ufw accepts
  * and quotes it with the one shell quoting rule (support/shell.ts).
  */
+
+import { withoutAccents } from '../registry/names.js';
 import { shellQuote } from '../support/shell.js';
 import type { Target } from './target.js';
 
@@ -22,9 +24,7 @@ export const ufwCommentLimit = 128;
  * space, anything else `_`), and cut to ufwCommentLimit with `...`.
  */
 export function ufwComment(label: unknown): string {
-  const folded = String(label)
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
+  const folded = withoutAccents(String(label))
     .replace(/[\s\u0085\u2028\u2029]+/gu, ' ')
     .replace(/[^\x20-\x26\x28-\x5b\x5d-\x7e]+/g, '_')
     .replace(/ {2,}/g, ' ')

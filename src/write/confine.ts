@@ -18,6 +18,14 @@ import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 
 const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Directories kept open at once, the least recently used closed beyond it: a
+ * gen of 2,000 services writes into 2,000 drop-in directories, past the usual
+ * limit of 1,024 descriptors a process may hold. A closed one is opened again
+ * when needed, through its parent and checked, as the first time.
+ */
+const openLimit = 128;
 const available = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 export class Confinement {
@@ -26,6 +34,8 @@ export class Confinement {
   /** Where the anchor really is: every directory opened under it must stay at its place there. */
   private readonly realAnchor: string;
   private readonly anchorPath: string;
+  /** Directories under the anchor that `mkdirs` made or found there: 2,000 drop-in directories cost 2,000 mkdir calls, not one per level each. */
+  private readonly present = new Set<string>();
 
   /**
    * The anchor is --out itself when it exists (a link there is the user's
@@ -62,12 +72,14 @@ export class Confinement {
     const parts = path.relative(this.anchorPath, absolute).split(path.sep);
     for (let i = 1; i <= parts.length; i++) {
       const current = path.join(this.anchorPath, ...parts.slice(0, i));
+      if (this.present.has(current)) continue;
       try {
         mkdirSync(this.pin(current));
         first ??= current;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
+      this.present.add(current);
     }
     return first;
   }
@@ -75,7 +87,12 @@ export class Confinement {
   /** The descriptor of `dir`, opened through its parent's and never through a link; checked to be where it should be. */
   private open(dir: string): number {
     const known = this.opened.get(dir);
-    if (known !== undefined) return this.checked(dir, known);
+    if (known !== undefined) {
+      // the most recently used last: the one to close, when too many are open, is the first
+      this.opened.delete(dir);
+      this.opened.set(dir, known);
+      return this.checked(dir, known);
+    }
     const parent = this.open(path.dirname(dir));
     let fd: number;
     try {
@@ -88,7 +105,18 @@ export class Confinement {
       throw error;
     }
     this.opened.set(dir, fd);
+    this.closeLeastRecent();
     return this.checked(dir, fd);
+  }
+
+  /** Close the directories used longest ago while more than `openLimit` are open (never the anchor, nor one just used). */
+  private closeLeastRecent(): void {
+    for (const [dir, fd] of this.opened) {
+      if (this.opened.size <= openLimit) return;
+      if (dir === this.anchorPath) continue;
+      closeSync(fd);
+      this.opened.delete(dir);
+    }
   }
 
   /** `fd` if the directory is still at its place under the anchor (or is the anchor), else a refusal: it was moved while gen ran. */
@@ -105,6 +133,7 @@ export class Confinement {
   /** Forget `dir` and everything opened under it (it was renamed or removed). */
   forget(dir: string): void {
     const absolute = path.resolve(dir);
+    for (const known of this.present) if (known === absolute || known.startsWith(absolute + path.sep)) this.present.delete(known);
     for (const [opened, fd] of this.opened) {
       if (opened !== this.anchorPath && (opened === absolute || opened.startsWith(absolute + path.sep))) {
         closeSync(fd);

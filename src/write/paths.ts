@@ -174,5 +174,6 @@ function isSymbolicLink(file: string): boolean {
 
 /** A file name as case- and normalization-insensitive file systems (APFS, NTFS) compare them. */
 export function foldName(name: string): string {
-  return name.normalize('NFC').toLowerCase();
+  // ASCII is its own NFC: the normalisation is skipped for the usual name
+  return (/^[\x00-\x7f]*$/.test(name) ? name : name.normalize('NFC')).toLowerCase();
 }
