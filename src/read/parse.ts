@@ -29,9 +29,30 @@ function withoutLiteralAutolinkTransform(this: Processor): void {
   data.fromMarkdownExtensions = (data.fromMarkdownExtensions ?? []).map((entry) => (Array.isArray(entry) ? entry.map(strip) : strip(entry)));
 }
 
+/**
+ * remark-gfm's email-autolink construct is tried at every ASCII letter and
+ * digit of inline text (it looks for an `@` ahead): the most tried construct in
+ * a registry's cells, and one no registry needs, since extraction reads a link
+ * as the text written. The other autolink literals (`www.`, `http://`) stay.
+ */
+function withoutEmailAutolink(this: Processor): void {
+  type Extension = NonNullable<Data['micromarkExtensions']>[number];
+  const strip = (extension: Extension): Extension => {
+    if (!extension.text) return extension;
+    const text: NonNullable<Extension['text']> = {};
+    for (const [code, constructs] of Object.entries(extension.text)) {
+      const kept = [constructs ?? []].flat().filter((construct) => construct.name !== 'emailAutolink');
+      if (kept.length > 0) text[code] = kept;
+    }
+    return { ...extension, text };
+  };
+  const data = this.data();
+  data.micromarkExtensions = (data.micromarkExtensions ?? []).map(strip);
+}
+
 /** The parser: remark-parse with remark-gfm (tables, strikethrough), as portbook configures it. */
 export function processor(): Processor<Root> {
-  return unified().use(remarkParse).use(remarkGfm).use(withoutLiteralAutolinkTransform) as unknown as Processor<Root>;
+  return unified().use(remarkParse).use(remarkGfm).use(withoutLiteralAutolinkTransform).use(withoutEmailAutolink) as unknown as Processor<Root>;
 }
 
 const delimiterRow = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
