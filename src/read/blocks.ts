@@ -78,8 +78,11 @@ export function blockStarts(lines: readonly string[]): number[] {
   const starts = [0];
   let state: State = { kind: 'flow' };
   let inContainer = false; // a list item or block quote began since the last cut
+  let lastIndent = 0; // of the last line that is not blank
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const previousIndent = lastIndent;
+    if (!blank.test(line)) lastIndent = indentation(line);
     if (state.kind === 'fence') {
       if (closes(line, state.marker)) state = { kind: 'flow' };
       continue;
@@ -92,8 +95,9 @@ export function blockStarts(lines: readonly string[]): number[] {
       state = { kind: 'flow' };
       continue;
     }
-    const indent = indentation(line);
-    if (indent === 0 && i > 0 && blank.test(lines[i - 1]!) && !listItem.test(line)) {
+    const indent = lastIndent;
+    // after indented code, micromark still counts a list that starts inside a quote as interrupting it (so `10)` starts none): no cut there
+    if (indent === 0 && i > 0 && blank.test(lines[i - 1]!) && !listItem.test(line) && previousIndent < 4) {
       starts.push(i);
       inContainer = false;
     }

@@ -61,17 +61,27 @@ function buildStamp(): string {
 
 const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
 
+export interface CacheOptions {
+  /** What entries must carry to be used (default: this build's). */
+  stamp?: string;
+  /** The bound (default `maxBytes` and `maxEntries`). */
+  maxBytes?: number;
+  maxEntries?: number;
+}
+
 export class ParseCache {
   readonly stamp: string;
   /** Parts read from the cache and parts parsed, in this process. */
   readonly counts = { hits: 0, misses: 0 };
+  private readonly bound: { bytes: number; entries: number };
   private wrote = false;
 
   constructor(
     readonly directory: string,
-    stamp = buildStamp(),
+    options: CacheOptions = {},
   ) {
-    this.stamp = stamp;
+    this.stamp = options.stamp ?? buildStamp();
+    this.bound = { bytes: options.maxBytes ?? maxBytes, entries: options.maxEntries ?? maxEntries };
   }
 
   private fileOf(key: string): string {
@@ -111,7 +121,7 @@ export class ParseCache {
   }
 
   private store(key: string, json: string): void {
-    if (json.length > maxBytes / 16) return;
+    if (json.length > this.bound.bytes / 16) return;
     const file = this.fileOf(key);
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
@@ -129,8 +139,9 @@ export class ParseCache {
   }
 
   /** After a run that stored entries: remove the least recently used ones past the bound (and temporaries older than a minute). */
-  prune(bytes = maxBytes, entries = maxEntries): void {
+  prune(): void {
     if (!this.wrote) return;
+    const { bytes, entries } = this.bound;
     this.wrote = false;
     try {
       const now = Date.now();
@@ -171,12 +182,13 @@ function isHeader(value: unknown): value is Header {
 
 /**
  * Parse `text` as `parse` does, reusing the trees of the parts the cache
- * holds. The same tree as `parse(text)`, positions included.
+ * holds. The same tree as `parse(text)`, positions included. Tables are cut
+ * every `chunk` rows, blocks kept together up to `least` characters.
  */
-export function parseCached(text: string, cache: ParseCache, chunk = rowsPerChunk): Root {
+export function parseCached(text: string, cache: ParseCache, chunk = rowsPerChunk, least = leastPart): Root {
   if (mayDefine(text)) return parse(text, chunk);
   const lines = text.split('\n');
-  const parts = partsOf(lines, blockStarts(lines), tableSlices(lines, chunk), leastPart);
+  const parts = partsOf(lines, blockStarts(lines), tableSlices(lines, chunk), least);
   const tree = assemble(text, lines, parts, (part: Part, body: string) => cache.tree(part.prefix, body)) ?? parse(text, chunk);
   cache.prune();
   return tree;
