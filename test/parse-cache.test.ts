@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { build } from '../src/commands/build.js';
 import { blockStarts } from '../src/read/blocks.js';
 import { cacheDirectory, isTree, ParseCache, parseCached } from '../src/read/cache.js';
-import { processor } from '../src/read/parse.js';
+import { assemble, partsOf, processor, tableSlices } from '../src/read/parse.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
@@ -268,6 +268,14 @@ describe('the parse cache gives the tree of a whole parse', () => {
 });
 
 // ---------------------------------------------------------------- what the cache must not trust
+
+it('joins a long table cut in slices without falling back to a whole parse', () => {
+  const text = `${'# R\n\n| Service | Port |\n|---|---|\n'}${Array.from({ length: 120 }, (_, i) => `| S${i} | \`${10_000 + i}\` |\n`).join('')}\nAfter.\n`;
+  const lines = text.split('\n');
+  const parts = partsOf(lines, [0], tableSlices(lines, 50));
+  expect(parts.map((part) => part.from)).toEqual([0, 54, 104]);
+  expect(assemble(text, lines, parts, (partText) => processor().parse(partText))).toEqual(processor().parse(text));
+});
 
 const long = (rows: number): string =>
   `# R\n\nSome text.\n\n| Service | Port |\n|---|---|\n${Array.from({ length: rows }, (_, i) => `| S${i} | \`${10_000 + i}\` |\n`).join('')}\nAfter.\n`;

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { Root } from 'mdast';
 import { version } from '../support/package.js';
 import { blockStarts } from './blocks.js';
-import { assemble, mayDefine, type Part, parse, parserConfiguration, partsOf, processor, rowsPerChunk, tableSlices } from './parse.js';
+import { assemble, mayDefine, parse, parserConfiguration, partsOf, processor, rowsPerChunk, tableSlices } from './parse.js';
 
 /** The cache's bound: past either figure, the entries used least recently go, down to three quarters of it. */
 export const maxBytes = 128 * 1024 * 1024;
@@ -88,16 +88,16 @@ export class ParseCache {
     return path.join(this.directory, `${key}.json`);
   }
 
-  /** The tree of `body` behind `prefix`: from the cache when a sound entry is there, else parsed and stored. */
-  tree(prefix: string, body: string): Root {
-    const key = sha256(`${this.stamp}\u0000${prefix}\u0000${body}`);
-    const cached = this.load(key, prefix + body);
+  /** The tree of `text`: from the cache when a sound entry is there, else parsed and stored. */
+  tree(text: string): Root {
+    const key = sha256(`${this.stamp}\u0000${text}`);
+    const cached = this.load(key, text);
     if (cached) {
       this.counts.hits++;
       return cached;
     }
     this.counts.misses++;
-    const tree = processor().parse(prefix + body);
+    const tree = processor().parse(text);
     this.store(key, JSON.stringify(tree));
     return tree;
   }
@@ -189,7 +189,7 @@ export function parseCached(text: string, cache: ParseCache, chunk = rowsPerChun
   if (mayDefine(text)) return parse(text, chunk);
   const lines = text.split('\n');
   const parts = partsOf(lines, blockStarts(lines), tableSlices(lines, chunk), least);
-  const tree = assemble(text, lines, parts, (part: Part, body: string) => cache.tree(part.prefix, body)) ?? parse(text, chunk);
+  const tree = assemble(text, lines, parts, (partText) => cache.tree(partText)) ?? parse(text, chunk);
   cache.prune();
   return tree;
 }

@@ -127,18 +127,19 @@ export function partsOf(lines: readonly string[], cuts: readonly number[], slice
 }
 
 /**
- * Join parts parsed on their own into the document's tree: each part's
+ * Join parts parsed on their own (`parsePart` gets a part's text, its prefix
+ * first) into the document's tree: each part's
  * positions moved to where it sits, a table's slices joined back into one
  * table. Undefined when a part that goes on with a table does not (an HTML
  * block or a construct the scans do not know): then the document is parsed whole.
  */
-export function assemble(text: string, lines: readonly string[], parts: readonly Part[], parsePart: (part: Part, body: string) => Root): Root | undefined {
+export function assemble(text: string, lines: readonly string[], parts: readonly Part[], parsePart: (partText: string) => Root): Root | undefined {
   const lineOffsets: number[] = [0];
   for (const line of lines) lineOffsets.push(lineOffsets.at(-1)! + line.length + 1);
   let root: Root | undefined;
   for (const part of parts) {
     const body = lines.slice(part.from, part.to).join('\n') + (part.to === lines.length ? '' : '\n');
-    const tree = parsePart(part, body);
+    const tree = parsePart(part.prefix + body);
     if (root === undefined) {
       root = tree;
       continue;
@@ -174,7 +175,7 @@ export function parse(text: string, chunk = rowsPerChunk): Root {
   const lines = text.split('\n');
   const slices = tableSlices(lines, chunk);
   if (slices.size === 0) return parser.parse(text);
-  return assemble(text, lines, partsOf(lines, [0], slices), (_, body) => parser.parse(body)) ?? parser.parse(text);
+  return assemble(text, lines, partsOf(lines, [0], slices), (partText) => parser.parse(partText)) ?? parser.parse(text);
 }
 
 /** Move every position in a tree by whole lines and characters (with a stack of its own: a tree of any depth). */
