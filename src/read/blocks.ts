@@ -12,7 +12,12 @@
  * of the document) and the HTML blocks that end at a marker (`<script`,
  * `<pre`, `<style`, `<textarea`, comments, `<?`, `<!X`, CDATA). Indented lines
  * never start a block here: they may be indented code, or the content of a
- * list item.
+ * list item. Nor does a cut go right after a fence or such an HTML block
+ * opened inside a list item or quote that may still be open: the line that
+ * closes the container ends it in the document, where a part's end would let
+ * it run on over the blank lines before. Nor after a line indented 4 or more:
+ * after indented code, micromark counts a list starting inside a following
+ * quote as interrupting (`> 10) x` starts no list there).
  *
  * Where the scan cannot be sure what a line opens (a fence or an HTML block
  * indented inside what may be a list item, a fence after a line that may have
@@ -25,6 +30,8 @@ const listItem = /^(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)/;
 /** A container marker at the start of a line (list item or block quote): what follows may be indented inside it. */
 const container = /^ {0,3}(?:[-+*]|\d{1,9}[.)]|>)(?:[ \t]|$)|^ {0,3}>/;
 const fenceOpening = /^(`{3,})([^`]*)$|^(~{3,})(.*)$/;
+/** A fence or marker-ended HTML block opened inside a container (or indented): it ends with the container, which a part's end would not do the same way. */
+const innerOpening = /^[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t>]+)*(?:`{3,}|~{3,}|<(?:script|pre|style|textarea|!--|\?|!\[CDATA\[|![A-Za-z]))/i;
 
 /** The HTML blocks that run on past blank lines, until a line holds their end marker (CommonMark's kinds 1 to 5). */
 const markerEnded: ReadonlyArray<{ start: RegExp; end: RegExp }> = [
@@ -79,6 +86,7 @@ export function blockStarts(lines: readonly string[]): number[] {
   let state: State = { kind: 'flow' };
   let inContainer = false; // a list item or block quote began since the last cut
   let lastIndent = 0; // of the last line that is not blank
+  let innerOpen = false; // a fence or HTML block may be open inside a container: the next cut would end it early
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const previousIndent = lastIndent;
@@ -96,11 +104,13 @@ export function blockStarts(lines: readonly string[]): number[] {
       continue;
     }
     const indent = lastIndent;
-    // after indented code, micromark still counts a list that starts inside a quote as interrupting it (so `10)` starts none): no cut there
     if (indent === 0 && i > 0 && blank.test(lines[i - 1]!) && !listItem.test(line) && previousIndent < 4) {
-      starts.push(i);
+      // the line closes every container; a fence left open in one must end here, not at a part's end: no cut, once
+      if (!innerOpen) starts.push(i);
       inContainer = false;
+      innerOpen = false;
     }
+    if (indent > 3 || (indent > 0 && inContainer) || container.test(line)) innerOpen ||= innerOpening.test(line);
     if (indent > 3) continue;
     const opened = opens(line.slice(indent));
     if (opened === 'doubt') return starts;
