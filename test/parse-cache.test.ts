@@ -13,8 +13,9 @@
  *   PORTBOOK_PROPERTY_RUNS=20 npx vitest run test/parse-cache.test.ts --testTimeout=0
  * A failure prints fast-check's seed and path; replay it with FC_SEED and FC_PATH.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -357,6 +358,16 @@ describe('entries the cache does not trust are parsed again', () => {
     );
   });
 
+  it('an entry that is a FIFO or a link is not read (no hang), and is parsed instead', () => {
+    const { directory, entries } = warmed(text);
+    const [first, second, third] = entries as [string, string, string];
+    unlinkSync(first);
+    execFileSync('mkfifo', [first]);
+    unlinkSync(second);
+    symlinkSync(third, second);
+    expect(reread(directory, text).misses).toBe(2);
+  });
+
   it('a tree changed by whoever received it does not change the next one', () => {
     const { directory } = warmed(text);
     const cache = new ParseCache(directory, { stamp: 's' });
@@ -384,6 +395,17 @@ describe('where the cache lives, its bound, and --no-cache', () => {
     expect(parseCached(text, cache, 3)).toEqual(processor().parse(text));
     expect(parseCached(text, cache, 3)).toEqual(processor().parse(text));
     expect(cache.counts.hits).toBe(0);
+  });
+
+  it('a cache directory that is a link is read but never written (pruning removes files from it)', () => {
+    const text = long(10);
+    const target = path.join(temporary(), 'elsewhere');
+    mkdirSync(target);
+    const link = path.join(temporary(), 'cache');
+    symlinkSync(target, link);
+    const cache = new ParseCache(link, { stamp: 's' });
+    expect(parseCached(text, cache, 3)).toEqual(processor().parse(text));
+    expect(readdirSync(target)).toEqual([]);
   });
 
   it('a read-only cache directory is read and never written', () => {
@@ -414,6 +436,12 @@ describe('where the cache lives, its bound, and --no-cache', () => {
     expect(kept.length).toBeLessThanOrEqual(8);
     // what the last run used is what stays
     expect(reread(directory, recent).misses).toBe(0);
+    // nothing but its own entries is ever removed
+    const foreign = path.join(directory, 'notes.json');
+    writeFileSync(foreign, '{}');
+    utimesSync(foreign, new Date(1000), new Date(1000));
+    parseCached(long(30).replace(/S/g, 'U'), cache, 3);
+    expect(existsSync(foreign)).toBe(true);
     const bytes = new ParseCache(path.join(temporary(), 'cache'), { stamp: 's', maxBytes: 256 * 1024 });
     parseCached(long(400), bytes, 3);
     const total = readdirSync(bytes.directory).reduce((sum, name) => sum + readFileSync(path.join(bytes.directory, name)).length, 0);

@@ -19,12 +19,13 @@
  * recently are removed.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Root } from 'mdast';
 import { version } from '../support/package.js';
+import { readRegularFile } from '../support/regular-file.js';
 import { blockStarts } from './blocks.js';
 import { assemble, mayDefine, parse, parserConfiguration, partsOf, processor, rowsPerChunk, tableSlices } from './parse.js';
 
@@ -105,7 +106,8 @@ export class ParseCache {
   private load(key: string, text: string): Root | undefined {
     const file = this.fileOf(key);
     try {
-      const stored = readFileSync(file, 'utf8');
+      // a regular file, not through a link, of a size the cache would write: a FIFO or a device put there must not hang or flood the run
+      const stored = readRegularFile(file, { limit: this.bound.bytes / 16 + 4096, noFollow: true }).toString('utf8');
       const newline = stored.indexOf('\n');
       const header = JSON.parse(stored.slice(0, newline)) as unknown;
       const json = stored.slice(newline + 1);
@@ -126,6 +128,8 @@ export class ParseCache {
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       mkdirSync(this.directory, { recursive: true });
+      // never through a link: pruning removes files from this directory
+      if (lstatSync(this.directory).isSymbolicLink()) return;
       writeFileSync(temporary, `${JSON.stringify({ stamp: this.stamp, key, sha256: sha256(json) })}\n${json}`, { flag: 'wx' });
       renameSync(temporary, file);
       this.wrote = true;
@@ -147,10 +151,15 @@ export class ParseCache {
       const now = Date.now();
       const found: Array<{ file: string; size: number; used: number }> = [];
       for (const name of readdirSync(this.directory)) {
+        // only the cache's own names: nothing else in the directory is ever removed
+        const own = /^[0-9a-f]{64}\.json(\.\d+\.[0-9a-z]+\.tmp)?$/.exec(name);
+        if (!own) continue;
         const file = path.join(this.directory, name);
-        const stat = statSync(file);
-        if (name.endsWith('.tmp') && now - stat.mtimeMs > 60_000) unlinkSync(file);
-        else if (name.endsWith('.json')) found.push({ file, size: stat.size, used: stat.mtimeMs });
+        const stat = lstatSync(file);
+        if (!stat.isFile()) continue;
+        if (own[1] !== undefined) {
+          if (now - stat.mtimeMs > 60_000) unlinkSync(file);
+        } else found.push({ file, size: stat.size, used: stat.mtimeMs });
       }
       let total = found.reduce((sum, entry) => sum + entry.size, 0);
       if (total <= bytes && found.length <= entries) return;
