@@ -399,7 +399,7 @@ describe('usage and I/O errors', () => {
   it.each([
     [
       ['gen', '--bogus'],
-      /^portbook: unknown option `--bogus`; gen's options are --dry-run, --stage, --watch, --force, --json, --source, --out, --templates, --config\nRun `portbook gen --help` for its usage, options and examples\.\n$/,
+      /^portbook: unknown option `--bogus`; gen's options are --dry-run, --stage, --watch, --force, --json, --no-cache, --source, --out, --templates, --config\nRun `portbook gen --help` for its usage, options and examples\.\n$/,
     ],
     [
       ['frobnicate'],

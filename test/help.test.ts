@@ -108,7 +108,7 @@ describe('did you mean', () => {
     [['scan', '--stric'], 'unknown option `--stric`; did you mean `--strict`?\n  portbook scan --strict\n'],
     [
       ['check', '--dryrun'],
-      "unknown option `--dryrun`; `--dry-run` goes with gen, not check; check's options are --json, --source, --out, --templates, --config\n",
+      "unknown option `--dryrun`; `--dry-run` goes with gen, not check; check's options are --json, --no-cache, --source, --out, --templates, --config\n",
     ],
     [['add', 'X', '--protcol', 'HTTP'], 'unknown option `--protcol`; did you mean `--protocol`?\n  portbook add X --protocol HTTP\n'],
     [['next', '--env', 'productoin'], 'did you mean `production`?\n  portbook next --env production\n'],

@@ -315,6 +315,16 @@ export const options: readonly OptionSpec[] = [
     },
   },
   {
+    name: 'no-cache',
+    type: 'boolean',
+    commands: Object.fromEntries(
+      (['gen', 'check', 'pre-commit', 'next', 'scan', 'add', 'fill', 'deploy', 'drift'] as const).map((name) => [
+        name,
+        `parse the whole registry, without reading or writing the parse cache (node_modules/.cache/portbook/, else ~/.cache/portbook/)${name === 'gen' || name === 'check' ? ', and never answer from the hashes of an unchanged run' : ''}`,
+      ]),
+    ),
+  },
+  {
     name: 'source',
     type: 'string',
     value: 'FILE',

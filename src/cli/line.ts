@@ -107,6 +107,7 @@ export interface Values {
   watch?: boolean;
   force?: boolean;
   'unignore-outputs'?: boolean;
+  'no-cache'?: boolean;
   strict?: boolean;
   json?: boolean;
   help?: boolean;

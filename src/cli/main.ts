@@ -95,5 +95,6 @@ function run(parsed: ParsedArgs, argv: readonly string[], io: Io): number | Prom
   for (const key of ['source', 'out', 'templates', 'config'] as const) {
     if (values[key] !== undefined) paths[key] = values[key];
   }
+  if (values['no-cache']) paths.cache = false;
   return handlers[line.command]({ line, values, paths, io });
 }

@@ -13,7 +13,7 @@ import { type Config, loadConfig, type PathOptions, displayPath as shownPath } f
 import { hasErrors, report, sortedMessages } from '../diagnostics/report.js';
 import { blockLanguages, blockMarkers } from '../extract/diagram-block.js';
 import { extract } from '../extract/index.js';
-import { read, readingMessages, type Source } from '../read/index.js';
+import { cacheDirectory, ParseCache, read, readingMessages, type Source } from '../read/index.js';
 import type { BlockKind, Point, Registry, RegistryBlock } from '../registry/types.js';
 import { type RenderedFile, renderFiles } from '../render/index.js';
 import { loadTemplates } from '../render/templates.js';
@@ -196,7 +196,7 @@ export function build(options: PathOptions = {}): Built {
   const cwd = options.cwd ?? process.cwd();
   const displayPath = shownPath(config.source, cwd);
   const bytes = readSource(config.source, displayPath, { root: config.root, cwd });
-  const source = read(bytes, displayPath);
+  const source = read(bytes, displayPath, parseCacheOf(options, config));
   // a file that could not be decoded reads as empty: rules would only add noise
   const readable = !hasErrors(source.file);
   const registry = readable ? extract(source) : { services: [], externalAccess: [], reservedRanges: [] };
@@ -235,9 +235,14 @@ export function loadRegistry(options: PathOptions = {}): { config: Config; regis
   const cwd = options.cwd ?? process.cwd();
   const displayPath = shownPath(config.source, cwd);
   const bytes = readSource(config.source, displayPath, { root: config.root, cwd });
-  const source = read(bytes, displayPath);
+  const source = read(bytes, displayPath, parseCacheOf(options, config));
   if (hasErrors(source.file)) throw new PortbookError(`${displayPath} cannot be read: ${source.file.messages[0]?.reason ?? 'not UTF-8'}`, 1);
   return { config, registry: extract(source), displayPath, text: asOnDisk(bytes) };
+}
+
+/** The project's parse cache, unless `--no-cache` said to parse whole. */
+function parseCacheOf(options: PathOptions, config: Config): ParseCache | undefined {
+  return options.cache === false ? undefined : new ParseCache(cacheDirectory(config.root));
 }
 
 /** The diagnostics `text` would get as the registry (for checking an edit before it is written). */

@@ -148,6 +148,8 @@ export interface PathOptions {
   config?: string;
   /** Where relative paths given here are resolved; default `process.cwd()`. */
   cwd?: string;
+  /** `false` (`--no-cache`): parse the registry whole, neither reading nor writing the parse cache. */
+  cache?: boolean;
 }
 
 /**

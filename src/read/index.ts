@@ -14,9 +14,11 @@ import type { Root } from 'mdast';
 import { VFile } from 'vfile';
 import type { Point } from '../registry/types.js';
 import { withinBounds } from './bounds.js';
+import { type ParseCache, parseCached } from './cache.js';
 import { decodeText } from './decode.js';
 import { parse } from './parse.js';
 
+export { cacheDirectory, ParseCache } from './cache.js';
 export { repairMojibake } from './decode.js';
 export { parse, processor } from './parse.js';
 
@@ -37,14 +39,14 @@ export interface Source {
   tree: Root;
 }
 
-/** Decode and parse a document. `displayPath` is the path diagnostics show. */
-export function read(bytes: Uint8Array, displayPath: string): Source {
+/** Decode and parse a document. `displayPath` is the path diagnostics show; with `cache`, parts parsed before are read back from it (the same tree). */
+export function read(bytes: Uint8Array, displayPath: string, cache?: ParseCache): Source {
   const file = new VFile({ path: displayPath });
   const { withoutBom, repaired, repairs, toOriginal } = decodeText(bytes, file);
   const text = repaired.replace(/\r\n?/g, '\n');
   file.value = text;
   // a document nested past what any registry needs is reported, never parsed (it reads as empty)
-  const tree: Root = withinBounds(text, file) ? parse(text) : { type: 'root', children: [] };
+  const tree: Root = withinBounds(text, file) ? (cache ? parseCached(text, cache) : parse(text)) : { type: 'root', children: [] };
   return { file, text, repaired, original: withoutBom, mojibake: repairs.length > 0, toOriginal, tree };
 }
 

@@ -29,12 +29,138 @@ function withoutLiteralAutolinkTransform(this: Processor): void {
   data.fromMarkdownExtensions = (data.fromMarkdownExtensions ?? []).map((entry) => (Array.isArray(entry) ? entry.map(strip) : strip(entry)));
 }
 
+/**
+ * remark-gfm's email-autolink construct is tried at every ASCII letter and
+ * digit of inline text (it looks for an `@` ahead): the most tried construct in
+ * a registry's cells, and one no registry needs, since extraction reads a link
+ * as the text written. The other autolink literals (`www.`, `http://`) stay.
+ */
+function withoutEmailAutolink(this: Processor): void {
+  type Extension = NonNullable<Data['micromarkExtensions']>[number];
+  const strip = (extension: Extension): Extension => {
+    if (!extension.text) return extension;
+    const text: NonNullable<Extension['text']> = {};
+    for (const [code, constructs] of Object.entries(extension.text)) {
+      const kept = [constructs ?? []].flat().filter((construct) => construct.name !== 'emailAutolink');
+      if (kept.length > 0) text[code] = kept;
+    }
+    return { ...extension, text };
+  };
+  const data = this.data();
+  data.micromarkExtensions = (data.micromarkExtensions ?? []).map(strip);
+}
+
+/** What the cache's stamp says of the parser: a change here (or of the build) leaves every cached tree unused. */
+export const parserConfiguration = 'remark-parse 11, remark-gfm 4 without the literal-autolink transform and email autolinks';
+
 /** The parser: remark-parse with remark-gfm (tables, strikethrough), as portbook configures it. */
 export function processor(): Processor<Root> {
-  return unified().use(remarkParse).use(remarkGfm).use(withoutLiteralAutolinkTransform) as unknown as Processor<Root>;
+  return unified().use(remarkParse).use(remarkGfm).use(withoutLiteralAutolinkTransform).use(withoutEmailAutolink) as unknown as Processor<Root>;
 }
 
 const delimiterRow = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+/**
+ * Whether the document may hold a link reference or footnote definition: a
+ * line that starts with `[` after indentation and container markers, in a
+ * document that has a `]:` somewhere (a label may span lines). A definition
+ * counts for the whole document, so such a document is parsed whole.
+ */
+export function mayDefine(text: string): boolean {
+  return text.includes(']:') && /^[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t>]+)*\[/m.test(text);
+}
+
+/**
+ * The lines where a long table is cut, each with that table's header and
+ * delimiter rows: every `chunk` rows of a table at the document's own level
+ * (at the margin, after a blank line or a heading; not in a list, a quote, a
+ * paragraph or a fenced code block).
+ */
+export function tableSlices(lines: readonly string[], chunk = rowsPerChunk): Map<number, string> {
+  const slices = new Map<number, string>();
+  let fence: string | undefined; // the marker of the fenced code block the scan is in
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i]!;
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)))) {
+      fence = fence === undefined ? marker : undefined;
+      continue;
+    }
+    if (fence !== undefined) continue;
+    const after = i === 0 || /^\s*$/.test(lines[i - 1]!) || /^ {0,3}#/.test(lines[i - 1]!);
+    if (!after || !line.startsWith('|') || !delimiterRow.test(lines[i + 1]!) || !lines[i + 1]!.includes('-')) continue;
+    let end = i + 2;
+    while (end < lines.length && /^ {0,3}\|/.test(lines[end]!)) end++;
+    for (let split = i + 2 + chunk; split < end; split += chunk) slices.set(split, `${line}\n${lines[i + 1]!}\n`);
+    i = end - 1;
+  }
+  return slices;
+}
+
+/** A part of a document parsed on its own: lines `from` to `to` (exclusive), behind `prefix` (a table's header and delimiter rows) when it goes on with a table. */
+export interface Part {
+  from: number;
+  to: number;
+  prefix: string;
+}
+
+/**
+ * The parts a document is parsed in: cut at every table slice, and at the
+ * block starts in `cuts` that leave at least `least` characters before them
+ * (small blocks go together).
+ */
+export function partsOf(lines: readonly string[], cuts: readonly number[], slices: ReadonlyMap<number, string>, least = 0): Part[] {
+  const parts: Part[] = [];
+  const bounds = new Set(cuts);
+  let from = 0;
+  let size = 0;
+  for (let k = 0; k < lines.length; k++) {
+    if (k > 0 && (slices.has(k) || (size >= least && bounds.has(k)))) {
+      parts.push({ from, to: k, prefix: slices.get(from) ?? '' });
+      from = k;
+      size = 0;
+    }
+    size += lines[k]!.length + 1;
+  }
+  parts.push({ from, to: lines.length, prefix: slices.get(from) ?? '' });
+  return parts;
+}
+
+/**
+ * Join parts parsed on their own (`parsePart` gets a part's text, its prefix
+ * first) into the document's tree: each part's
+ * positions moved to where it sits, a table's slices joined back into one
+ * table. Undefined when a part that goes on with a table does not (an HTML
+ * block or a construct the scans do not know): then the document is parsed whole.
+ */
+export function assemble(text: string, lines: readonly string[], parts: readonly Part[], parsePart: (partText: string) => Root): Root | undefined {
+  const lineOffsets: number[] = [0];
+  for (const line of lines) lineOffsets.push(lineOffsets.at(-1)! + line.length + 1);
+  let root: Root | undefined;
+  for (const part of parts) {
+    const body = lines.slice(part.from, part.to).join('\n') + (part.to === lines.length ? '' : '\n');
+    const tree = parsePart(part.prefix + body);
+    if (root === undefined) {
+      root = tree;
+      continue;
+    }
+    const prefixLines = part.prefix === '' ? 0 : part.prefix.split('\n').length - 1;
+    shift(tree, part.from - prefixLines, lineOffsets[part.from]! - part.prefix.length);
+    let rest = tree.children;
+    if (part.prefix !== '') {
+      const [table, ...after] = tree.children;
+      const previous = root.children.at(-1);
+      if (table?.type !== 'table' || previous?.type !== 'table') return undefined;
+      previous.children.push(...table.children.slice(1));
+      if (previous.position && table.position) previous.position.end = table.position.end;
+      rest = after;
+    }
+    // one at a time: spread arguments past some 100,000 overflow the stack
+    for (const node of rest) root.children.push(node);
+  }
+  if (root!.position) root!.position.end = { line: lines.length, column: lines.at(-1)!.length + 1, offset: text.length };
+  return root!;
+}
 
 /**
  * Parse with remark-parse + remark-gfm. A very long table is parsed in slices
@@ -45,61 +171,15 @@ const delimiterRow = /^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 export function parse(text: string, chunk = rowsPerChunk): Root {
   const parser = processor();
   // link reference definitions would not reach the other slices: parse such documents whole
-  if (text.length < 64 * 1024 || /^ {0,3}\[[^\]]+\]:/m.test(text)) return parser.parse(text);
+  if (text.length < 64 * 1024 || mayDefine(text)) return parser.parse(text);
   const lines = text.split('\n');
-  const starts: number[] = []; // line indexes where a slice (after the first) begins
-  const headers = new Map<number, [string, string]>();
-  let fence: string | undefined; // the marker of the fenced code block the scan is in
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const line = lines[i]!;
-    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)))) {
-      fence = fence === undefined ? marker : undefined;
-      continue;
-    }
-    if (fence !== undefined) continue;
-    // only a table of the document itself: at the margin, after a blank line or a heading (not in a list, a quote or a paragraph)
-    const after = i === 0 || /^\s*$/.test(lines[i - 1]!) || /^ {0,3}#/.test(lines[i - 1]!);
-    if (!after || !line.startsWith('|') || !delimiterRow.test(lines[i + 1]!) || !lines[i + 1]!.includes('-')) continue;
-    let end = i + 2;
-    while (end < lines.length && /^ {0,3}\|/.test(lines[end]!)) end++;
-    for (let split = i + 2 + chunk; split < end; split += chunk) {
-      starts.push(split);
-      headers.set(split, [lines[i]!, lines[i + 1]!]);
-    }
-    i = end - 1;
-  }
-  if (starts.length === 0) return parser.parse(text);
-  const lineOffsets: number[] = [0];
-  for (const line of lines) lineOffsets.push(lineOffsets.at(-1)! + line.length + 1);
-  const bounds = [0, ...starts, lines.length];
-  let root: Root | undefined;
-  for (let k = 0; k + 1 < bounds.length; k++) {
-    const from = bounds[k]!;
-    const body = lines.slice(from, bounds[k + 1]).join('\n') + (bounds[k + 1] === lines.length ? '' : '\n');
-    if (k === 0) {
-      root = parser.parse(body);
-      continue;
-    }
-    const [header, delimiter] = headers.get(from)!;
-    const prefix = `${header}\n${delimiter}\n`;
-    const slice = parser.parse(prefix + body);
-    shift(slice, from - 2, lineOffsets[from]! - prefix.length);
-    const [table, ...rest] = slice.children;
-    const previous = root!.children.at(-1);
-    // a slice that is not the continuation of a table (an HTML block or some construct the scan does not know): parse whole
-    if (table?.type !== 'table' || previous?.type !== 'table') return parser.parse(text);
-    previous.children.push(...table.children.slice(1));
-    if (previous.position && table.position) previous.position.end = table.position.end;
-    // one at a time: spread arguments past some 100,000 overflow the stack
-    for (const node of rest) root!.children.push(node);
-  }
-  if (root!.position) root!.position.end = { line: lines.length, column: lines.at(-1)!.length + 1, offset: text.length };
-  return root!;
+  const slices = tableSlices(lines, chunk);
+  if (slices.size === 0) return parser.parse(text);
+  return assemble(text, lines, partsOf(lines, [0], slices), (partText) => parser.parse(partText)) ?? parser.parse(text);
 }
 
 /** Move every position in a tree by whole lines and characters (with a stack of its own: a tree of any depth). */
-function shift(tree: Nodes, lines: number, offset: number): void {
+export function shift(tree: Nodes, lines: number, offset: number): void {
   const stack: Nodes[] = [tree];
   while (stack.length > 0) {
     const node = stack.pop()!;
