@@ -387,7 +387,7 @@ export const ruleCatalogue = {
     severity: 'error',
     stage: 'validate',
     summary: 'A `Bind` detail that is not an IP address, `*`, `localhost` or a host name.',
-    docs: 'The bind address becomes `HOST=` in `.env` and the unit, and where nginx reaches the service. Write an IP address (`0.0.0.0:17354`, `[::1]`), `*`, `localhost` or a host name.',
+    docs: 'The bind address becomes `HOST=` in `.env` and the unit, and where nginx reaches the service. Write an IP address (`0.0.0.0:17354`, `[::1]`), `*`, `localhost` or a host name. In backticks the whole code span is the address, so words go after them (`` `0.0.0.0:17354` (all interfaces) ``): a space inside is refused, never cut to the first word.',
   },
   'workers-invalid': {
     severity: 'error',
