@@ -1937,7 +1937,7 @@ describe('details sections, configuration files and security notes', () => {
 - **Bind**: \`0.0.0.0; evil\`
 - **Health Check**: \`/health; rewrite\`
 `);
-    expectFires(d, { rule: 'bind-invalid', severity: 'error', line: 9, column: 13, value: '0.0.0.0;', says: 'expected an IP address' });
+    expectFires(d, { rule: 'bind-invalid', severity: 'error', line: 9, column: 13, value: '0.0.0.0; evil', says: 'put the address alone in backticks' });
     expectFires(d, { rule: 'health-path-invalid', severity: 'error', line: 10, column: 21, value: '/health; rewrite', says: 'expected a path' });
   });
 
