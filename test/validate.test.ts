@@ -455,6 +455,14 @@ describe('variable-invalid', () => {
       'LC_ALL',
       'MALLOC_CHECK_',
       'GLIBC_TUNABLES',
+      // bash reads these at start-up (SHELLOPTS=xtrace with PS4 runs a command), glibc the rest of its unsecure list
+      'SHELLOPTS',
+      'BASHOPTS',
+      'TZDIR',
+      'LOCPATH',
+      'GETCONF_DIR',
+      'NIS_PATH',
+      'RESOLV_HOST_CONF',
     ];
     const rows = dangerous.map((name, index) => `| S${index} | ${16000 + index} | ${name} |`).join('\n');
     const d = diagnose(`| Service | Port | Env |\n|---|---|---|\n${rows}\n`, { variables: dangerous });
