@@ -131,7 +131,8 @@ export function interruptedText(result: GenerateResult, io: Io, shown = 5): stri
 export function fixCommand(paths: PathOptions, force = false): string {
   const flags = (['source', 'out', 'templates', 'config'] as const).flatMap((key) => (paths[key] === undefined ? [] : [`--${key}`, shellWord(paths[key]!)]));
   if (force) flags.unshift('--force');
-  return flags.length === 0 && !force ? '`npm run gen` (or `portbook gen`)' : `\`portbook gen ${flags.join(' ')}\``;
+  // a path is shown, never obeyed: one holding control characters comes out escaped (and is no longer a command to paste)
+  return flags.length === 0 && !force ? '`npm run gen` (or `portbook gen`)' : visible(`\`portbook gen ${flags.join(' ')}\``);
 }
 
 /**
