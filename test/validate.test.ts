@@ -463,6 +463,11 @@ describe('variable-invalid', () => {
       'GETCONF_DIR',
       'NIS_PATH',
       'RESOLV_HOST_CONF',
+      // commands run to page or edit: systemctl runs SYSTEMD_PAGER, less runs LESSOPEN
+      'SYSTEMD_PAGER',
+      'SYSTEMD_EDITOR',
+      'MANPAGER',
+      'LESSOPEN',
     ];
     const rows = dangerous.map((name, index) => `| S${index} | ${16000 + index} | ${name} |`).join('\n');
     const d = diagnose(`| Service | Port | Env |\n|---|---|---|\n${rows}\n`, { variables: dangerous });

@@ -159,7 +159,7 @@ export const ruleCatalogue = {
       "An `Env` cell names the environment variable of the service's port in `.env`, settings and units, so it is " +
       'allowed by its shape: upper-case letters, digits and `_`, ending in `_PORT` (or `PORT` itself), as portbook ' +
       'derives them. Another name needs `variables.allow` in the config. Names that change how programs run are ' +
-      'refused even then: the shell and the system (`PATH`, `IFS`, `BASH_ENV`, `SHELLOPTS`, `TZDIR`…), the loader (`LD_*`, `DYLD_*`), the ' +
+      'refused even then: the shell and the system (`PATH`, `IFS`, `BASH_ENV`, `SHELLOPTS`, `TZDIR`, `SYSTEMD_PAGER`…), the loader (`LD_*`, `DYLD_*`), the ' +
       'C library (`GCONV_PATH`, `LOCPATH`, `LC_*`, `MALLOC_*`), proxies (`*_PROXY`), TLS trust (`SSL_*`, `OPENSSL_*`, ' +
       '`REQUESTS_CA_BUNDLE`…), Node.js, Python, Perl, Ruby, the JVM and git. A column meant as the environment should ' +
       'be headed `Environment`.',

@@ -77,7 +77,7 @@ export function isPortVariable(name: string): boolean {
 /** Variables programs read to decide how they run (what they load, where they connect, what they trust): never set from a port table. */
 const systemFamilies: ReadonlyArray<[RegExp, string]> = [
   [
-    /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|IFS|CDPATH|ENV|BASH_ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TZDIR|TERM|EDITOR|VISUAL|PAGER)$/,
+    /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|IFS|CDPATH|ENV|BASH_ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TZDIR|TERM|EDITOR|VISUAL|PAGER|MANPAGER|BROWSER|LESSOPEN|LESSCLOSE|SYSTEMD_PAGER|SYSTEMD_PAGERSECURE|SYSTEMD_EDITOR|SYSTEMD_LESS)$/,
     'the shell and the system',
   ],
   [/^(LD|DYLD)_/, 'the dynamic loader'],
