@@ -93,6 +93,22 @@ describe('the diffs people read', () => {
     expect(formatDiff(diff, Infinity, false)).toBe('  --- a/f\n  +++ b/f\n  @@ -1,2 +1,2 @@\n   a\n  -b\n  +c\n');
     expect(formatDiff(diff, 4, false)).toBe('  --- a/f\n  +++ b/f\n  @@ -1,2 +1,2 @@\n   a\n  … 2 more lines\n');
   });
+
+  it('show a file whose every line changed as the whole file replaced, past 1,000 changed lines: a minimal diff of it costs seconds and tells no more', () => {
+    // a check of 2,000 services whose ports all moved ran past a minute on a loaded machine, diffing settings.ts (attack24)
+    const file = (offset: number): string => Array.from({ length: 3000 }, (_, index) => `S${index}_PORT=${16000 + index + offset}`).join('\n');
+    // every other line moved: 3,000 changed lines, past the bound, so the 1,500 unchanged ones are not picked out
+    const halfMoved = file(0).replace(/^(S\d*[13579]_PORT=)(\d+)$/gm, (_, name: string, port: string) => `${name}${Number(port) + 1}`);
+    const diff = unifiedDiff('generated/.env', `${file(0)}\n`, `${halfMoved}\n`);
+    expect(diff.lines.slice(0, 4)).toEqual(['--- a/generated/.env', '+++ b/generated/.env', '@@ -1,3000 +1,3000 @@', '-S0_PORT=16000']);
+    expect(diff.lines[3003]).toBe('+S0_PORT=16000');
+    expect(counts(diff)).toBe(' (+3000 -3000)');
+    // a file without its last newline, and a new file, say so as jsdiff does
+    expect(unifiedDiff('f', undefined, file(0)).lines.slice(-2)).toEqual(['+S2999_PORT=18999', '\\ No newline at end of file']);
+    expect(unifiedDiff('f', undefined, file(0)).lines.slice(0, 3)).toEqual(['--- /dev/null', '+++ b/f', '@@ -0,0 +1,3000 @@']);
+    // under the bound, the diff stays minimal
+    expect(counts(unifiedDiff('f', `${file(0)}\n`, `${file(0).replace('S7_PORT=16007', 'S7_PORT=16107')}\n`))).toBe(' (+1 -1)');
+  });
 });
 
 describe('check on a terminal', () => {

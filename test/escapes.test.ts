@@ -78,6 +78,45 @@ describe('control characters in what portbook prints', () => {
     expect(raw(stdout)).toEqual([]);
   });
 
+  it('escapes them in the service names fill, add and scan print, text and --json (#19, found again by the second attack)', () => {
+    const ranges = '\n### Reserved Port Ranges\n\n- **Main Range**: `16100-16199` (services)\n';
+    const dir = writeProject(temporaryDir(), `| Service | Port | Protocol |\n|---|---|---|\n| evil${hostile} | TBD | HTTP |\n${ranges}`);
+    const filled = capture(['fill'], dir, true);
+    expect(filled.code).toBe(0);
+    expect(filled.stdout).toContain('evil\\x1b]0;pwned');
+    expect(raw(filled.stdout + filled.stderr)).toEqual([]);
+    const added = capture(['add', `new${hostile}`, '--protocol', 'HTTP'], dir, true);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('new\\x1b]0;pwned');
+    expect(raw(added.stdout + added.stderr)).toEqual([]);
+    const entry = { port: 16100, service: `evil${hostile}`, environment: null, listening: false, addresses: [], process: null };
+    for (const json of [false, true]) {
+      let stdout = '';
+      printScan(
+        { entries: [entry], down: [entry], unregistered: [] },
+        { json, strict: false, environment: undefined },
+        {
+          stdout: (text) => (stdout += text),
+          stderr: () => undefined,
+          cwd: '/',
+        },
+      );
+      const shown = json ? (JSON.parse(stdout) as Array<{ service: string }>)[0]!.service : stdout;
+      expect(shown).toContain('evil\\x1b]0;pwned');
+      expect(raw(shown)).toEqual([]);
+    }
+  });
+
+  it('escapes them in a path check quotes in the command to run', () => {
+    const name = `P${hostile}.md`;
+    const dir = writeProject(temporaryDir(), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
+    writeFileSync(path.join(dir, name), '| Service | Port |\n|---|---|\n| api | 16000 |\n');
+    const { code, stdout, stderr } = capture(['check', '--source', name], dir, true);
+    expect(code).toBe(1);
+    expect(stdout).toContain('P\\x1b]0;pwned');
+    expect(raw(stdout + stderr)).toEqual([]);
+  });
+
   it('leaves tabs and ordinary text alone, and escapes every kind it must', () => {
     expect(visible('a\tb ü ✅ 中')).toBe('a\tb ü ✅ 中');
     expect(visible('\u0000\n\r\u007f\u0085\u2028\u2066')).toBe('\\x00\\x0a\\x0d\\x7f\\x85\\u2028\\u2066');

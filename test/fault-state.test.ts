@@ -109,6 +109,24 @@ describe('a gen stopped among its renames', () => {
     expect(existsSync(path.join(dir, 'generated', journalName))).toBe(false);
     expect(fastPath(['gen'], quiet(dir))).toBe(0);
   });
+
+  it('a journal written by someone else shows its text, never obeys it: terminal escapes in it reach no terminal raw', () => {
+    // whoever can write in --out can write a journal: its `started` and its file names are shown, escaped
+    const dir = writeProject(temporaryDir(), table('| api | 16000 |\n'));
+    expect(runCli(['gen'], dir).code).toBe(0);
+    const journal = { pid: 999_999_999, started: '\u001b]0;pwned\u0007\u001b[2J\u202e', files: { '.env': { before: null, after: '0'.repeat(64) } } };
+    writeFileSync(path.join(dir, 'generated', journalName), JSON.stringify(journal));
+    const checked = runCli(['check'], dir);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain('started \\x1b]0;pwned\\x07\\x1b[2J\\u202e)');
+    const json = runCli(['check', '--json'], dir);
+    expect(JSON.stringify(JSON.parse(json.stdout))).toContain('"started":"\\\\x1b]0;pwned');
+    const run = runCli(['gen'], dir);
+    expect(run.code).toBe(0);
+    for (const text of [checked.stdout, checked.stderr, json.stderr, run.stdout, run.stderr]) expect(text).not.toMatch(/[\u001b\u0007\u202e]/);
+    // what --json holds, once parsed, holds no control character either
+    expect(JSON.parse(json.stdout).interrupted.started).not.toMatch(/[\u001b\u0007\u202e]/);
+  });
 });
 
 describe('the manifest', () => {

@@ -11,7 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { build, generate } from '../src/index.js';
 import { targetIds } from '../src/targets/index.js';
-import { caddyAdapt, caddyValidate, composeConfig, promtoolCheckConfig, pyYaml, skipAppConsumers, warnIfAppConsumersSkipped } from './app-consumers.js';
+import {
+  caddyAdapt,
+  caddyValidate,
+  composeConfig,
+  promtool,
+  promtoolCheckConfig,
+  pyYaml,
+  skipAppConsumers,
+  warnIfAppConsumersSkipped,
+} from './app-consumers.js';
 import { certificateConfig, nginxTest, ok, outcome, run, skipConsumers, systemdVerify, systemdVerifyUnits, tsc, warnIfSkipped } from './consumers.js';
 import { nftCheck, skipFirewallConsumers, sysctlApply, ufwDryRun, ufwState } from './firewall-consumers.js';
 import { grammarViolations, sampleViolations } from './grammar.js';
@@ -385,4 +394,30 @@ describe('every corpus registry with the caddy, compose and prometheus targets o
       'Braces {{x}}',
     ]);
   });
+});
+
+describe('a registry whose file name holds control characters', () => {
+  it.skipIf(skipAppConsumers)(
+    'gives every output a header its consumer reads: C1 controls in the name never reach a YAML comment (PyYAML and promtool refuse them)',
+    () => {
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'portbook-hostile-source-name-'));
+      temporaries.push(scratch);
+      const name = 'Ports \u009b2J\u0085\u008d.md';
+      writeFileSync(path.join(scratch, name), readFileSync(path.join(corpus, 'app-text.md')));
+      const config = path.join(scratch, 'portbook.config.json');
+      writeFileSync(config, JSON.stringify({ targets: targetIds }));
+      const out = path.join(scratch, 'out');
+      const result = generate({ source: path.join(scratch, name), out, config, cwd: scratch });
+      expect(result.files).toBeDefined();
+      const yaml = [...result.files!.keys()].filter((file) => file.endsWith('.yml'));
+      expect(yaml.length).toBeGreaterThan(0);
+      const read = pyYaml(yaml.map((file) => readFileSync(path.join(out, file), 'utf8')));
+      expect(read.status, read.stderr).toBe(0);
+      const rules = run(promtool, ['check', 'rules', path.join(out, 'prometheus/portbook.rules.yml')]);
+      expect(rules.status, rules.stdout + rules.stderr).toBe(0);
+      // registry.json records the name as it is (JSON holds any character); every comment header holds `?` instead
+      for (const file of result.files!.keys())
+        if (!file.endsWith('.json')) expect(readFileSync(path.join(out, file), 'utf8'), file).not.toMatch(/[\u0080-\u009f]/);
+    },
+  );
 });

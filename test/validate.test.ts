@@ -455,6 +455,19 @@ describe('variable-invalid', () => {
       'LC_ALL',
       'MALLOC_CHECK_',
       'GLIBC_TUNABLES',
+      // bash reads these at start-up (SHELLOPTS=xtrace with PS4 runs a command), glibc the rest of its unsecure list
+      'SHELLOPTS',
+      'BASHOPTS',
+      'TZDIR',
+      'LOCPATH',
+      'GETCONF_DIR',
+      'NIS_PATH',
+      'RESOLV_HOST_CONF',
+      // commands run to page or edit: systemctl runs SYSTEMD_PAGER, less runs LESSOPEN
+      'SYSTEMD_PAGER',
+      'SYSTEMD_EDITOR',
+      'MANPAGER',
+      'LESSOPEN',
     ];
     const rows = dangerous.map((name, index) => `| S${index} | ${16000 + index} | ${name} |`).join('\n');
     const d = diagnose(`| Service | Port | Env |\n|---|---|---|\n${rows}\n`, { variables: dangerous });
@@ -1937,7 +1950,7 @@ describe('details sections, configuration files and security notes', () => {
 - **Bind**: \`0.0.0.0; evil\`
 - **Health Check**: \`/health; rewrite\`
 `);
-    expectFires(d, { rule: 'bind-invalid', severity: 'error', line: 9, column: 13, value: '0.0.0.0;', says: 'expected an IP address' });
+    expectFires(d, { rule: 'bind-invalid', severity: 'error', line: 9, column: 13, value: '0.0.0.0; evil', says: 'put the address alone in backticks' });
     expectFires(d, { rule: 'health-path-invalid', severity: 'error', line: 10, column: 21, value: '/health; rewrite', says: 'expected a path' });
   });
 

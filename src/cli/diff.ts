@@ -29,18 +29,11 @@ export interface Diff {
  */
 export function unifiedDiff(name: string, before: string | undefined, after: string | undefined, normalise = true): Diff {
   const shown = (text: string | undefined): string => (text === undefined ? '' : normalise ? withoutStamp(text) : text);
+  const [from, to] = [before === undefined ? '/dev/null' : `a/${name}`, after === undefined ? '/dev/null' : `b/${name}`];
   // the diff library is loaded only when a diff is shown: most runs show none
-  const patch = onDemand('diff').createTwoFilesPatch(
-    before === undefined ? '/dev/null' : `a/${name}`,
-    after === undefined ? '/dev/null' : `b/${name}`,
-    shown(before),
-    shown(after),
-    undefined,
-    undefined,
-    {
-      context: 2,
-    },
-  );
+  const patch =
+    onDemand('diff').createTwoFilesPatch(from, to, shown(before), shown(after), undefined, undefined, { context: 2, maxEditLength }) ??
+    wholeReplacement(from, to, shown(before), shown(after));
   const lines = patch.split('\n').slice(1, -1); // drop the `===` line and the final empty one
   const body = lines.slice(2); // after `--- a/…` and `+++ b/…`
   return {
@@ -48,6 +41,32 @@ export function unifiedDiff(name: string, before: string | undefined, after: str
     added: body.filter((line) => line.startsWith('+')).length,
     removed: body.filter((line) => line.startsWith('-')).length,
   };
+}
+
+/**
+ * The most lines a diff may differ by before it is shown as the whole file
+ * replaced. jsdiff's cost grows with the file's length times the lines that
+ * differ: a check of 2,000 services, every port moved, spent seconds on
+ * settings.ts alone (6,000 lines), to show 20 lines of it. Past this many
+ * changes a minimal diff tells a reader no more than the whole file does.
+ */
+const maxEditLength = 1000;
+
+/** A patch that removes every line of `before` and adds every line of `after`, as createTwoFilesPatch writes one (its `===` line first). */
+function wholeReplacement(from: string, to: string, before: string, after: string): string {
+  const side = (text: string, sign: '-' | '+'): string[] => {
+    if (text === '') return [];
+    const lines = text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => `${sign}${line}`);
+    return text.endsWith('\n') ? lines : [...lines, '\\ No newline at end of file'];
+  };
+  const removed = side(before, '-');
+  const added = side(after, '+');
+  const count = (lines: string[]): number => lines.filter((line) => !line.startsWith('\\')).length;
+  const range = (lines: string[]): string => (count(lines) === 0 ? '0,0' : `1,${count(lines)}`);
+  return ['='.repeat(67), `--- ${from}`, `+++ ${to}`, `@@ -${range(removed)} +${range(added)} @@`, ...removed, ...added, ''].join('\n');
 }
 
 /** `(+1 -1)`, or `''` when nothing changed. */

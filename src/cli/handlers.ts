@@ -20,6 +20,7 @@ import { generateAndStage } from '../commands/stage.js';
 import type { PathOptions } from '../config/load.js';
 import { formatMessage } from '../diagnostics/format.js';
 import type { HookManager } from '../git/hooks.js';
+import { visible } from '../support/visible.js';
 import type { Command } from './command-table.js';
 import { badValue, environmentOption, type Line, spliced, tokenOf, usage, type Values } from './line.js';
 import { printCheck } from './output/check.js';
@@ -66,7 +67,9 @@ export const handlers: Readonly<Record<Command, (call: Invocation) => number | P
       io.stdout(`No placeholder ports in ${outcome.displayPath}.\n`);
       return 0;
     }
-    const report = outcome.filled.map((entry) => `${outcome.displayPath}:${entry.line}: ${entry.service} (${entry.environment}) → ${entry.port}\n`).join('');
+    const report = outcome.filled
+      .map((entry) => `${outcome.displayPath}:${entry.line}: ${visible(entry.service)} (${entry.environment}) → ${entry.port}\n`)
+      .join('');
     return printEdit(outcome, report, io);
   },
   'fix-encoding': ({ paths, io }) => {
@@ -188,7 +191,7 @@ function addCommand({ line, values, paths, io }: Invocation): number {
   const columns = outcome.columnsAdded.map((column) => ` (and a ${column === 'protocol' ? 'Protocol' : 'Description'} column to its table)`).join('');
   return printEdit(
     outcome,
-    `${outcome.displayPath}:${outcome.line}: added ${outcome.service} (${outcome.environment}) on port ${outcome.port}${columns}\n`,
+    `${outcome.displayPath}:${outcome.line}: added ${visible(outcome.service)} (${outcome.environment}) on port ${outcome.port}${columns}\n`,
     io,
   );
 }

@@ -159,8 +159,8 @@ export const ruleCatalogue = {
       "An `Env` cell names the environment variable of the service's port in `.env`, settings and units, so it is " +
       'allowed by its shape: upper-case letters, digits and `_`, ending in `_PORT` (or `PORT` itself), as portbook ' +
       'derives them. Another name needs `variables.allow` in the config. Names that change how programs run are ' +
-      'refused even then: the shell and the system (`PATH`, `IFS`, `BASH_ENV`…), the loader (`LD_*`, `DYLD_*`), the ' +
-      'C library (`GCONV_PATH`, `LC_*`, `MALLOC_*`), proxies (`*_PROXY`), TLS trust (`SSL_*`, `OPENSSL_*`, ' +
+      'refused even then: the shell and the system (`PATH`, `IFS`, `BASH_ENV`, `SHELLOPTS`, `TZDIR`, `SYSTEMD_PAGER`…), the loader (`LD_*`, `DYLD_*`), the ' +
+      'C library (`GCONV_PATH`, `LOCPATH`, `LC_*`, `MALLOC_*`), proxies (`*_PROXY`), TLS trust (`SSL_*`, `OPENSSL_*`, ' +
       '`REQUESTS_CA_BUNDLE`…), Node.js, Python, Perl, Ruby, the JVM and git. A column meant as the environment should ' +
       'be headed `Environment`.',
   },
@@ -387,7 +387,7 @@ export const ruleCatalogue = {
     severity: 'error',
     stage: 'validate',
     summary: 'A `Bind` detail that is not an IP address, `*`, `localhost` or a host name.',
-    docs: 'The bind address becomes `HOST=` in `.env` and the unit, and where nginx reaches the service. Write an IP address (`0.0.0.0:17354`, `[::1]`), `*`, `localhost` or a host name.',
+    docs: 'The bind address becomes `HOST=` in `.env` and the unit, and where nginx reaches the service. Write an IP address (`0.0.0.0:17354`, `[::1]`), `*`, `localhost` or a host name. In backticks the whole code span is the address, so words go after them (`` `0.0.0.0:17354` (all interfaces) ``): a space inside is refused, never cut to the first word.',
   },
   'workers-invalid': {
     severity: 'error',

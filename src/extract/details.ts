@@ -40,8 +40,9 @@ function parseDetails(items: KeyValue[]): ServiceDetails {
     const kind = detailKey(item.key);
     const raw = (item.code ?? item.value.text).trim();
     if (kind === 'bind') {
-      // `*:16532`, `0.0.0.0:17354 (all interfaces)`, `[::]:80`, `::1`, `127.0.0.1`
-      const token = raw.split(/\s/)[0] ?? '';
+      // `*:16532`, `0.0.0.0:17354 (all interfaces)`, `[::]:80`, `::1`, `127.0.0.1`: without backticks the first word,
+      // the rest prose; in backticks the whole code span, so `local host` is refused by bind-invalid, never cut to `local`
+      const token = item.code !== undefined ? raw : (raw.split(/\s/)[0] ?? '');
       const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(token)?.[1];
       const host = bracketed ?? ((token.match(/:/g) ?? []).length > 1 ? token : token.replace(/:\d+$/, ''));
       details.bind = { ...item.value, value: host };

@@ -37,7 +37,8 @@ function isAsciiHostOrAddress(host: string): boolean {
  * other compatibility characters (`ｌｏｃａｌｈｏｓｔ`, whose ASCII form it
  * suggests), any other non-ASCII name (an international name, or one that
  * only looks like `localhost`: its punycode form, which shows which, when it
- * has one), or a shape that is no address at all. Such a host is refused,
+ * has one), a name ending in its root dot (`localhost.`: DNS only, never
+ * /etc/hosts), or a shape that is no address at all. Such a host is refused,
  * never rewritten: what a reviewer reads in the registry is what nginx
  * connects to.
  */
@@ -46,6 +47,7 @@ export type AddressFault =
   | { kind: 'invisible'; character: string }
   | { kind: 'compatibility'; ascii: string }
   | { kind: 'international'; ascii?: string }
+  | { kind: 'trailing-dot'; name: string }
   | { kind: 'shape' };
 
 /** What is wrong with `host` (brackets allowed around an IPv6 address) as an address nginx connects to, or `undefined`. */
@@ -53,6 +55,9 @@ export function addressFault(host: string): AddressFault | undefined {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   const zone = bare.indexOf('%');
   if (zone > 0 && isIP(bare.slice(0, zone)) === 6) return { kind: 'zone', zone: bare.slice(zone) };
+  // `localhost.`: a name with its root dot is looked up in DNS only, never in /etc/hosts, so nginx may not find it at start
+  if (/^[\x21-\x7e]+\.$/.test(host) && isIP(host.slice(0, -1)) === 0 && isAsciiHostOrAddress(host.slice(0, -1)))
+    return { kind: 'trailing-dot', name: host.slice(0, -1) };
   if (/^[\x00-\x7f]*$/.test(host)) return isAsciiHostOrAddress(host) ? undefined : { kind: 'shape' };
   const invisible = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u.exec(host)?.[0];
   if (invisible !== undefined) return { kind: 'invisible', character: invisible };

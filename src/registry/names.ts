@@ -83,11 +83,15 @@ export function isPortVariable(name: string): boolean {
 /** Variables programs read to decide how they run (what they load, where they connect, what they trust): never set from a port table. */
 const systemFamilies: ReadonlyArray<[RegExp, string]> = [
   [
-    /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|IFS|CDPATH|ENV|BASH_ENV|PS4|PROMPT_COMMAND|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TERM|EDITOR|VISUAL|PAGER)$/,
+    /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|IFS|CDPATH|ENV|BASH_ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|TMPDIR|TMP|TEMP|LANG|LANGUAGE|TZ|TZDIR|TERM|EDITOR|VISUAL|PAGER|MANPAGER|BROWSER|LESSOPEN|LESSCLOSE|SYSTEMD_PAGER|SYSTEMD_PAGERSECURE|SYSTEMD_EDITOR|SYSTEMD_LESS)$/,
     'the shell and the system',
   ],
   [/^(LD|DYLD)_/, 'the dynamic loader'],
-  [/^(GCONV_PATH|NLSPATH|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|MALLOC_[A-Z0-9_]*|GLIBC_TUNABLES|LC_[A-Z_]+)$/, 'the C library'],
+  // glibc's own list of variables it ignores in setuid programs (unsecvars.h), but LD_* and TMPDIR (above)
+  [
+    /^(GCONV_PATH|GETCONF_DIR|LOCPATH|NLSPATH|NIS_PATH|HOSTALIASES|LOCALDOMAIN|RESOLV_HOST_CONF|RES_OPTIONS|MALLOC_[A-Z0-9_]*|GLIBC_TUNABLES|LC_[A-Z_]+)$/,
+    'the C library',
+  ],
   [/_PROXY$/, 'HTTP clients (where they connect)'],
   [/^(SSL|OPENSSL|CURL|REQUESTS|GRPC_DEFAULT_SSL)_/, 'TLS libraries (what they trust)'],
   [/^(NODE|NPM_CONFIG)_/, 'Node.js and npm'],

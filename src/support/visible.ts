@@ -18,3 +18,8 @@ export function visible(text: string): string {
 export function visibleLines(text: string): string {
   return text.split('\n').map(visible).join('\n');
 }
+
+/** A value as `--json` prints it: every string in it `visibleLines`, so that once parsed it holds no control character either. */
+export function visibleJson(value: unknown): string {
+  return JSON.stringify(value, (_key, each: unknown) => (typeof each === 'string' ? visibleLines(each) : each), 2);
+}

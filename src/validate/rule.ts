@@ -102,6 +102,8 @@ export function addressAdvice(fault: AddressFault | undefined, asWritten: (host:
       return `: it holds the invisible character ${codePoint(fault.character)}; remove it`;
     case 'compatibility':
       return `: it is written in full-width or other compatibility characters, which nginx does not read; did you mean ${code(asWritten(fault.ascii))}?`;
+    case 'trailing-dot':
+      return `: a name ending in a dot is looked up in DNS only, never in /etc/hosts, and nginx fails to start where no DNS server knows it; did you mean ${code(asWritten(fault.name))}?`;
     case 'international':
       return fault.ascii === undefined
         ? ': nginx connects to ASCII names and IP addresses only'

@@ -9,7 +9,7 @@ import { severityOf } from '../../diagnostics/report.js';
 import { type IgnoredFile, ruleOf } from '../../git/ignored.js';
 import { PortbookError } from '../../support/errors.js';
 import { shellWord } from '../../support/shell.js';
-import { visibleLines } from '../../support/visible.js';
+import { visible, visibleLines } from '../../support/visible.js';
 import { journalName } from '../../write/index.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
 
@@ -121,14 +121,18 @@ export function interruptedText(result: GenerateResult, io: Io, shown = 5): stri
     groups.push(`the diagram block of ${displayPath(registry.file, io.cwd)}: ${state}`);
   }
   const journal = outPath(result, journalName, io);
-  return `the last gen${who ? ` (${who})` : ''} was interrupted before it finished replacing files (${journal} records it)${groups.length > 0 ? `; ${groups.join('; ')}` : ''}`;
+  // the journal is a file in --out that anyone who can write there can write: what it says is shown, never obeyed
+  return visible(
+    `the last gen${who ? ` (${who})` : ''} was interrupted before it finished replacing files (${journal} records it)${groups.length > 0 ? `; ${groups.join('; ')}` : ''}`,
+  );
 }
 
 /** The command that brings the outputs up to date: the same paths check was given (and `--force` over hand edits). */
 export function fixCommand(paths: PathOptions, force = false): string {
   const flags = (['source', 'out', 'templates', 'config'] as const).flatMap((key) => (paths[key] === undefined ? [] : [`--${key}`, shellWord(paths[key]!)]));
   if (force) flags.unshift('--force');
-  return flags.length === 0 && !force ? '`npm run gen` (or `portbook gen`)' : `\`portbook gen ${flags.join(' ')}\``;
+  // a path is shown, never obeyed: one holding control characters comes out escaped (and is no longer a command to paste)
+  return flags.length === 0 && !force ? '`npm run gen` (or `portbook gen`)' : visible(`\`portbook gen ${flags.join(' ')}\``);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { HostConflict } from '../../deploy/plan.js';
 import { shown } from '../../deploy/run.js';
 import { colorEnabled } from '../../diagnostics/format.js';
 import { toJson } from '../../diagnostics/report.js';
-import { visibleLines } from '../../support/visible.js';
+import { visible, visibleLines } from '../../support/visible.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
 import { count, type Io } from './common.js';
 
@@ -156,11 +156,12 @@ export function printDrift(result: DriftResult, io: Io): number {
       route.services.length > 0
         ? `a port the registry gives ${route.services.join(', ')}, in a file portbook did not deploy: let the registry's External Access table route it, or remove this route`
         : 'a port no table registers: register it (`portbook add`), or remove this route';
-    io.stdout(`route      ${at} proxies to ${route.address}${via}, ${what}\n`);
+    // the host's nginx configuration and units are shown, never obeyed: whoever wrote them may not be the one reading
+    io.stdout(`route      ${visible(`${at} proxies to ${route.address}${via}`)}, ${what}\n`);
   }
   for (const unit of report.units) {
     io.stdout(
-      `unit       ${unit.file}:${unit.line} sets ${unit.variable}=${visibleLines(unit.value)} for ${unit.unit}, but the registry gives ${unit.service} port ${unit.port}: change the unit, or the registry\n`,
+      `unit       ${visible(`${unit.file}:${unit.line} sets ${unit.variable}=${unit.value} for ${unit.unit}, but the registry gives ${unit.service}`)} port ${unit.port}: change the unit, or the registry\n`,
     );
   }
   for (const note of report.notes) io.stderr(`portbook: ${note}\n`);

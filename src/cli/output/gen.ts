@@ -8,6 +8,7 @@ import { toJson } from '../../diagnostics/report.js';
 import type { IgnoredFile } from '../../git/ignored.js';
 import type { BlockKind } from '../../registry/types.js';
 import { verifyStamp } from '../../support/stamp.js';
+import { visible } from '../../support/visible.js';
 import { type Change, manifestName } from '../../write/index.js';
 import type { Command } from '../command-table.js';
 import { formatDiff, unifiedDiff } from '../diff.js';
@@ -87,7 +88,7 @@ export function printJson(result: GenerateResult, command: Command, io: Io): num
       ? {
           interrupted: {
             pid: interrupted.pid,
-            started: interrupted.started,
+            started: visible(interrupted.started),
             ...Object.fromEntries(Object.entries(interrupted.files).map(([state, paths]) => [state, paths.map((file) => outPath(result, file, io))])),
             ...(interrupted.registry ? { registry: { path: displayPath(interrupted.registry.file, io.cwd), state: interrupted.registry.state } } : {}),
           },

@@ -2,7 +2,7 @@
 
 import type { ScanResult } from '../../commands/scan.js';
 import type { ScanEntry } from '../../host/scan.js';
-import { visible } from '../../support/visible.js';
+import { visible, visibleJson } from '../../support/visible.js';
 import { count, type Io } from './common.js';
 
 /**
@@ -24,7 +24,7 @@ export function printScan(
   ].filter(Boolean);
   const verdict = `scan --strict fails: ${why.join(', and ')}.`;
   if (options.json) {
-    io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+    io.stdout(`${visibleJson(entries)}\n`);
     if (failed) io.stderr(`portbook: ${verdict}\n`);
     return failed ? 1 : 0;
   }
@@ -38,7 +38,9 @@ export function printScan(
     for (const entry of list) {
       const where = entry.addresses.length > 0 ? ` on ${[...new Set(entry.addresses)].join(', ')}` : '';
       const who = entry.service === null && entry.process ? ` ${visible(entry.process.name)} (pid ${entry.process.pid})` : '';
-      io.stdout(`  ${entry.port}  ${entry.service ?? '?'}${who}${entry.environment ? ` (${entry.environment})` : ''}${where}\n`);
+      io.stdout(
+        `  ${entry.port}  ${entry.service === null ? '?' : visible(entry.service)}${who}${entry.environment ? ` (${entry.environment})` : ''}${where}\n`,
+      );
     }
   }
   if (failed) io.stdout(`\n${verdict} Register the listeners (\`portbook add\`) or stop them, and start the services or take them out of the registry.\n`);

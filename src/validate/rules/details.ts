@@ -94,7 +94,9 @@ export const detailsRules: readonly Rule[] = [
         (bind) => {
           // a bare IPv6 address (two colons or more) is judged as one
           const fault = addressFault((bind.value.match(/:/g) ?? []).length > 1 ? `[${bind.value}]` : bind.value);
-          return `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\`${addressAdvice(fault, (host) => host.replace(/^\[(.*)\]$/, '$1'))}`;
+          // in backticks the whole span is the address (details.ts): words belong after them
+          const words = /\s/.test(bind.value) ? ': the backticks hold words as well; put the address alone in backticks and any words after them' : '';
+          return `Unexpected bind address ${code(bind.value)}, expected an IP address, \`*\` or a host name such as \`127.0.0.1:8000\`${words || addressAdvice(fault, (host) => host.replace(/^\[(.*)\]$/, '$1'))}`;
         },
       );
     },
