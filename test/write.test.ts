@@ -273,6 +273,29 @@ describe('resolveInside', () => {
     expect(() => plan(out, withManifest({ 'systemd/a.service.d/portbook.conf': '1\n' }))).toThrow(/links outside/);
   });
 
+  it('with listings, a link deep in out (a directory or the file) is refused as without them, and real entries pass', () => {
+    const out = temporaryDir();
+    const elsewhere = temporaryDir();
+    mkdirSync(path.join(out, 'systemd', 'production', 'a.service.d'), { recursive: true });
+    writeFileSync(path.join(out, 'systemd', 'production', 'a.service.d', 'portbook.conf'), '1\n');
+    symlinkSync(elsewhere, path.join(out, 'systemd', 'production', 'b.service.d'));
+    mkdirSync(path.join(out, 'systemd', 'production', 'c.service.d'));
+    symlinkSync(path.join(elsewhere, 'x'), path.join(out, 'systemd', 'production', 'c.service.d', 'portbook.conf'));
+    writeFileSync(path.join(elsewhere, 'x'), 'theirs\n');
+    for (const listings of [undefined, new Map()]) {
+      const cache = new Map<string, 'inside' | 'missing'>();
+      expect(resolveInside(out, 'systemd/production/a.service.d/portbook.conf', cache, listings)).toBe(
+        path.join(out, 'systemd', 'production', 'a.service.d', 'portbook.conf'),
+      );
+      expect(() => resolveInside(out, 'systemd/production/b.service.d/portbook.conf', cache, listings)).toThrow(/links outside/);
+      expect(() => resolveInside(out, 'systemd/production/c.service.d/portbook.conf', cache, listings)).toThrow(/links outside/);
+      expect(resolveInside(out, 'systemd/production/d.service.d/portbook.conf', cache, listings)).toBe(
+        path.join(out, 'systemd', 'production', 'd.service.d', 'portbook.conf'),
+      );
+    }
+    expect(() => plan(out, withManifest({ 'systemd/production/c.service.d/portbook.conf': '1\n' }))).toThrow(/links outside/);
+  });
+
   it('refuses a directory of the path that is a link to nothing', () => {
     const out = temporaryDir();
     symlinkSync(path.join(temporaryDir(), 'gone'), path.join(out, 'systemd'));

@@ -79,6 +79,8 @@ function identifierWords(name: string): string[] {
 
 /** Every mention on one line of text, each at the first form that reads it (an assignment, an address, `port N`, then a bare `:N`). */
 export function mentionsOnLine(text: string, options: { picture: boolean; variables: ReadonlySet<string> }): Found[] {
+  // every form ends in a number: a line with no digit from 1 to 9 has none (most headings), and the Unicode patterns are never run on it
+  if (!/[1-9]/.test(text)) return [];
   const found: Found[] = [];
   const taken = new Set<number>();
   const add = (match: RegExpMatchArray, variable?: string): void => {
@@ -96,9 +98,11 @@ export function mentionsOnLine(text: string, options: { picture: boolean; variab
     if (options.variables.has(last)) add(match, last);
     else if (words.at(-1) === 'port' && words.length > 1) add(match, last);
   }
-  for (const match of text.matchAll(addressForm)) add(match);
-  for (const match of text.matchAll(labelForm)) add(match);
-  if (options.picture) for (const match of text.matchAll(bareForm)) add(match);
+  // the address and the bare form have `:` just before their number, the label form the word `port` (no other letters fold to its under `iu`)
+  const colonNumber = /:[1-9]/.test(text);
+  if (colonNumber) for (const match of text.matchAll(addressForm)) add(match);
+  if (/port/i.test(text)) for (const match of text.matchAll(labelForm)) add(match);
+  if (options.picture && colonNumber) for (const match of text.matchAll(bareForm)) add(match);
   return found.sort((a, b) => a.digits - b.digits);
 }
 

@@ -250,20 +250,40 @@ const fieldKinds: Readonly<Record<string, ReadonlyArray<string>>> = {
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : typeof value);
 
+const whole = (n: unknown, least: number, most: number): boolean => Number.isSafeInteger(n) && (n as number) >= least && (n as number) <= most;
+
+/** How many keys `value` has, all its own; -1 when one is inherited (refused: JSON gives none). */
+function ownKeyCount(value: object): number {
+  let count = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return -1;
+    count++;
+  }
+  return count;
+}
+
 function isPoint(value: unknown, lines: number, length: number): boolean {
-  if (typeof value !== 'object' || value === null || Object.keys(value).length !== 3) return false;
-  const { line, column, offset } = value as Record<string, unknown>;
-  const whole = (n: unknown, least: number, most: number): boolean => Number.isSafeInteger(n) && (n as number) >= least && (n as number) <= most;
-  return whole(line, 1, lines) && whole(column, 1, length + 1) && whole(offset, 0, length);
+  if (typeof value !== 'object' || value === null || ownKeyCount(value) !== 3) return false;
+  const point = value as Record<string, unknown>;
+  return whole(point.line, 1, lines) && whole(point.column, 1, length + 1) && whole(point.offset, 0, length);
 }
 
 function isPosition(value: unknown, lines: number, length: number): boolean {
-  if (typeof value !== 'object' || value === null || Object.keys(value).length !== 2) return false;
+  if (typeof value !== 'object' || value === null || ownKeyCount(value) !== 2) return false;
   const { start, end } = value as Record<string, { offset: number }>;
   return isPoint(start, lines, length) && isPoint(end, lines, length) && start!.offset <= end!.offset;
 }
 
-/** Whether `value` has the shape of an mdast tree of `text`: known node types and fields, positions inside the text. Anything else is refused. */
+/** Whether a node's field other than its type, position and children holds what mdast puts there. */
+function isField(key: string, field: unknown): boolean {
+  if (key === 'align') return Array.isArray(field) && field.every((entry) => entry === null || typeof entry === 'string');
+  return Object.hasOwn(fieldKinds, key) && fieldKinds[key]!.includes(kindOf(field));
+}
+
+/**
+ * Whether `value` has the shape of an mdast tree of `text`: known node types and fields, positions inside the text. Anything else is refused.
+ * One pass over the nodes, with no array made per node: it runs over every cached tree a run reads.
+ */
 export function isTree(value: unknown, text: string): value is Root {
   let lines = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
@@ -272,17 +292,17 @@ export function isTree(value: unknown, text: string): value is Root {
   while (stack.length > 0) {
     const node = stack.pop();
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
-    for (const [key, field] of Object.entries(node)) {
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) return false;
+      const field = (node as Record<string, unknown>)[key];
       if (key === 'type') {
         if (typeof field !== 'string' || !nodeTypes.has(field)) return false;
       } else if (key === 'position') {
         if (!isPosition(field, lines, text.length)) return false;
       } else if (key === 'children') {
         if (!Array.isArray(field)) return false;
-        for (const child of field) stack.push(child);
-      } else if (key === 'align') {
-        if (!Array.isArray(field) || !field.every((entry) => entry === null || typeof entry === 'string')) return false;
-      } else if (!Object.hasOwn(fieldKinds, key) || !fieldKinds[key]!.includes(kindOf(field))) return false;
+        for (let i = 0; i < field.length; i++) stack.push(field[i]);
+      } else if (!isField(key, field)) return false;
     }
   }
   return true;

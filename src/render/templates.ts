@@ -71,15 +71,18 @@ const Runtime = runtime as unknown as Pick<Environment, 'create'>;
 function registerHelpers(handlebars: Environment): void {
   for (const [name, helper] of Object.entries(helpers)) {
     handlebars.registerHelper(name, (...args: unknown[]) => {
-      const values = args.slice(0, -1);
+      // the values, then Handlebars' options; read in place: this runs for every value of every file
+      const count = args.length - 1;
+      let missing = count <= 0;
+      for (let i = 0; i < count && !missing; i++) missing = args[i] === undefined;
       // strict mode checks `{{field}}`, not a helper's arguments: a misspelt one arrives as undefined and would print "undefined"
-      if (values.length === 0 || values.includes(undefined)) {
+      if (missing) {
         const at = (args.at(-1) as { loc?: { start?: { line: number; column: number } } } | undefined)?.loc?.start;
         throw new Error(
           `${name} got no value${at ? ` - ${at.line}:${at.column}` : ''}: a misspelt field, or an optional one (a service's host, healthPath, workers; a site's healthPath) that this item lacks: guard it with {{#if}}`,
         );
       }
-      return helper(...values);
+      return count === 1 ? helper(args[0]) : count === 2 ? helper(args[0], args[1]) : helper(...args.slice(0, count));
     });
   }
 }

@@ -21,13 +21,18 @@ export const maxCommentLength = 200;
 
 /** Text as one line: line breaks and control characters become spaces. */
 function oneLine(text: unknown): string {
-  return String(text).replace(lineBreaking, ' ').trim();
+  const value = String(text);
+  // tested first: the usual value has no control character, and the test allocates nothing
+  return (hasLineBreaking.test(value) ? value.replace(lineBreaking, ' ') : value).trim();
 }
 
 /** Whether a value is longer than a comment holds, so that hashComment (and every comment helper) cuts it. */
 export function isCutInComments(text: unknown): boolean {
-  const line = oneLine(text);
-  // code points, not UTF-16 units: a cut never splits a character
+  return isLong(oneLine(text));
+}
+
+/** Whether one line (oneLine's) is longer than a comment holds: code points, not UTF-16 units, so a cut never splits a character. */
+function isLong(line: string): boolean {
   return line.length > maxCommentLength && Array.from(line).length > maxCommentLength;
 }
 
@@ -39,7 +44,7 @@ export function isCutInComments(text: unknown): boolean {
  */
 export function hashComment(text: unknown): string {
   const line = oneLine(text);
-  const cut = isCutInComments(line) ? `${Array.from(line).slice(0, maxCommentLength).join('').trimEnd()}…` : line;
+  const cut = isLong(line) ? `${Array.from(line).slice(0, maxCommentLength).join('').trimEnd()}…` : line;
   return cut.replace(/\\+$/, '').trim();
 }
 

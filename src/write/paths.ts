@@ -2,7 +2,7 @@
  * Output paths: an out-relative path resolved to an absolute one, refused
  * when it would land outside `out` (by its letters or through a link).
  */
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 
@@ -15,10 +15,56 @@ import { PortbookError } from '../support/errors.js';
 export type InsideCache = Map<string, 'inside' | 'missing'>;
 
 /**
+ * What one plan has read of the directories proven inside `out`: absolute
+ * directory → its entries by exact name, as `readdir` with file types gave
+ * them (`undefined`: it could not be read). A real directory (not a link)
+ * listed in a directory proven inside is inside too, and a name listed as
+ * anything but a link is not a link: `resolveInside` then needs no `lstat`
+ * or `realpath` of its own for them. A name the listing lacks is checked as
+ * before. Only for reading: `apply` proves again what it writes through.
+ */
+export type Listings = Map<string, Map<string, Dirent> | undefined>;
+
+/** The entries of `directory` (proven inside), read once per plan. */
+export function listingOf(directory: string, listings: Listings): Map<string, Dirent> | undefined {
+  if (listings.has(directory)) return listings.get(directory);
+  let entries: Map<string, Dirent> | undefined;
+  try {
+    entries = readListing(directory);
+  } catch {
+    entries = undefined; // gone, or not a directory: the checks that follow say what it is
+  }
+  listings.set(directory, entries);
+  return entries;
+}
+
+/** `directory`'s entries by name, with their types (throws as readdir does). */
+export function readListing(directory: string): Map<string, Dirent> {
+  return new Map(readdirSync(directory, { withFileTypes: true }).map((entry) => [entry.name, entry]));
+}
+
+/** Whether `directory` is a real directory in one proven inside, by the listings (listing its parents as needed); then it is cached inside. */
+function insideByListing(directory: string, root: string, cache: InsideCache, listings: Listings): boolean {
+  if (!directory.startsWith(root + path.sep)) return false;
+  const parent = path.dirname(directory);
+  if (parent !== root && cache.get(parent) !== 'inside' && !insideByListing(parent, root, cache, listings)) return false;
+  const entry = listingOf(parent, listings)?.get(path.basename(directory));
+  if (entry === undefined || !entry.isDirectory()) return false;
+  cache.set(directory, 'inside');
+  return true;
+}
+
+/** Whether `file` is a link: its directory's listing says so when it lists the name, else an `lstat`. */
+function isLink(file: string, listings: Listings | undefined): boolean {
+  const entry = listings ? listingOf(path.dirname(file), listings)?.get(path.basename(file)) : undefined;
+  return entry === undefined ? isSymbolicLink(file) : entry.isSymbolicLink();
+}
+
+/**
  * Resolve an out-relative path and refuse anything that would land outside
  * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
  */
-export function resolveInside(out: string, relative: string, cache: InsideCache = new Map()): string {
+export function resolveInside(out: string, relative: string, cache: InsideCache = new Map(), listings?: Listings): string {
   const target = lexicalTarget(out, relative);
   const root = path.resolve(out);
   const directory = path.dirname(target);
@@ -36,8 +82,8 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   // in a directory that does not exist, nothing can link anywhere
   if (known === 'missing') return target;
   // in a directory proven inside, only the file itself could still be a link
-  if (known === 'inside') {
-    if (isSymbolicLink(target)) proveInside(target, root, relative, out);
+  if (known === 'inside' || (listings !== undefined && insideByListing(directory, root, cache, listings))) {
+    if (isLink(target, listings)) proveInside(target, root, relative, out);
     return target;
   }
   // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
@@ -62,7 +108,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
     cache.set(deepest, 'inside');
   }
   for (const each of missing) cache.set(each, 'missing');
-  if (deepest === directory && isSymbolicLink(target)) proveInside(target, root, relative, out);
+  if (deepest === directory && isLink(target, listings)) proveInside(target, root, relative, out);
   return target;
 }
 
@@ -135,17 +181,22 @@ function refuseDanglingLink(directory: string, relative: string): void {
   }
 }
 
+/**
+ * Refuse `probe` unless its real path is `root`'s or under it. realpath(3) in
+ * one system call each (`.native`): Node's own realpathSync takes an lstat per
+ * part of the path, and this runs once per output directory.
+ */
 function proveInside(probe: string, root: string, relative: string, out: string): void {
   let realRoot: string;
   try {
-    realRoot = realpathSync(root);
+    realRoot = realpathSync.native(root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') refuseLoop(root, relative);
     throw error;
   }
   let real: string;
   try {
-    real = realpathSync(probe);
+    real = realpathSync.native(probe);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // a link to nothing: the rename replaces the link itself, it never writes through it

@@ -8,7 +8,7 @@ import { sameText, verifyStamp, withLf } from '../support/stamp.js';
 import { readIfExists } from './files.js';
 import { type Journal, type JournalEntry, type JournalState, readJournal, stateOf } from './journal.js';
 import { type Manifest, manifestName, readManifest, sha256 } from './manifest.js';
-import { foldName, type InsideCache, probe, resolveInside } from './paths.js';
+import { foldName, type InsideCache, type Listings, probe, resolveInside } from './paths.js';
 import { deadTemporariesOf, debrisBeside, findDebris } from './temporaries.js';
 
 export type ChangeKind = 'create' | 'update' | 'remove';
@@ -89,6 +89,25 @@ export interface PlanOptions {
   registry?: { file: string; before?: string; after?: string };
 }
 
+/** Each listing's names folded (see foldName), made when a name is not found as it is. */
+const foldedNames = new WeakMap<Map<string, unknown>, Set<string>>();
+
+/**
+ * Whether `file`'s directory was listed without it: folded, so that a
+ * case-insensitive file system's `Settings.ts` still counts as `settings.ts` being there.
+ */
+function notListed(file: string, listings: Listings): boolean {
+  const listing = listings.get(path.dirname(file));
+  const name = path.basename(file);
+  if (listing === undefined || listing.has(name)) return false;
+  let folded = foldedNames.get(listing);
+  if (folded === undefined) {
+    folded = new Set([...listing.keys()].map(foldName));
+    foldedNames.set(listing, folded);
+  }
+  return !folded.has(foldName(name));
+}
+
 /** Compare rendered files (the manifest included) with the disk. Reads only. */
 export function plan(out: string, files: ReadonlyMap<string, string>, options: PlanOptions = {}): Plan {
   // --out itself a loop of links: said of --out, before anything is read through it
@@ -96,7 +115,7 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
   const previous = readManifest(out);
   const journal = readJournal(out);
   const inside: InsideCache = new Map();
-  const listings = new Map<string, Set<string>>();
+  const listings: Listings = new Map();
   // temporaries may sit beside outputs of this run, of the last one (which this run may remove), or of an interrupted one
   const known = [...files.keys(), ...Object.keys(previous?.files ?? {}), ...Object.keys(journal?.journal.files ?? {})];
   const debris = findDebris(out, known, inside, listings);
@@ -104,10 +123,9 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
   const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris, debrisBeside: beside };
   const seen = new Map<string, string | undefined>();
   for (const [relative, content] of files) {
-    const target = resolveInside(out, relative, inside);
+    const target = resolveInside(out, relative, inside, listings);
     // a name its directory's listing does not have is not there: no need to try opening it
-    const listing = listings.get(path.dirname(target));
-    const absent = inside.get(path.dirname(target)) === 'missing' || (listing !== undefined && !listing.has(foldName(path.basename(target))));
+    const absent = inside.get(path.dirname(target)) === 'missing' || notListed(target, listings);
     const before = absent ? undefined : readIfExists(target);
     seen.set(relative, before);
     // line endings alone are not a change: a CRLF copy (git's core.autocrlf) of exactly this content stays as it is

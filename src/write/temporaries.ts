@@ -7,7 +7,7 @@ import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { disk, removeQuietly } from './files.js';
-import { foldName, type InsideCache, resolveInside } from './paths.js';
+import { type InsideCache, type Listings, readListing, resolveInside } from './paths.js';
 import { writing } from './signals.js';
 
 /** This process's id (reading `process.pid` is a system call each time). */
@@ -53,12 +53,12 @@ function debrisDirectories(outputs: Iterable<string>): string[] {
  * directory are never taken for one). Reading each directory also tells
  * `plan` which directories are missing and which names the others hold.
  */
-export function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache, listings: Map<string, Set<string>>): string[] {
+export function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache, listings: Listings): string[] {
   const debris: string[] = [];
   const inOut: string[] = [];
   for (const relative of outputs) {
     try {
-      resolveInside(out, relative, inside);
+      resolveInside(out, relative, inside, listings);
     } catch {
       continue; // a manifest entry pointing outside is never followed
     }
@@ -67,19 +67,20 @@ export function findDebris(out: string, outputs: Iterable<string>, inside: Insid
   for (const directory of debrisDirectories(inOut)) {
     const absolute = path.resolve(out, directory);
     if (inside.get(absolute) === 'missing') continue; // resolveInside found it missing already
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(absolute, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') inside.set(absolute, 'missing');
-      continue;
+    let entries = listings.get(absolute);
+    if (!listings.has(absolute)) {
+      try {
+        entries = readListing(absolute);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') inside.set(absolute, 'missing');
+      }
+      listings.set(absolute, entries);
     }
-    // folded, so that a case-insensitive file system's `Settings.ts` still counts as `settings.ts` being there
-    listings.set(absolute, new Set(entries.map((entry) => foldName(entry.name))));
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (!(entry.isFile() || entry.isDirectory()) || !isDeadTemporary(entry.name)) continue;
-      debris.push(directory === '.' ? entry.name : `${directory}/${entry.name}`);
+    const dead: string[] = [];
+    for (const entry of entries?.values() ?? []) {
+      if ((entry.isFile() || entry.isDirectory()) && isDeadTemporary(entry.name)) dead.push(entry.name);
     }
+    for (const name of dead.sort()) debris.push(directory === '.' ? name : `${directory}/${name}`);
   }
   return debris;
 }
