@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { blackboxScrapeJob } from '../src/targets/prometheus.js';
 import { consumerEnv, type Run, run, write } from './consumers.js';
 
 const program = (usual: string): string => (existsSync(usual) ? usual : path.basename(usual));
@@ -81,17 +82,8 @@ export function promtoolCheckConfig(targets: string[], rules: string[], dir: str
     [
       `rule_files: ${list(rules)}`,
       'scrape_configs:',
-      '  - job_name: blackbox',
-      '    metrics_path: /probe',
-      // Prometheus refuses a file_sd config without files: a registry without sites has no target file
-      ...(targets.length > 0 ? ['    file_sd_configs:', `      - files: ${list(targets)}`] : []),
-      '    relabel_configs:',
-      '      - source_labels: [__address__]',
-      '        target_label: __param_target',
-      '      - source_labels: [__param_target]',
-      '        target_label: instance',
-      '      - target_label: __address__',
-      '        replacement: 127.0.0.1:9115',
+      // a registry without sites has no target file
+      ...blackboxScrapeJob(targets),
       '',
     ].join('\n'),
   );

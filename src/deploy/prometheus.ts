@@ -10,6 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RenderOptions } from '../config/load.js';
+import { blackboxScrapeJob } from '../targets/prometheus.js';
 import { readHost } from './host.js';
 import { installDirectory } from './install.js';
 import type { HostChange } from './plan.js';
@@ -28,21 +29,7 @@ export function isRulesFile(options: Pick<RenderOptions, 'deploy'>, hostPath: st
  * `target` parameter, and Prometheus scrapes the exporter.
  */
 function blackboxJob(file: string): string {
-  return [
-    'scrape_configs:',
-    '  - job_name: blackbox',
-    '    metrics_path: /probe',
-    '    file_sd_configs:',
-    `      - files: [${JSON.stringify(file)}]`,
-    '    relabel_configs:',
-    '      - source_labels: [__address__]',
-    '        target_label: __param_target',
-    '      - source_labels: [__param_target]',
-    '        target_label: instance',
-    '      - target_label: __address__',
-    '        replacement: 127.0.0.1:9115',
-    '',
-  ].join('\n');
+  return ['scrape_configs:', ...blackboxScrapeJob([file]), ''].join('\n');
 }
 
 /** Each written target file checked by `checkPrometheusTargets` on a prometheus.yml whose blackbox job reads it, staged in a scratch directory. */

@@ -14,6 +14,28 @@ import type { Target } from './target.js';
 import type { EnvironmentView, SiteView } from './view.js';
 import { yamlComment, yamlString } from './yaml.js';
 
+/**
+ * The scrape job of docs/outputs.md that reads the target files (`files`, YAML
+ * file patterns): each target's address is the exporter's `target` parameter,
+ * and Prometheus scrapes the exporter on 127.0.0.1:9115. Deploy checks target
+ * files with it, as do the tests.
+ */
+export function blackboxScrapeJob(files: readonly string[]): string[] {
+  return [
+    '  - job_name: blackbox',
+    '    metrics_path: /probe',
+    // Prometheus refuses a file_sd config without files
+    ...(files.length > 0 ? ['    file_sd_configs:', `      - files: [${files.map((file) => JSON.stringify(file)).join(', ')}]`] : []),
+    '    relabel_configs:',
+    '      - source_labels: [__address__]',
+    '        target_label: __param_target',
+    '      - source_labels: [__param_target]',
+    '        target_label: instance',
+    '      - target_label: __address__',
+    '        replacement: 127.0.0.1:9115',
+  ];
+}
+
 /** The blackbox modules the probes name, as `prometheus.blackbox.yml.hbs` defines them. */
 export const blackboxModules = { tls: 'portbook_tls', tcp: 'portbook_tcp', health: 'portbook_http_2xx' } as const;
 
