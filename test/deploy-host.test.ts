@@ -971,6 +971,31 @@ describe.skipIf(skipConsumers || skipAppConsumers)('the web server: caddy', () =
   });
 });
 
+// the default checks run in a user namespace, which needs no root where the kernel allows one (as root, the test is nobody)
+const asUser = process.getuid?.() === 0 ? 65534 : undefined;
+const userNamespaces =
+  spawnSync(asUser === undefined ? 'unshare' : 'setpriv', [
+    ...(asUser === undefined ? [] : [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', 'unshare']),
+    '-rn',
+    'true',
+  ]).status === 0;
+
+describe.skipIf(skipConsumers || skipFirewallConsumers || !userNamespaces)('the firewall and the kernel, checked without root', () => {
+  it("plans with the default checks as a user who is not root: the kernel and nft read the candidates in a namespace of the user's own", () => {
+    const root = makeHost({});
+    write(path.join(root, 'etc/nftables.conf'), `${debianNftablesConf}include "/etc/nftables.d/*.nft"\n`);
+    const stub = stubSystemctl();
+    const project = makeProject('| Service | Port |\n|---|---|\n| api | 40100 |\n', { targets: ['nftables', 'sysctl'] });
+    const before = tree(root);
+    const planned = portbook(['deploy', '--root', root, '--plan'], project, stub, asUser);
+    expect(planned.stderr).toBe('');
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain('checked  unshare -rn sysctl -p /etc/sysctl.d/60-portbook.conf: net.ipv4.ip_local_reserved_ports = 40100\n');
+    expect(planned.stdout).toContain('checked  unshare -rn nft -c -f /etc/nftables.d/portbook.nft');
+    expect(tree(root)).toEqual(before);
+  });
+});
+
 describe.skipIf(skipConsumers || skipFirewallConsumers)('the firewall and the kernel, when their targets go', () => {
   it('removes both files, takes the table away, and says what the kernel keeps', () => {
     const root = makeHost({ api: baseUnit('api') });

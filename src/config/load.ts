@@ -126,10 +126,12 @@ export const defaultRenderOptions: RenderOptions = {
       stop: ['systemctl', 'stop', '{units}'],
       start: ['systemctl', 'start', '{units}'],
       reloadNginx: ['systemctl', 'reload', 'nginx'],
-      // the reserved ports are per network namespace: a private one checks them without touching the host's
-      checkSysctl: ['unshare', '-n', 'sysctl', '-p', '{file}'],
+      // the reserved ports and the rules are per network namespace: a private one, inside a user namespace (-r),
+      // checks them without touching the host's and without root on a kernel that allows user namespaces (Debian's
+      // and Ubuntu's do)
+      checkSysctl: ['unshare', '-rn', 'sysctl', '-p', '{file}'],
       applySysctl: ['sysctl', '-p', '{file}'],
-      checkNftables: ['nft', '-c', '-f', '{file}'],
+      checkNftables: ['unshare', '-rn', 'nft', '-c', '-f', '{file}'],
       applyNftables: ['nft', '-f', '{file}'],
       removeNftables: ['nft', 'delete', 'table', 'inet', 'portbook'],
       checkCaddy: ['caddy', 'validate', '--adapter', 'caddyfile', '--config', '{file}'],
