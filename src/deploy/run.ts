@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
+import { processAlive } from '../support/process.js';
 import { shellWord } from '../support/shell.js';
 
 /** A program that ran, as a person reads it. */
@@ -127,15 +128,6 @@ function removeDeadScratch(parent: string): void {
   }
   for (const name of names) {
     const pid = name.startsWith(scratchPrefix) ? Number(/^(\d+)-/.exec(name.slice(scratchPrefix.length))?.[1]) : Number.NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(path.join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }

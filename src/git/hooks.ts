@@ -58,9 +58,14 @@ export function writePackageJson(root: string, data: PackageJson, indent: string
 const lefthookFiles = ['lefthook.yml', 'lefthook.yaml', '.lefthook.yml', '.lefthook.yaml'];
 
 /** The hook manager the repository already uses, or `githooks` (portbook's own committed directory). */
+/** Whether the project's package.json lists `name` among its dependencies or devDependencies. */
+function dependsOn(pkg: PackageJson | undefined, name: string): boolean {
+  return Boolean(pkg?.devDependencies?.[name] ?? pkg?.dependencies?.[name]);
+}
+
 export function detectHookManager(root: string): HookManager {
   const pkg = readPackageJson(root)?.data;
-  const depends = (name: string): boolean => Boolean(pkg?.devDependencies?.[name] ?? pkg?.dependencies?.[name]);
+  const depends = (name: string): boolean => dependsOn(pkg, name);
   if (existsSync(path.join(root, '.husky')) || depends('husky')) return 'husky';
   if (lefthookFiles.some((name) => existsSync(path.join(root, name))) || depends('lefthook')) return 'lefthook';
   if (pkg?.['simple-git-hooks'] !== undefined || depends('simple-git-hooks')) return 'simple-git-hooks';
@@ -88,8 +93,7 @@ export function installHook(root: string, manager: HookManager = detectHookManag
   switch (manager) {
     case 'husky': {
       const changed = addToShellHook(path.join(root, '.husky', 'pre-commit'), commandFor(gitRoot, root)) ? ['.husky/pre-commit'] : [];
-      const pkg = readPackageJson(root)?.data;
-      if (pkg?.devDependencies?.husky === undefined && pkg?.dependencies?.husky === undefined) {
+      if (!dependsOn(readPackageJson(root)?.data, 'husky')) {
         // asked for by name in a project without husky: the file alone runs nothing
         const message =
           'husky is not in package.json, so nothing runs that file yet: `npm install --save-dev husky && npm pkg set scripts.prepare=husky && npm run prepare` sets husky up (or use `--manager githooks`, which needs nothing)';

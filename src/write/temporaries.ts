@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { type Dirent, lstatSync, mkdtempSync, readdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../support/process.js';
 import { disk, removeQuietly } from './files.js';
 import { type InsideCache, type Listings, readListing, resolveInside } from './paths.js';
 import { writing } from './signals.js';
@@ -179,11 +180,5 @@ export function removeDebris(temporary: string): void {
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === ownPid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === ownPid || processAlive(pid);
 }
