@@ -5,12 +5,11 @@
  * nginx: Caddy listens on exactly the ports nginx does for the same registry.
  * Expected values are written out literally below, independently of the renderer.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fastPath } from '../src/cli/fast.js';
 import { type GenerateResult, generate } from '../src/index.js';
 import { environmentKey } from '../src/registry/names.js';
@@ -31,20 +30,12 @@ import {
   warnIfAppConsumersSkipped,
 } from './app-consumers.js';
 import { ok, outcome, write } from './consumers.js';
-import { runCli, writeProject } from './helpers.js';
+import { fileTemporaryDirs, runCli, writeProject } from './helpers.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const seeds = path.join(repo, 'test/fixtures/seeds');
 
-const temporaries: string[] = [];
-afterAll(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function temporaryDir(label: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `portbook-apps-${label}-`));
-  temporaries.push(dir);
-  return dir;
-}
+const temporaryDir = fileTemporaryDirs('apps');
 
 const suite = skipAppConsumers ? describe.skip : describe;
 warnIfAppConsumersSkipped('apps.test.ts');

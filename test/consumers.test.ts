@@ -3,12 +3,11 @@
  * nginx -t, systemd-analyze verify, tsc --strict, dotenv's parser and python3.
  * Expected ports are written out literally below, independently of the renderer.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GenerateResult, generate } from '../src/index.js';
 import {
   certificateConfig,
@@ -29,21 +28,14 @@ import {
   warnIfSkipped,
   write,
 } from './consumers.js';
+import { fileTemporaryDirs } from './helpers.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const seeds = path.join(repo, 'test/fixtures/seeds');
 
 // ---------------------------------------------------------------- helpers
 
-const temporaries: string[] = [];
-afterAll(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function temporaryDir(label: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `portbook-consumers-${label}-`));
-  temporaries.push(dir);
-  return dir;
-}
+const temporaryDir = fileTemporaryDirs('consumers');
 
 const suite = skipConsumers ? describe.skip : describe;
 warnIfSkipped('consumers.test.ts');
@@ -267,7 +259,7 @@ function tsConsumer(fixture: Fixture): string {
     lines.push(`export const keys_${env}: Equal<keyof (typeof PORTS)[${JSON.stringify(env)}], ${union(Object.keys(ports))}> = true;`);
     for (const [variable, port] of Object.entries(ports)) lines.push(`export const ${env}_${variable}: ${port} = PORTS[${JSON.stringify(env)}].${variable};`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 const pythonProbe = `

@@ -7,26 +7,18 @@
  * written out literally, independently of the renderer.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generate } from '../src/index.js';
 import { run } from './consumers.js';
 import { asRoot, nft, nftCheck, nftLoadAndList, skipFirewallConsumers, sysctlApply, ufwDryRun, ufwState, warnIfFirewallSkipped } from './firewall-consumers.js';
+import { fileTemporaryDirs } from './helpers.js';
 
 warnIfFirewallSkipped('firewall-consumers.test.ts');
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
-const temporaries: string[] = [];
-afterAll(() => {
-  for (const dir of temporaries.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function temporaryDir(label: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `portbook-firewall-${label}-`));
-  temporaries.push(dir);
-  return dir;
-}
+const temporaryDir = fileTemporaryDirs('firewall');
 
 /** Generate a seed with the three targets (and nginx) into a fresh directory; returns the output directory. */
 function generateSeed(seed: string, config: Record<string, unknown> = {}): string {

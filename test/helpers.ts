@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { main } from '../src/cli/main.js';
 
 /** A maker of temporary directories, all removed after each test of the calling file. */
@@ -13,6 +13,23 @@ export function temporaryDirs(prefix: string): () => string {
   });
   return () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), `portbook-${prefix}-`));
+    made.push(dir);
+    return dir;
+  };
+}
+
+/**
+ * For a test file whose directories outlive one test (made in `beforeAll`, or
+ * shared by several tests): `portbook-<prefix>-<label>-…` directories, all
+ * removed when the file's tests end.
+ */
+export function fileTemporaryDirs(prefix: string): (label: string) => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return (label) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `portbook-${prefix}-${label}-`));
     made.push(dir);
     return dir;
   };
