@@ -515,6 +515,19 @@ describe('normalise', () => {
     for (const text of cases) expect(normalise(text), JSON.stringify(text)).toBe(byPatterns(text));
     expect(normalise('\n\nA=1  \r\n\r\n')).toBe('A=1\n');
   });
+
+  it('matches the patterns on random text of blanks, line breaks and separators', () => {
+    const alphabet = [' ', '\t', '\n', '\r', 'a', '\u2028', '\u2029', '  ', '\r\n'];
+    let seed = 7;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let run = 0; run < 2000; run++) {
+      const text = Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join('');
+      expect(normalise(text), JSON.stringify(text)).toBe(byPatterns(text));
+    }
+  });
 });
 
 describe('names', () => {

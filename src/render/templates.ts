@@ -4,12 +4,12 @@
  * partials. Compiled with `noEscape` (HTML escaping is wrong for every
  * target here) and `strict` (a misspelt field is an error, not a blank).
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type Handlebars from 'handlebars';
 import runtime from 'handlebars/runtime.js';
 import { readTemplateFiles } from '../config/inputs.js';
 import { PortbookError } from '../support/errors.js';
+import { sha256Hex } from '../support/hash.js';
 import { lfLineEnds } from '../support/lines.js';
 import { onDemand } from '../support/on-demand.js';
 import { packageRoot } from '../support/package.js';
@@ -58,7 +58,7 @@ export function loadTemplates(projectDir: string | undefined): TemplateSet {
 /** The precompiled form of a template, when the build made one from exactly this text. */
 function precompiledSpec(name: string, text: string): TemplateSpecification | undefined {
   const entry = Object.hasOwn(precompiled, name) ? precompiled[name] : undefined;
-  return entry && entry.hash === createHash('sha256').update(text).digest('hex') ? entry.spec : undefined;
+  return entry && entry.hash === sha256Hex(text) ? entry.spec : undefined;
 }
 
 /** A Handlebars environment: with its compiler (`parse`, `compile`) only when loaded on demand. */

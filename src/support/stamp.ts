@@ -4,7 +4,7 @@
  * file carries its own proof of being untouched since portbook wrote it,
  * whatever its comment syntax, and gen can refuse to overwrite a hand edit.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 
 const marker = 'portbook:sha256:';
 const blank = '0'.repeat(64);
@@ -13,9 +13,7 @@ const stampPattern = /portbook:sha256:([0-9a-f]{64})/;
 /** The placeholder a header carries before `stamp` fills it in. */
 export const stampPlaceholder = `${marker}${blank}`;
 
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+const digest = sha256Hex;
 
 /** Fill in the placeholder with the hash of the content; content without one is returned as is. */
 export function stamp(content: string): string {
