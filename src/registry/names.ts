@@ -20,21 +20,35 @@ export function words(name: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * `style`, answering again from memory: every rule and target derives a
+ * service's identifiers from its name (its variable, unit, upstream), some
+ * ten times a service per run. Bounded, for registries of any size.
+ */
+function remembered(style: (name: string) => string): (name: string) => string {
+  const known = new Map<string, string>();
+  return (name) => {
+    let value = known.get(name);
+    if (value === undefined) {
+      if (known.size >= 4096) known.clear();
+      value = style(name);
+      known.set(name, value);
+    }
+    return value;
+  };
+}
+
 /** `Creator Suite API` → `CREATOR_SUITE_API`; a leading digit gets a `_` prefix. Empty when the name has no letters or digits. */
-export function screamingSnake(name: string): string {
+export const screamingSnake = remembered((name) => {
   const joined = words(name).join('_').toUpperCase();
   return /^\d/.test(joined) ? `_${joined}` : joined;
-}
+});
 
 /** `Creator Suite API` → `creator-suite-api` (systemd unit names, file names). */
-export function kebab(name: string): string {
-  return words(name).join('-').toLowerCase();
-}
+export const kebab = remembered((name) => words(name).join('-').toLowerCase());
 
 /** `Creator Suite API` → `creator_suite_api` (nginx upstream names). */
-export function snake(name: string): string {
-  return words(name).join('_').toLowerCase();
-}
+export const snake = remembered((name) => words(name).join('_').toLowerCase());
 
 /** The environment variable for a service's port: its `Env` cell, or `NAME_PORT`. */
 export function portVariable(service: Pick<Service, 'name' | 'variable'>): string {

@@ -85,9 +85,30 @@ export interface ProtocolInfo {
   tls: boolean;
 }
 
-/** `HTTP/HTTPS` → http; `WS` → http + websocket; `PostgreSQL` → neither; absent → http. */
-export function protocolInfo(text: string | undefined): ProtocolInfo {
-  if (text === undefined || text.trim() === '') return { unknown: [], http: true, websocket: false, tls: false };
+/**
+ * What each Protocol text read as, in this process: every rule and target
+ * asks of every service, and a registry has a handful of distinct texts.
+ * Bounded, for a registry with a different text on each of 20,000 rows.
+ */
+const readProtocols = new Map<string, Readonly<ProtocolInfo>>();
+const maxReadProtocols = 1024;
+const absentProtocol: Readonly<ProtocolInfo> = Object.freeze({ unknown: Object.freeze([]) as unknown as string[], http: true, websocket: false, tls: false });
+
+/** `HTTP/HTTPS` → http; `WS` → http + websocket; `PostgreSQL` → neither; absent → http. The same (frozen) answer each time for the same text. */
+export function protocolInfo(text: string | undefined): Readonly<ProtocolInfo> {
+  if (text === undefined) return absentProtocol;
+  let info = readProtocols.get(text);
+  if (info === undefined) {
+    if (readProtocols.size >= maxReadProtocols) readProtocols.clear();
+    info = Object.freeze(readProtocol(text));
+    Object.freeze(info.unknown);
+    readProtocols.set(text, info);
+  }
+  return info;
+}
+
+function readProtocol(text: string): ProtocolInfo {
+  if (text.trim() === '') return { unknown: [], http: true, websocket: false, tls: false };
   const parts = text
     .toLowerCase()
     .split(/\s*(?:\/|\+|,|&|\band\b|\bor\b)\s*|\s+/)
