@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { PathOptions } from '../config/load.js';
 import { type IgnoredFile, ignoredFiles } from '../git/ignored.js';
+import { real } from '../support/paths.js';
 import { manifestName, sameListing } from '../write/index.js';
 import type { Built } from './build.js';
 import { type GenerateResult, generate } from './gen.js';
@@ -33,8 +34,12 @@ export function check(options: PathOptions = {}): CheckResult {
 /** The outputs of a build (the manifest included) that git would not commit, with the rule that excludes each; none when it had errors. */
 export function ignoredOutputs(built: Built): IgnoredFile[] {
   if (!built.files) return [];
+  // no output is a link nor under one inside --out (write refuses them): --out resolved once, not 2,000 drop-ins one by one
+  const out = built.config.out;
+  const realOut = real(out);
   return ignoredFiles(
     built.config.root,
-    [...built.files.keys()].map((relative) => path.join(built.config.out, ...relative.split('/'))),
+    [...built.files.keys()].map((relative) => path.join(out, ...relative.split('/'))),
+    (file) => path.join(realOut, path.relative(out, file)),
   );
 }

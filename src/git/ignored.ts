@@ -35,15 +35,16 @@ export function ruleOf(ignored: Pick<IgnoredFile, 'source' | 'line' | 'pattern'>
  * Which of `files` git would not commit: untracked and excluded by an ignore
  * rule (a tracked file is committed whatever the rules say). `git
  * check-ignore -v` names the rule. None outside a git repository, and none for
- * files outside it.
+ * files outside it. `realOf` gives where a file really is (by default, its
+ * links resolved one by one).
  */
-export function ignoredFiles(cwd: string, files: readonly string[]): IgnoredFile[] {
+export function ignoredFiles(cwd: string, files: readonly string[], realOf: (file: string) => string = real): IgnoredFile[] {
   const top = repositoryRoot(cwd);
   if (top === undefined || files.length === 0) return [];
   const root = real(top);
   const byRelative = new Map<string, string>();
   for (const file of files) {
-    const absolute = real(file);
+    const absolute = realOf(file);
     if (!isInside(root, absolute) || absolute === root) continue;
     byRelative.set(path.relative(root, absolute).split(path.sep).join('/'), file);
   }
