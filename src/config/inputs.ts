@@ -10,6 +10,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
+import { sha256Hex } from '../support/hash.js';
 import { packageRoot, version } from '../support/package.js';
 import { NotRegularFile, readRegularFile, whyUnreadable } from '../support/regular-file.js';
 import { type ComposeFile, readComposeFiles } from './compose-files.js';
@@ -89,8 +90,13 @@ function addPart(hash: Hash, label: string, value: string | Buffer): void {
   hash.update(part);
 }
 
+/** The hash of a config file as the inputs record it: its line endings do not count (see addPart). */
+export function configFileHash(bytes: Buffer): string {
+  return sha256Hex(withLfBytes(bytes));
+}
+
 /** `bytes` with every CRLF as LF (a copy only when there is a CR at all). */
-export function withLfBytes(bytes: Buffer): Buffer {
+function withLfBytes(bytes: Buffer): Buffer {
   if (!bytes.includes(13)) return bytes;
   return Buffer.from(bytes.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
 }
@@ -123,14 +129,7 @@ export function inputsHash(
     // a registry gen would refuse (one its diagram block grew past the limit, say) is never up to date
     if (registry.length > maxSourceBytes) return undefined;
     add('source', registry);
-    if (config.file)
-      add(
-        'config',
-        config.fileHash ??
-          createHash('sha256')
-            .update(withLfBytes(readRegularFile(config.file)))
-            .digest('hex'),
-      );
+    if (config.file) add('config', config.fileHash ?? configFileHash(readRegularFile(config.file)));
   } catch {
     return undefined;
   }

@@ -3,7 +3,6 @@
  * Paths in it are relative to the file's directory. Unknown keys are errors,
  * so a typo never silently does nothing.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { asciiHostname } from '../registry/hosts.js';
@@ -15,7 +14,7 @@ import { defaultTargetIds, type TargetId, type TargetOptions, targetIds, targets
 import { defaultEnvironmentVariable } from '../targets/settings-ts.js';
 import { commandProblem, hardeningDirectives, isAbsolutePath, isUnitName, isUserName, parseCommand } from '../targets/systemd.js';
 import type { FullUnitOptions } from '../targets/target.js';
-import { withLfBytes } from './inputs.js';
+import { configFileHash } from './inputs.js';
 
 export const configFileName = 'portbook.config.json';
 export type { TargetId } from '../targets/index.js';
@@ -245,7 +244,7 @@ function parseConfigFile(file: string): { value: Record<string, unknown>; hash: 
     throw new PortbookError(`${file}: expected a JSON object`);
   }
   // its line endings do not count (see inputs.ts)
-  return { value: value as Record<string, unknown>, hash: createHash('sha256').update(withLfBytes(bytes)).digest('hex') };
+  return { value: value as Record<string, unknown>, hash: configFileHash(bytes) };
 }
 
 const fullUnitKeys = ['execStart', 'user', 'group', 'workingDirectory', 'readWritePaths', 'hardening'];
