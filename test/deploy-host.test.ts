@@ -953,6 +953,24 @@ describe.skipIf(skipConsumers || skipAppConsumers)('the web server: caddy', () =
     expect(result.stdout).toContain(': Valid configuration\n');
   });
 
+  it("reads a host site's tls certificate and key under --root, not from the machine running the check", () => {
+    const stub = stubSystemctl();
+    const site = 'https://tls-test.example.com {\n\ttls /etc/ssl/portbook-test/site.pem /etc/ssl/portbook-test/site.key\n\trespond "ok"\n}\n';
+    const root = caddyHost(debianCaddyfile + caddyImport + site);
+    const certificate = path.join(root, 'etc/ssl/portbook-test');
+    const { cert, key } = testCertificate();
+    write(path.join(certificate, 'site.pem'), cert);
+    write(path.join(certificate, 'site.key'), key);
+    expect(existsSync('/etc/ssl/portbook-test')).toBe(false);
+    const project = makeProject(creatorSuite, { targets: ['caddy'] });
+    expect(portbook(['deploy', '--root', root, '--plan'], project, stub).stdout).toContain(': Valid configuration\n');
+    // the negative control: without the files under the root, caddy cannot load them
+    rmSync(certificate, { recursive: true });
+    const missing = portbook(['deploy', '--root', root, '--plan'], project, stub);
+    expect(missing.code).not.toBe(0);
+    expect(`${missing.stdout}${missing.stderr}`).toContain('site.pem');
+  });
+
   it('puts the previous sites back and reloads caddy again when the reload fails', () => {
     const root = caddyHost();
     const stub = stubSystemctl();

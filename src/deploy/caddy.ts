@@ -2,9 +2,10 @@
  * Caddy on the host: a copy of its configuration directory (that of the main
  * Caddyfile, `deploy.caddyConfig`, and portbook's own when it is elsewhere)
  * in a scratch directory, with the candidates in place and the files that go
- * taken out, its absolute `import` paths pointed into the copy (under
- * `--root`, into the root); then `checkCaddy` on the copy's main Caddyfile,
- * with Caddy's data and config directories in the scratch directory too. The
+ * taken out, its absolute `import` paths and the certificate and key files
+ * of its `tls` lines pointed into the copy (under `--root`, into the root);
+ * then `checkCaddy` on the copy's main Caddyfile, with Caddy's data and
+ * config directories in the scratch directory too. The
  * main Caddyfile must import portbook's files, or the sites are never served.
  */
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -59,13 +60,18 @@ export function checkCaddy(root: string, options: Pick<RenderOptions, 'deploy'>,
     const written = new Map(changes.filter((change) => change.after !== undefined).map((change) => [change.path, change.after!]));
     const removed = new Set(changes.filter((change) => change.after === undefined).map((change) => change.path));
     const { stagedPath, asHost, files } = stageTrees(root, hosts, scratch, written, removed);
+    /** A host path as the copy reads it: the staged file, else the file under --root. */
+    const underRoot = (target: string): string => stagedPath(target) ?? (root === '/' ? target : root + target);
     for (const file of files()) {
       if (statSync(file).size > 4 * 1024 * 1024) continue; // not a Caddyfile
       const text = readFileSync(file, 'utf8');
-      const moved = text.replace(
-        /^(\s*import\s+)(\/\S*)/gm,
-        (_line, start: string, target: string) => start + (stagedPath(target) ?? (root === '/' ? target : root + target)),
-      );
+      const moved = text
+        .replace(/^(\s*import\s+)(\/\S*)/gm, (_line, start: string, target: string) => start + underRoot(target))
+        // a site's own certificate and key (`tls /etc/ssl/site.pem /etc/ssl/site.key`) are the host's files too: caddy loads them to validate
+        .replace(
+          /^(\s*tls\s+)(\/\S*)(\s+)(\/\S*)/gm,
+          (_line, start: string, cert: string, gap: string, key: string) => start + underRoot(cert) + gap + underRoot(key),
+        );
       if (moved !== text) writeFileSync(file, moved);
     }
     const home = path.join(scratch, 'home');
