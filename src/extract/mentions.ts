@@ -20,7 +20,7 @@
  */
 import type { Code } from 'mdast';
 import type { Source } from '../read/index.js';
-import { portVariable } from '../registry/names.js';
+import { isLetterOrDigit, portVariable } from '../registry/names.js';
 import type { PortMention, Registry } from '../registry/types.js';
 import { cellText } from './cells.js';
 import { ownLines } from './diagram-block.js';
@@ -66,9 +66,6 @@ const assignmentForm = new RegExp(
 /** In a picture: `:8000` after a space, a box or arrow character or a bracket. */
 const bareForm = new RegExp(String.raw`(?<=^|[\s\u2190-\u21ff\u2500-\u257f\u25a0-\u25ff|(<>=[-]):${number}`, 'gu');
 
-/** `[\p{L}\p{N}]`, compiled only when a character beside a mention is not ASCII. */
-let letterOrNumber: RegExp | undefined;
-
 /**
  * Whether `code` is in `[\p{L}\p{N}_]` or `also` (ASCII), as a pattern's
  * class reads it: `folded`, under the `iu` flags, the class also holds U+0345,
@@ -76,17 +73,8 @@ let letterOrNumber: RegExp | undefined;
  */
 function inWordClass(code: number | undefined, folded: boolean, also = ''): boolean {
   if (code === undefined) return false;
-  if (code < 0x80) {
-    return (
-      (code >= 0x30 && code <= 0x39) ||
-      (code >= 0x41 && code <= 0x5a) ||
-      (code >= 0x61 && code <= 0x7a) ||
-      code === 0x5f ||
-      also.includes(String.fromCharCode(code))
-    );
-  }
-  letterOrNumber ??= /^[\p{L}\p{N}]$/u;
-  return (folded && code === 0x345) || letterOrNumber.test(String.fromCodePoint(code));
+  if (code < 0x80) return isLetterOrDigit(code) || code === 0x5f || also.includes(String.fromCharCode(code));
+  return (folded && code === 0x345) || isLetterOrDigit(code);
 }
 
 /** The character before `index` as a lookbehind of a `u` pattern reads it: a surrogate pair is one. */
