@@ -126,6 +126,14 @@ const cliInputs = Object.entries(cliOutput.inputs)
 const offending = cliInputs.filter((input) => /node_modules\/(mdast-util-to-markdown|handlebars\/dist\/cjs\/handlebars\/compiler|diff)\//.test(input));
 if (offending.length > 0) throw new Error(`cli.cjs must not bundle what it loads on demand or never calls, but bundles:\n${offending.join('\n')}`);
 
+// ASCII only: one non-ASCII character (esbuild escapes strings, not every regular expression: write those
+// with \u escapes) makes V8 hold the whole bundle's source as two-byte text, decoded and kept at twice the size
+for (const { outputFiles } of results.slice(0, 2)) {
+  for (const { path: file, text } of outputFiles) {
+    const line = text.split('\n').findIndex((content) => /[^\x00-\x7f]/.test(content));
+    if (line !== -1) throw new Error(`${path.relative('.', file)}:${line + 1} holds a non-ASCII character: write it as an escape in the source`);
+  }
+}
 // each bundle starts with its key (src/support/compile-cache.ts): no run hashes a bundle to find its code cache
 for (const { outputFiles } of results) {
   for (const { path: file, text } of outputFiles) writeFileSync(file, bundleKeyLine(text) + text);
