@@ -1,9 +1,10 @@
-// Bundle the CLI into minified CommonJS files: fast.cjs (the no-change path
-// and the code-cache loader, node builtins only), cli.cjs (everything a gen
-// runs), and one bundle per package the CLI loads only on demand
-// (src/support/on-demand.ts: Handlebars' compiler, for a project's own
-// templates; the diff library, for a printed diff). bin/portbook.cjs loads
-// cli.cjs, through V8's code cache, only when fast.cjs cannot answer.
+// Bundle the CLI into minified CommonJS files: loader.cjs (the code-cache
+// loader, a few KB), fast.cjs (the no-change path, node builtins only),
+// cli.cjs (everything a gen runs), and one bundle per package the CLI loads
+// only on demand (src/support/on-demand.ts: Handlebars' compiler, for a
+// project's own templates; the diff library, for a printed diff).
+// bin/portbook.cjs loads fast.cjs through V8's code cache, and cli.cjs the
+// same way, only when fast.cjs cannot answer.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,14 +62,14 @@ const fromSources = {
 };
 
 /**
- * In cli.cjs: the code-cache loader is fast.cjs's own (bin/portbook.cjs has
+ * In cli.cjs: the code-cache loader is loader.cjs's (bin/portbook.cjs has
  * loaded it already), so the caches of the bundles cli.cjs loads on demand
- * are written with cli.cjs's, by the same `saveCodeCaches`.
+ * are written with cli.cjs's and fast.cjs's, by the same `saveCodeCaches`.
  */
-const loaderFromFast = {
-  name: 'loader-from-fast',
+const sharedLoader = {
+  name: 'shared-loader',
   setup(build) {
-    build.onResolve({ filter: /\/compile-cache\.js$/ }, () => ({ path: './fast.cjs', external: true }));
+    build.onResolve({ filter: /\/compile-cache\.js$/ }, () => ({ path: './loader.cjs', external: true }));
   },
 };
 
@@ -96,7 +97,9 @@ const readOnlyGfm = {
 };
 
 const results = [
-  // the entry's first step: the no-change path and the code-cache loader, node builtins only
+  // the entry's first step: the code-cache loader, which bin/portbook.cjs compiles as it is
+  await build({ ...fromSources, entryPoints: { loader: 'src/support/compile-cache.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+  // the no-change path, node builtins only
   await build({ ...fromSources, entryPoints: { fast: 'src/cli/fast.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
   // what a gen runs
   await build({
@@ -105,7 +108,7 @@ const results = [
     outdir,
     outExtension: { '.js': '.cjs' },
     define: { ...fromSources.define, PORTBOOK_ON_DEMAND_BUNDLES: 'true' },
-    plugins: [loaderFromFast, readOnlyGfm, precompiledTemplates],
+    plugins: [sharedLoader, readOnlyGfm, precompiledTemplates],
   }),
   // the rest, one bundle each
   ...(await Promise.all(
@@ -119,7 +122,7 @@ const results = [
   )),
 ];
 
-const [cliOutput] = Object.values(results[1].metafile.outputs);
+const [cliOutput] = Object.values(results[2].metafile.outputs);
 const cliInputs = Object.entries(cliOutput.inputs)
   .filter(([, input]) => input.bytesInOutput > 0)
   .map(([file]) => file);
@@ -128,7 +131,7 @@ if (offending.length > 0) throw new Error(`cli.cjs must not bundle what it loads
 
 // ASCII only: one non-ASCII character (esbuild escapes strings, not every regular expression: write those
 // with \u escapes) makes V8 hold the whole bundle's source as two-byte text, decoded and kept at twice the size
-for (const { outputFiles } of results.slice(0, 2)) {
+for (const { outputFiles } of results.slice(0, 3)) {
   for (const { path: file, text } of outputFiles) {
     const line = text.split('\n').findIndex((content) => /[^\x00-\x7f]/.test(content));
     if (line !== -1) throw new Error(`${path.relative('.', file)}:${line + 1} holds a non-ASCII character: write it as an escape in the source`);
@@ -139,4 +142,4 @@ for (const { outputFiles } of results) {
   for (const { path: file, text } of outputFiles) writeFileSync(file, bundleKeyLine(text) + text);
 }
 // `BUNDLE_METAFILE=meta.json npm run build`: what cli.cjs holds, for esbuild's analyzer (esbuild.github.io/analyze)
-if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(results[1].metafile));
+if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(results[2].metafile));

@@ -15,10 +15,6 @@ import { withLf } from '../support/stamp.js';
 import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, sha256 } from '../write/index.js';
 import type { Io } from './main.js';
 
-// bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
-// (and cli.cjs takes it from here for the bundles it loads on demand, so one saveCodeCaches writes every cache)
-export { loadWithCodeCache, saveCodeCaches } from '../support/compile-cache.js';
-
 const pathFlags = new Set(['--source', '--out', '--templates', '--config']);
 
 /** Parse `gen|check [--source F] [--out D] [--templates D] [--config F]`; anything else is not for the fast path. */
