@@ -20,7 +20,7 @@
  */
 import type { Code } from 'mdast';
 import type { Source } from '../read/index.js';
-import { isLetterOrDigit, portVariable } from '../registry/names.js';
+import { codePointBefore, isLetterOrDigit, portVariable } from '../registry/names.js';
 import type { PortMention, Registry } from '../registry/types.js';
 import { cellText } from './cells.js';
 import { ownLines } from './diagram-block.js';
@@ -75,13 +75,6 @@ function inWordClass(code: number | undefined, folded: boolean, also = ''): bool
   if (code === undefined) return false;
   if (code < 0x80) return isLetterOrDigit(code) || code === 0x5f || also.includes(String.fromCharCode(code));
   return (folded && code === 0x345) || isLetterOrDigit(code);
-}
-
-/** The character before `index` as a lookbehind of a `u` pattern reads it: a surrogate pair is one. */
-function codePointBefore(text: string, index: number): number | undefined {
-  if (index === 0) return undefined;
-  const pair = index >= 2 ? text.codePointAt(index - 2)! : 0;
-  return pair > 0xffff ? pair : text.charCodeAt(index - 1);
 }
 
 /**

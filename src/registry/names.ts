@@ -27,6 +27,13 @@ export function isLetterOrDigit(code: number): boolean {
   return letterOrDigitPattern.test(String.fromCodePoint(code));
 }
 
+/** The code point that ends before `index`, as a lookbehind of a `u` pattern reads it (a surrogate pair is one); `undefined` at the start. */
+export function codePointBefore(text: string, index: number): number | undefined {
+  if (index === 0) return undefined;
+  const pair = index >= 2 ? text.codePointAt(index - 2)! : 0;
+  return pair > 0xffff ? pair : text.charCodeAt(index - 1);
+}
+
 /**
  * The runs of letters and digits of any script in `text`, as
  * `text.split(/[^\p{L}\p{N}]+/u)` gives them (with an empty string where
