@@ -54,12 +54,14 @@ const hostForm = new RegExp(`(?:${bareHost}):${number}`, 'giu');
  * first use: even unused, its Unicode classes cost each run a third of a
  * millisecond to parse.
  */
-let urlForm: RegExp | undefined;
-const urlPattern = (): RegExp =>
-  new RegExp(
+let urlPattern: RegExp | undefined;
+function urlForm(): RegExp {
+  urlPattern ??= new RegExp(
     String.raw`(?:(?<![\p{L}\p{N}_.+-])[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@]+@)?(?:\[[0-9A-Fa-f:.]+\]|[\p{L}\p{N}_.-]+)|(?<![\p{L}\p{N}_.*-])(?:${bareHost})):([1-9]\d{0,4})(?![\p{L}\p{N}_]|${decimalOrRange})`,
     'giu',
   );
+  return urlPattern;
+}
 
 /** A name (not the end of a longer one), then what gives it a value: `=`, `:`, `,` (a default argument), `??`, `||`, `:-`, with a type annotation before `=`. */
 const assignmentForm = new RegExp(
@@ -156,7 +158,7 @@ export function mentionsOnLine(text: string, options: { picture: boolean; variab
   }
   // the address and the bare form have `:` just before their number, the label form the word `port` (no other letters fold to its under `iu`)
   const colonNumber = /:[1-9]/.test(text);
-  if (colonNumber) for (const match of text.includes('://') ? text.matchAll((urlForm ??= urlPattern())) : matchesOf(text, hostForm, hostChecks)) add(match);
+  if (colonNumber) for (const match of text.includes('://') ? text.matchAll(urlForm()) : matchesOf(text, hostForm, hostChecks)) add(match);
   if (/port/i.test(text)) for (const match of matchesOf(text, labelForm, labelChecks)) add(match);
   if (options.picture && colonNumber) for (const match of matchesOf(text, bareForm, (line, match) => numberEnds(line, match, false))) add(match);
   return found.sort((a, b) => a.digits - b.digits);
