@@ -7,6 +7,7 @@
 // same way, only when fast.cjs cannot answer.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
@@ -94,6 +95,34 @@ const builtinsWrappedOnce = {
 };
 
 /**
+ * micromark asks whether the character beside each `*` and `_` is Unicode
+ * punctuation with `/\p{P}|\p{S}/u`, a pattern the bundle built at its start
+ * and compiled at its first use (about half a millisecond of every run). In
+ * cli.cjs an ASCII character, nearly every one there is, is answered by
+ * micromark's own asciiPunctuation (P and S in ASCII are exactly its
+ * ranges), and the pattern is built at the first that is not. The build stops
+ * if micromark's line changes.
+ */
+const lazyUnicodePunctuation = {
+  name: 'lazy-unicode-punctuation',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]micromark-util-character[\\/](dev[\\/])?index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = 'export const unicodePunctuation = regexCheck(/\\p{P}|\\p{S}/u);';
+      if (!source.includes(eager)) throw new Error(`${args.path} no longer says ${eager}: see lazyUnicodePunctuation in scripts/bundle.mjs`);
+      const lazy = `let unicodePunctuationPattern;
+export function unicodePunctuation(code) {
+  if (code === null || code < 0) return false;
+  if (code < 128) return asciiPunctuation(code);
+  unicodePunctuationPattern ??= /\\p{P}|\\p{S}/u;
+  return unicodePunctuationPattern.test(String.fromCharCode(code));
+}`;
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
  * portbook reads Markdown and never writes it, but remark-gfm registers its
  * serialiser extensions (and with them most of mdast-util-to-markdown) when
  * it is used: in cli.cjs, mdast-util-gfm's `gfmToMarkdown` is an empty
@@ -128,7 +157,7 @@ const results = [
     outdir,
     outExtension: { '.js': '.cjs' },
     define: { ...fromSources.define, PORTBOOK_ON_DEMAND_BUNDLES: 'true' },
-    plugins: [sharedLoader, builtinsWrappedOnce, readOnlyGfm, precompiledTemplates],
+    plugins: [sharedLoader, builtinsWrappedOnce, lazyUnicodePunctuation, readOnlyGfm, precompiledTemplates],
   }),
   // the rest, one bundle each
   ...(await Promise.all(
