@@ -1,10 +1,10 @@
 // Bundle the CLI into minified CommonJS files: loader.cjs (the code-cache
-// loader, a few KB), fast.cjs (the no-change path, node builtins only),
+// loader and the fast path's argument check, a few KB), fast.cjs (the no-change path, node builtins only),
 // cli.cjs (everything a gen runs), and one bundle per package the CLI loads
 // only on demand (src/support/on-demand.ts: Handlebars' compiler, for a
 // project's own templates; the diff library, for a printed diff).
-// bin/portbook.cjs loads fast.cjs through V8's code cache, and cli.cjs the
-// same way, only when fast.cjs cannot answer.
+// bin/portbook.cjs loads fast.cjs through V8's code cache when the arguments
+// are the fast path's, and cli.cjs the same way when fast.cjs cannot answer.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -146,8 +146,8 @@ const readOnlyGfm = {
 };
 
 const results = [
-  // the entry's first step: the code-cache loader, which bin/portbook.cjs compiles as it is
-  await build({ ...fromSources, entryPoints: { loader: 'src/support/compile-cache.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+  // the entry's first step, which bin/portbook.cjs compiles as it is: the code-cache loader, the fast path's argument check
+  await build({ ...fromSources, entryPoints: { loader: 'src/cli/entry.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
   // the no-change path, node builtins only
   await build({ ...fromSources, entryPoints: { fast: 'src/cli/fast.ts' }, outdir, outExtension: { '.js': '.cjs' }, plugins: [builtinsWrappedOnce] }),
   // what a gen runs

@@ -260,6 +260,19 @@ describe('the fast path', () => {
     expect(changed.stderr).toMatch(/ENOENT.*cli\.cjs/);
   });
 
+  it('loads fast.cjs only for the arguments it may answer', () => {
+    // a copy of the package without fast.cjs: gen --no-cache and --help never need it
+    const pkg = temporaryDir();
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/loader.cjs', 'dist/bundle/cli.cjs'])
+      cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
+    const dir = project();
+    const bin = path.join(pkg, 'bin/portbook.cjs');
+    const cold = spawnSync(process.execPath, [bin, 'gen', '--no-cache'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: cold.status, stderr: cold.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(spawnSync(process.execPath, [bin, 'gen', '--help'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    expect(spawnSync(process.execPath, [bin, 'check'], { cwd: dir, encoding: 'utf8' }).stderr).toMatch(/ENOENT.*fast\.cjs/);
+  });
+
   it('loads Handlebars’ compiler only for a project’s own templates, and the diff library only for a diff it shows', () => {
     // a copy of the package without the on-demand bundles: an ordinary gen needs neither
     const pkg = temporaryDir();
