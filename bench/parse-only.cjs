@@ -5,7 +5,7 @@
 'use strict';
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
-const { loadWithCodeCache } = require('../dist/bundle/fast.cjs');
+const { loadWithCodeCache } = require('../dist/bundle/loader.cjs');
 
 const cli = loadWithCodeCache(path.join(__dirname, '../dist/bundle/cli.cjs'));
 const source = cli.exports.read(readFileSync(process.argv[2]), process.argv[2]);

@@ -1,11 +1,13 @@
-// Bundle the CLI into minified CommonJS files: fast.cjs (the no-change path
-// and the code-cache loader, node builtins only), cli.cjs (everything a gen
-// runs), and one bundle per package the CLI loads only on demand
-// (src/support/on-demand.ts: Handlebars' compiler, for a project's own
-// templates; the diff library, for a printed diff). bin/portbook.cjs loads
-// cli.cjs, through V8's code cache, only when fast.cjs cannot answer.
+// Bundle the CLI into minified CommonJS files: loader.cjs (the code-cache
+// loader and the fast path's argument check, a few KB), fast.cjs (the no-change path, node builtins only),
+// cli.cjs (everything a gen runs), and one bundle per package the CLI loads
+// only on demand (src/support/on-demand.ts: Handlebars' compiler, for a
+// project's own templates; the diff library, for a printed diff).
+// bin/portbook.cjs loads fast.cjs through V8's code cache when the arguments
+// are the fast path's, and cli.cjs the same way when fast.cjs cannot answer.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
@@ -61,14 +63,62 @@ const fromSources = {
 };
 
 /**
- * In cli.cjs: the code-cache loader is fast.cjs's own (bin/portbook.cjs has
+ * In cli.cjs: the code-cache loader is loader.cjs's (bin/portbook.cjs has
  * loaded it already), so the caches of the bundles cli.cjs loads on demand
- * are written with cli.cjs's, by the same `saveCodeCaches`.
+ * are written with cli.cjs's and fast.cjs's, by the same `saveCodeCaches`.
  */
-const loaderFromFast = {
-  name: 'loader-from-fast',
+const sharedLoader = {
+  name: 'shared-loader',
   setup(build) {
-    build.onResolve({ filter: /\/compile-cache\.js$/ }, () => ({ path: './fast.cjs', external: true }));
+    build.onResolve({ filter: /\/compile-cache\.js$/ }, () => ({ path: './loader.cjs', external: true }));
+  },
+};
+
+/**
+ * A built-in module imported for its default export (`import path from
+ * 'node:path'`, in 50 modules) is wrapped once, not once per module: esbuild
+ * wraps each such import of a CommonJS module in an object of its own, every
+ * property copied (about half a millisecond of every run's start). Built
+ * only for that: a named import from one of these fails the build.
+ */
+const builtinsWrappedOnce = {
+  name: 'builtins-wrapped-once',
+  setup(build) {
+    build.onResolve({ filter: /^node:(path|os|process)$/ }, (args) =>
+      args.namespace === 'builtin-default' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin-default' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin-default' }, (args) => ({
+      contents: `import builtin from ${JSON.stringify(args.path)};\nexport default builtin;\n`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * micromark asks whether the character beside each `*` and `_` is Unicode
+ * punctuation with `/\p{P}|\p{S}/u`, a pattern the bundle built at its start
+ * and compiled at its first use (about half a millisecond of every run). In
+ * cli.cjs an ASCII character, nearly every one there is, is answered by
+ * micromark's own asciiPunctuation (P and S in ASCII are exactly its
+ * ranges), and the pattern is built at the first that is not. The build stops
+ * if micromark's line changes.
+ */
+const lazyUnicodePunctuation = {
+  name: 'lazy-unicode-punctuation',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]micromark-util-character[\\/](dev[\\/])?index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = 'export const unicodePunctuation = regexCheck(/\\p{P}|\\p{S}/u);';
+      if (!source.includes(eager)) throw new Error(`${args.path} no longer says ${eager}: see lazyUnicodePunctuation in scripts/bundle.mjs`);
+      const lazy = `let unicodePunctuationPattern;
+export function unicodePunctuation(code) {
+  if (code === null || code < 0) return false;
+  if (code < 128) return asciiPunctuation(code);
+  unicodePunctuationPattern ??= /\\p{P}|\\p{S}/u;
+  return unicodePunctuationPattern.test(String.fromCharCode(code));
+}`;
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
   },
 };
 
@@ -96,8 +146,10 @@ const readOnlyGfm = {
 };
 
 const results = [
-  // the entry's first step: the no-change path and the code-cache loader, node builtins only
-  await build({ ...fromSources, entryPoints: { fast: 'src/cli/fast.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+  // the entry's first step, which bin/portbook.cjs compiles as it is: the code-cache loader, the fast path's argument check
+  await build({ ...fromSources, entryPoints: { loader: 'src/cli/entry.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+  // the no-change path, node builtins only
+  await build({ ...fromSources, entryPoints: { fast: 'src/cli/fast.ts' }, outdir, outExtension: { '.js': '.cjs' }, plugins: [builtinsWrappedOnce] }),
   // what a gen runs
   await build({
     ...fromSources,
@@ -105,7 +157,7 @@ const results = [
     outdir,
     outExtension: { '.js': '.cjs' },
     define: { ...fromSources.define, PORTBOOK_ON_DEMAND_BUNDLES: 'true' },
-    plugins: [loaderFromFast, readOnlyGfm, precompiledTemplates],
+    plugins: [sharedLoader, builtinsWrappedOnce, lazyUnicodePunctuation, readOnlyGfm, precompiledTemplates],
   }),
   // the rest, one bundle each
   ...(await Promise.all(
@@ -119,16 +171,24 @@ const results = [
   )),
 ];
 
-const [cliOutput] = Object.values(results[1].metafile.outputs);
+const [cliOutput] = Object.values(results[2].metafile.outputs);
 const cliInputs = Object.entries(cliOutput.inputs)
   .filter(([, input]) => input.bytesInOutput > 0)
   .map(([file]) => file);
 const offending = cliInputs.filter((input) => /node_modules\/(mdast-util-to-markdown|handlebars\/dist\/cjs\/handlebars\/compiler|diff)\//.test(input));
 if (offending.length > 0) throw new Error(`cli.cjs must not bundle what it loads on demand or never calls, but bundles:\n${offending.join('\n')}`);
 
+// ASCII only: one non-ASCII character (esbuild escapes strings, not every regular expression: write those
+// with \u escapes) makes V8 hold the whole bundle's source as two-byte text, decoded and kept at twice the size
+for (const { outputFiles } of results.slice(0, 3)) {
+  for (const { path: file, text } of outputFiles) {
+    const line = text.split('\n').findIndex((content) => /[^\x00-\x7f]/.test(content));
+    if (line !== -1) throw new Error(`${path.relative('.', file)}:${line + 1} holds a non-ASCII character: write it as an escape in the source`);
+  }
+}
 // each bundle starts with its key (src/support/compile-cache.ts): no run hashes a bundle to find its code cache
 for (const { outputFiles } of results) {
   for (const { path: file, text } of outputFiles) writeFileSync(file, bundleKeyLine(text) + text);
 }
 // `BUNDLE_METAFILE=meta.json npm run build`: what cli.cjs holds, for esbuild's analyzer (esbuild.github.io/analyze)
-if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(results[1].metafile));
+if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(results[2].metafile));

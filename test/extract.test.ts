@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { columnKind, extract, parseDomain, parsePort, parseProxyTarget, parseSsl } from '../src/extract/index.js';
 import { read } from '../src/read/index.js';
 import { environmentNamed, environmentsNamed } from '../src/registry/environments.js';
+import { letterDigitRuns } from '../src/registry/names.js';
 import type { Registry } from '../src/registry/types.js';
 
 const registryOf = (markdown: string | Uint8Array): Registry =>
@@ -92,6 +93,14 @@ describe('table shapes', () => {
 });
 
 describe('environments', () => {
+  it('reads words as the runs of letters and digits of any script, split where Unicode splits them', () => {
+    for (const text of ['', 'Dev', '**Port(s)**', 'pré-prod 2', 'Straße_Ⅻ ٣', '📋 Port Allocation', '𝐀𝐁 c\ud800d', '-a-']) {
+      expect(letterDigitRuns(text), text).toEqual(text.split(/[^\p{L}\p{N}]+/u));
+    }
+    expect(columnKind('**Proxy-Target**')).toBe('target');
+    expect(environmentsNamed('📋 Dev and Prod')).toEqual(['development', 'production']);
+  });
+
   it('takes the environment from the nearest heading only', () => {
     const registry = registryOf(
       [

@@ -247,20 +247,36 @@ describe('the fast path', () => {
   it('never loads the full CLI when nothing changed', () => {
     // a copy of the package without the full bundle: an unchanged gen must still answer
     const pkg = temporaryDir();
-    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.cjs']) cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/loader.cjs', 'dist/bundle/fast.cjs'])
+      cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
     const dir = project();
     spawnSync(process.execPath, [path.join(repo, 'bin/portbook.cjs'), 'gen'], { cwd: dir });
     const unchanged = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.cjs'), 'gen'], { cwd: dir, encoding: 'utf8' });
     expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: 'generated/ is up to date (7 files).\n' });
+    // and its first answer cached fast.cjs's bytecode for the next
+    expect(existsSync(cacheFileOf(path.join(pkg, 'dist/bundle/fast.cjs')))).toBe(true);
     writeFileSync(path.join(dir, 'docs/PORTS.md'), '| Service | Port |\n|---|---|\n| api | 16003 |\n');
     const changed = spawnSync(process.execPath, [path.join(pkg, 'bin/portbook.cjs'), 'gen'], { cwd: dir, encoding: 'utf8' });
     expect(changed.stderr).toMatch(/ENOENT.*cli\.cjs/);
   });
 
+  it('loads fast.cjs only for the arguments it may answer', () => {
+    // a copy of the package without fast.cjs: gen --no-cache and --help never need it
+    const pkg = temporaryDir();
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/loader.cjs', 'dist/bundle/cli.cjs'])
+      cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
+    const dir = project();
+    const bin = path.join(pkg, 'bin/portbook.cjs');
+    const cold = spawnSync(process.execPath, [bin, 'gen', '--no-cache'], { cwd: dir, encoding: 'utf8' });
+    expect({ status: cold.status, stderr: cold.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(spawnSync(process.execPath, [bin, 'gen', '--help'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    expect(spawnSync(process.execPath, [bin, 'check'], { cwd: dir, encoding: 'utf8' }).stderr).toMatch(/ENOENT.*fast\.cjs/);
+  });
+
   it('loads Handlebars’ compiler only for a project’s own templates, and the diff library only for a diff it shows', () => {
     // a copy of the package without the on-demand bundles: an ordinary gen needs neither
     const pkg = temporaryDir();
-    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/fast.cjs', 'dist/bundle/cli.cjs'])
+    for (const part of ['package.json', 'bin', 'templates', 'dist/bundle/loader.cjs', 'dist/bundle/fast.cjs', 'dist/bundle/cli.cjs'])
       cpSync(path.join(repo, part), path.join(pkg, part), { recursive: true });
     const bin = path.join(pkg, 'bin/portbook.cjs');
     const dir = project();
@@ -284,7 +300,7 @@ describe('the fast path', () => {
         .filter((name) => name.endsWith('.cache'))
         .map((name) => name.split('.')[0])
         .sort(),
-    ).toEqual(['cli', 'compiler', 'diff']);
+    ).toEqual(['cli', 'compiler', 'diff', 'fast']);
   });
 });
 
@@ -434,7 +450,7 @@ describe('the code cache', () => {
 
   it('is keyed, in every bundle the build writes, by the SHA-256 of the rest of the bundle', () => {
     const bundles = readdirSync(path.join(repo, 'dist/bundle')).filter((name) => name.endsWith('.cjs'));
-    expect(bundles.sort()).toEqual(['cli.cjs', 'compiler.cjs', 'diff.cjs', 'fast.cjs']);
+    expect(bundles.sort()).toEqual(['cli.cjs', 'compiler.cjs', 'diff.cjs', 'fast.cjs', 'loader.cjs']);
     for (const name of bundles) {
       const text = readFileSync(path.join(repo, 'dist/bundle', name), 'utf8');
       const body = text.slice(text.indexOf('\n') + 1);

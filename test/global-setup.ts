@@ -42,6 +42,7 @@ function staleness(): string | undefined {
   ].filter((file) => existsSync(at(file)));
   const outputs = [
     'dist/bundle/cli.cjs',
+    'dist/bundle/loader.cjs',
     'dist/bundle/fast.cjs',
     'dist/bundle/compiler.cjs',
     'dist/bundle/diff.cjs',

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { fastPath } from '../src/cli/fast.js';
 import { main } from '../src/cli/main.js';
 import { extract } from '../src/extract/index.js';
+import { mentionsOnLine } from '../src/extract/mentions.js';
 import { read } from '../src/read/index.js';
 import type { PortMention, Registry } from '../src/registry/types.js';
 import { sampleViolations } from './grammar.js';
@@ -129,6 +130,29 @@ flowchart LR
 \`\`\`
 `;
     expect(mentionsOf(markdown)).toEqual([]);
+  });
+
+  it('reads a port only where no letter, digit or _ of any script runs into its word or its number', () => {
+    const variables = new Set<string>();
+    const ports = (text: string, picture = false) => mentionsOnLine(text, { picture, variables }).map((found) => found.port);
+    // letters beyond ASCII, one a surrogate pair (𝐀), and U+0345, which the case-insensitive forms fold to a letter
+    for (const text of [
+      'éport 8000',
+      'port\u0345 8000',
+      'port 8000𝐀',
+      'port 8000\u0663',
+      '𝐀API_PORT=8000',
+      'éxlocalhost:3000',
+      '𝐀localhost:3000',
+      'x.com:3000é',
+    ]) {
+      expect(ports(text), text).toEqual([]);
+    }
+    // beside what is not a letter or a digit (an arrow, an emoji, a lone surrogate), and after `://`
+    expect(ports('→port 8000→, 😀API_PORT=8001 \ud800localhost:3000, see http://api:8002/')).toEqual([8000, 8001, 3000, 8002]);
+    expect(ports('│  Port: 16532  │ :17354 │', true)).toEqual([16532, 17354]);
+    // the same form, sought again past a refused match
+    expect(ports('éport 1 port 2, xport=3 api_port=4')).toEqual([2, 4]);
   });
 
   it('points at the port on disk through a BOM, CRLF and repaired mojibake (the Creator Suite seed)', () => {

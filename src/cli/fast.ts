@@ -8,35 +8,13 @@
 import { type Dirent, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { inputsHash } from '../config/inputs.js';
-import { type Config, displayPath, loadConfig, type PathOptions } from '../config/load.js';
+import { type Config, displayPath, loadConfig } from '../config/load.js';
 import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { readRegularFile } from '../support/regular-file.js';
 import { withLf } from '../support/stamp.js';
 import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, sha256 } from '../write/index.js';
+import { fastArguments } from './fast-arguments.js';
 import type { Io } from './main.js';
-
-// bin/portbook.cjs takes the loader of the full CLI from this bundle too: it is all it loads before deciding
-// (and cli.cjs takes it from here for the bundles it loads on demand, so one saveCodeCaches writes every cache)
-export { loadWithCodeCache, saveCodeCaches } from '../support/compile-cache.js';
-
-const pathFlags = new Set(['--source', '--out', '--templates', '--config']);
-
-/** Parse `gen|check [--source F] [--out D] [--templates D] [--config F]`; anything else is not for the fast path. */
-function parse(argv: readonly string[]): { command: 'gen' | 'check'; paths: PathOptions } | undefined {
-  const [command, ...rest] = argv;
-  if (command !== 'gen' && command !== 'check') return undefined;
-  const paths: PathOptions = {};
-  for (let i = 0; i < rest.length; i++) {
-    let flag = rest[i]!;
-    let value: string | undefined;
-    const equals = flag.indexOf('=');
-    if (equals !== -1) [flag, value] = [flag.slice(0, equals), flag.slice(equals + 1)];
-    else value = rest[++i];
-    if (!pathFlags.has(flag) || value === undefined || value.startsWith('-')) return undefined;
-    paths[flag.slice(2) as 'source' | 'out' | 'templates' | 'config'] = value;
-  }
-  return { command, paths };
-}
 
 /**
  * Reads outputs the way gen would accept them: gen refuses to write through a
@@ -123,7 +101,7 @@ function hasDebris(config: Config, reader: OutputReader): boolean {
 
 /** The exit code when the fast path could answer, else `undefined`. */
 export function fastPath(argv: readonly string[], io: Io): number | undefined {
-  const parsed = parse(argv);
+  const parsed = fastArguments(argv);
   if (!parsed) return undefined;
   try {
     const config = loadConfig({ ...parsed.paths, cwd: io.cwd });

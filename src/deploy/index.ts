@@ -4,12 +4,12 @@
  * directory first) and a command to run once the target's files changed.
  * A failed validation means nothing is written.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config, TargetId } from '../config/load.js';
 import type { RenderedFile } from '../render/index.js';
 import { PortbookError } from '../support/errors.js';
+import { childProcess } from '../support/process.js';
 import { shellQuote } from '../support/shell.js';
 import { targetIds, targetNamed } from '../targets/index.js';
 import { makeStagingDirectory, type Plan, removeDeadStagingDirectories } from '../write/index.js';
@@ -33,7 +33,7 @@ export function changedTargets(planned: Plan, rendered: ReadonlyMap<string, Rend
 
 function runShell(command: string, cwd: string): { ok: boolean; output: string } {
   try {
-    const output = execFileSync('sh', ['-c', command], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    const output = childProcess().execFileSync('sh', ['-c', command], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     return { ok: true, output };
   } catch (error) {
     const failure = error as { status?: number; stdout?: string; stderr?: string; message: string };

@@ -1,9 +1,8 @@
 /** Running the host's programs for deploy and drift: no shell, output kept, a hang guard, and the scratch directories the checks stage in. */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { processAlive } from '../support/process.js';
+import { childProcess, processAlive } from '../support/process.js';
 import { shellWord } from '../support/shell.js';
 
 /** A program that ran, as a person reads it. */
@@ -32,7 +31,7 @@ export interface Spawned {
 /** Run a program (looked up on PATH), without a shell. A hang guard of five minutes; a program that is not there is a failure that says so. */
 export function spawnProgram(words: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; show?: readonly string[] } = {}): Spawned {
   const [program, ...args] = words;
-  const result = spawnSync(program!, args, {
+  const result = childProcess().spawnSync(program!, args, {
     encoding: 'utf8',
     timeout: 300_000,
     killSignal: 'SIGKILL',

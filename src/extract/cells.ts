@@ -10,7 +10,9 @@ import { cellText, nodeText } from './walk.js';
 
 export { cellText } from './walk.js';
 
-const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|—|–|…|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
+// Non-ASCII characters in patterns are written as escapes (here — – …, below ✅ ✔ ✓ ☑ 🔒 🌐 and ❌ ✗ ✘ ✖ ⛔ 🚫):
+// one literal one in a bundle makes V8 hold all of its source as two-byte text, read and kept at twice the size.
+const placeholder = /^(x+|\?+|tbd|tba|todo|n\/?a|-+|\u2014|\u2013|\u2026|\.\.\.|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|port|none)$/i;
 
 /** Read a port cell: `17354`, `` `17354` ``, `:17354`, `17354/tcp`; placeholders like `xxxx`. */
 export function parsePort(text: string): PortCell {
@@ -58,8 +60,8 @@ export function parseProxyTarget(text: string): ProxyTarget | undefined {
   return { host: match[1]!, port: Number(match[2]) };
 }
 
-const yes = /^(yes|y|true|on|enabled?|ssl|tls|https|✅|✔|✓|☑|🔒)$/i;
-const no = /^(no|n|false|off|disabled?|none|http|❌|✗|✘|✖|⛔|🚫|-|—)$/i;
+const yes = /^(yes|y|true|on|enabled?|ssl|tls|https|\u2705|\u2714|\u2713|\u2611|\ud83d\udd12)$/i;
+const no = /^(no|n|false|off|disabled?|none|http|\u274c|\u2717|\u2718|\u2716|\u26d4|\ud83d\udeab|-|\u2014)$/i;
 
 /** `✅`, `Yes`, `❌ No`, `no (internal)` → boolean; anything else → undefined. */
 export function parseSsl(text: string): boolean | undefined {
@@ -73,8 +75,8 @@ export function parseSsl(text: string): boolean | undefined {
   return undefined;
 }
 
-const publicWords = /^(public|internet|external|exposed|open|yes|y|true|✅|✔|✓|☑|🌐)$/i;
-const internalWords = /^(internal|private|local|localhost|loopback|closed|no|n|false|none|❌|✗|✘|✖|⛔|🚫|-|—)$/i;
+const publicWords = /^(public|internet|external|exposed|open|yes|y|true|\u2705|\u2714|\u2713|\u2611|\ud83c\udf10)$/i;
+const internalWords = /^(internal|private|local|localhost|loopback|closed|no|n|false|none|\u274c|\u2717|\u2718|\u2716|\u26d4|\ud83d\udeab|-|\u2014)$/i;
 
 /** An Exposure cell's first word: `public` (`Public`, `yes`, `✅`, `public (game clients)`), `internal` (`Internal only`, `no`, `❌`, `—`), else undefined. */
 export function parseExposure(text: string): Exposure | undefined {

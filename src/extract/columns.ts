@@ -1,4 +1,5 @@
 /** Table columns: which header words name which kind of column (`Port(s)`, `Proxy Target`…). */
+import { letterDigitRuns } from '../registry/names.js';
 
 export type ColumnKind =
   | 'service'
@@ -34,11 +35,7 @@ const columnNames: ReadonlyArray<[ColumnKind, ReadonlyArray<string>]> = [
 
 /** Normalise a header cell: `**Port(s)**` → `port`, `Proxy-Target` → `proxy target`. */
 export function normaliseHeader(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/\(s\)/g, '')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+  return letterDigitRuns(text.toLowerCase().replace(/\(s\)/g, '')).join(' ').trim();
 }
 
 export function columnKind(header: string): ColumnKind | undefined {

@@ -4,6 +4,7 @@
  */
 import type { List, ListItem, Nodes } from 'mdast';
 import { environmentNamed } from '../registry/environments.js';
+import { letterDigitRuns } from '../registry/names.js';
 import type { ConfigFile, DetailSection, Field, Point, Registry, Service, ServiceDetails } from '../registry/types.js';
 import { cellText, parseSsl } from './cells.js';
 import { normaliseHeader } from './columns.js';
@@ -91,10 +92,9 @@ const genericWords = new Set([
 ]);
 
 function nameWords(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word !== '' && !genericWords.has(word) && !/^\d+$/.test(word) && environmentNamed(word) === undefined);
+  return letterDigitRuns(text.toLowerCase()).filter(
+    (word) => word !== '' && !genericWords.has(word) && !/^\d+$/.test(word) && environmentNamed(word) === undefined,
+  );
 }
 
 /** Services whose name contains every word (`API` → `Creator Suite API`); an exact name wins. */

@@ -20,7 +20,7 @@
  */
 import type { Code } from 'mdast';
 import type { Source } from '../read/index.js';
-import { portVariable } from '../registry/names.js';
+import { codePointBefore, isLetterOrDigit, portVariable } from '../registry/names.js';
 import type { PortMention, Registry } from '../registry/types.js';
 import { cellText } from './cells.js';
 import { ownLines } from './diagram-block.js';
@@ -29,34 +29,92 @@ import { walk } from './walk.js';
 /** A backtick, for patterns (String.raw cannot hold one unescaped, and `\`` is no escape under the `u` flag). */
 const tick = '`';
 
-/** A port number: not part of a longer number, a word, a decimal, or a range (`3000-9000`, `8000 to 8010`). */
-const number = String.raw`([1-9]\d{0,4})(?![\p{L}\p{N}_]|[.,]\d|\s*(?:[-–—]|\.\.|to\b)\s*\d)`;
+/** What may not follow a port number: a decimal or a range (`3000-9000`, `8000 to 8010`). */
+const decimalOrRange = String.raw`[.,]\d|\s*(?:[-\u2013\u2014]|\.\.|to\b)\s*\d`;
+/**
+ * A port number, not part of a decimal or a range. That it runs into no
+ * letter, digit or `_` (`8000px`, a sixth digit) is checked on the character
+ * after the match (`numberEnds`), not in the pattern: V8 compiles each Unicode
+ * property class of a pattern anew on every run, about a millisecond each, and
+ * the forms below would hold ten.
+ */
+const number = String.raw`([1-9]\d{0,4})(?!${decimalOrRange})`;
 
-/** `port 8000`, `Port: 8000`, `**Port**: \`8000\``, `--port=8000`, `port is 8000`: the singular word, then the number. */
-const labelForm = new RegExp(String.raw`(?<![\p{L}\p{N}_])port(?![\p{L}\p{N}_])[*_${tick}'"]*\s*(?:[:=#]|is\b|number\b)?\s*[*_${tick}'"]*\s*${number}`, 'giu');
+/** `port 8000`, `Port: 8000`, `**Port**: \`8000\``, `--port=8000`, `port is 8000`: the singular word (a word of its own), then the number. */
+const labelForm = new RegExp(String.raw`port[*_${tick}'"]*\s*(?:[:=#]|is\b|number\b)?\s*[*_${tick}'"]*\s*${number}`, 'giu');
 
 /** Hosts written without a scheme that are taken for one: loopback, any address, IP literals, and names under a few well-known suffixes. */
 const bareHost = String.raw`localhost|\d{1,3}(?:\.\d{1,3}){3}|\*|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:local|localhost|internal|lan|home|example|test|com|org|net|io|dev|app|cloud)`;
-/** `localhost:3000`, `http://api:8000`, `postgres://user:secret@db:5432`, `*:16532`. */
-const addressForm = new RegExp(
-  String.raw`(?:(?<![\p{L}\p{N}_.+-])[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@]+@)?(?:\[[0-9A-Fa-f:.]+\]|[\p{L}\p{N}_.-]+)|(?<![\p{L}\p{N}_.*-])(?:${bareHost})):${number}`,
-  'giu',
-);
+/** `localhost:3000`, `*:16532`, `[::1]:8000`, `db.internal:5432`: a bare host (not inside a word or a longer name), then the port. */
+const hostForm = new RegExp(`(?:${bareHost}):${number}`, 'giu');
+/**
+ * `http://api:8000`, `postgres://user:secret@db:5432`, or a bare host: on a
+ * line with `://` only (elsewhere its first branch never matches, and
+ * `hostForm` finds what it finds), with its checks in the pattern. Made on
+ * first use: even unused, its Unicode classes cost each run a third of a
+ * millisecond to parse.
+ */
+let urlPattern: RegExp | undefined;
+function urlForm(): RegExp {
+  urlPattern ??= new RegExp(
+    String.raw`(?:(?<![\p{L}\p{N}_.+-])[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@]+@)?(?:\[[0-9A-Fa-f:.]+\]|[\p{L}\p{N}_.-]+)|(?<![\p{L}\p{N}_.*-])(?:${bareHost})):([1-9]\d{0,4})(?![\p{L}\p{N}_]|${decimalOrRange})`,
+    'giu',
+  );
+  return urlPattern;
+}
 
-/** A name, then what gives it a value: `=`, `:`, `,` (a default argument), `??`, `||`, `:-`, with a type annotation before `=`. */
+/** A name (not the end of a longer one), then what gives it a value: `=`, `:`, `,` (a default argument), `??`, `||`, `:-`, with a type annotation before `=`. */
 const assignmentForm = new RegExp(
-  String.raw`(?<![\p{L}\p{N}_.$-])([A-Za-z_$][\w$]*(?:[.-][A-Za-z_$][\w$]*)*)['"${tick}]?[)\]]{0,2}\s*(?::\s*[A-Za-z_][\w.[\]|]*\s*(?==))?(?:={1,3}|:-|:|,|\?\?|\|\|)\s*['"${tick}]?${number}`,
+  String.raw`([A-Za-z_$][\w$]*(?:[.-][A-Za-z_$][\w$]*)*)['"${tick}]?[)\]]{0,2}\s*(?::\s*[A-Za-z_][\w.[\]|]*\s*(?==))?(?:={1,3}|:-|:|,|\?\?|\|\|)\s*['"${tick}]?${number}`,
   'gu',
 );
 
 /** In a picture: `:8000` after a space, a box or arrow character or a bracket. */
 const bareForm = new RegExp(String.raw`(?<=^|[\s\u2190-\u21ff\u2500-\u257f\u25a0-\u25ff|(<>=[-]):${number}`, 'gu');
 
+/**
+ * Whether `code` is in `[\p{L}\p{N}_]` or `also` (ASCII), as a pattern's
+ * class reads it: `folded`, under the `iu` flags, the class also holds U+0345,
+ * which case-folds to a letter (the only code point that flag adds).
+ */
+function inWordClass(code: number | undefined, folded: boolean, also = ''): boolean {
+  if (code === undefined) return false;
+  if (code < 0x80) return isLetterOrDigit(code) || code === 0x5f || also.includes(String.fromCharCode(code));
+  return (folded && code === 0x345) || isLetterOrDigit(code);
+}
+
+/**
+ * The matches of a form, as `matchAll` finds them: a match the checks refuse
+ * is sought again one character on, as the pattern itself would when its
+ * lookarounds failed there (every check is at a place fixed by where the match
+ * starts: its start, the end of `port`, the end of the number).
+ */
+function matchesOf(text: string, pattern: RegExp, accepted: (text: string, match: RegExpExecArray) => boolean): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (accepted(text, match)) matches.push(match);
+    else pattern.lastIndex = match.index + 1;
+  }
+  return matches;
+}
+
+/** The number at the end of `match` runs into no letter, digit or `_`. */
+const numberEnds = (text: string, match: RegExpExecArray, folded: boolean): boolean => !inWordClass(text.codePointAt(match.index + match[0].length), folded);
+
+/** What each form's pattern leaves to code: no letter, digit or `_` (nor, for some, `.`, `$`, `*` or `-`) just before the match, after the word `port`, after the number. */
+const labelChecks = (text: string, match: RegExpExecArray): boolean =>
+  !inWordClass(codePointBefore(text, match.index), true) && !inWordClass(text.codePointAt(match.index + 'port'.length), true) && numberEnds(text, match, true);
+const hostChecks = (text: string, match: RegExpExecArray): boolean =>
+  !inWordClass(codePointBefore(text, match.index), true, '.*-') && numberEnds(text, match, true);
+const assignmentChecks = (text: string, match: RegExpExecArray): boolean =>
+  !inWordClass(codePointBefore(text, match.index), false, '.$-') && numberEnds(text, match, false);
+
 /** Box drawing, arrows and `+---`: what makes a code block in no language a picture. */
 const pictureMark = /[\u2190-\u21ff\u2500-\u257f\u25a0-\u25ff]|\+-{3,}|-{2,}>/;
 const pictureLanguages = new Set(['', 'text', 'txt', 'plain', 'plaintext', 'ascii', 'diagram', 'art']);
 /** The sides of a box, and the characters its top and bottom are drawn with. */
-const boxSide = /[│┃║|╎╏┆┇┊┋]/u;
+const boxSide = /[\u2502\u2503\u2551|\u254e\u254f\u2506\u2507\u250a\u250b]/u;
 const boxBorder = /^[\s\u2500-\u257f+=~_-]+$/u;
 
 /** A mention found on one line: where its digits and its form start, and what it names. */
@@ -90,7 +148,7 @@ export function mentionsOnLine(text: string, options: { picture: boolean; variab
     taken.add(digits);
     found.push({ digits, start: match.index!, port, text: match[0].replace(/\*\*|__|`/g, '').trim(), ...(variable ? { variable } : {}) });
   };
-  for (const match of text.matchAll(assignmentForm)) {
+  for (const match of matchesOf(text, assignmentForm, assignmentChecks)) {
     const name = match[1]!;
     const last = name.split('.').at(-1)!;
     const words = identifierWords(last);
@@ -100,9 +158,9 @@ export function mentionsOnLine(text: string, options: { picture: boolean; variab
   }
   // the address and the bare form have `:` just before their number, the label form the word `port` (no other letters fold to its under `iu`)
   const colonNumber = /:[1-9]/.test(text);
-  if (colonNumber) for (const match of text.matchAll(addressForm)) add(match);
-  if (/port/i.test(text)) for (const match of text.matchAll(labelForm)) add(match);
-  if (options.picture && colonNumber) for (const match of text.matchAll(bareForm)) add(match);
+  if (colonNumber) for (const match of text.includes('://') ? text.matchAll(urlForm()) : matchesOf(text, hostForm, hostChecks)) add(match);
+  if (/port/i.test(text)) for (const match of matchesOf(text, labelForm, labelChecks)) add(match);
+  if (options.picture && colonNumber) for (const match of matchesOf(text, bareForm, (line, match) => numberEnds(line, match, false))) add(match);
   return found.sort((a, b) => a.digits - b.digits);
 }
 

@@ -8,11 +8,12 @@ import { findValuePoint } from './items.js';
 
 /** `20000`, or with thousands separators as people write them: `20,000`, `20_000`, `20 000` (a no-break space). */
 const rangeNumber = String.raw`(\d{1,3}(?:[,_\u00a0\u202f]\d{3})+(?!\d)|\d+)`;
-const rangeDash = String.raw`\s*(?:-|–|—|to|\.\.)`;
+/** `-`, `–`, `—` (escaped: see cells.ts), `to` or `..` between the ends of a range. */
+const rangeDash = String.raw`\s*(?:-|\u2013|\u2014|to|\.\.)`;
 /** `16000-16099`, `16000 to 16099`, `22_000..22_099` */
 const fullRange = new RegExp(String.raw`^${rangeNumber}${rangeDash}\s*${rangeNumber}\b`);
 /** One port, `9000`: not the start of a range (`9000-`), a decimal, or a number with a comma right after it (`20,5`). */
-const onePort = new RegExp(String.raw`^${rangeNumber}\b(?![-–—.\d]|,\d)`);
+const onePort = new RegExp(String.raw`^${rangeNumber}\b(?![-\u2013\u2014.\d]|,\d)`);
 /** A range cut short: `17000-` */
 const rangeStart = new RegExp(`^${rangeNumber}${rangeDash}`);
 /** What separates ranges in one item: `,`, `;`, `&`, `+` or `and`. */

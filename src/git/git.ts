@@ -1,12 +1,12 @@
 /** The few git operations the workflow needs, through the git CLI (no shell). */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
+import { childProcess } from '../support/process.js';
 
 function git(args: string[], cwd: string): string {
   try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return childProcess().execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const failure = error as { code?: string; stderr?: string };
     if (failure.code === 'ENOENT') throw new PortbookError('git is not installed or not on PATH');
@@ -32,7 +32,9 @@ function mayBeInRepository(cwd: string): boolean {
 export function repositoryRoot(cwd: string): string | undefined {
   if (!mayBeInRepository(cwd)) return undefined;
   try {
-    return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return childProcess()
+      .execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim();
   } catch {
     return undefined;
   }
@@ -72,12 +74,13 @@ export function stage(root: string, files: readonly string[]): { ignored: string
 /** Untracked paths that an ignore rule excludes. */
 function ignoredPaths(root: string, relative: readonly string[]): string[] {
   try {
-    return execFileSync('git', ['check-ignore', '-z', '--stdin'], {
-      cwd: root,
-      input: relative.join('\0'),
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'ignore'],
-    })
+    return childProcess()
+      .execFileSync('git', ['check-ignore', '-z', '--stdin'], {
+        cwd: root,
+        input: relative.join('\0'),
+        encoding: 'utf8',
+        stdio: ['pipe', 'pipe', 'ignore'],
+      })
       .split('\0')
       .filter(Boolean);
   } catch {
@@ -119,7 +122,7 @@ export function stagedContents(root: string, files: readonly string[]): Map<stri
   const names = files.map((file) => path.relative(root, file).split(path.sep).join('/'));
   let output: Buffer;
   try {
-    output = execFileSync('git', ['cat-file', '--batch'], {
+    output = childProcess().execFileSync('git', ['cat-file', '--batch'], {
       cwd: root,
       input: names.map((name) => `:${name}\n`).join(''),
       maxBuffer: 1 << 30,

@@ -4,11 +4,11 @@
  * excludes each, and the fix: a negation line per output, appended where it
  * takes precedence over that rule.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 import { isInside, real } from '../support/paths.js';
+import { childProcess } from '../support/process.js';
 import { repositoryRoot } from './git.js';
 
 /** An output git would not commit, and the rule that excludes it. */
@@ -51,7 +51,7 @@ export function ignoredFiles(cwd: string, files: readonly string[], realOf: (fil
   if (byRelative.size === 0) return [];
   let output: string;
   try {
-    output = execFileSync('git', ['check-ignore', '--verbose', '-z', '--stdin'], {
+    output = childProcess().execFileSync('git', ['check-ignore', '--verbose', '-z', '--stdin'], {
       cwd: root,
       input: [...byRelative.keys()].join('\0'),
       encoding: 'utf8',

@@ -1,4 +1,5 @@
 /** The environment words headings and cells use, and what they name. */
+import { letterDigitRuns } from './names.js';
 import type { EnvironmentName } from './types.js';
 
 const environmentWords: ReadonlyArray<[EnvironmentName, RegExp]> = [
@@ -15,7 +16,7 @@ const environmentWords: ReadonlyArray<[EnvironmentName, RegExp]> = [
  */
 export function environmentsNamed(text: string): EnvironmentName[] {
   const found: EnvironmentName[] = [];
-  const words = text.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+  const words = letterDigitRuns(text.toLowerCase());
   words.forEach((word, index) => {
     const previous = words[index - 1];
     if (previous === 'non') return;

@@ -13,6 +13,50 @@ export function withoutAccents(text: string): string {
   return /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKD').replace(/\p{M}+/gu, '');
 }
 
+/**
+ * `[\p{L}\p{N}]`, compiled on first use: V8 compiles a Unicode property class
+ * anew in every process (about a millisecond on a cold run), and most
+ * headings, cells and lines are ASCII, where it is never needed.
+ */
+let letterOrDigitPattern: RegExp | undefined;
+
+/** Whether a code point is a letter or a digit of any script (`\p{L}`, `\p{N}`). */
+export function isLetterOrDigit(code: number): boolean {
+  if (code < 0x80) return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+  letterOrDigitPattern ??= /^[\p{L}\p{N}]$/u;
+  return letterOrDigitPattern.test(String.fromCodePoint(code));
+}
+
+/** The code point that ends before `index`, as a lookbehind of a `u` pattern reads it (a surrogate pair is one); `undefined` at the start. */
+export function codePointBefore(text: string, index: number): number | undefined {
+  if (index === 0) return undefined;
+  const pair = index >= 2 ? text.codePointAt(index - 2)! : 0;
+  return pair > 0xffff ? pair : text.charCodeAt(index - 1);
+}
+
+/**
+ * The runs of letters and digits of any script in `text`, as
+ * `text.split(/[^\p{L}\p{N}]+/u)` gives them (with an empty string where
+ * `text` starts or ends with neither), without that pattern's Unicode classes.
+ */
+export function letterDigitRuns(text: string): string[] {
+  if (/^[\x00-\x7f]*$/.test(text)) return text.split(/[^A-Za-z0-9]+/);
+  const runs: string[] = [];
+  const width = (index: number): number => (text.codePointAt(index)! > 0xffff ? 2 : 1);
+  let start = 0;
+  for (let index = 0; index < text.length; ) {
+    if (isLetterOrDigit(text.codePointAt(index)!)) {
+      index += width(index);
+      continue;
+    }
+    runs.push(text.slice(start, index));
+    while (index < text.length && !isLetterOrDigit(text.codePointAt(index)!)) index += width(index);
+    start = index;
+  }
+  runs.push(text.slice(start));
+  return runs;
+}
+
 /** Words of a name: markup is already gone; accents are folded, everything else splits. */
 export function words(name: string): string[] {
   return withoutAccents(name)

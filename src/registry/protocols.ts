@@ -5,6 +5,7 @@
  * port (recogniseService); registry/queries.ts serviceProtocol puts the two
  * together for every stage.
  */
+import { letterDigitRuns } from './names.js';
 
 const httpWords = new Set(['http', 'https', 'http1', 'http1.1', 'h2', 'http2', 'h2c', 'rest', 'graphql', 'sse', 'web', 'prometheus']);
 const websocketWords = new Set(['ws', 'wss', 'websocket', 'websockets', 'socket.io', 'socketio', 'jupyter']);
@@ -316,8 +317,10 @@ export function recogniseService(name: string, port: number | undefined): Recogn
 /** The words of a name, lower case: as written, split at case changes (`PostgresDB`), and without trailing digits (`postgres14`). */
 function serviceNameWords(name: string): Set<string> {
   const found = new Set<string>();
-  for (const word of name.split(/[^\p{L}\p{N}]+/u).filter(Boolean)) {
-    const parts = [word, ...word.split(/(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u)];
+  for (const word of letterDigitRuns(name).filter(Boolean)) {
+    // in ASCII, lower and upper case are a-z and A-Z: no Unicode class to compile
+    const caseChanges = /^[\x00-\x7f]*$/.test(word) ? /(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/ : /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+    const parts = [word, ...word.split(caseChanges)];
     for (const part of parts) {
       const lower = part.toLowerCase();
       found.add(lower);

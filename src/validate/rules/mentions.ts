@@ -17,7 +17,7 @@
  * port in a details heading (`API Port: 17354`) is details-port-mismatch's.
  */
 import { code } from '../../diagnostics/report.js';
-import { portVariable, words } from '../../registry/names.js';
+import { codePointBefore, isLetterOrDigit, portVariable, words } from '../../registry/names.js';
 import { portNumber } from '../../registry/queries.js';
 import type { PortMention, Registry, Service } from '../../registry/types.js';
 import type { Rule } from '../rule.js';
@@ -81,8 +81,13 @@ function namer(registry: Registry): Namer {
   const byText = (before: string): Service[] => {
     const tail = before.replace(connectors, '');
     const lower = tail.toLowerCase();
+    // the name is a word of its own: what is before it does not end with a letter or digit of any script
+    const wordBefore = (prefix: string): boolean => {
+      const last = codePointBefore(prefix, prefix.length);
+      return last !== undefined && isLetterOrDigit(last);
+    };
     const ending = names
-      .filter((name) => lower.endsWith(name.toLowerCase()) && !/[\p{L}\p{N}]$/u.test(tail.slice(0, tail.length - name.length)))
+      .filter((name) => lower.endsWith(name.toLowerCase()) && !wordBefore(tail.slice(0, tail.length - name.length)))
       .sort((a, b) => b.length - a.length);
     if (ending[0] !== undefined) return byName.get(ending[0])!;
     const identifier = addressVariable.exec(tail)?.[1];

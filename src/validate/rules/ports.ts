@@ -30,7 +30,7 @@ function checkPortCell(
     const hint =
       reading !== undefined
         ? `: did you mean ${reading}? Write it in digits`
-        : /\d\s*[-–,/ ]\s*\d/.test(text)
+        : /\d\s*[-\u2013,/ ]\s*\d/.test(text) // `-` or `–` (escaped: see extract/cells.ts)
           ? ': give each port its own row'
           : /^\d+\s*\(/.test(text)
             ? ': put the note in another column; for a port per environment, use an `Environment` column or one table per environment heading'
