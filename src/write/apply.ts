@@ -3,9 +3,10 @@
  * block changes) to a temporary first; then the journal, the renames (the
  * registry's first, the manifest last), the removals, and the journal removed.
  */
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { confined } from './confine.js';
+import { confined, newDirectoryMode, own, release } from './confine.js';
 import { disk, keepMode, removeQuietly, syncDirectory, writeFully } from './files.js';
 import { hashOf, type JournalEntry, journalFor, journalName } from './journal.js';
 import { manifestName } from './manifest.js';
@@ -106,6 +107,7 @@ function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
     }
     if (planned.registry) prepareRegistry(planned.registry, prepared);
     prepareJournal(planned, prepared);
+    openStaged(prepared);
   } catch (error) {
     discard(prepared);
     if (error instanceof PortbookError) throw error;
@@ -143,13 +145,29 @@ function prepareFile(prepared: Prepared, out: string, relative: string, content:
   if (!staged) {
     // the parent exists: it is --out's, or one proven inside it
     staged = { temporary: temporaryPath(missing), target: missing, renamed: false };
-    disk.mkdir(staged.temporary);
+    // private while it is built, its names reached through its own descriptor (write/confine.ts); `openStaged` gives it a new directory's mode
+    disk.mkdir(staged.temporary, 0o700);
     prepared.staging.set(missing, staged);
+    own(staged.temporary);
   }
   const file = path.join(staged.temporary, path.relative(missing, target));
   prepared.steps.set(relative, { relative, staged });
   disk.mkdirs(path.dirname(file));
   writeFully(file, content, false);
+}
+
+/**
+ * The directories built whole, complete now (nothing is written into them
+ * after this): no longer private, with the mode `mkdir` gives a new directory
+ * (and the set-group-ID bit a parent passed on), as if made in place.
+ */
+function openStaged(prepared: Prepared): void {
+  if (prepared.staging.size === 0) return;
+  const mode = newDirectoryMode();
+  for (const staged of prepared.staging.values()) {
+    const made = release(staged.temporary) ?? lstatSync(staged.temporary).mode;
+    disk.chmod(staged.temporary, mode | (made & 0o7000));
+  }
 }
 
 /**
