@@ -200,7 +200,8 @@ export class Confinement {
       return openSync(`/proc/self/fd/${this.open(path.dirname(dir))}/${path.basename(dir)}`, directoryFlags);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP' || code === 'ENOTDIR') throw new PortbookError(`Refusing to write through ${dir}: it is a link or not a directory now (did something change it while gen ran?)`);
+      if (code === 'ELOOP' || code === 'ENOTDIR')
+        throw new PortbookError(`Refusing to write through ${dir}: it is a link or not a directory now (did something change it while gen ran?)`);
       throw error;
     }
   }
