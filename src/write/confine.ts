@@ -196,14 +196,7 @@ export class Confinement {
   }
 
   private openPrivate(dir: string): number {
-    try {
-      return openSync(`/proc/self/fd/${this.open(path.dirname(dir))}/${path.basename(dir)}`, directoryFlags);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP' || code === 'ENOTDIR')
-        throw new PortbookError(`Refusing to write through ${dir}: it is a link or not a directory now (did something change it while gen ran?)`);
-      throw error;
-    }
+    return openIn(this.open(path.dirname(dir)), dir);
   }
 
   /** Close the private directories used longest ago while more than `openLimit` are open (they stay private, and are opened again when needed). */
@@ -228,17 +221,7 @@ export class Confinement {
       this.opened.set(dir, known);
       return this.checked(dir, known);
     }
-    const parent = this.open(path.dirname(dir));
-    let fd: number;
-    try {
-      fd = openSync(`/proc/self/fd/${parent}/${path.basename(dir)}`, directoryFlags);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP' || code === 'ENOTDIR') {
-        throw new PortbookError(`Refusing to write through ${dir}: it is a link or not a directory now (did something change it while gen ran?)`);
-      }
-      throw error;
-    }
+    const fd = openIn(this.open(path.dirname(dir)), dir);
     this.opened.set(dir, fd);
     this.closeLeastRecent();
     // opened, during this change, through a parent found at its place during it: at its place (see above)
@@ -291,6 +274,19 @@ export class Confinement {
     for (const { fd } of this.privates.values()) if (fd !== undefined) closeSync(fd);
     this.opened.clear();
     this.privates.clear();
+  }
+}
+
+/** The directory `dir` opened through its parent's descriptor, never through a link. */
+function openIn(parent: number, dir: string): number {
+  try {
+    return openSync(`/proc/self/fd/${parent}/${path.basename(dir)}`, directoryFlags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      throw new PortbookError(`Refusing to write through ${dir}: it is a link or not a directory now (did something change it while gen ran?)`);
+    }
+    throw error;
   }
 }
 
