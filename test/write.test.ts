@@ -113,10 +113,30 @@ describe('plan and apply', () => {
     const dead = path.join(out, 'nginx', '.a.conf.portbook-999999999-0123abcd.tmp');
     const alive = path.join(out, 'nginx', `.a.conf.portbook-${process.ppid}-0123abcd.tmp`);
     const other = path.join(out, 'nginx', '.notes.tmp');
-    for (const file of [dead, alive, other]) writeFileSync(file, 'half');
+    // what a killed run leaves in --out itself, whatever else it left: its first temporary (here its record)
+    const record = path.join(out, '..portbook-run.portbook-999999999-0123abcd.tmp');
+    for (const file of [dead, alive, other, record]) writeFileSync(file, 'half');
     const planned = write(out, { 'nginx/a.conf': '1\n' });
-    expect(planned.debris).toEqual(['nginx/.a.conf.portbook-999999999-0123abcd.tmp']);
-    expect([existsSync(dead), existsSync(alive), existsSync(other)]).toEqual([false, true, true]);
+    expect(planned.debris).toEqual(['..portbook-run.portbook-999999999-0123abcd.tmp', 'nginx/.a.conf.portbook-999999999-0123abcd.tmp']);
+    expect([existsSync(dead), existsSync(alive), existsSync(other), existsSync(record)]).toEqual([false, true, true, false]);
+  });
+
+  it('looks among the output directories for what a killed run left only when --out holds a dead run’s temporary', () => {
+    const out = temporaryDir();
+    write(out, { 'nginx/a.conf': '1\n' });
+    // not something a killed run leaves (it leaves its first temporary in --out too): not looked for, and left alone
+    const stray = path.join(out, 'nginx', '.a.conf.portbook-999999999-0123abcd.tmp');
+    writeFileSync(stray, 'half');
+    expect(write(out, { 'nginx/a.conf': '1\n' }).debris).toEqual([]);
+    expect(existsSync(stray)).toBe(true);
+    // a run whose manifest does not change writes its record first, and removes it after its last rename
+    const seen: string[][] = [];
+    rmSync(path.join(out, 'nginx/a.conf'));
+    const planned = plan(out, withManifest({ 'nginx/a.conf': '1\n' }));
+    expect(planned.changes.map((change) => [change.kind, change.path])).toEqual([['create', 'nginx/a.conf']]);
+    apply(planned, { afterTemporaryWritten: () => seen.push(readdirSync(out).sort()) });
+    expect(seen).toEqual([[expect.stringMatching(new RegExp(`^\\.\\.portbook-run\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`)), '.portbook-manifest.json', 'nginx']]);
+    expect(readdirSync(out).sort()).toEqual(['.portbook-manifest.json', 'nginx']);
   });
 
   it('builds a new directory under a temporary name beside it and renames it into place whole', () => {

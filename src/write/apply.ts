@@ -46,7 +46,12 @@ interface Prepared {
   journaled: boolean;
   /** The first of --out's parents this run created, if any (removed again when the run replaces nothing). */
   createdParent: string | undefined;
+  /** This run's record in `out`, when its first temporary there is not the manifest's (see `prepare`). */
+  record: string | undefined;
 }
+
+/** The record's name in `out` (as the temporary of this name: `..portbook-run.portbook-PID-HEX.tmp`). */
+const recordName = '.portbook-run';
 
 /**
  * Apply a plan: all temporaries first (the registry's too), then the dead
@@ -76,11 +81,24 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   confined(out, () => {
     const prepared = prepare(planned, hooks);
     // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
-    for (const relative of planned.debris) removeDebris(resolveInside(out, relative));
-    for (const temporary of planned.debrisBeside) removeDebris(temporary);
+    removeDeadRuns(planned);
     replaceAll(planned, prepared, hooks);
     removeAll(planned, prepared);
   });
+}
+
+/**
+ * Remove what dead runs left: among the outputs first, and those in `out`
+ * itself only when all of those are gone. One of them (a dead run's first
+ * temporary) is what makes the next run look among the outputs at all
+ * (temporaries.ts's `findDebris`): it stays while anything it stands for does.
+ */
+function removeDeadRuns(planned: Plan): void {
+  const deeper = planned.debris.filter((relative) => relative.includes('/'));
+  let removed = true;
+  for (const relative of deeper) removed = removeDebris(resolveInside(planned.out, relative)) && removed;
+  if (removed) for (const relative of planned.debris) if (!relative.includes('/')) removeDebris(resolveInside(planned.out, relative));
+  for (const temporary of planned.debrisBeside) removeDebris(temporary);
 }
 
 /** The first phase: every temporary written (and flushed where it replaces a file), the journal's last. Replaces nothing. */
@@ -96,11 +114,13 @@ function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
     journal: undefined,
     journaled: false,
     createdParent: undefined,
+    record: undefined,
   };
   const inside: InsideCache = new Map();
   try {
     // --out's own parents, when missing, are where the user asked for it; --out itself is built like any new directory
     if (probe(root) === 'missing') prepared.createdParent = disk.mkdirs(path.dirname(root));
+    else if (writes.length > 0 && !writes.some((each) => each.path === manifestName)) writeRecord(prepared);
     for (const change of [...writes.filter((each) => each.path === manifestName), ...writes.filter((each) => each.path !== manifestName)]) {
       prepareFile(prepared, out, change.path, change.after!, change.kind === 'update', inside);
       hooks.afterTemporaryWritten?.(change.path);
@@ -114,6 +134,20 @@ function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
     throw new PortbookError(`Cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; no file was replaced`);
   }
   return prepared;
+}
+
+/**
+ * The record of a run that writes into an existing `out` and whose manifest
+ * does not change (whose manifest changes, its manifest's temporary is the
+ * record): a temporary in `out` itself, made before any other and removed
+ * after the last rename, so that the next run lists every output directory
+ * for what a killed run left only when a killed run left this too
+ * (temporaries.ts's `findDebris`).
+ */
+function writeRecord(prepared: Prepared): void {
+  prepared.record = temporaryPath(path.join(prepared.root, recordName));
+  const text = `portbook (process ${process.pid}) is replacing files in this directory. If no such process runs, it was stopped: the next portbook gen removes this file and what that run left.\n`;
+  writeFully(prepared.record, text, false);
 }
 
 /** The registry's temporary, beside the file it replaces (through a link), flushed, with its permissions. */
@@ -200,12 +234,20 @@ function prepareJournal(planned: Plan, prepared: Prepared): void {
   writeFully(prepared.journal.temporary, text, true);
 }
 
-/** Remove what this run made that is not in place: temporaries, directories being built, --out's parents it created. */
+/**
+ * Remove what this run made that is not in place: temporaries, directories
+ * being built, --out's parents it created; the manifest's temporary and the
+ * record last (while anything else of this run stands, they stand too).
+ */
 function discard(prepared: Prepared): void {
-  for (const step of prepared.steps.values()) if ('temporary' in step) removeQuietly(step.temporary);
+  const manifest = prepared.steps.get(manifestName);
+  for (const step of prepared.steps.values()) if ('temporary' in step && step !== manifest) removeQuietly(step.temporary);
   for (const staged of prepared.staging.values()) if (!staged.renamed) removeDebris(staged.temporary);
   if (prepared.registry) removeQuietly(prepared.registry.temporary);
   if (prepared.journal) removeQuietly(prepared.journal.temporary);
+  if (manifest && 'temporary' in manifest) removeQuietly(manifest.temporary);
+  if (prepared.record !== undefined) removeQuietly(prepared.record);
+  prepared.record = undefined;
   if (prepared.createdParent !== undefined && !prepared.staging.get(prepared.root)?.renamed) {
     removeEmptyParents(path.dirname(prepared.root), path.dirname(prepared.createdParent));
   }
@@ -255,6 +297,9 @@ function replaceAll(planned: Plan, prepared: Prepared, hooks: ApplyHooks): void 
       renameRegistry();
     }
     renameRegistry();
+    // the last rename is done: the record of this run goes (see writeRecord)
+    if (prepared.record !== undefined) removeQuietly(prepared.record);
+    prepared.record = undefined;
   } catch (error) {
     discard(prepared);
     if (renamed.length === 0) restoreJournal(planned, prepared);

@@ -65,11 +65,29 @@ export const disk: Disk = {
  * PortbookError: gen writes only regular files, and never waits on one.
  */
 export function readIfExists(file: string): string | undefined {
+  return read(file, false) as string | undefined;
+}
+
+/** What `readUnlessLink` gives for a link. */
+export const linked = Symbol('a link');
+
+/**
+ * `readIfExists`, except that a link at the end of the path is not followed
+ * (open's O_NOFOLLOW): `linked` then, for the caller to decide whether to
+ * read through it. No `lstat` before the open.
+ */
+export function readUnlessLink(file: string): string | undefined | typeof linked {
+  return read(file, true);
+}
+
+function read(file: string, noFollow: boolean): string | undefined | typeof linked {
   try {
-    return readRegularFile(file).toString('utf8');
+    return readRegularFile(file, { noFollow }).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
+    // a link at the end (ELOOP on Linux and macOS, EMLINK on FreeBSD), or a loop on the way, which the caller's check names
+    if (noFollow && (code === 'ELOOP' || code === 'EMLINK')) return linked;
     if (code === 'EISDIR' || (error instanceof NotRegularFile && error.kind === 'a directory')) {
       throw new PortbookError(`Cannot write ${file}: a directory is in the way`);
     }

@@ -62,9 +62,11 @@ function isLink(file: string, listings: Listings | undefined): boolean {
 
 /**
  * Resolve an out-relative path and refuse anything that would land outside
- * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
+ * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out. With
+ * `leaf` false, only its directories are checked: the caller reads the file
+ * without following a link (`readUnlessLink`) and checks it whole when it is one.
  */
-export function resolveInside(out: string, relative: string, cache: InsideCache = new Map(), listings?: Listings): string {
+export function resolveInside(out: string, relative: string, cache: InsideCache = new Map(), listings?: Listings, leaf = true): string {
   const target = lexicalTarget(out, relative);
   const root = path.resolve(out);
   const directory = path.dirname(target);
@@ -83,7 +85,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   if (known === 'missing') return target;
   // in a directory proven inside, only the file itself could still be a link
   if (known === 'inside' || (listings !== undefined && insideByListing(directory, root, cache, listings))) {
-    if (isLink(target, listings)) proveInside(target, root, relative, out);
+    if (leaf && isLink(target, listings)) proveInside(target, root, relative, out);
     return target;
   }
   // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
@@ -108,7 +110,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
     cache.set(deepest, 'inside');
   }
   for (const each of missing) cache.set(each, 'missing');
-  if (deepest === directory && isLink(target, listings)) proveInside(target, root, relative, out);
+  if (leaf && deepest === directory && isLink(target, listings)) proveInside(target, root, relative, out);
   return target;
 }
 
