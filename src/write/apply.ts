@@ -165,8 +165,7 @@ function prepareRegistry(registry: NonNullable<Plan['registry']>, prepared: Prep
 
 /** One output's temporary: beside its target when its directory exists, else in the directory being built for it. */
 function prepareFile(prepared: Prepared, out: string, relative: string, content: string, replaces: boolean, inside: InsideCache): void {
-  const target = lexicalTarget(out, relative);
-  resolveInside(out, relative, inside);
+  const target = resolveInside(out, relative, inside);
   const missing = firstMissing(path.dirname(target), prepared.root, inside);
   if (missing === undefined) {
     const temporary = temporaryPath(target);
@@ -184,7 +183,8 @@ function prepareFile(prepared: Prepared, out: string, relative: string, content:
     prepared.staging.set(missing, staged);
     own(staged.temporary);
   }
-  const file = path.join(staged.temporary, path.relative(missing, target));
+  // `target` is under `missing` (both resolved): the rest of its path, in the directory being built
+  const file = staged.temporary + target.slice(missing.length);
   prepared.steps.set(relative, { relative, staged });
   disk.mkdirs(path.dirname(file));
   writeFully(file, content, false);

@@ -71,6 +71,8 @@ export class Confinement {
   /** Where the anchor really is: every directory opened under it must stay at its place there. */
   private readonly realAnchor: string;
   private readonly anchorPath: string;
+  /** `anchorPath` and a separator: what every path under it starts with. */
+  private readonly anchorPrefix: string;
   /** Directories under the anchor that `mkdirs` made or found there: 2,000 drop-in directories cost 2,000 mkdir calls, not one per level each. */
   private readonly present = new Set<string>();
   /** Private directories this run made (`own`), by path; at most `openLimit` of them open. */
@@ -92,13 +94,14 @@ export class Confinement {
     let anchor = path.resolve(out);
     while (!existsSync(anchor) && path.dirname(anchor) !== anchor) anchor = path.dirname(anchor);
     this.anchorPath = anchor;
+    this.anchorPrefix = anchor === path.sep ? path.sep : anchor + path.sep;
     this.realAnchor = realpathSync(anchor);
     this.opened.set(anchor, openSync(anchor, constants.O_RDONLY | constants.O_DIRECTORY));
   }
 
   /** Whether `file` is under the anchor, where this confinement pins names. */
   private covers(file: string): boolean {
-    return file.startsWith(this.anchorPath === path.sep ? path.sep : this.anchorPath + path.sep);
+    return file.startsWith(this.anchorPrefix);
   }
 
   /** The next change begins: every descriptor it goes through is checked again (once). */
