@@ -68,7 +68,7 @@ function isLink(file: string, listings: Listings | undefined): boolean {
  */
 export function resolveInside(out: string, relative: string, cache: InsideCache = new Map(), listings?: Listings, leaf = true): string {
   const target = lexicalTarget(out, relative);
-  const root = path.resolve(out);
+  const root = resolvedRoot(out);
   const directory = path.dirname(target);
   // nothing exists yet: nothing can link anywhere (a file in the way is left for the read or write to report)
   const rootState = cache.get(root) ?? probe(root);
@@ -166,12 +166,22 @@ export function lexicalTarget(out: string, relative: string): string {
   ) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it must stay inside ${out}`);
   }
-  const root = path.resolve(out);
-  const target = path.resolve(root, ...segments);
-  if (!target.startsWith(root + path.sep)) {
+  const root = resolvedRoot(out);
+  // every segment a plain name (checked above): the path needs no normalising, only joining (path.resolve was a tenth of a plan)
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  const target = prefix + (path.sep === '/' ? relative : segments.join(path.sep));
+  if (!target.startsWith(prefix)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
   return target;
+}
+
+/** `path.resolve(out)`, for the `out` of the last call: a plan resolves thousands of paths under the same one. */
+let lastRoot: { out: string; cwd: string; root: string } | undefined;
+function resolvedRoot(out: string): string {
+  const cwd = process.cwd();
+  if (lastRoot === undefined || lastRoot.out !== out || lastRoot.cwd !== cwd) lastRoot = { out, cwd, root: path.resolve(out) };
+  return lastRoot.root;
 }
 
 /** A directory of an output's path that is a link to nothing: gen could neither create it nor tell where it leads. */
