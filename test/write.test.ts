@@ -135,7 +135,9 @@ describe('plan and apply', () => {
     const planned = plan(out, withManifest({ 'nginx/a.conf': '1\n' }));
     expect(planned.changes.map((change) => [change.kind, change.path])).toEqual([['create', 'nginx/a.conf']]);
     apply(planned, { afterTemporaryWritten: () => seen.push(readdirSync(out).sort()) });
-    expect(seen).toEqual([[expect.stringMatching(new RegExp(`^\\.\\.portbook-run\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`)), '.portbook-manifest.json', 'nginx']]);
+    expect(seen).toEqual([
+      [expect.stringMatching(new RegExp(`^\\.\\.portbook-run\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`)), '.portbook-manifest.json', 'nginx'],
+    ]);
     expect(readdirSync(out).sort()).toEqual(['.portbook-manifest.json', 'nginx']);
   });
 
@@ -165,6 +167,36 @@ describe('plan and apply', () => {
     for (const listing of seen) expect(listing).toEqual([expect.stringMatching(/^\.generated\.portbook-\d+-[0-9a-f]{8}\.tmp$/)]);
     expect(readdirSync(parent)).toEqual(['generated']);
     expect(readdirSync(out).sort()).toEqual(['.env', '.portbook-manifest.json', 'nginx']);
+  });
+
+  it('builds a directory in private (mode 0700) and gives it the mode it was made with before it goes into place', () => {
+    const parent = temporaryDir();
+    const out = path.join(parent, 'generated');
+    const previous = process.umask(0o027);
+    try {
+      const building: number[] = [];
+      const staging = (dir: string) =>
+        readdirSync(dir).filter((name) => /\.portbook-\d+-[0-9a-f]{8}\.tmp$/.test(name) && statSync(path.join(dir, name)).isDirectory());
+      const modeOf = (file: string) => statSync(file).mode & 0o7777;
+      apply(plan(out, withManifest({ '.env': 'A=1\n', 'systemd/a.service.d/portbook.conf': 'x\n' })), {
+        afterTemporaryWritten: () => building.push(...staging(parent).map((name) => modeOf(path.join(parent, name)))),
+      });
+      // private where writes are confined through /proc/self/fd (Linux); elsewhere paths are used as they are
+      const privately = process.platform === 'linux' ? 0o700 : 0o750;
+      expect(building).toEqual([privately, privately, privately]);
+      // as mkdir makes a directory under this umask, inside and out
+      expect([modeOf(out), modeOf(path.join(out, 'systemd')), modeOf(path.join(out, 'systemd/a.service.d'))]).toEqual([0o750, 0o750, 0o750]);
+      // a new directory in an existing --out: the same
+      const more: number[] = [];
+      apply(plan(out, withManifest({ '.env': 'A=1\n', 'systemd/a.service.d/portbook.conf': 'x\n', 'systemd/b.service.d/portbook.conf': 'y\n' })), {
+        afterTemporaryWritten: () => more.push(...staging(path.join(out, 'systemd')).map((name) => modeOf(path.join(out, 'systemd', name)))),
+      });
+      expect(more).toEqual([privately]);
+      expect(modeOf(path.join(out, 'systemd/b.service.d'))).toBe(0o750);
+      expect(readFileSync(path.join(out, 'systemd/b.service.d/portbook.conf'), 'utf8')).toBe('y\n');
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('removes what a killed run left wherever it can have left it, and only that', () => {

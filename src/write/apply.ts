@@ -3,10 +3,9 @@
  * block changes) to a temporary first; then the journal, the renames (the
  * registry's first, the manifest last), the removals, and the journal removed.
  */
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { confined, newDirectoryMode, own, release } from './confine.js';
+import { confined, own, release } from './confine.js';
 import { disk, keepMode, removeQuietly, syncDirectory, writeFully } from './files.js';
 import { hashOf, type JournalEntry, journalFor, journalName } from './journal.js';
 import { manifestName } from './manifest.js';
@@ -28,6 +27,8 @@ interface Staged {
   temporary: string;
   target: string;
   renamed: boolean;
+  /** The mode it was made with, while it is private (mode 0700) and is to get it back. */
+  mode: number | undefined;
 }
 
 type Step = { relative: string; temporary: string; target: string } | { relative: string; staged: Staged };
@@ -177,11 +178,11 @@ function prepareFile(prepared: Prepared, out: string, relative: string, content:
   let staged = prepared.staging.get(missing);
   if (!staged) {
     // the parent exists: it is --out's, or one proven inside it
-    staged = { temporary: temporaryPath(missing), target: missing, renamed: false };
-    // private while it is built, its names reached through its own descriptor (write/confine.ts); `openStaged` gives it a new directory's mode
-    disk.mkdir(staged.temporary, 0o700);
+    staged = { temporary: temporaryPath(missing), target: missing, renamed: false, mode: undefined };
+    disk.mkdir(staged.temporary);
     prepared.staging.set(missing, staged);
-    own(staged.temporary);
+    // private while it is built, its names reached through its own descriptor (write/confine.ts); `openStaged` gives its mode back
+    staged.mode = own(staged.temporary, () => disk.chmod(staged!.temporary, 0o700));
   }
   // `target` is under `missing` (both resolved): the rest of its path, in the directory being built
   const file = staged.temporary + target.slice(missing.length);
@@ -192,15 +193,13 @@ function prepareFile(prepared: Prepared, out: string, relative: string, content:
 
 /**
  * The directories built whole, complete now (nothing is written into them
- * after this): no longer private, with the mode `mkdir` gives a new directory
- * (and the set-group-ID bit a parent passed on), as if made in place.
+ * after this): no longer private, with the mode they were made with again,
+ * as if made in place (the umask's, or a default ACL's).
  */
 function openStaged(prepared: Prepared): void {
-  if (prepared.staging.size === 0) return;
-  const mode = newDirectoryMode();
   for (const staged of prepared.staging.values()) {
-    const made = release(staged.temporary) ?? lstatSync(staged.temporary).mode;
-    disk.chmod(staged.temporary, mode | (made & 0o7000));
+    release(staged.temporary);
+    if (staged.mode !== undefined) disk.chmod(staged.temporary, staged.mode & 0o7777);
   }
 }
 

@@ -19,28 +19,31 @@
  * is not checked a second time before the change it was opened for. The
  * window a check leaves (between it and the change) is the same either way.
  *
- * Inside a private directory this run made itself (`own`: mode 0700, made
- * under a fresh random name, checked to be ours), names are reached through
- * that directory's descriptor with their whole relative path, with no check
- * per directory. Nobody but root and this user can create, rename or remove
- * anything in it, nor reach into it at all: no link can appear on the way,
- * and none of its directories can be moved (a move to another directory
- * needs write permission on the directory moved, and nobody else can even
- * look up a name inside it). The descriptor itself was opened through the
- * confined parent, without following a link, and is refused unless it is a
- * directory owned by this user that nobody else may enter: a directory put
- * in its place between the `mkdir` and the `open` is never written into.
- * If the private directory itself is moved away (with a parent that someone
- * else may move), what is written into it still lands only inside it, a
- * directory nobody else can enter, and its rename into place goes through
- * its parent, confined as any other name: it is refused there. When it is
- * complete, the run gives it the mode a new directory gets (`release`) and
- * renames it into place; nothing is written into it after that.
+ * Inside a private directory this run made itself (`own`: made under a fresh
+ * random name, then given mode 0700 and found empty), names are reached
+ * through that directory's descriptor with their whole relative path, with
+ * no check per directory. Nobody but root and this user can create, rename
+ * or remove anything in it, nor look up a name in it: no link can appear on
+ * the way, and none of its directories can be moved away (a move to another
+ * directory needs write permission on the directory moved). The descriptor
+ * was opened through the confined parent, without following a link, and the
+ * directory is taken only when it is this user's, its mode is 0700 and it is
+ * empty: a directory put in its place between the `mkdir` and the `open` is
+ * never written into, and neither is one someone wrote into before its mode
+ * was set (a descriptor opened before then gives nobody access after: the
+ * kernel checks the mode at each use). The path to it, --out's parents
+ * included, is never walked again while it is built: only its descriptor is
+ * used. If it is moved away itself (with a parent that someone else may
+ * move), what is written into it still lands only inside it, where nobody
+ * else can look, and its rename into place goes through its parent,
+ * confined as any other name: it is refused there. When it is complete, the
+ * run gives it back the mode it was made with (the umask's, or a default
+ * ACL's) and renames it into place; nothing is written into it after that.
  *
  * Where /proc/self/fd is not there (not Linux), paths are used as they are,
  * with the checks the plan made (write/paths.ts).
  */
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
 
@@ -61,8 +64,6 @@ interface Private {
   fd: number | undefined;
   dev: number;
   ino: number;
-  /** Its mode as it was made (the set-group-ID bit a parent passes on included). */
-  mode: number;
 }
 
 export class Confinement {
@@ -151,34 +152,43 @@ export class Confinement {
   }
 
   /**
-   * Take `dir`, just made by this run with mode 0700, as private (see above):
-   * opened through its confined parent, never through a link, and taken only
-   * when it is a directory of this user that nobody else may enter. Anything
-   * else (a file system without permissions, say) stays confined name by name.
+   * Take `dir`, just made by this run, as private (see above): opened through
+   * its confined parent, never through a link; it must be this user's; then
+   * `restrict` gives it mode 0700, and it is taken only when that mode holds
+   * and it is still empty (nobody put anything in it before). Returns the
+   * mode it was made with when `restrict` ran (to be given back before its
+   * rename), else `undefined`. One that does not qualify (a file system
+   * without permissions, say) stays confined name by name.
    */
-  own(dir: string): void {
+  own(dir: string, restrict: () => void): number | undefined {
     const absolute = path.resolve(dir);
-    if (!this.covers(absolute)) return;
+    if (!this.covers(absolute)) return undefined;
     const fd = this.openPrivate(absolute);
-    const stats = fstatSync(fd);
-    if (stats.uid !== process.geteuid?.() || (stats.mode & 0o077) !== 0) {
-      closeSync(fd);
-      return;
+    let taken = false;
+    try {
+      const made = fstatSync(fd);
+      if (made.uid !== process.geteuid?.()) return undefined;
+      restrict();
+      const now = fstatSync(fd);
+      if ((now.mode & 0o077) !== 0 || readdirSync(`/proc/self/fd/${fd}`).length > 0) return made.mode;
+      this.privates.set(absolute, { fd, dev: now.dev, ino: now.ino });
+      this.present.add(absolute);
+      this.closeLeastRecentPrivate();
+      taken = true;
+      return made.mode;
+    } finally {
+      if (!taken) closeSync(fd);
     }
-    this.privates.set(absolute, { fd, dev: stats.dev, ino: stats.ino, mode: stats.mode });
-    this.present.add(absolute);
-    this.closeLeastRecentPrivate();
   }
 
-  /** `dir` is no longer private (its mode is about to open it to others): from now on its names are confined one by one. Returns its mode as it was made. */
-  release(dir: string): number | undefined {
+  /** `dir` is no longer private (its mode is about to open it to others): from now on its names are confined one by one. */
+  release(dir: string): void {
     const absolute = path.resolve(dir);
     const known = this.privates.get(absolute);
-    if (known === undefined) return undefined;
+    if (known === undefined) return;
     if (known.fd !== undefined) closeSync(known.fd);
     this.privates.delete(absolute);
     for (const present of this.present) if (present.startsWith(absolute + path.sep)) this.present.delete(present);
-    return known.mode;
   }
 
   /** A private directory's descriptor; one closed meanwhile is opened again through its parent, and refused unless it is the same directory. */
@@ -326,28 +336,17 @@ export function mkdirs(dir: string): string | undefined {
   return active ? active.mkdirs(dir) : mkdirSync(dir, { recursive: true });
 }
 
-/** Take `dir`, just made with mode 0700 by this run, as private under the active confinement (see above). */
-export function own(dir: string): void {
-  active?.own(dir);
+/** Take `dir`, just made by this run, as private under the active confinement (see above); the mode it was made with, when `restrict` ran. */
+export function own(dir: string, restrict: () => void): number | undefined {
+  return active?.own(dir, restrict);
 }
 
-/** `dir` is about to be opened to others: no longer private. Returns its mode as it was made, when it was private. */
-export function release(dir: string): number | undefined {
-  return active?.release(dir);
+/** `dir` is about to be opened to others: no longer private. */
+export function release(dir: string): void {
+  active?.release(dir);
 }
 
 /** Tell the active confinement that `dir` was renamed or removed. */
 export function forget(dir: string): void {
   active?.forget(dir);
-}
-
-/** The mode `mkdir` gives a new directory here: 0777 less the umask (Linux tells it in /proc/self/status, without changing it). */
-export function newDirectoryMode(): number {
-  try {
-    const umask = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (umask !== undefined) return 0o777 & ~Number.parseInt(umask, 8);
-  } catch {
-    // not Linux: asked of the process below
-  }
-  return 0o777 & ~process.umask();
 }

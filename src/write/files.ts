@@ -15,8 +15,7 @@ import { at, atBoth, forget, mkdirs } from './confine.js';
 
 /** The calls that change the disk. Each takes what node:fs's synchronous call of the same name takes and throws what it throws. */
 export interface Disk {
-  /** A new directory; `mode` (less the umask) when given, else 0777. */
-  mkdir(dir: string, mode?: number): void;
+  mkdir(dir: string): void;
   /** `mkdir -p`: the directories of `dir` that are missing; returns the first one it created, if any. */
   mkdirs(dir: string): string | undefined;
   /** Create a new file for writing (`wx`, 0644): never an existing one. */
@@ -37,7 +36,7 @@ const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
 
 /** Each path goes through `at` (write/confine.ts): while a plan is applied, names under --out are reached through open directories. */
 export const disk: Disk = {
-  mkdir: (dir, mode) => mkdirSync(at(dir), mode),
+  mkdir: (dir) => mkdirSync(at(dir)),
   mkdirs: (dir) => mkdirs(dir),
   create: (file) => openSync(at(file), createFlags, 0o644),
   write: (fd, buffer, offset) => writeSync(fd, buffer, offset),
