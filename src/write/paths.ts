@@ -154,22 +154,19 @@ function refuseLoop(file: string, relative?: string): never {
   throw new PortbookError(relative === undefined ? `Unexpected loop of links: ${loop}` : `Refusing output path ${JSON.stringify(relative)}: ${loop}`);
 }
 
+/** A segment of an out-relative path that is empty, `.` or `..`. */
+const unplainSegment = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /** The absolute path of an out-relative one, refused when it is absolute, climbs with `..` or would leave `out` by its letters alone. */
 export function lexicalTarget(out: string, relative: string): string {
-  const segments = relative.split('/');
-  if (
-    relative === '' ||
-    relative.includes('\0') ||
-    relative.includes('\\') ||
-    path.isAbsolute(relative) ||
-    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
-  ) {
+  if (relative === '' || relative.includes('\0') || relative.includes('\\') || path.isAbsolute(relative) || unplainSegment.test(relative)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it must stay inside ${out}`);
   }
   const root = resolvedRoot(out);
-  // every segment a plain name (checked above): the path needs no normalising, only joining (path.resolve was a tenth of a plan)
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-  const target = prefix + (path.sep === '/' ? relative : segments.join(path.sep));
+  // on POSIX every segment is a plain name (checked above): joined, not normalised (path.resolve was a tenth of a plan);
+  // elsewhere path.resolve still says what a segment such as `C:x` means
+  const target = path.sep === '/' ? prefix + relative : path.resolve(root, ...relative.split('/'));
   if (!target.startsWith(prefix)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
