@@ -62,10 +62,10 @@ const recordName = '.portbook-run';
  * directory exists; otherwise into a temporary directory built beside the
  * first directory of its path that does not exist (`out` itself on a first
  * run), renamed into place whole with its first file. The manifest's
- * temporary is written first: whatever a killed run leaves, it leaves that
- * too, in `out` itself, where a run that finds nothing changed looks (a run
- * whose manifest does not change leaves temporaries only for outputs that
- * still differ from it, which no such run takes for up to date).
+ * temporary is written first (or, when the manifest does not change, a
+ * record): whatever a killed run leaves, it leaves that too, in `out`
+ * itself, where a run that finds nothing changed looks, and where the next
+ * plan looks before it lists the other output directories.
  *
  * A failure before the first rename replaces nothing. Past it, the journal
  * (written and flushed before the first rename whenever there are two steps

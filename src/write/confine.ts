@@ -163,6 +163,7 @@ export class Confinement {
   own(dir: string, restrict: () => void): number | undefined {
     const absolute = path.resolve(dir);
     if (!this.covers(absolute)) return undefined;
+    this.begin();
     const fd = this.openPrivate(absolute);
     let taken = false;
     try {
