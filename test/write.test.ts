@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PortbookError } from '../src/support/errors.js';
 import { stamp, stampPlaceholder, verifyStamp } from '../src/support/stamp.js';
 import { apply, manifestFor, manifestName, plan, readManifest, removeDeadTemporaries, replaceFile, resolveInside } from '../src/write/index.js';
+import { withDisk } from './faults.js';
 
 const temporaries: string[] = [];
 afterEach(() => {
@@ -167,6 +168,21 @@ describe('plan and apply', () => {
     for (const listing of seen) expect(listing).toEqual([expect.stringMatching(/^\.generated\.portbook-\d+-[0-9a-f]{8}\.tmp$/)]);
     expect(readdirSync(parent)).toEqual(['generated']);
     expect(readdirSync(out).sort()).toEqual(['.env', '.portbook-manifest.json', 'nginx']);
+  });
+
+  it('a failed run that cannot remove one of its temporaries among the outputs leaves its first one in --out too', () => {
+    const out = temporaryDir();
+    write(out, { 'nginx/a.conf': '1\n' });
+    // the registry's temporary cannot be made (its directory is missing): the run fails after the outputs' temporaries
+    const failing = () =>
+      apply(plan(out, withManifest({ 'nginx/a.conf': '2\n' }), { registry: { file: path.join(out, 'none/PORTS.md'), before: 'a', after: 'b' } }));
+    const { calls } = withDisk(undefined, () => expect(failing).toThrow(/no file was replaced/));
+    const removal = calls.findIndex((call) => call.op === 'unlink' && path.dirname(call.path) === path.join(out, 'nginx'));
+    expect(removal).toBeGreaterThan(-1);
+    withDisk({ at: removal, code: 'EROFS' }, () => expect(failing).toThrow(/no file was replaced/));
+    const ours = new RegExp(`\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`);
+    expect(readdirSync(path.join(out, 'nginx')).filter((name) => ours.test(name))).toHaveLength(1);
+    expect(readdirSync(out).filter((name) => ours.test(name))).toEqual([expect.stringMatching(/^\.\.portbook-manifest\.json\./)]);
   });
 
   it('builds a directory in private (mode 0700) and gives it the mode it was made with before it goes into place', () => {

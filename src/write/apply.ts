@@ -236,16 +236,19 @@ function prepareJournal(planned: Plan, prepared: Prepared): void {
 /**
  * Remove what this run made that is not in place: temporaries, directories
  * being built, --out's parents it created; the manifest's temporary and the
- * record last (while anything else of this run stands, they stand too).
+ * record last, and only once the others among the outputs are gone (while
+ * anything else of this run stands there, they stand too).
  */
 function discard(prepared: Prepared): void {
   const manifest = prepared.steps.get(manifestName);
-  for (const step of prepared.steps.values()) if ('temporary' in step && step !== manifest) removeQuietly(step.temporary);
-  for (const staged of prepared.staging.values()) if (!staged.renamed) removeDebris(staged.temporary);
+  let gone = true;
+  for (const step of prepared.steps.values()) if ('temporary' in step && step !== manifest) gone = removeQuietly(step.temporary) && gone;
+  for (const staged of prepared.staging.values()) if (!staged.renamed) gone = removeDebris(staged.temporary) && gone;
   if (prepared.registry) removeQuietly(prepared.registry.temporary);
   if (prepared.journal) removeQuietly(prepared.journal.temporary);
-  if (manifest && 'temporary' in manifest) removeQuietly(manifest.temporary);
-  if (prepared.record !== undefined) removeQuietly(prepared.record);
+  // one that could not be removed (a read-only disk) stays for the next run to find: so do these
+  if (gone && manifest && 'temporary' in manifest) removeQuietly(manifest.temporary);
+  if (gone && prepared.record !== undefined) removeQuietly(prepared.record);
   prepared.record = undefined;
   if (prepared.createdParent !== undefined && !prepared.staging.get(prepared.root)?.renamed) {
     removeEmptyParents(path.dirname(prepared.root), path.dirname(prepared.createdParent));

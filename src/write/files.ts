@@ -128,12 +128,14 @@ function closeQuietly(fd: number): void {
   }
 }
 
-export function removeQuietly(file: string): void {
+/** Remove a file, quietly: whether it is gone (already gone counts). */
+export function removeQuietly(file: string): boolean {
   try {
     disk.unlink(file);
-  } catch {
-    // already gone
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
+  return true;
 }
 
 /** Give the temporary the permissions of the file it replaces (new files keep 0644). */
