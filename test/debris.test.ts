@@ -8,7 +8,7 @@
  * directory in the OS temporary directory. Nothing else is touched.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastPath } from '../src/cli/fast.js';
@@ -44,6 +44,28 @@ function tree(root: string): string[] {
   return found.sort();
 }
 
+/** Run the kill test's victim in `dir` and SIGKILL it once it reports its `n`-th event of `kind`; its pid and what it printed. */
+async function killedAt(dir: string, kind: 'tmp' | 'replaced', n: number): Promise<{ pid: number | undefined; lines: string[] }> {
+  const child = spawn(process.execPath, [killChild, dir, 'stop', kind, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
+        lines.push(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        if (lines.at(-1)!.startsWith(`${kind} ${n} `)) child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve());
+  });
+  expect(child.signalCode, lines.join('\n')).toBe('SIGKILL');
+  return { pid: child.pid, lines };
+}
+
 describe('the next gen removes what a killed run left', () => {
   it('everywhere a run can leave it, through the installed CLI, and nothing else', () => {
     const tmp = temporaryDir();
@@ -54,6 +76,8 @@ describe('the next gen removes what a killed run left', () => {
     const out = path.join(dir, 'generated');
 
     const left = [
+      // what a run that writes into generated/ makes there first and removes last: its manifest's temporary (or its record)
+      path.join(out, dead('.portbook-manifest.json')),
       // a file's temporary beside it, and a directory a run was building for a service the registry no longer has
       path.join(out, 'systemd/api.service.d', dead('portbook.conf')),
       path.join(out, 'systemd', dead('gone.service.d'), 'portbook.conf'),
@@ -120,6 +144,32 @@ describe('the next gen removes what a killed run left', () => {
     }
   });
 
+  it.for([
+    ['tmp', 'after its temporary'],
+    ['replaced', 'after its rename, before its record goes'],
+  ] as const)('a gen whose manifest does not change, killed %s: the next gen finds its temporary in a drop-in directory by its record', async ([kind]) => {
+    const tmp = temporaryDir();
+    const dir = writeProject(temporaryDir(), registry);
+    expect(portbook(['gen'], dir, tmp).status).toBe(0);
+    const clean = tree(dir);
+    // one drop-in deleted: the next gen writes it again, into a directory that exists, and its manifest stays as it is
+    const dropIn = path.join(dir, 'generated/systemd/api.service.d/portbook.conf');
+    const content = readFileSync(dropIn, 'utf8');
+    rmSync(dropIn);
+    const { pid, lines } = await killedAt(dir, kind, 1);
+    expect(lines[0]).toBe('planned 1 0');
+    // its record in generated/, made first and not yet removed; before the rename, the drop-in's temporary beside it
+    const temporary = (at: string) => expect.stringMatching(new RegExp(`^${at.replaceAll('.', '\\.')}\\.portbook-${pid}-[0-9a-f]{8}\\.tmp$`));
+    expect(tree(dir).filter((entry) => !clean.includes(entry))).toEqual([
+      temporary('generated/..portbook-run'),
+      ...(kind === 'tmp' ? [temporary('generated/systemd/api.service.d/.portbook.conf')] : []),
+    ]);
+    expect(existsSync(dropIn)).toBe(kind === 'replaced');
+    expect(portbook(['gen'], dir, tmp)).toMatchObject({ status: 0, stderr: '' });
+    expect(tree(dir)).toEqual(clean);
+    expect(readFileSync(dropIn, 'utf8')).toBe(content);
+  });
+
   it('after a gen killed among its temporaries and a registry put back, the next gen of the installed CLI removes them', async () => {
     const tmp = temporaryDir();
     const dir = writeProject(temporaryDir(), registry);
@@ -129,23 +179,7 @@ describe('the next gen removes what a killed run left', () => {
     const settled = readFileSync(path.join(dir, 'docs/PORTS.md'), 'utf8');
     // a new service (a directory to build) and a changed port: the manifest changes too
     writeFileSync(path.join(dir, 'docs/PORTS.md'), `${settled.replace('16001', '16002')}| worker | 16003 |\n`);
-    const child = spawn(process.execPath, [killChild, dir, 'stop', 'tmp', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      let pending = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        pending += chunk;
-        for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
-          lines.push(pending.slice(0, newline));
-          pending = pending.slice(newline + 1);
-          if (lines.at(-1)!.startsWith('tmp 3 ')) child.kill('SIGKILL');
-        }
-      });
-      child.on('error', reject);
-      child.on('close', () => resolve());
-    });
-    expect(child.signalCode, lines.join('\n')).toBe('SIGKILL');
+    await killedAt(dir, 'tmp', 3);
     const left = tree(dir).filter((entry) => !clean.includes(entry) && entry !== 'docs/PORTS.md');
     expect(left.filter((entry) => /\.portbook-\d+-[0-9a-f]{8}\.tmp\/?$/.test(entry)).length).toBeGreaterThanOrEqual(2);
     // the registry put back: every output and the manifest match it again, so only the temporaries tell

@@ -116,3 +116,70 @@ describe('the write race', () => {
     expect([...answers.keys()].every((status) => status === 0 || status === 2 || status === 1)).toBe(true);
   });
 });
+
+/** The staging swapper: whenever a directory being built for `generated/` stands beside it, renames it aside, puts a link to `outside` in its place, and back. */
+const stagingSwapper = `
+const fs = require('node:fs');
+const path = require('node:path');
+const [outside, counter, parent] = process.argv.slice(1);
+const building = /^\\.generated\\.portbook-\\d+-[0-9a-f]{8}\\.tmp$/;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let swaps = 0;
+let running = true;
+process.on('SIGTERM', () => { running = false; });
+const tick = () => {
+  for (let i = 0; i < 200 && running; i++) {
+    for (const name of fs.readdirSync(parent)) {
+      if (!building.test(name)) continue;
+      const dir = path.join(parent, name);
+      try {
+        fs.renameSync(dir, dir + '.real');
+        fs.symlinkSync(outside, dir);
+        // the link stands a moment: long enough for a write by path to go through it
+        Atomics.wait(pause, 0, 0, 2);
+        fs.unlinkSync(dir);
+        fs.renameSync(dir + '.real', dir);
+        swaps++;
+      } catch {}
+    }
+  }
+  fs.writeFileSync(counter, String(swaps));
+  if (running) setImmediate(tick);
+  else process.exit(0);
+};
+tick();
+`;
+
+describe('the first-gen race', () => {
+  it('never writes outside while the output directory being built is swapped for a link to elsewhere', { timeout: 600_000 }, async () => {
+    // enough services that a first gen spends a while building its directory
+    const rows = Array.from({ length: 150 }, (_, index) => `| svc${index} | ${16000 + index} | HTTP |`).join('\n');
+    const dir = writeProject(temporaryDir(), `## Production\n| Service | Port | Protocol |\n|---|---|---|\n${rows}\n`);
+    writeFileSync(path.join(dir, 'portbook.config.json'), JSON.stringify({ targets: ['env', 'nginx', 'systemd'] }));
+    const outside = path.join(temporaryDir(), 'outside');
+    mkdirSync(outside);
+    const aside = temporaryDir();
+    const counter = path.join(temporaryDir(), 'swaps');
+    const child = spawn(process.execPath, ['-e', stagingSwapper, outside, counter, dir], { stdio: 'ignore' });
+    const swaps = (): number => (existsSync(counter) ? Number(readFileSync(counter, 'utf8')) || 0 : 0);
+    try {
+      // at least 20 swaps while directories were being built, and at least 20 first gens
+      for (let round = 1; round <= 20 || swaps() < 20; round++) {
+        // the last run's output directory (or a link that a swap put in its place) out of the way: the next gen is a first one
+        if (lstatSync(path.join(dir, 'generated'), { throwIfNoEntry: false })) {
+          renameSync(path.join(dir, 'generated'), path.join(aside, String(round)));
+        }
+        const run = spawnSync(process.execPath, [bin, 'gen'], { cwd: dir, encoding: 'utf8' });
+        expect(run.stderr, `run ${round}`).not.toMatch(/\n\s+at /);
+        expect([0, 1, 2], `run ${round}: ${run.stderr}`).toContain(run.status);
+        expect(entries(outside), `run ${round} wrote outside --out`).toEqual([]);
+        if (round > 300) break;
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    expect(swaps()).toBeGreaterThanOrEqual(20);
+    expect(entries(outside)).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PortbookError } from '../src/support/errors.js';
 import { stamp, stampPlaceholder, verifyStamp } from '../src/support/stamp.js';
 import { apply, manifestFor, manifestName, plan, readManifest, removeDeadTemporaries, replaceFile, resolveInside } from '../src/write/index.js';
+import { withDisk } from './faults.js';
 
 const temporaries: string[] = [];
 afterEach(() => {
@@ -113,10 +114,32 @@ describe('plan and apply', () => {
     const dead = path.join(out, 'nginx', '.a.conf.portbook-999999999-0123abcd.tmp');
     const alive = path.join(out, 'nginx', `.a.conf.portbook-${process.ppid}-0123abcd.tmp`);
     const other = path.join(out, 'nginx', '.notes.tmp');
-    for (const file of [dead, alive, other]) writeFileSync(file, 'half');
+    // what a killed run leaves in --out itself, whatever else it left: its first temporary (here its record)
+    const record = path.join(out, '..portbook-run.portbook-999999999-0123abcd.tmp');
+    for (const file of [dead, alive, other, record]) writeFileSync(file, 'half');
     const planned = write(out, { 'nginx/a.conf': '1\n' });
-    expect(planned.debris).toEqual(['nginx/.a.conf.portbook-999999999-0123abcd.tmp']);
-    expect([existsSync(dead), existsSync(alive), existsSync(other)]).toEqual([false, true, true]);
+    expect(planned.debris).toEqual(['..portbook-run.portbook-999999999-0123abcd.tmp', 'nginx/.a.conf.portbook-999999999-0123abcd.tmp']);
+    expect([existsSync(dead), existsSync(alive), existsSync(other), existsSync(record)]).toEqual([false, true, true, false]);
+  });
+
+  it('looks among the output directories for what a killed run left only when --out holds a dead run’s temporary', () => {
+    const out = temporaryDir();
+    write(out, { 'nginx/a.conf': '1\n' });
+    // not something a killed run leaves (it leaves its first temporary in --out too): not looked for, and left alone
+    const stray = path.join(out, 'nginx', '.a.conf.portbook-999999999-0123abcd.tmp');
+    writeFileSync(stray, 'half');
+    expect(write(out, { 'nginx/a.conf': '1\n' }).debris).toEqual([]);
+    expect(existsSync(stray)).toBe(true);
+    // a run whose manifest does not change writes its record first, and removes it after its last rename
+    const seen: string[][] = [];
+    rmSync(path.join(out, 'nginx/a.conf'));
+    const planned = plan(out, withManifest({ 'nginx/a.conf': '1\n' }));
+    expect(planned.changes.map((change) => [change.kind, change.path])).toEqual([['create', 'nginx/a.conf']]);
+    apply(planned, { afterTemporaryWritten: () => seen.push(readdirSync(out).sort()) });
+    expect(seen).toEqual([
+      [expect.stringMatching(new RegExp(`^\\.\\.portbook-run\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`)), '.portbook-manifest.json', 'nginx'],
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['.portbook-manifest.json', 'nginx']);
   });
 
   it('builds a new directory under a temporary name beside it and renames it into place whole', () => {
@@ -145,6 +168,51 @@ describe('plan and apply', () => {
     for (const listing of seen) expect(listing).toEqual([expect.stringMatching(/^\.generated\.portbook-\d+-[0-9a-f]{8}\.tmp$/)]);
     expect(readdirSync(parent)).toEqual(['generated']);
     expect(readdirSync(out).sort()).toEqual(['.env', '.portbook-manifest.json', 'nginx']);
+  });
+
+  it('a failed run that cannot remove one of its temporaries among the outputs leaves its first one in --out too', () => {
+    const out = temporaryDir();
+    write(out, { 'nginx/a.conf': '1\n' });
+    // the registry's temporary cannot be made (its directory is missing): the run fails after the outputs' temporaries
+    const failing = () =>
+      apply(plan(out, withManifest({ 'nginx/a.conf': '2\n' }), { registry: { file: path.join(out, 'none/PORTS.md'), before: 'a', after: 'b' } }));
+    const { calls } = withDisk(undefined, () => expect(failing).toThrow(/no file was replaced/));
+    const removal = calls.findIndex((call) => call.op === 'unlink' && path.dirname(call.path) === path.join(out, 'nginx'));
+    expect(removal).toBeGreaterThan(-1);
+    withDisk({ at: removal, code: 'EROFS' }, () => expect(failing).toThrow(/no file was replaced/));
+    const ours = new RegExp(`\\.portbook-${process.pid}-[0-9a-f]{8}\\.tmp$`);
+    expect(readdirSync(path.join(out, 'nginx')).filter((name) => ours.test(name))).toHaveLength(1);
+    expect(readdirSync(out).filter((name) => ours.test(name))).toEqual([expect.stringMatching(/^\.\.portbook-manifest\.json\./)]);
+  });
+
+  it('builds a directory in private (mode 0700) and gives it the mode it was made with before it goes into place', () => {
+    const parent = temporaryDir();
+    const out = path.join(parent, 'generated');
+    const previous = process.umask(0o027);
+    try {
+      const building: number[] = [];
+      const staging = (dir: string) =>
+        readdirSync(dir).filter((name) => /\.portbook-\d+-[0-9a-f]{8}\.tmp$/.test(name) && statSync(path.join(dir, name)).isDirectory());
+      const modeOf = (file: string) => statSync(file).mode & 0o7777;
+      apply(plan(out, withManifest({ '.env': 'A=1\n', 'systemd/a.service.d/portbook.conf': 'x\n' })), {
+        afterTemporaryWritten: () => building.push(...staging(parent).map((name) => modeOf(path.join(parent, name)))),
+      });
+      // private where writes are confined through /proc/self/fd (Linux); elsewhere paths are used as they are
+      const privately = process.platform === 'linux' ? 0o700 : 0o750;
+      expect(building).toEqual([privately, privately, privately]);
+      // as mkdir makes a directory under this umask, inside and out
+      expect([modeOf(out), modeOf(path.join(out, 'systemd')), modeOf(path.join(out, 'systemd/a.service.d'))]).toEqual([0o750, 0o750, 0o750]);
+      // a new directory in an existing --out: the same
+      const more: number[] = [];
+      apply(plan(out, withManifest({ '.env': 'A=1\n', 'systemd/a.service.d/portbook.conf': 'x\n', 'systemd/b.service.d/portbook.conf': 'y\n' })), {
+        afterTemporaryWritten: () => more.push(...staging(path.join(out, 'systemd')).map((name) => modeOf(path.join(out, 'systemd', name)))),
+      });
+      expect(more).toEqual([privately]);
+      expect(modeOf(path.join(out, 'systemd/b.service.d'))).toBe(0o750);
+      expect(readFileSync(path.join(out, 'systemd/b.service.d/portbook.conf'), 'utf8')).toBe('y\n');
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('removes what a killed run left wherever it can have left it, and only that', () => {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { PortbookError } from '../support/errors.js';
-import { confined } from './confine.js';
+import { confined, own, release } from './confine.js';
 import { disk, keepMode, removeQuietly, syncDirectory, writeFully } from './files.js';
 import { hashOf, type JournalEntry, journalFor, journalName } from './journal.js';
 import { manifestName } from './manifest.js';
@@ -27,6 +27,8 @@ interface Staged {
   temporary: string;
   target: string;
   renamed: boolean;
+  /** The mode it was made with, while it is private (mode 0700) and is to get it back. */
+  mode: number | undefined;
 }
 
 type Step = { relative: string; temporary: string; target: string } | { relative: string; staged: Staged };
@@ -45,7 +47,12 @@ interface Prepared {
   journaled: boolean;
   /** The first of --out's parents this run created, if any (removed again when the run replaces nothing). */
   createdParent: string | undefined;
+  /** This run's record in `out`, when its first temporary there is not the manifest's (see `prepare`). */
+  record: string | undefined;
 }
+
+/** The record's name in `out` (as the temporary of this name: `..portbook-run.portbook-PID-HEX.tmp`). */
+const recordName = '.portbook-run';
 
 /**
  * Apply a plan: all temporaries first (the registry's too), then the dead
@@ -55,10 +62,10 @@ interface Prepared {
  * directory exists; otherwise into a temporary directory built beside the
  * first directory of its path that does not exist (`out` itself on a first
  * run), renamed into place whole with its first file. The manifest's
- * temporary is written first: whatever a killed run leaves, it leaves that
- * too, in `out` itself, where a run that finds nothing changed looks (a run
- * whose manifest does not change leaves temporaries only for outputs that
- * still differ from it, which no such run takes for up to date).
+ * temporary is written first (or, when the manifest does not change, a
+ * record): whatever a killed run leaves, it leaves that too, in `out`
+ * itself, where a run that finds nothing changed looks, and where the next
+ * plan looks before it lists the other output directories.
  *
  * A failure before the first rename replaces nothing. Past it, the journal
  * (written and flushed before the first rename whenever there are two steps
@@ -75,11 +82,24 @@ export function apply(planned: Plan, hooks: ApplyHooks = {}): void {
   confined(out, () => {
     const prepared = prepare(planned, hooks);
     // what dead runs left, now that this run's own temporaries (its manifest's first) stand for it
-    for (const relative of planned.debris) removeDebris(resolveInside(out, relative));
-    for (const temporary of planned.debrisBeside) removeDebris(temporary);
+    removeDeadRuns(planned);
     replaceAll(planned, prepared, hooks);
     removeAll(planned, prepared);
   });
+}
+
+/**
+ * Remove what dead runs left: among the outputs first, and those in `out`
+ * itself only when all of those are gone. One of them (a dead run's first
+ * temporary) is what makes the next run look among the outputs at all
+ * (temporaries.ts's `findDebris`): it stays while anything it stands for does.
+ */
+function removeDeadRuns(planned: Plan): void {
+  const deeper = planned.debris.filter((relative) => relative.includes('/'));
+  let removed = true;
+  for (const relative of deeper) removed = removeDebris(resolveInside(planned.out, relative)) && removed;
+  if (removed) for (const relative of planned.debris) if (!relative.includes('/')) removeDebris(resolveInside(planned.out, relative));
+  for (const temporary of planned.debrisBeside) removeDebris(temporary);
 }
 
 /** The first phase: every temporary written (and flushed where it replaces a file), the journal's last. Replaces nothing. */
@@ -95,23 +115,40 @@ function prepare(planned: Plan, hooks: ApplyHooks): Prepared {
     journal: undefined,
     journaled: false,
     createdParent: undefined,
+    record: undefined,
   };
   const inside: InsideCache = new Map();
   try {
     // --out's own parents, when missing, are where the user asked for it; --out itself is built like any new directory
     if (probe(root) === 'missing') prepared.createdParent = disk.mkdirs(path.dirname(root));
+    else if (writes.length > 0 && !writes.some((each) => each.path === manifestName)) writeRecord(prepared);
     for (const change of [...writes.filter((each) => each.path === manifestName), ...writes.filter((each) => each.path !== manifestName)]) {
       prepareFile(prepared, out, change.path, change.after!, change.kind === 'update', inside);
       hooks.afterTemporaryWritten?.(change.path);
     }
     if (planned.registry) prepareRegistry(planned.registry, prepared);
     prepareJournal(planned, prepared);
+    openStaged(prepared);
   } catch (error) {
     discard(prepared);
     if (error instanceof PortbookError) throw error;
     throw new PortbookError(`Cannot write to ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; no file was replaced`);
   }
   return prepared;
+}
+
+/**
+ * The record of a run that writes into an existing `out` and whose manifest
+ * does not change (whose manifest changes, its manifest's temporary is the
+ * record): a temporary in `out` itself, made before any other and removed
+ * after the last rename, so that the next run lists every output directory
+ * for what a killed run left only when a killed run left this too
+ * (temporaries.ts's `findDebris`).
+ */
+function writeRecord(prepared: Prepared): void {
+  prepared.record = temporaryPath(path.join(prepared.root, recordName));
+  const text = `portbook (process ${process.pid}) is replacing files in this directory. If no such process runs, it was stopped: the next portbook gen removes this file and what that run left.\n`;
+  writeFully(prepared.record, text, false);
 }
 
 /** The registry's temporary, beside the file it replaces (through a link), flushed, with its permissions. */
@@ -129,8 +166,7 @@ function prepareRegistry(registry: NonNullable<Plan['registry']>, prepared: Prep
 
 /** One output's temporary: beside its target when its directory exists, else in the directory being built for it. */
 function prepareFile(prepared: Prepared, out: string, relative: string, content: string, replaces: boolean, inside: InsideCache): void {
-  const target = lexicalTarget(out, relative);
-  resolveInside(out, relative, inside);
+  const target = resolveInside(out, relative, inside);
   const missing = firstMissing(path.dirname(target), prepared.root, inside);
   if (missing === undefined) {
     const temporary = temporaryPath(target);
@@ -142,14 +178,29 @@ function prepareFile(prepared: Prepared, out: string, relative: string, content:
   let staged = prepared.staging.get(missing);
   if (!staged) {
     // the parent exists: it is --out's, or one proven inside it
-    staged = { temporary: temporaryPath(missing), target: missing, renamed: false };
+    staged = { temporary: temporaryPath(missing), target: missing, renamed: false, mode: undefined };
     disk.mkdir(staged.temporary);
     prepared.staging.set(missing, staged);
+    // private while it is built, its names reached through its own descriptor (write/confine.ts); `openStaged` gives its mode back
+    staged.mode = own(staged.temporary, () => disk.chmod(staged!.temporary, 0o700));
   }
-  const file = path.join(staged.temporary, path.relative(missing, target));
+  // `target` is under `missing` (both resolved): the rest of its path, in the directory being built
+  const file = staged.temporary + target.slice(missing.length);
   prepared.steps.set(relative, { relative, staged });
   disk.mkdirs(path.dirname(file));
   writeFully(file, content, false);
+}
+
+/**
+ * The directories built whole, complete now (nothing is written into them
+ * after this): no longer private, with the mode they were made with again,
+ * as if made in place (the umask's, or a default ACL's).
+ */
+function openStaged(prepared: Prepared): void {
+  for (const staged of prepared.staging.values()) {
+    release(staged.temporary);
+    if (staged.mode !== undefined) disk.chmod(staged.temporary, staged.mode & 0o7777);
+  }
 }
 
 /**
@@ -182,12 +233,23 @@ function prepareJournal(planned: Plan, prepared: Prepared): void {
   writeFully(prepared.journal.temporary, text, true);
 }
 
-/** Remove what this run made that is not in place: temporaries, directories being built, --out's parents it created. */
+/**
+ * Remove what this run made that is not in place: temporaries, directories
+ * being built, --out's parents it created; the manifest's temporary and the
+ * record last, and only once the others among the outputs are gone (while
+ * anything else of this run stands there, they stand too).
+ */
 function discard(prepared: Prepared): void {
-  for (const step of prepared.steps.values()) if ('temporary' in step) removeQuietly(step.temporary);
-  for (const staged of prepared.staging.values()) if (!staged.renamed) removeDebris(staged.temporary);
+  const manifest = prepared.steps.get(manifestName);
+  let gone = true;
+  for (const step of prepared.steps.values()) if ('temporary' in step && step !== manifest) gone = removeQuietly(step.temporary) && gone;
+  for (const staged of prepared.staging.values()) if (!staged.renamed) gone = removeDebris(staged.temporary) && gone;
   if (prepared.registry) removeQuietly(prepared.registry.temporary);
   if (prepared.journal) removeQuietly(prepared.journal.temporary);
+  // one that could not be removed (a read-only disk) stays for the next run to find: so do these
+  if (gone && manifest && 'temporary' in manifest) removeQuietly(manifest.temporary);
+  if (gone && prepared.record !== undefined) removeQuietly(prepared.record);
+  prepared.record = undefined;
   if (prepared.createdParent !== undefined && !prepared.staging.get(prepared.root)?.renamed) {
     removeEmptyParents(path.dirname(prepared.root), path.dirname(prepared.createdParent));
   }
@@ -237,6 +299,9 @@ function replaceAll(planned: Plan, prepared: Prepared, hooks: ApplyHooks): void 
       renameRegistry();
     }
     renameRegistry();
+    // the last rename is done: the record of this run goes (see writeRecord)
+    if (prepared.record !== undefined) removeQuietly(prepared.record);
+    prepared.record = undefined;
   } catch (error) {
     discard(prepared);
     if (renamed.length === 0) restoreJournal(planned, prepared);

@@ -11,7 +11,7 @@
 import { chmodSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { PortbookError } from '../support/errors.js';
 import { NotRegularFile, readRegularFile, whyUnreadable } from '../support/regular-file.js';
-import { at, forget, mkdirs } from './confine.js';
+import { at, atBoth, forget, mkdirs } from './confine.js';
 
 /** The calls that change the disk. Each takes what node:fs's synchronous call of the same name takes and throws what it throws. */
 export interface Disk {
@@ -43,7 +43,7 @@ export const disk: Disk = {
   fsync: (fd) => fsyncSync(fd),
   close: (fd) => closeSync(fd),
   rename: (from, to) => {
-    renameSync(at(from), at(to));
+    renameSync(...atBoth(from, to));
     forget(from);
   },
   unlink: (file) => unlinkSync(at(file)),
@@ -64,11 +64,29 @@ export const disk: Disk = {
  * PortbookError: gen writes only regular files, and never waits on one.
  */
 export function readIfExists(file: string): string | undefined {
+  return read(file, false) as string | undefined;
+}
+
+/** What `readUnlessLink` gives for a link. */
+export const linked = Symbol('a link');
+
+/**
+ * `readIfExists`, except that a link at the end of the path is not followed
+ * (open's O_NOFOLLOW): `linked` then, for the caller to decide whether to
+ * read through it. No `lstat` before the open.
+ */
+export function readUnlessLink(file: string): string | undefined | typeof linked {
+  return read(file, true);
+}
+
+function read(file: string, noFollow: boolean): string | undefined | typeof linked {
   try {
-    return readRegularFile(file).toString('utf8');
+    return readRegularFile(file, { noFollow }).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
+    // a link at the end (ELOOP on Linux and macOS, EMLINK on FreeBSD), or a loop on the way, which the caller's check names
+    if (noFollow && (code === 'ELOOP' || code === 'EMLINK')) return linked;
     if (code === 'EISDIR' || (error instanceof NotRegularFile && error.kind === 'a directory')) {
       throw new PortbookError(`Cannot write ${file}: a directory is in the way`);
     }
@@ -110,12 +128,14 @@ function closeQuietly(fd: number): void {
   }
 }
 
-export function removeQuietly(file: string): void {
+/** Remove a file, quietly: whether it is gone (already gone counts). */
+export function removeQuietly(file: string): boolean {
   try {
     disk.unlink(file);
-  } catch {
-    // already gone
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
+  return true;
 }
 
 /** Give the temporary the permissions of the file it replaces (new files keep 0644). */

@@ -62,11 +62,13 @@ function isLink(file: string, listings: Listings | undefined): boolean {
 
 /**
  * Resolve an out-relative path and refuse anything that would land outside
- * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out.
+ * `out`: absolute paths, `..`, NUL, and existing symlinks pointing out. With
+ * `leaf` false, only its directories are checked: the caller reads the file
+ * without following a link (`readUnlessLink`) and checks it whole when it is one.
  */
-export function resolveInside(out: string, relative: string, cache: InsideCache = new Map(), listings?: Listings): string {
+export function resolveInside(out: string, relative: string, cache: InsideCache = new Map(), listings?: Listings, leaf = true): string {
   const target = lexicalTarget(out, relative);
-  const root = path.resolve(out);
+  const root = resolvedRoot(out);
   const directory = path.dirname(target);
   // nothing exists yet: nothing can link anywhere (a file in the way is left for the read or write to report)
   const rootState = cache.get(root) ?? probe(root);
@@ -83,7 +85,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
   if (known === 'missing') return target;
   // in a directory proven inside, only the file itself could still be a link
   if (known === 'inside' || (listings !== undefined && insideByListing(directory, root, cache, listings))) {
-    if (isLink(target, listings)) proveInside(target, root, relative, out);
+    if (leaf && isLink(target, listings)) proveInside(target, root, relative, out);
     return target;
   }
   // The deepest existing directory must really be inside `out` (and then the file itself, if it is a link).
@@ -108,7 +110,7 @@ export function resolveInside(out: string, relative: string, cache: InsideCache 
     cache.set(deepest, 'inside');
   }
   for (const each of missing) cache.set(each, 'missing');
-  if (deepest === directory && isLink(target, listings)) proveInside(target, root, relative, out);
+  if (leaf && deepest === directory && isLink(target, listings)) proveInside(target, root, relative, out);
   return target;
 }
 
@@ -152,24 +154,31 @@ function refuseLoop(file: string, relative?: string): never {
   throw new PortbookError(relative === undefined ? `Unexpected loop of links: ${loop}` : `Refusing output path ${JSON.stringify(relative)}: ${loop}`);
 }
 
+/** A segment of an out-relative path that is empty, `.` or `..`. */
+const unplainSegment = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /** The absolute path of an out-relative one, refused when it is absolute, climbs with `..` or would leave `out` by its letters alone. */
 export function lexicalTarget(out: string, relative: string): string {
-  const segments = relative.split('/');
-  if (
-    relative === '' ||
-    relative.includes('\0') ||
-    relative.includes('\\') ||
-    path.isAbsolute(relative) ||
-    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
-  ) {
+  if (relative === '' || relative.includes('\0') || relative.includes('\\') || path.isAbsolute(relative) || unplainSegment.test(relative)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it must stay inside ${out}`);
   }
-  const root = path.resolve(out);
-  const target = path.resolve(root, ...segments);
-  if (!target.startsWith(root + path.sep)) {
+  const root = resolvedRoot(out);
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  // on POSIX every segment is a plain name (checked above): joined, not normalised (path.resolve was a tenth of a plan);
+  // elsewhere path.resolve still says what a segment such as `C:x` means
+  const target = path.sep === '/' ? prefix + relative : path.resolve(root, ...relative.split('/'));
+  if (!target.startsWith(prefix)) {
     throw new PortbookError(`Refusing output path ${JSON.stringify(relative)}: it resolves outside ${out}`);
   }
   return target;
+}
+
+/** `path.resolve(out)`, for the `out` of the last call: a plan resolves thousands of paths under the same one. */
+let lastRoot: { out: string; cwd: string; root: string } | undefined;
+function resolvedRoot(out: string): string {
+  const cwd = process.cwd();
+  if (lastRoot === undefined || lastRoot.out !== out || lastRoot.cwd !== cwd) lastRoot = { out, cwd, root: path.resolve(out) };
+  return lastRoot.root;
 }
 
 /** A directory of an output's path that is a link to nothing: gen could neither create it nor tell where it leads. */

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { sameText, verifyStamp, withLf } from '../support/stamp.js';
-import { readIfExists } from './files.js';
+import { linked, readIfExists, readUnlessLink } from './files.js';
 import { type Journal, type JournalEntry, type JournalState, readJournal, stateOf } from './journal.js';
 import { type Manifest, manifestName, readManifest, sha256 } from './manifest.js';
 import { foldName, type InsideCache, type Listings, probe, resolveInside } from './paths.js';
@@ -123,10 +123,11 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
   const result: Plan = { out, changes: [], unchanged: [], kept: [], conflicts: [], debris, debrisBeside: beside };
   const seen = new Map<string, string | undefined>();
   for (const [relative, content] of files) {
-    const target = resolveInside(out, relative, inside, listings);
-    // a name its directory's listing does not have is not there: no need to try opening it
+    // its directories proven inside; the file itself is read without following a link, and checked whole when it is one
+    const target = resolveInside(out, relative, inside, listings, false);
+    // a name its directory's listing (when there is one) does not have is not there: no need to try opening it
     const absent = inside.get(path.dirname(target)) === 'missing' || notListed(target, listings);
-    const before = absent ? undefined : readIfExists(target);
+    const before = absent ? undefined : readOutput(out, relative, target, inside, listings);
     seen.set(relative, before);
     // line endings alone are not a change: a CRLF copy (git's core.autocrlf) of exactly this content stays as it is
     if (before !== undefined && sameText(before, content)) {
@@ -153,6 +154,14 @@ export function plan(out: string, files: ReadonlyMap<string, string>, options: P
   }
   if (journal) result.interrupted = interruptedRun(out, journal.text, journal.journal, seen);
   return result;
+}
+
+/** An output's text, or `undefined`: a link is read through only when it stays inside `out` (resolveInside refuses it otherwise). */
+function readOutput(out: string, relative: string, target: string, inside: InsideCache, listings: Listings): string | undefined {
+  const text = readUnlessLink(target);
+  if (text !== linked) return text;
+  resolveInside(out, relative, inside, listings);
+  return readIfExists(target);
 }
 
 /**

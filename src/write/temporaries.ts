@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { processAlive } from '../support/process.js';
 import { disk, removeQuietly } from './files.js';
-import { type InsideCache, type Listings, readListing, resolveInside } from './paths.js';
+import { type InsideCache, type Listings, listingOf, readListing, resolveInside } from './paths.js';
 import { writing } from './signals.js';
 
 /** This process's id (reading `process.pid` is a system call each time). */
@@ -48,13 +48,25 @@ function debrisDirectories(outputs: Iterable<string>): string[] {
   return [...directories].sort();
 }
 
+/** Whether a directory entry is a temporary (a file, or a directory being built) of a run that is no longer alive; links and the rest never are. */
+function isDeadEntry(entry: Dirent): boolean {
+  return (entry.isFile() || entry.isDirectory()) && isDeadTemporary(entry.name);
+}
+
 /**
  * Temporaries of runs that are no longer alive, in the directories of
- * `debrisDirectories` that exist (links and anything not a file or a
- * directory are never taken for one). Reading each directory also tells
- * `plan` which directories are missing and which names the others hold.
+ * `debrisDirectories` that exist. A run that writes into an existing `out`
+ * makes its first temporary in `out` itself and removes it last, after its
+ * last rename (the manifest's, or its record: see apply.ts's `prepare`), so
+ * whatever a killed run left among the outputs, it left a dead run's
+ * temporary in `out` too: `out` is listed first, and the other directories
+ * (2,000 drop-in directories for 2,000 services) only when it holds one.
+ * Reading each directory also tells `plan` which directories are missing
+ * and which names the others hold.
  */
 export function findDebris(out: string, outputs: Iterable<string>, inside: InsideCache, listings: Listings): string[] {
+  const top = listingOf(path.resolve(out), listings);
+  if (top === undefined || ![...top.values()].some(isDeadEntry)) return [];
   const debris: string[] = [];
   const inOut: string[] = [];
   for (const relative of outputs) {
@@ -78,9 +90,7 @@ export function findDebris(out: string, outputs: Iterable<string>, inside: Insid
       listings.set(absolute, entries);
     }
     const dead: string[] = [];
-    for (const entry of entries?.values() ?? []) {
-      if ((entry.isFile() || entry.isDirectory()) && isDeadTemporary(entry.name)) dead.push(entry.name);
-    }
+    for (const entry of entries?.values() ?? []) if (isDeadEntry(entry)) dead.push(entry.name);
     for (const name of dead.sort()) debris.push(directory === '.' ? name : `${directory}/${name}`);
   }
   return debris;
@@ -169,14 +179,15 @@ export function removeDeadStagingDirectories(): string[] {
   return dead;
 }
 
-/** Remove a temporary file, or a directory a killed run was building (its contents are that run's). */
-export function removeDebris(temporary: string): void {
+/** Remove a temporary file, or a directory a killed run was building (its contents are that run's). Whether it is gone. */
+export function removeDebris(temporary: string): boolean {
   try {
     if (lstatSync(temporary).isDirectory()) disk.rmTree(temporary);
     else disk.unlink(temporary);
-  } catch {
-    // already gone
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT'; // already gone, or it stays (the next run tries again)
   }
+  return true;
 }
 
 function isAlive(pid: number): boolean {
