@@ -10,9 +10,10 @@ import path from 'node:path';
 import { inputsHash } from '../config/inputs.js';
 import { type Config, displayPath, loadConfig } from '../config/load.js';
 import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
+import { sha256Hex } from '../support/hash.js';
 import { readRegularFile } from '../support/regular-file.js';
 import { withLf } from '../support/stamp.js';
-import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, sha256 } from '../write/index.js';
+import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest } from '../write/index.js';
 import { fastArguments } from './fast-arguments.js';
 import type { Io } from './main.js';
 
@@ -117,7 +118,7 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
       if (relative.split('/').includes('..') || path.isAbsolute(relative)) return undefined;
       const content = outputs.read(relative);
       // a CRLF copy (git's core.autocrlf) of what gen wrote is what gen wrote
-      if (content === undefined || (sha256(content) !== hash && sha256(withLf(content)) !== hash)) return undefined;
+      if (content === undefined || (sha256Hex(content) !== hash && sha256Hex(withLf(content)) !== hash)) return undefined;
     }
     // gen removes what killed runs left (see write.ts): where there is any, it is for the full run to do
     if (parsed.command === 'gen' && hasDebris(config, outputs)) return undefined;

@@ -4,8 +4,9 @@
  * file edited on the host, one portbook never deployed, another project's);
  * and the host's record as it will be.
  */
+
+import { sha256Hex } from '../support/hash.js';
 import { verifyStamp } from '../support/stamp.js';
-import { sha256 } from '../write/index.js';
 import { readHost } from './host.js';
 import type { HostFile } from './install.js';
 import { type DeployRecords, projectOf, readRecords, recordKey, recordPath, recordsText } from './record.js';
@@ -57,7 +58,7 @@ export function ownership(content: string, recorded: string | undefined): 'ours'
   if (state === 'intact') return 'ours';
   if (state === 'edited') return 'edited';
   if (recorded === undefined) return 'foreign';
-  return sha256(content) === recorded ? 'ours' : 'edited';
+  return sha256Hex(content) === recorded ? 'ours' : 'edited';
 }
 
 /** The entry of another project than `key`'s that lists `hostPath`, if any. */
@@ -99,7 +100,7 @@ export function planDeploy(
       plan.conflicts.push({ path: file.path, reason: 'other-project', owner, before: before ?? '', after: file.content });
       continue;
     }
-    next[file.path] = { target: file.target, sha256: sha256(file.content) };
+    next[file.path] = { target: file.target, sha256: sha256Hex(file.content) };
     if (before === file.content) {
       plan.unchanged.push(file.path);
       continue;

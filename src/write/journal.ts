@@ -8,8 +8,8 @@
  * finishes what the journal lists (removals included) before removing it.
  */
 import path from 'node:path';
+import { sha256Hex } from '../support/hash.js';
 import { readIfExists } from './files.js';
-import { sha256 } from './manifest.js';
 
 export const journalName = '.portbook-journal.json';
 
@@ -44,7 +44,7 @@ export function journalFor(files: Record<string, JournalEntry>, registry: (Journ
 
 /** A file's hash as the journal records it (`null`: missing). */
 export function hashOf(content: string | undefined): string | null {
-  return content === undefined ? null : sha256(content);
+  return content === undefined ? null : sha256Hex(content);
 }
 
 /** The journal in `out`, or `undefined` when there is none; one that cannot be parsed still says a run was interrupted, with no files. */
@@ -80,7 +80,7 @@ export type JournalState = 'new' | 'old' | 'changed';
 
 export function stateOf(entry: JournalEntry, content: string | undefined): JournalState {
   const hashes: Array<string | null> =
-    content === undefined ? [null] : [sha256(content), ...(content.includes('\r\n') ? [sha256(content.replaceAll('\r\n', '\n'))] : [])];
+    content === undefined ? [null] : [sha256Hex(content), ...(content.includes('\r\n') ? [sha256Hex(content.replaceAll('\r\n', '\n'))] : [])];
   if (hashes.includes(entry.after)) return 'new';
   if (hashes.includes(entry.before)) return 'old';
   return 'changed';

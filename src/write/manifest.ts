@@ -2,8 +2,9 @@
  * The manifest in the output directory: what portbook wrote (a hash per
  * file), from which source and inputs, with the registry's warnings.
  */
-import { createHash } from 'node:crypto';
+
 import path from 'node:path';
+import { sha256Hex } from '../support/hash.js';
 import { stamp, stampPlaceholder, verifyStamp } from '../support/stamp.js';
 import { readIfExists } from './files.js';
 
@@ -34,10 +35,6 @@ export interface Manifest {
   targets?: Record<string, string>;
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 export interface ManifestWarning {
   line: number;
   column: number;
@@ -63,7 +60,7 @@ export function manifestFor(
   };
   for (const [file, { content, target }] of files) {
     if (file === manifestName) continue;
-    manifest.files[file] = sha256(content);
+    manifest.files[file] = sha256Hex(content);
     if (target !== undefined) manifest.targets![file] = target;
   }
   return stamp(`${JSON.stringify(manifest, null, 2)}\n`);

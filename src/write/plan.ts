@@ -4,10 +4,11 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { sha256Hex } from '../support/hash.js';
 import { sameText, verifyStamp, withLf } from '../support/stamp.js';
 import { linked, readIfExists, readUnlessLink } from './files.js';
 import { type Journal, type JournalEntry, type JournalState, readJournal, stateOf } from './journal.js';
-import { type Manifest, manifestName, readManifest, sha256 } from './manifest.js';
+import { type Manifest, manifestName, readManifest } from './manifest.js';
 import { foldName, type InsideCache, type Listings, probe, resolveInside } from './paths.js';
 import { deadTemporariesOf, debrisBeside, findDebris } from './temporaries.js';
 
@@ -248,5 +249,5 @@ function ownership(content: string, manifestHash: string | undefined): 'ours' | 
   if (state === 'intact') return 'ours';
   if (state === 'edited') return 'edited';
   if (manifestHash === undefined) return 'foreign';
-  return sha256(content) === manifestHash || sha256(withLf(content)) === manifestHash ? 'ours' : 'edited';
+  return sha256Hex(content) === manifestHash || sha256Hex(withLf(content)) === manifestHash ? 'ours' : 'edited';
 }
