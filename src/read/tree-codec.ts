@@ -1,0 +1,465 @@
+/**
+ * The parse cache's entries (cache.ts): a part's mdast as compact bytes, and
+ * back, given the part's text.
+ *
+ * JSON of an mdast tree repeats every key name and carries each position
+ * twice over (line, column and offset of both ends): some 25 bytes of JSON for
+ * every byte of a registry's table. Here each node is a handful of bytes, in
+ * document order:
+ *
+ * - a byte: the node's type (the low five bits, `kinds` below) and three
+ *   flags: the node has children, its `value` is written out, its lines and
+ *   columns are written out;
+ * - its start offset, less the start of the node before it (varint), and its
+ *   length (varint); line and column are recomputed from the offsets and the
+ *   text's own line ends, or read when the flag says they are written (the
+ *   encoder sets it wherever the recomputed ones would differ);
+ * - the type's fields in a fixed order: a `value` that is not exactly the
+ *   text between its offsets, a code block's `lang` and `meta`, a heading's
+ *   depth, a list's flags, a table's alignments, a link's url and title;
+ * - then, for a node that has children, how many, and the children.
+ *
+ * The encoder writes only trees it can give back exactly (node types and
+ * fields remark-parse and remark-gfm make, in the order they make them, and
+ * positions inside the text); for anything else it returns undefined and the
+ * part is simply not cached. The decoder trusts nothing: every count, offset,
+ * length, type, flag and field is checked against the text and the type, the
+ * depth is bounded, and bytes left over refuse the entry; it returns
+ * undefined for anything this encoder would not have written.
+ */
+import type { Nodes, Root } from 'mdast';
+
+/** The form of the entries, in the cache's stamp: entries of another form are never read. */
+export const entryFormat = 'entries compact mdast 1';
+
+/** The node types an entry holds, by their code, and the fields each has besides type, children and position (in the parser's order). */
+const kinds: ReadonlyArray<{ type: string; parent: boolean; fields: readonly string[] }> = [
+  { type: 'root', parent: true, fields: [] },
+  { type: 'paragraph', parent: true, fields: [] },
+  { type: 'heading', parent: true, fields: ['depth'] },
+  { type: 'thematicBreak', parent: false, fields: [] },
+  { type: 'blockquote', parent: true, fields: [] },
+  { type: 'list', parent: true, fields: ['ordered', 'start', 'spread'] },
+  { type: 'listItem', parent: true, fields: ['spread', 'checked'] },
+  { type: 'table', parent: true, fields: ['align'] },
+  { type: 'tableRow', parent: true, fields: [] },
+  { type: 'tableCell', parent: true, fields: [] },
+  { type: 'html', parent: false, fields: ['value'] },
+  { type: 'code', parent: false, fields: ['lang', 'meta', 'value'] },
+  { type: 'text', parent: false, fields: ['value'] },
+  { type: 'emphasis', parent: true, fields: [] },
+  { type: 'strong', parent: true, fields: [] },
+  { type: 'delete', parent: true, fields: [] },
+  { type: 'inlineCode', parent: false, fields: ['value'] },
+  { type: 'break', parent: false, fields: [] },
+  { type: 'link', parent: true, fields: ['title', 'url'] },
+  { type: 'image', parent: false, fields: ['title', 'url', 'alt'] },
+];
+const codeOf = new Map(kinds.map((kind, code) => [kind.type, code]));
+/** The keys of each type's nodes, in the order the parser makes them: a node with any other keys, or in another order, is not written. */
+const keysOf = kinds.map((kind) => ['type', ...kind.fields, ...(kind.parent ? ['children'] : []), 'position'].join());
+
+const typeBits = 0x1f;
+const hasChildren = 0x80;
+const valueWritten = 0x40;
+const pointsWritten = 0x20;
+/** Deeper trees are not cached (and deeper entries refused): nothing a registry holds comes near it. */
+export const maxDepth = 1000;
+const alignments = [null, 'left', 'right', 'center'] as const;
+
+/** The offsets where the text's lines start (after `\n`, `\r\n` or `\r`, as micromark counts them). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  if (!text.includes('\r')) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    return starts;
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** The index of the line that holds `offset` (the last start at or before it), searched from `hint`: the same answer from any hint. */
+function lineAt(starts: readonly number[], offset: number, hint: number): number {
+  let line = hint;
+  while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
+  while (line > 0 && starts[line]! > offset) line--;
+  return line;
+}
+
+// ---------------------------------------------------------------- encoding
+
+class Writer {
+  bytes = new Uint8Array(4096);
+  length = 0;
+
+  private room(count: number): void {
+    if (this.length + count <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + count));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.room(1);
+    this.bytes[this.length++] = value;
+  }
+
+  varint(value: number): void {
+    this.room(5);
+    let rest = value;
+    while (rest > 0x7f) {
+      this.bytes[this.length++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    this.bytes[this.length++] = rest;
+  }
+
+  /** A string's UTF-8 byte length (plus `extra`) and its bytes. */
+  string(value: string, extra = 0): void {
+    const encoded = Buffer.from(value, 'utf8');
+    this.varint(encoded.length + extra);
+    this.room(encoded.length);
+    this.bytes.set(encoded, this.length);
+    this.length += encoded.length;
+  }
+}
+
+/** Thrown inside the encoder for a tree it cannot give back exactly. */
+class Unwritable extends Error {}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 0x7fffffff;
+
+/** A string UTF-8 cannot hold as it is (it would read back as U+FFFD): not written. */
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+function writeString(out: Writer, value: unknown): void {
+  if (typeof value !== 'string' || loneSurrogate.test(value)) throw new Unwritable();
+  out.string(value);
+}
+
+/** A string or null: 0 for null, else the string's byte length + 1 and its bytes. */
+function writeNullable(out: Writer, value: unknown): void {
+  if (value === null) out.varint(0);
+  else {
+    if (typeof value !== 'string' || loneSurrogate.test(value)) throw new Unwritable();
+    out.string(value, 1);
+  }
+}
+
+/** null, false or true as 0, 1 or 2. */
+function ternary(value: unknown): number {
+  if (value === null) return 0;
+  if (typeof value !== 'boolean') throw new Unwritable();
+  return value ? 2 : 1;
+}
+
+/** The fields of a node after its position (not its value: that goes with the flags). */
+function writeFields(out: Writer, node: Record<string, unknown>, code: number): void {
+  const type = kinds[code]!.type;
+  if (type === 'heading') {
+    if (!isCount(node.depth) || node.depth < 1 || node.depth > 6) throw new Unwritable();
+    out.byte(node.depth);
+  } else if (type === 'list') {
+    if (typeof node.ordered !== 'boolean' || (node.start !== null && !(isCount(node.start) && node.start < 0x7fffffff))) throw new Unwritable();
+    out.byte((node.ordered ? 1 : 0) | (ternary(node.spread) << 1));
+    out.varint(node.start === null ? 0 : (node.start as number) + 1);
+  } else if (type === 'listItem') out.byte(ternary(node.spread) | (ternary(node.checked) << 2));
+  else if (type === 'table') {
+    if (!Array.isArray(node.align)) throw new Unwritable();
+    out.varint(node.align.length);
+    for (const align of node.align) {
+      const index = alignments.indexOf(align);
+      if (index === -1) throw new Unwritable();
+      out.byte(index);
+    }
+  } else if (type === 'code') {
+    writeNullable(out, node.lang);
+    writeNullable(out, node.meta);
+  } else if (type === 'link' || type === 'image') {
+    writeNullable(out, node.title);
+    writeString(out, node.url);
+    if (type === 'image') writeNullable(out, node.alt);
+  }
+}
+
+interface Point {
+  line: number;
+  column: number;
+  offset: number;
+}
+
+function isPoint(value: unknown): value is Point {
+  if (typeof value !== 'object' || value === null || Object.keys(value).join() !== 'line,column,offset') return false;
+  const { line, column, offset } = value as Record<string, unknown>;
+  return isCount(line) && isCount(column) && isCount(offset);
+}
+
+/** Whether a point's line and column are the ones its offset gives in the text. */
+const derivable = (point: Point, starts: readonly number[]): boolean => {
+  const line = lineAt(starts, point.offset, 0);
+  return point.line === line + 1 && point.column === point.offset - starts[line]! + 1;
+};
+
+/** One node without its children: type and flags, offsets, lines and columns where they cannot be recomputed, fields, value. */
+function writeNode(out: Writer, node: Nodes, text: string, starts: readonly number[], previous: number): number {
+  const code = codeOf.get(node.type);
+  if (code === undefined || Object.keys(node).join() !== keysOf[code]) throw new Unwritable();
+  const position = node.position as unknown as Record<string, unknown>;
+  if (typeof position !== 'object' || position === null || Object.keys(position).join() !== 'start,end') throw new Unwritable();
+  const { start, end } = position;
+  if (!isPoint(start) || !isPoint(end) || start.offset < previous || end.offset < start.offset || end.offset > text.length) throw new Unwritable();
+  const value = (node as { value?: unknown }).value;
+  const written = value !== undefined && value !== text.slice(start.offset, end.offset);
+  const explicit = !derivable(start, starts) || !derivable(end, starts);
+  out.byte(code | (kinds[code]!.parent ? hasChildren : 0) | (written ? valueWritten : 0) | (explicit ? pointsWritten : 0));
+  out.varint(start.offset - previous);
+  out.varint(end.offset - start.offset);
+  if (explicit) for (const count of [start.line, start.column, end.line, end.column]) out.varint(count);
+  writeFields(out, node as unknown as Record<string, unknown>, code);
+  if (written) writeString(out, value);
+  return start.offset;
+}
+
+/**
+ * The bytes of `tree`, the tree of `text`; undefined when the tree holds what
+ * an entry cannot give back exactly (a node type, field or key order the
+ * parser does not make, a position outside the text, a depth past `maxDepth`).
+ */
+export function encodeTree(tree: Root, text: string): Uint8Array | undefined {
+  const out = new Writer();
+  const starts = lineStarts(text);
+  const stack: Array<{ node: Nodes; depth: number }> = [{ node: tree, depth: 0 }];
+  let previous = 0;
+  try {
+    while (stack.length > 0) {
+      const { node, depth } = stack.pop()!;
+      if (depth > maxDepth || (node.type === 'root') !== (depth === 0)) return undefined;
+      previous = writeNode(out, node, text, starts, previous);
+      if (!('children' in node)) continue;
+      if (!Array.isArray(node.children)) return undefined;
+      out.varint(node.children.length);
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i] as Nodes, depth: depth + 1 });
+    }
+  } catch (error) {
+    if (error instanceof Unwritable) return undefined;
+    throw error;
+  }
+  return out.bytes.subarray(0, out.length);
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** Thrown inside the decoder for bytes this encoder would not have written. */
+class Refused extends Error {}
+
+class Reader {
+  position = 0;
+
+  readonly end: number;
+
+  constructor(readonly bytes: Buffer) {
+    this.end = bytes.length;
+  }
+
+  byte(): number {
+    if (this.position >= this.end) throw new Refused();
+    return this.bytes[this.position++]!;
+  }
+
+  /** A varint of at most five bytes, below 2^31. */
+  varint(): number {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const byte = this.byte();
+      if (shift === 28 && byte > 7) throw new Refused();
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value;
+    }
+    throw new Refused();
+  }
+
+  /** A count no larger than `most`. */
+  upTo(most: number): number {
+    const value = this.varint();
+    if (value > most) throw new Refused();
+    return value;
+  }
+
+  string(length: number): string {
+    if (length > this.end - this.position) throw new Refused();
+    const start = this.position;
+    this.position += length;
+    return this.bytes.toString('utf8', start, this.position);
+  }
+
+  nullable(): string | null {
+    const length = this.varint();
+    return length === 0 ? null : this.string(length - 1);
+  }
+}
+
+/** A ternary field (null, false, true) from two bits. */
+function ternaryOf(bits: number): boolean | null {
+  if (bits === 3) throw new Refused();
+  return bits === 0 ? null : bits === 2;
+}
+
+/** What the decoder carries from node to node: the text, its line starts, the last start offset and the line it was on. */
+interface Cursor {
+  reader: Reader;
+  text: string;
+  starts: number[];
+  previous: number;
+  line: number;
+}
+
+function pointAt(cursor: Cursor, offset: number): Point {
+  const line = lineAt(cursor.starts, offset, cursor.line);
+  return { line: line + 1, column: offset - cursor.starts[line]! + 1, offset };
+}
+
+/** A written line and column, inside the text. */
+function writtenPoint(cursor: Cursor, offset: number): Point {
+  const line = cursor.reader.upTo(cursor.starts.length);
+  const column = cursor.reader.upTo(cursor.text.length + 1);
+  if (line === 0 || column === 0) throw new Refused();
+  return { line, column, offset };
+}
+
+/** The position of the next node, from its offsets (and its lines and columns when written). */
+function readPosition(cursor: Cursor, explicit: boolean): { start: Point; end: Point } {
+  const { reader } = cursor;
+  const from = cursor.previous + reader.varint();
+  const to = from + reader.varint();
+  if (to > cursor.text.length) throw new Refused();
+  cursor.previous = from;
+  if (explicit) return { start: writtenPoint(cursor, from), end: writtenPoint(cursor, to) };
+  const start = pointAt(cursor, from);
+  cursor.line = start.line - 1;
+  return { start, end: pointAt(cursor, to) };
+}
+
+const valued = kinds.map((kind) => kind.fields.includes('value'));
+
+/** One node, its children still to come (an empty array when it has them). */
+function readNode(cursor: Cursor): Nodes {
+  const { reader } = cursor;
+  const head = reader.byte();
+  const code = head & typeBits;
+  if (code >= kinds.length || ((head & hasChildren) !== 0) !== kinds[code]!.parent || ((head & valueWritten) !== 0 && !valued[code])) throw new Refused();
+  const position = readPosition(cursor, (head & pointsWritten) !== 0);
+  const value = (): string => (head & valueWritten ? reader.string(reader.varint()) : cursor.text.slice(position.start.offset, position.end.offset));
+  switch (code) {
+    case 0:
+      return { type: 'root', children: [], position };
+    case 1:
+      return { type: 'paragraph', children: [], position };
+    case 2: {
+      const depth = reader.byte();
+      if (depth < 1 || depth > 6) throw new Refused();
+      return { type: 'heading', depth: depth as 1, children: [], position };
+    }
+    case 3:
+      return { type: 'thematicBreak', position };
+    case 4:
+      return { type: 'blockquote', children: [], position };
+    case 5: {
+      const flags = reader.byte();
+      const start = reader.varint();
+      if (flags > 7) throw new Refused();
+      return { type: 'list', ordered: (flags & 1) === 1, start: start === 0 ? null : start - 1, spread: ternaryOf(flags >> 1), children: [], position };
+    }
+    case 6: {
+      const flags = reader.byte();
+      if (flags > 15) throw new Refused();
+      return { type: 'listItem', spread: ternaryOf(flags & 3), checked: ternaryOf(flags >> 2), children: [], position };
+    }
+    default:
+      return readOtherNode(cursor, code, position, value);
+  }
+}
+
+/** The node types of codes 7 and above (readNode's switch in two halves, each function short). */
+function readOtherNode(cursor: Cursor, code: number, position: { start: Point; end: Point }, value: () => string): Nodes {
+  const { reader } = cursor;
+  switch (code) {
+    case 7: {
+      const align: Array<(typeof alignments)[number]> = [];
+      for (let count = reader.varint(); count > 0; count--) {
+        const index = reader.byte();
+        if (index >= alignments.length) throw new Refused();
+        align.push(alignments[index]!);
+      }
+      return { type: 'table', align, children: [], position };
+    }
+    case 8:
+      return { type: 'tableRow', children: [], position };
+    case 9:
+      return { type: 'tableCell', children: [], position };
+    case 10:
+      return { type: 'html', value: value(), position };
+    case 11: {
+      const lang = reader.nullable();
+      const meta = reader.nullable();
+      return { type: 'code', lang, meta, value: value(), position };
+    }
+    case 12:
+      return { type: 'text', value: value(), position };
+    case 13:
+      return { type: 'emphasis', children: [], position };
+    case 14:
+      return { type: 'strong', children: [], position };
+    case 15:
+      return { type: 'delete', children: [], position };
+    case 16:
+      return { type: 'inlineCode', value: value(), position };
+    case 17:
+      return { type: 'break', position };
+    case 18: {
+      const title = reader.nullable();
+      const url = reader.string(reader.varint());
+      return { type: 'link', title, url, children: [], position };
+    }
+    default: {
+      const title = reader.nullable();
+      const url = reader.string(reader.varint());
+      const alt = reader.nullable();
+      return { type: 'image', title, url, alt, position };
+    }
+  }
+}
+
+/**
+ * The tree `encodeTree` wrote for `text`, from its bytes; undefined for bytes
+ * it would not have written (a type, flag, field, offset, line or column out
+ * of range, a node with children its type cannot have, a tree deeper than
+ * `maxDepth`, bytes missing or left over).
+ */
+export function decodeTree(bytes: Buffer, text: string): Root | undefined {
+  const cursor: Cursor = { reader: new Reader(bytes), text, starts: lineStarts(text), previous: 0, line: 0 };
+  try {
+    const root = readNode(cursor);
+    if (root.type !== 'root') return undefined;
+    const stack: Array<{ children: Nodes[]; remaining: number }> = [{ children: root.children, remaining: cursor.reader.varint() }];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.remaining === 0) {
+        stack.pop();
+        continue;
+      }
+      frame.remaining--;
+      if (stack.length > maxDepth) return undefined;
+      const node = readNode(cursor);
+      if (node.type === 'root') return undefined;
+      frame.children.push(node);
+      if ('children' in node) stack.push({ children: node.children as Nodes[], remaining: cursor.reader.varint() });
+    }
+    return cursor.reader.position === cursor.reader.end ? root : undefined;
+  } catch (error) {
+    if (error instanceof Refused) return undefined;
+    throw error;
+  }
+}
