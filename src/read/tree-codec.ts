@@ -132,6 +132,8 @@ class Unwritable extends Error {}
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 0x7fffffff;
 
+const ascii = /^[\x00-\x7f]*$/;
+
 /** A string UTF-8 cannot hold as it is (it would read back as U+FFFD): not written. */
 const loneSurrogate = /[\uD800-\uDFFF]/u;
 
@@ -212,7 +214,8 @@ function writeNode(out: Writer, node: Nodes, text: string, starts: readonly numb
   const { start, end } = position;
   if (!isPoint(start) || !isPoint(end) || start.offset < previous || end.offset < start.offset || end.offset > text.length) throw new Unwritable();
   const value = (node as { value?: unknown }).value;
-  const written = value !== undefined && value !== text.slice(start.offset, end.offset);
+  // left out when it is the text between its offsets, and ASCII (see Decoder.slice)
+  const written = value !== undefined && !(value === text.slice(start.offset, end.offset) && ascii.test(value));
   const explicit = !derivable(start, starts) || !derivable(end, starts);
   out.byte(code | (kinds[code]!.parent ? hasChildren : 0) | (written ? valueWritten : 0) | (explicit ? pointsWritten : 0));
   out.varint(start.offset - previous);
@@ -255,22 +258,36 @@ export function encodeTree(tree: Root, text: string): Uint8Array | undefined {
 /** Thrown inside the decoder for bytes this encoder would not have written. */
 class Refused extends Error {}
 
-class Reader {
-  position = 0;
+interface Position {
+  start: Point;
+  end: Point;
+}
 
+/** Where the decoder is: in the bytes, and in the text (the last node's start offset, and its line). */
+class Decoder {
+  at = 0;
+  previous = 0;
+  line = 0;
   readonly end: number;
+  readonly starts: number[];
+  private view: string | undefined;
 
-  constructor(readonly bytes: Buffer) {
+  constructor(
+    readonly bytes: Buffer,
+    readonly text: string,
+  ) {
     this.end = bytes.length;
+    this.starts = lineStarts(text);
   }
 
   byte(): number {
-    if (this.position >= this.end) throw new Refused();
-    return this.bytes[this.position++]!;
+    if (this.at >= this.end) throw new Refused();
+    return this.bytes[this.at++]!;
   }
 
-  /** A varint of at most five bytes, below 2^31. */
+  /** A varint of at most five bytes, below 2^31 (the common one of one byte first). */
   varint(): number {
+    if (this.at < this.end && this.bytes[this.at]! < 0x80) return this.bytes[this.at++]!;
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const byte = this.byte();
@@ -289,15 +306,50 @@ class Reader {
   }
 
   string(length: number): string {
-    if (length > this.end - this.position) throw new Refused();
-    const start = this.position;
-    this.position += length;
-    return this.bytes.toString('utf8', start, this.position);
+    if (length > this.end - this.at) throw new Refused();
+    const start = this.at;
+    this.at += length;
+    return this.bytes.toString('utf8', start, this.at);
   }
 
   nullable(): string | null {
     const length = this.varint();
     return length === 0 ? null : this.string(length - 1);
+  }
+
+  /**
+   * The text between two offsets, from a one-byte copy of the text: the
+   * encoder leaves out only values that are ASCII and the text's own, which
+   * the copy holds as they are. A slice of the text itself would be a
+   * two-byte string wherever the text holds one character past Latin-1 (an
+   * emoji in one cell), and everything made of it downstream two-byte and
+   * slower; a value read this way is a one-byte string, as JSON.parse made it.
+   */
+  slice(from: number, to: number): string {
+    this.view ??= Buffer.from(this.text, 'latin1').toString('latin1');
+    return this.view.slice(from, to);
+  }
+
+  /** A written line and column, inside the text. */
+  private point(offset: number): Point {
+    const line = this.upTo(this.starts.length);
+    const column = this.upTo(this.text.length + 1);
+    if (line === 0 || column === 0) throw new Refused();
+    return { line, column, offset };
+  }
+
+  /** The position of the next node, from its offsets (and its lines and columns when written). */
+  position(written: boolean): Position {
+    const from = this.previous + this.varint();
+    const to = from + this.varint();
+    if (to > this.text.length) throw new Refused();
+    this.previous = from;
+    if (written) return { start: this.point(from), end: this.point(to) };
+    const { starts } = this;
+    const line = lineAt(starts, from, this.line);
+    const last = lineAt(starts, to, line);
+    this.line = line;
+    return { start: { line: line + 1, column: from - starts[line]! + 1, offset: from }, end: { line: last + 1, column: to - starts[last]! + 1, offset: to } };
   }
 }
 
@@ -307,58 +359,21 @@ function ternaryOf(bits: number): boolean | null {
   return bits === 0 ? null : bits === 2;
 }
 
-/** What the decoder carries from node to node: the text, its line starts, the last start offset and the line it was on. */
-interface Cursor {
-  reader: Reader;
-  text: string;
-  starts: number[];
-  previous: number;
-  line: number;
-}
-
-function pointAt(cursor: Cursor, offset: number): Point {
-  const line = lineAt(cursor.starts, offset, cursor.line);
-  return { line: line + 1, column: offset - cursor.starts[line]! + 1, offset };
-}
-
-/** A written line and column, inside the text. */
-function writtenPoint(cursor: Cursor, offset: number): Point {
-  const line = cursor.reader.upTo(cursor.starts.length);
-  const column = cursor.reader.upTo(cursor.text.length + 1);
-  if (line === 0 || column === 0) throw new Refused();
-  return { line, column, offset };
-}
-
-/** The position of the next node, from its offsets (and its lines and columns when written). */
-function readPosition(cursor: Cursor, explicit: boolean): { start: Point; end: Point } {
-  const { reader } = cursor;
-  const from = cursor.previous + reader.varint();
-  const to = from + reader.varint();
-  if (to > cursor.text.length) throw new Refused();
-  cursor.previous = from;
-  if (explicit) return { start: writtenPoint(cursor, from), end: writtenPoint(cursor, to) };
-  const start = pointAt(cursor, from);
-  cursor.line = start.line - 1;
-  return { start, end: pointAt(cursor, to) };
-}
-
 const valued = kinds.map((kind) => kind.fields.includes('value'));
 
 /** One node, its children still to come (an empty array when it has them). */
-function readNode(cursor: Cursor): Nodes {
-  const { reader } = cursor;
-  const head = reader.byte();
+function readNode(decoder: Decoder): Nodes {
+  const head = decoder.byte();
   const code = head & typeBits;
   if (code >= kinds.length || ((head & hasChildren) !== 0) !== kinds[code]!.parent || ((head & valueWritten) !== 0 && !valued[code])) throw new Refused();
-  const position = readPosition(cursor, (head & pointsWritten) !== 0);
-  const value = (): string => (head & valueWritten ? reader.string(reader.varint()) : cursor.text.slice(position.start.offset, position.end.offset));
+  const position = decoder.position((head & pointsWritten) !== 0);
   switch (code) {
     case 0:
       return { type: 'root', children: [], position };
     case 1:
       return { type: 'paragraph', children: [], position };
     case 2: {
-      const depth = reader.byte();
+      const depth = decoder.byte();
       if (depth < 1 || depth > 6) throw new Refused();
       return { type: 'heading', depth: depth as 1, children: [], position };
     }
@@ -367,29 +382,33 @@ function readNode(cursor: Cursor): Nodes {
     case 4:
       return { type: 'blockquote', children: [], position };
     case 5: {
-      const flags = reader.byte();
-      const start = reader.varint();
+      const flags = decoder.byte();
+      const start = decoder.varint();
       if (flags > 7) throw new Refused();
       return { type: 'list', ordered: (flags & 1) === 1, start: start === 0 ? null : start - 1, spread: ternaryOf(flags >> 1), children: [], position };
     }
     case 6: {
-      const flags = reader.byte();
+      const flags = decoder.byte();
       if (flags > 15) throw new Refused();
       return { type: 'listItem', spread: ternaryOf(flags & 3), checked: ternaryOf(flags >> 2), children: [], position };
     }
     default:
-      return readOtherNode(cursor, code, position, value);
+      return readOtherNode(decoder, code, (head & valueWritten) !== 0, position);
   }
 }
 
+/** A node's value: written out, or the text between its offsets. */
+function valueOf(decoder: Decoder, written: boolean, position: Position): string {
+  return written ? decoder.string(decoder.varint()) : decoder.slice(position.start.offset, position.end.offset);
+}
+
 /** The node types of codes 7 and above (readNode's switch in two halves, each function short). */
-function readOtherNode(cursor: Cursor, code: number, position: { start: Point; end: Point }, value: () => string): Nodes {
-  const { reader } = cursor;
+function readOtherNode(decoder: Decoder, code: number, written: boolean, position: Position): Nodes {
   switch (code) {
     case 7: {
       const align: Array<(typeof alignments)[number]> = [];
-      for (let count = reader.varint(); count > 0; count--) {
-        const index = reader.byte();
+      for (let count = decoder.varint(); count > 0; count--) {
+        const index = decoder.byte();
         if (index >= alignments.length) throw new Refused();
         align.push(alignments[index]!);
       }
@@ -400,14 +419,14 @@ function readOtherNode(cursor: Cursor, code: number, position: { start: Point; e
     case 9:
       return { type: 'tableCell', children: [], position };
     case 10:
-      return { type: 'html', value: value(), position };
+      return { type: 'html', value: valueOf(decoder, written, position), position };
     case 11: {
-      const lang = reader.nullable();
-      const meta = reader.nullable();
-      return { type: 'code', lang, meta, value: value(), position };
+      const lang = decoder.nullable();
+      const meta = decoder.nullable();
+      return { type: 'code', lang, meta, value: valueOf(decoder, written, position), position };
     }
     case 12:
-      return { type: 'text', value: value(), position };
+      return { type: 'text', value: valueOf(decoder, written, position), position };
     case 13:
       return { type: 'emphasis', children: [], position };
     case 14:
@@ -415,18 +434,18 @@ function readOtherNode(cursor: Cursor, code: number, position: { start: Point; e
     case 15:
       return { type: 'delete', children: [], position };
     case 16:
-      return { type: 'inlineCode', value: value(), position };
+      return { type: 'inlineCode', value: valueOf(decoder, written, position), position };
     case 17:
       return { type: 'break', position };
     case 18: {
-      const title = reader.nullable();
-      const url = reader.string(reader.varint());
+      const title = decoder.nullable();
+      const url = decoder.string(decoder.varint());
       return { type: 'link', title, url, children: [], position };
     }
     default: {
-      const title = reader.nullable();
-      const url = reader.string(reader.varint());
-      const alt = reader.nullable();
+      const title = decoder.nullable();
+      const url = decoder.string(decoder.varint());
+      const alt = decoder.nullable();
       return { type: 'image', title, url, alt, position };
     }
   }
@@ -439,11 +458,11 @@ function readOtherNode(cursor: Cursor, code: number, position: { start: Point; e
  * `maxDepth`, bytes missing or left over).
  */
 export function decodeTree(bytes: Buffer, text: string): Root | undefined {
-  const cursor: Cursor = { reader: new Reader(bytes), text, starts: lineStarts(text), previous: 0, line: 0 };
+  const decoder = new Decoder(bytes, text);
   try {
-    const root = readNode(cursor);
+    const root = readNode(decoder);
     if (root.type !== 'root') return undefined;
-    const stack: Array<{ children: Nodes[]; remaining: number }> = [{ children: root.children, remaining: cursor.reader.varint() }];
+    const stack: Array<{ children: Nodes[]; remaining: number }> = [{ children: root.children, remaining: decoder.varint() }];
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
       if (frame.remaining === 0) {
@@ -452,12 +471,12 @@ export function decodeTree(bytes: Buffer, text: string): Root | undefined {
       }
       frame.remaining--;
       if (stack.length > maxDepth) return undefined;
-      const node = readNode(cursor);
+      const node = readNode(decoder);
       if (node.type === 'root') return undefined;
       frame.children.push(node);
-      if ('children' in node) stack.push({ children: node.children as Nodes[], remaining: cursor.reader.varint() });
+      if ('children' in node) stack.push({ children: node.children as Nodes[], remaining: decoder.varint() });
     }
-    return cursor.reader.position === cursor.reader.end ? root : undefined;
+    return decoder.at === decoder.end ? root : undefined;
   } catch (error) {
     if (error instanceof Refused) return undefined;
     throw error;
