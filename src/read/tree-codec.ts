@@ -36,10 +36,7 @@ export const entryFormat = 'entries compact mdast 1';
  * The node types an entry holds, by their code: the fields each has besides
  * type, children and position (in the parser's order), and how the decoder
  * makes one from its position and the bytes after it (the fields in that
- * order, then its value, written out or the text's own). One small function a
- * type rather than one switch: the decoder's loop stays small enough for V8 to
- * optimise early in a run (a loop that inlined every type took it 30 ms of
- * compiling).
+ * order, then its value, written out or the text's own).
  */
 const kinds: ReadonlyArray<{ type: string; parent: boolean; fields: readonly string[]; read: NodeReader }> = [
   { type: 'root', parent: true, fields: [], read: (_, position) => ({ type: 'root', children: [], position }) },
