@@ -484,6 +484,16 @@ describe('entries the cache does not trust are parsed again', () => {
     expect(decodeTree(Buffer.from(encodeTree(processor().parse(within), within)!), within)).toEqual(processor().parse(within));
   });
 
+  it('an entry of nodes that each end far from where they start is read in time linear in its bytes (lines found by bisection, not a walk)', () => {
+    // 200,000 lines, and 100,000 nodes that each span them all: a walk over the lines per node would be 2 * 10^10 steps
+    const text = '\n'.repeat(200_000);
+    const node = bytesOf([12], 0, text.length);
+    const bytes = Buffer.concat([bytesOf([0x80], 0, text.length, 100_000), ...Array.from({ length: 100_000 }, () => node)]);
+    const tree = decodeTree(bytes, text);
+    expect(tree?.children.length).toBe(100_000);
+    expect(tree?.children.at(-1)?.position).toEqual({ start: { line: 1, column: 1, offset: 0 }, end: { line: 200_001, column: 1, offset: 200_000 } });
+  });
+
   it('the encoder writes only what it gives back exactly: no unknown type or field, no position outside the text, no lone surrogate', () => {
     const text = '| a | `b` |\n|---|---|\n| c | d |\n';
     const tree = (): Root => processor().parse(text);
@@ -588,12 +598,21 @@ describe('where the cache lives, its bound, and --no-cache', () => {
     const foreign = path.join(directory, 'notes.json');
     writeFileSync(foreign, '{}');
     utimesSync(foreign, new Date(1000), new Date(1000));
+    // an entry of an earlier version (JSON) is the cache's own: it goes when it is among the least recently used
+    const earlier = path.join(directory, `${'a'.repeat(64)}.json`);
+    writeFileSync(earlier, '{"stamp":"portbook 0.1.0"}\n{}');
+    utimesSync(earlier, new Date(1000), new Date(1000));
     parseCached(long(30).replace(/S/g, 'U'), cache, 3);
     expect(existsSync(foreign)).toBe(true);
-    const bytes = new ParseCache(path.join(temporary(), 'cache'), { stamp: 's', maxBytes: 256 * 1024 });
+    expect(existsSync(earlier)).toBe(false);
+    // and the bound in bytes: 400 rows make more than 16 KiB of entries
+    const size = (directory: string): number => readdirSync(directory).reduce((sum, name) => sum + readFileSync(path.join(directory, name)).length, 0);
+    const unbounded = new ParseCache(path.join(temporary(), 'cache'), { stamp: 's' });
+    parseCached(long(400), unbounded, 3);
+    expect(size(unbounded.directory)).toBeGreaterThan(16 * 1024);
+    const bytes = new ParseCache(path.join(temporary(), 'cache'), { stamp: 's', maxBytes: 16 * 1024 });
     parseCached(long(400), bytes, 3);
-    const total = readdirSync(bytes.directory).reduce((sum, name) => sum + readFileSync(path.join(bytes.directory, name)).length, 0);
-    expect(total).toBeLessThanOrEqual(256 * 1024);
+    expect(size(bytes.directory)).toBeLessThanOrEqual(16 * 1024);
   });
 
   it('gen uses it, and gen --no-cache neither reads nor writes it', () => {

@@ -14,9 +14,10 @@
  *   length (varint); line and column are recomputed from the offsets and the
  *   text's own line ends, or read when the flag says they are written (the
  *   encoder sets it wherever the recomputed ones would differ);
- * - the type's fields in a fixed order: a `value` that is not exactly the
- *   text between its offsets, a code block's `lang` and `meta`, a heading's
- *   depth, a list's flags, a table's alignments, a link's url and title;
+ * - the type's fields in a fixed order: a heading's depth, a list's flags, a
+ *   table's alignments, a code block's `lang` and `meta`, a link's title and
+ *   url; then the `value`, unless it is ASCII and exactly the text between
+ *   its offsets (see Decoder.slice);
  * - then, for a node that has children, how many, and the children.
  *
  * The encoder writes only trees it can give back exactly (node types and
@@ -101,12 +102,24 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
-/** The index of the line that holds `offset` (the last start at or before it), searched from `hint`: the same answer from any hint. */
+/**
+ * The index of the line that holds `offset` (the last start at or before it):
+ * the same answer from any `hint`, found at once when it is the hint's line or
+ * the next (a node's start after the node before it, its end after its
+ * start), else by bisection: never a walk over the lines, whatever the offsets.
+ */
 function lineAt(starts: readonly number[], offset: number, hint: number): number {
-  let line = hint;
-  while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
-  while (line > 0 && starts[line]! > offset) line--;
-  return line;
+  const next = starts[hint + 1] ?? Number.POSITIVE_INFINITY;
+  if (starts[hint]! <= offset && offset < next) return hint;
+  if (next <= offset && offset < (starts[hint + 2] ?? Number.POSITIVE_INFINITY)) return hint + 1;
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }
 
 // ---------------------------------------------------------------- encoding
@@ -220,8 +233,8 @@ function isPoint(value: unknown): value is Point {
 }
 
 /** Whether a point's line and column are the ones its offset gives in the text. */
-const derivable = (point: Point, starts: readonly number[]): boolean => {
-  const line = lineAt(starts, point.offset, 0);
+const derivable = (point: Point, starts: readonly number[], hint: number): boolean => {
+  const line = lineAt(starts, point.offset, hint);
   return point.line === line + 1 && point.column === point.offset - starts[line]! + 1;
 };
 
@@ -236,7 +249,9 @@ function writeNode(out: Writer, node: Nodes, text: string, starts: readonly numb
   const value = (node as { value?: unknown }).value;
   // left out when it is the text between its offsets, and ASCII (see Decoder.slice)
   const written = value !== undefined && !(value === text.slice(start.offset, end.offset) && ascii.test(value));
-  const explicit = !derivable(start, starts) || !derivable(end, starts);
+  // where the point says it is: any line gives the same answer, the right one at once
+  const hint = Math.max(0, Math.min(start.line - 1, starts.length - 1));
+  const explicit = !derivable(start, starts, hint) || !derivable(end, starts, hint);
   out.byte(code | (kinds[code]!.parent ? hasChildren : 0) | (written ? valueWritten : 0) | (explicit ? pointsWritten : 0));
   out.varint(start.offset - previous);
   out.varint(end.offset - start.offset);
