@@ -10,9 +10,11 @@
  * parsed and stored.
  *
  * What is stored is data, never code: a header line (stamp, key, SHA-256 of
- * the rest) and the part's mdast as JSON. What is read is untrusted: an entry
- * whose header, checksum or tree shape is not exactly what this build writes
- * is ignored, and the part is parsed. Writes go through a temporary file and
+ * the rest) and the part's mdast in the compact form of tree-codec.ts (offsets
+ * only where the text gives lines and columns, values only where the text does
+ * not hold them as they are). What is read is untrusted: an entry whose header,
+ * checksum or bytes are not exactly what this build writes is ignored, and the
+ * part is parsed; the decoder checks every field against the part's text. Writes go through a temporary file and
  * a rename; no failure to read or write the cache (a read-only directory, a
  * full disk) is ever reported or changes what a command does. The directory
  * is held to `maxBytes` and `maxEntries`: past either, the entries used least
@@ -28,6 +30,7 @@ import { version } from '../support/package.js';
 import { readRegularFile } from '../support/regular-file.js';
 import { blockStarts } from './blocks.js';
 import { assemble, mayDefine, parse, parserConfiguration, partsOf, processor, rowsPerChunk, tableSlices } from './parse.js';
+import { decodeTree, encodeTree, entryFormat } from './tree-codec.js';
 
 /** The cache's bound: past either figure, the entries used least recently go, down to three quarters of it. */
 export const maxBytes = 128 * 1024 * 1024;
@@ -57,10 +60,10 @@ function buildStamp(): string {
   } catch {
     // no file to stat (the version and configuration still count)
   }
-  return `portbook ${version}; ${parserConfiguration}; build ${build}`;
+  return `portbook ${version}; ${parserConfiguration}; ${entryFormat}; build ${build}`;
 }
 
-const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 export interface CacheOptions {
   /** What entries must carry to be used (default: this build's). */
@@ -86,7 +89,7 @@ export class ParseCache {
   }
 
   private fileOf(key: string): string {
-    return path.join(this.directory, `${key}.json`);
+    return path.join(this.directory, `${key}.mdast`);
   }
 
   /** The tree of `text`: from the cache when a sound entry is there, else parsed and stored. */
@@ -99,7 +102,8 @@ export class ParseCache {
     }
     this.counts.misses++;
     const tree = processor().parse(text);
-    this.store(key, JSON.stringify(tree));
+    const bytes = encodeTree(tree, text);
+    if (bytes) this.store(key, bytes);
     return tree;
   }
 
@@ -107,13 +111,14 @@ export class ParseCache {
     const file = this.fileOf(key);
     try {
       // a regular file, not through a link, of a size the cache would write: a FIFO or a device put there must not hang or flood the run
-      const stored = readRegularFile(file, { limit: this.bound.bytes / 16 + 4096, noFollow: true }).toString('utf8');
-      const newline = stored.indexOf('\n');
-      const header = JSON.parse(stored.slice(0, newline)) as unknown;
-      const json = stored.slice(newline + 1);
-      if (newline < 0 || !isHeader(header) || header.stamp !== this.stamp || header.key !== key || header.sha256 !== sha256(json)) return undefined;
-      const tree = JSON.parse(json) as unknown;
-      if (!isTree(tree, text)) return undefined;
+      const stored = readRegularFile(file, { limit: this.bound.bytes / 16 + 4096, noFollow: true });
+      const newline = stored.indexOf(10);
+      if (newline < 0) return undefined;
+      const header = JSON.parse(stored.toString('utf8', 0, newline)) as unknown;
+      const body = stored.subarray(newline + 1);
+      if (!isHeader(header) || header.stamp !== this.stamp || header.key !== key || header.sha256 !== sha256(body)) return undefined;
+      const tree = decodeTree(body, text);
+      if (!tree) return undefined;
       const now = new Date();
       utimesSync(file, now, now); // used: the last to be evicted
       return tree;
@@ -122,15 +127,16 @@ export class ParseCache {
     }
   }
 
-  private store(key: string, json: string): void {
-    if (json.length > this.bound.bytes / 16) return;
+  private store(key: string, body: Uint8Array): void {
+    if (body.length > this.bound.bytes / 16) return;
     const file = this.fileOf(key);
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       mkdirSync(this.directory, { recursive: true });
       // never through a link: pruning removes files from this directory
       if (lstatSync(this.directory).isSymbolicLink()) return;
-      writeFileSync(temporary, `${JSON.stringify({ stamp: this.stamp, key, sha256: sha256(json) })}\n${json}`, { flag: 'wx' });
+      const header = Buffer.from(`${JSON.stringify({ stamp: this.stamp, key, sha256: sha256(body) })}\n`);
+      writeFileSync(temporary, Buffer.concat([header, body]), { flag: 'wx' });
       renameSync(temporary, file);
       this.wrote = true;
     } catch {
@@ -151,8 +157,8 @@ export class ParseCache {
       const now = Date.now();
       const found: Array<{ file: string; size: number; used: number }> = [];
       for (const name of readdirSync(this.directory)) {
-        // only the cache's own names: nothing else in the directory is ever removed
-        const own = /^[0-9a-f]{64}\.json(\.\d+\.[0-9a-z]+\.tmp)?$/.exec(name);
+        // only the cache's own names (and the JSON entries of earlier versions, which age out like any other): nothing else in the directory is ever removed
+        const own = /^[0-9a-f]{64}\.(?:mdast|json)(\.\d+\.[0-9a-z]+\.tmp)?$/.exec(name);
         if (!own) continue;
         const file = path.join(this.directory, name);
         const stat = lstatSync(file);
@@ -201,109 +207,4 @@ export function parseCached(text: string, cache: ParseCache, chunk = rowsPerChun
   const tree = assemble(text, lines, parts, (partText) => cache.tree(partText)) ?? parse(text, chunk);
   cache.prune();
   return tree;
-}
-
-const nodeTypes = new Set([
-  'root',
-  'paragraph',
-  'heading',
-  'thematicBreak',
-  'blockquote',
-  'list',
-  'listItem',
-  'table',
-  'tableRow',
-  'tableCell',
-  'html',
-  'code',
-  'definition',
-  'footnoteDefinition',
-  'text',
-  'emphasis',
-  'strong',
-  'delete',
-  'inlineCode',
-  'break',
-  'link',
-  'image',
-  'linkReference',
-  'imageReference',
-  'footnoteReference',
-]);
-/** The fields mdast nodes carry besides type, children and position, and what each may hold. */
-const fieldKinds: Readonly<Record<string, ReadonlyArray<string>>> = {
-  value: ['string'],
-  url: ['string'],
-  title: ['string', 'null'],
-  alt: ['string', 'null'],
-  lang: ['string', 'null'],
-  meta: ['string', 'null'],
-  label: ['string', 'null'],
-  identifier: ['string'],
-  referenceType: ['string'],
-  depth: ['number'],
-  start: ['number', 'null'],
-  ordered: ['boolean'],
-  spread: ['boolean', 'null'],
-  checked: ['boolean', 'null'],
-};
-
-const kindOf = (value: unknown): string => (value === null ? 'null' : typeof value);
-
-const whole = (n: unknown, least: number, most: number): boolean => Number.isSafeInteger(n) && (n as number) >= least && (n as number) <= most;
-
-/** How many keys `value` has, all its own; -1 when one is inherited (refused: JSON gives none). */
-function ownKeyCount(value: object): number {
-  let count = 0;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) return -1;
-    count++;
-  }
-  return count;
-}
-
-function isPoint(value: unknown, lines: number, length: number): boolean {
-  if (typeof value !== 'object' || value === null || ownKeyCount(value) !== 3) return false;
-  const point = value as Record<string, unknown>;
-  return whole(point.line, 1, lines) && whole(point.column, 1, length + 1) && whole(point.offset, 0, length);
-}
-
-function isPosition(value: unknown, lines: number, length: number): boolean {
-  if (typeof value !== 'object' || value === null || ownKeyCount(value) !== 2) return false;
-  const { start, end } = value as Record<string, { offset: number }>;
-  return isPoint(start, lines, length) && isPoint(end, lines, length) && start!.offset <= end!.offset;
-}
-
-/** Whether a node's field other than its type, position and children holds what mdast puts there. */
-function isField(key: string, field: unknown): boolean {
-  if (key === 'align') return Array.isArray(field) && field.every((entry) => entry === null || typeof entry === 'string');
-  return Object.hasOwn(fieldKinds, key) && fieldKinds[key]!.includes(kindOf(field));
-}
-
-/**
- * Whether `value` has the shape of an mdast tree of `text`: known node types and fields, positions inside the text. Anything else is refused.
- * One pass over the nodes, with no array made per node: it runs over every cached tree a run reads.
- */
-export function isTree(value: unknown, text: string): value is Root {
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  if (typeof value !== 'object' || value === null || (value as { type?: unknown }).type !== 'root') return false;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
-    for (const key in node) {
-      if (!Object.hasOwn(node, key)) return false;
-      const field = (node as Record<string, unknown>)[key];
-      if (key === 'type') {
-        if (typeof field !== 'string' || !nodeTypes.has(field)) return false;
-      } else if (key === 'position') {
-        if (!isPosition(field, lines, text.length)) return false;
-      } else if (key === 'children') {
-        if (!Array.isArray(field)) return false;
-        for (let i = 0; i < field.length; i++) stack.push(field[i]);
-      } else if (!isField(key, field)) return false;
-    }
-  }
-  return true;
 }
