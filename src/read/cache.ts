@@ -20,12 +20,12 @@
  * is held to `maxBytes` and `maxEntries`: past either, the entries used least
  * recently are removed.
  */
-import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Root } from 'mdast';
+import { sha256Hex } from '../support/hash.js';
 import { version } from '../support/package.js';
 import { readRegularFile } from '../support/regular-file.js';
 import { blockStarts } from './blocks.js';
@@ -63,8 +63,6 @@ function buildStamp(): string {
   return `portbook ${version}; ${parserConfiguration}; ${entryFormat}; build ${build}`;
 }
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
 export interface CacheOptions {
   /** What entries must carry to be used (default: this build's). */
   stamp?: string;
@@ -94,7 +92,7 @@ export class ParseCache {
 
   /** The tree of `text`: from the cache when a sound entry is there, else parsed and stored. */
   tree(text: string): Root {
-    const key = sha256(`${this.stamp}\u0000${text}`);
+    const key = sha256Hex(`${this.stamp}\u0000${text}`);
     const cached = this.load(key, text);
     if (cached) {
       this.counts.hits++;
@@ -116,7 +114,7 @@ export class ParseCache {
       if (newline < 0) return undefined;
       const header = JSON.parse(stored.toString('utf8', 0, newline)) as unknown;
       const body = stored.subarray(newline + 1);
-      if (!isHeader(header) || header.stamp !== this.stamp || header.key !== key || header.sha256 !== sha256(body)) return undefined;
+      if (!isHeader(header) || header.stamp !== this.stamp || header.key !== key || header.sha256 !== sha256Hex(body)) return undefined;
       const tree = decodeTree(body, text);
       if (!tree) return undefined;
       const now = new Date();
@@ -135,7 +133,7 @@ export class ParseCache {
       mkdirSync(this.directory, { recursive: true });
       // never through a link: pruning removes files from this directory
       if (lstatSync(this.directory).isSymbolicLink()) return;
-      const header = Buffer.from(`${JSON.stringify({ stamp: this.stamp, key, sha256: sha256(body) })}\n`);
+      const header = Buffer.from(`${JSON.stringify({ stamp: this.stamp, key, sha256: sha256Hex(body) })}\n`);
       writeFileSync(temporary, Buffer.concat([header, body]), { flag: 'wx' });
       renameSync(temporary, file);
       this.wrote = true;
