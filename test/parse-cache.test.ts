@@ -336,8 +336,11 @@ const long = (rows: number): string =>
 function warmed(text: string, chunk = 3): { directory: string; entries: string[] } {
   const directory = path.join(temporary(), 'cache');
   parseCached(text, new ParseCache(directory, { stamp: 's' }), chunk);
-  return { directory, entries: readdirSync(directory).map((name) => path.join(directory, name)) };
+  return { directory, entries: entryNames(directory).map((name) => path.join(directory, name)) };
 }
+
+/** The entries in a cache directory (not its ledger). */
+const entryNames = (directory: string): string[] => readdirSync(directory).filter((name) => name.endsWith('.mdast'));
 
 /** Parse `text` through the cache in `directory`: the tree (checked against a whole parse) and the cache's counts. */
 function reread(directory: string, text: string, chunk = 3): ParseCache['counts'] {
@@ -586,12 +589,11 @@ describe('where the cache lives, its bound, and --no-cache', () => {
     const old = long(30);
     const cache = new ParseCache(directory, { stamp: 's', maxEntries: 8 });
     parseCached(old, cache, 3);
-    expect(readdirSync(directory).length).toBeLessThanOrEqual(8);
-    for (const name of readdirSync(directory)) utimesSync(path.join(directory, name), new Date(1000), new Date(1000));
+    expect(entryNames(directory).length).toBeLessThanOrEqual(8);
+    for (const name of entryNames(directory)) utimesSync(path.join(directory, name), new Date(1000), new Date(1000));
     const recent = long(9).replace(/S/g, 'T');
     parseCached(recent, cache, 3);
-    const kept = readdirSync(directory);
-    expect(kept.length).toBeLessThanOrEqual(8);
+    expect(entryNames(directory).length).toBeLessThanOrEqual(8);
     // what the last run used is what stays
     expect(reread(directory, recent).misses).toBe(0);
     // nothing but its own entries is ever removed
@@ -606,13 +608,51 @@ describe('where the cache lives, its bound, and --no-cache', () => {
     expect(existsSync(foreign)).toBe(true);
     expect(existsSync(earlier)).toBe(false);
     // and the bound in bytes: 400 rows make more than 16 KiB of entries
-    const size = (directory: string): number => readdirSync(directory).reduce((sum, name) => sum + readFileSync(path.join(directory, name)).length, 0);
+    const size = (directory: string): number => entryNames(directory).reduce((sum, name) => sum + readFileSync(path.join(directory, name)).length, 0);
     const unbounded = new ParseCache(path.join(temporary(), 'cache'), { stamp: 's' });
     parseCached(long(400), unbounded, 3);
     expect(size(unbounded.directory)).toBeGreaterThan(16 * 1024);
     const bytes = new ParseCache(path.join(temporary(), 'cache'), { stamp: 's', maxBytes: 16 * 1024 });
     parseCached(long(400), bytes, 3);
     expect(size(bytes.directory)).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it('keeps its bound by a ledger: the directory is counted when the ledger is missing, damaged, a day old, or over the bound, not on every run', () => {
+    const directory = path.join(temporary(), 'cache');
+    const ledger = path.join(directory, 'usage');
+    parseCached(long(12), new ParseCache(directory, { stamp: 's', maxEntries: 8 }), 3);
+    // no ledger yet: counted, and the count written
+    const [bytes, count] = readFileSync(ledger, 'latin1').split(' ').map(Number);
+    expect(count).toBe(entryNames(directory).length);
+    expect(bytes).toBe(entryNames(directory).reduce((sum, name) => sum + readFileSync(path.join(directory, name)).length, 0));
+    // entries the ledger does not know of (put there by hand) stay while the ledger and this run's entries are within the bound
+    const planted = Array.from({ length: 6 }, (_, i) => path.join(directory, `${String(i).repeat(64)}.mdast`));
+    for (const file of planted) {
+      writeFileSync(file, 'x');
+      utimesSync(file, new Date(1000), new Date(1000));
+    }
+    parseCached(long(13), new ParseCache(directory, { stamp: 's', maxEntries: 8 }), 3);
+    expect(planted.every((file) => existsSync(file))).toBe(true);
+    // what this run stored is added to the ledger's count, without a look at the directory
+    expect(Number(readFileSync(ledger, 'latin1').split(' ')[1])).toBe(entryNames(directory).length - planted.length);
+    expect(entryNames(directory).length - planted.length).toBeGreaterThan(count!);
+    // a day-old count is counted again: the bound holds, the least recently used going first
+    const [b, e] = readFileSync(ledger, 'latin1').split(' ');
+    writeFileSync(ledger, `${b} ${e} ${Date.now() - 25 * 60 * 60 * 1000}\n`);
+    parseCached(long(14), new ParseCache(directory, { stamp: 's', maxEntries: 8 }), 3);
+    expect(entryNames(directory).length).toBeLessThanOrEqual(8);
+    expect(planted.some((file) => existsSync(file))).toBe(false);
+    expect(Number(readFileSync(ledger, 'latin1').split(' ')[1])).toBe(entryNames(directory).length);
+    // a damaged ledger, and one that says the bound is passed, are counted again too
+    for (const file of planted) writeFileSync(file, 'x');
+    writeFileSync(ledger, 'not a count');
+    parseCached(long(15), new ParseCache(directory, { stamp: 's', maxEntries: 8 }), 3);
+    expect(entryNames(directory).length).toBeLessThanOrEqual(8);
+    expect(readFileSync(ledger, 'latin1')).toMatch(/^\d+ \d+ \d+\n$/);
+    for (const file of planted) writeFileSync(file, 'x');
+    writeFileSync(ledger, `1 8 ${Date.now()}\n`);
+    parseCached(long(16), new ParseCache(directory, { stamp: 's', maxEntries: 8 }), 3);
+    expect(entryNames(directory).length).toBeLessThanOrEqual(8);
   });
 
   it('gen uses it, and gen --no-cache neither reads nor writes it', () => {

@@ -76,7 +76,8 @@ export class ParseCache {
   /** Parts read from the cache and parts parsed, in this process. */
   readonly counts = { hits: 0, misses: 0 };
   private readonly bound: { bytes: number; entries: number };
-  private wrote = false;
+  /** What this run stored: entries and their bytes, for the ledger. */
+  private readonly stored = { bytes: 0, entries: 0 };
 
   constructor(
     readonly directory: string,
@@ -136,7 +137,8 @@ export class ParseCache {
       const header = Buffer.from(`${JSON.stringify({ stamp: this.stamp, key, sha256: sha256Hex(body) })}\n`);
       writeFileSync(temporary, Buffer.concat([header, body]), { flag: 'wx' });
       renameSync(temporary, file);
-      this.wrote = true;
+      this.stored.bytes += header.length + body.length;
+      this.stored.entries++;
     } catch {
       try {
         unlinkSync(temporary);
@@ -146,39 +148,111 @@ export class ParseCache {
     }
   }
 
-  /** After a run that stored entries: remove the least recently used ones past the bound (and temporaries older than a minute). */
+  /**
+   * After a run that stored entries: keep the bound. The ledger (see
+   * ledgerName) says how full the directory is without a look at every entry;
+   * only when what it says and what this run stored pass the bound, or it is
+   * missing, unreadable or a day old, is the directory counted: then the
+   * entries used least recently go, down to three quarters of the bound, with
+   * temporaries older than a minute, and the ledger is written afresh.
+   */
   prune(): void {
-    if (!this.wrote) return;
+    const { bytes, entries } = this.stored;
+    if (entries === 0) return;
+    this.stored.bytes = 0;
+    this.stored.entries = 0;
+    const ledger = this.readLedger();
+    if (ledger && Date.now() - ledger.counted < recountEvery) {
+      const usage = { bytes: ledger.bytes + bytes, entries: ledger.entries + entries, counted: ledger.counted };
+      if (usage.bytes <= this.bound.bytes && usage.entries <= this.bound.entries) {
+        this.writeLedger(usage);
+        return;
+      }
+    }
+    this.recount();
+  }
+
+  /** Count the directory, remove the least recently used entries past the bound, and write the ledger. */
+  private recount(): void {
     const { bytes, entries } = this.bound;
-    this.wrote = false;
     try {
       const now = Date.now();
       const found: Array<{ file: string; size: number; used: number }> = [];
       for (const name of readdirSync(this.directory)) {
-        // only the cache's own names (and the JSON entries of earlier versions, which age out like any other): nothing else in the directory is ever removed
-        const own = /^[0-9a-f]{64}\.(?:mdast|json)(\.\d+\.[0-9a-z]+\.tmp)?$/.exec(name);
+        // only the cache's own names (and the JSON entries of earlier versions, which age out like any other; the ledger's temporaries): nothing else in the directory is ever removed
+        const own = ownName.exec(name);
         if (!own) continue;
         const file = path.join(this.directory, name);
         const stat = lstatSync(file);
         if (!stat.isFile()) continue;
-        if (own[1] !== undefined) {
+        if (own[2] !== undefined) {
           if (now - stat.mtimeMs > 60_000) unlinkSync(file);
-        } else found.push({ file, size: stat.size, used: stat.mtimeMs });
+        } else if (own[1] === undefined) found.push({ file, size: stat.size, used: stat.mtimeMs });
       }
       let total = found.reduce((sum, entry) => sum + entry.size, 0);
-      if (total <= bytes && found.length <= entries) return;
-      found.sort((a, b) => a.used - b.used);
       let count = found.length;
-      for (const entry of found) {
-        if (total <= (bytes * 3) / 4 && count <= (entries * 3) / 4) break;
-        unlinkSync(entry.file);
-        total -= entry.size;
-        count--;
+      if (total > bytes || count > entries) {
+        found.sort((a, b) => a.used - b.used);
+        for (const entry of found) {
+          if (total <= (bytes * 3) / 4 && count <= (entries * 3) / 4) break;
+          unlinkSync(entry.file);
+          total -= entry.size;
+          count--;
+        }
       }
+      this.writeLedger({ bytes: total, entries: count, counted: now });
     } catch {
       // another run pruned it too, or it cannot be written: the bound is kept next time
     }
   }
+
+  /** The ledger, when it is there and reads as one. */
+  private readLedger(): Usage | undefined {
+    try {
+      const text = readRegularFile(path.join(this.directory, ledgerName), { limit: 256, noFollow: true }).toString('latin1');
+      const match = /^(\d{1,15}) (\d{1,15}) (\d{1,15})\n$/.exec(text);
+      return match ? { bytes: Number(match[1]), entries: Number(match[2]), counted: Number(match[3]) } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Write the ledger whole (a temporary and a rename), never through a link. */
+  private writeLedger({ bytes, entries, counted }: Usage): void {
+    const file = path.join(this.directory, ledgerName);
+    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      if (lstatSync(this.directory).isSymbolicLink()) return;
+      writeFileSync(temporary, `${bytes} ${entries} ${counted}\n`, { flag: 'wx' });
+      renameSync(temporary, file);
+    } catch {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // never written
+      }
+    }
+  }
+}
+
+/**
+ * The cache's record of how full it is, `bytes entries counted-at-ms`: the
+ * last count of the directory plus what runs stored since. Runs racing each
+ * other may each miss what the other added, and entries removed by hand are
+ * still counted; the daily recount settles both. Not an entry's name, so
+ * never pruned as one.
+ */
+const ledgerName = 'usage';
+/** The names the cache may remove: an entry (this format's or an earlier JSON one), the ledger (group 1), and their temporaries (group 2). */
+const ownName = new RegExp(`^(?:[0-9a-f]{64}\\.(?:mdast|json)|(${ledgerName}))(\\.\\d+\\.[0-9a-z]+\\.tmp)?$`);
+/** A full count at least this often (ms), whatever the ledger says. */
+const recountEvery = 24 * 60 * 60 * 1000;
+
+interface Usage {
+  bytes: number;
+  entries: number;
+  /** When the directory was last counted (ms since the epoch). */
+  counted: number;
 }
 
 interface Header {
