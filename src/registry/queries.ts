@@ -29,9 +29,22 @@ export function usesSsl(access: ExternalAccess): boolean {
  * proxy target points at: the first in the row's environment, else the first in any.
  */
 export function targetIndex(registry: Registry): (access: ExternalAccess) => Service | undefined {
+  // every rule and target that follows proxy targets asks: one index per list of services
+  let index = targetIndexes.get(registry.services);
+  if (index === undefined) {
+    index = indexTargets(registry.services);
+    targetIndexes.set(registry.services, index);
+  }
+  return index;
+}
+
+/** The indexes made in this run, by the list of services they index (a registry's list is made once, by extract, and never changed). */
+const targetIndexes = new WeakMap<readonly Service[], (access: ExternalAccess) => Service | undefined>();
+
+function indexTargets(services: readonly Service[]): (access: ExternalAccess) => Service | undefined {
   const byEnvironmentPort = new Map<string, Service>();
   const byPort = new Map<number, Service>();
-  for (const service of registry.services) {
+  for (const service of services) {
     const port = portNumber(service.port);
     if (port === undefined) continue;
     const key = `${environmentKey(service.environment.name)} ${port}`;

@@ -106,9 +106,16 @@ export function settingsView(model: Model, options: TargetOptions): SettingsView
   };
 }
 
-/** A settings file's context: the model and, as `settings`, the settings view. */
+/** The contexts made in this run, by model and options: settings.ts and settings.py share one view, made once. */
+const contexts = new WeakMap<Model, { options: TargetOptions; context: Model & { settings: SettingsView } }>();
+
+/** A settings file's context: the model and, as `settings`, the settings view (the same object for the same model and options). */
 export function settingsContext(model: Model, options: TargetOptions): Model & { settings: SettingsView } {
-  return { ...model, settings: settingsView(model, options) };
+  const made = contexts.get(model);
+  if (made?.options === options) return made.context;
+  const context = { ...model, settings: settingsView(model, options) };
+  contexts.set(model, { options, context });
+  return context;
 }
 
 export const settingsTs: Target<'settings.ts'> = {
