@@ -12,6 +12,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 // the TypeScript build (`npm run build` runs it first) holds the list of on-demand bundles and the bundles' key line
+import { compileOptions } from '../dist/render/compile-options.js';
 import { bundleKeyLine } from '../dist/support/compile-cache.js';
 import { onDemandPackages } from '../dist/support/on-demand.js';
 
@@ -31,7 +32,7 @@ const precompiledTemplates = {
         .map((name) => {
           const text = readFileSync(`templates/${name}`, 'utf8').replace(/\r\n?/g, '\n');
           const hash = createHash('sha256').update(text).digest('hex');
-          return `${JSON.stringify(name)}: { hash: ${JSON.stringify(hash)}, spec: ${Handlebars.precompile(text, { noEscape: true, strict: true })} }`;
+          return `${JSON.stringify(name)}: { hash: ${JSON.stringify(hash)}, spec: ${Handlebars.precompile(text, compileOptions([text]))} }`;
         });
       return { contents: `export const precompiled = {\n${entries.join(',\n')}\n};\n`, loader: 'js' };
     });

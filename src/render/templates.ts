@@ -1,8 +1,8 @@
 /**
  * Template loading: the package's `templates/`, overridden by name by the
  * project's own directory, which may also add templates and `_name.hbs`
- * partials. Compiled with `noEscape` (HTML escaping is wrong for every
- * target here) and `strict` (a misspelt field is an error, not a blank).
+ * partials. Compiled as compile-options.ts says (`noEscape`, `strict`, and
+ * `@` data only where a template reads it).
  */
 import path from 'node:path';
 import type Handlebars from 'handlebars';
@@ -15,6 +15,7 @@ import { onDemand } from '../support/on-demand.js';
 import { packageRoot } from '../support/package.js';
 import { hashComment } from '../targets/comments.js';
 import { type Helper, targets } from '../targets/index.js';
+import { compileOptions } from './compile-options.js';
 import { precompiled } from './precompiled.js';
 
 /** Every helper a template may use: each target's quoting helpers, one-line comments and JSON. */
@@ -88,7 +89,13 @@ function registerHelpers(handlebars: Environment): void {
 }
 
 /** Compile the template or partial `source` (text: its text with LF line ends) into `handlebars`, which has the compiler. */
-function compileSource(handlebars: Environment, source: TemplateSource, text: string, compiled: Map<string, HandlebarsTemplateDelegate>): void {
+function compileSource(
+  handlebars: Environment,
+  source: TemplateSource,
+  text: string,
+  compiled: Map<string, HandlebarsTemplateDelegate>,
+  options: ReturnType<typeof compileOptions>,
+): void {
   let ast: hbs.AST.Program;
   try {
     // parse now: compile() is lazy and would report syntax errors only at first render
@@ -97,7 +104,7 @@ function compileSource(handlebars: Environment, source: TemplateSource, text: st
     throw new PortbookError(`${source.file}: ${firstLines(error)}`);
   }
   // compile the tree already parsed: the template is parsed once
-  const template = handlebars.compile(ast, { noEscape: true, strict: true });
+  const template = handlebars.compile(ast, options);
   // a layout partial renders its caller's block ({{> @partial-block}}): errors there are the caller's, so it is not relabelled
   if (source.name.startsWith('_') && text.includes('@partial-block')) {
     handlebars.registerPartial(source.name.slice(1, -'.hbs'.length), template);
@@ -134,7 +141,9 @@ export function compileTemplates(sources: Map<string, TemplateSource>): Template
   registerHelpers(handlebars);
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const [name, spec] of specs) compiled.set(name, handlebars.template(spec));
-  for (const [source, text] of toCompile) compileSource(handlebars, source, text, compiled);
+  // the project's templates and partials share their data: compiled with it when any of them reads it
+  const options = compileOptions(toCompile.map(([, text]) => text));
+  for (const [source, text] of toCompile) compileSource(handlebars, source, text, compiled, options);
   return {
     sources,
     render(name, context) {
