@@ -7,6 +7,7 @@ import { main } from '../src/cli/main.js';
 import { inputsHash, maxSourceBytes } from '../src/config/inputs.js';
 import { loadConfig } from '../src/config/load.js';
 import { bundleKeyLine, cacheFileOf, loadWithCodeCache, saveCodeCaches } from '../src/support/compile-cache.js';
+import { recordedInputs } from '../src/write/manifest.js';
 import { temporaryDirs, writeProject } from './helpers.js';
 
 // readFileSync as is, with a hook a test can set to act right after a file is read
@@ -242,6 +243,23 @@ describe('the fast path', () => {
     capture((io) => main(['gen'], io), dir);
     writeFileSync(path.join(dir, 'portbook.config.json'), '{"targets": ["env"]}\n');
     expect(capture((io) => fastPath(['gen'], io), dir).code).toBeUndefined();
+  });
+
+  it('reads the recorded inputs from the manifest’s head (LF or CRLF) to step aside, and still answers from an intact CRLF manifest', () => {
+    const dir = project();
+    capture((io) => main(['gen'], io), dir);
+    const out = path.join(dir, 'generated');
+    const manifest = path.join(out, '.portbook-manifest.json');
+    const inputs = inputsHash(loadConfig({ cwd: dir }));
+    expect(recordedInputs(out)).toBe(inputs);
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replaceAll('\n', '\r\n'));
+    expect(recordedInputs(out)).toBe(inputs);
+    expect(capture((io) => fastPath(['check'], io), dir).code).toBe(0);
+    // what the head says is never trusted: a hand edit elsewhere in the manifest still sends the run to the full CLI
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"warnings"', '"warnings" '));
+    expect(recordedInputs(out)).toBe(inputs);
+    expect(capture((io) => fastPath(['check'], io), dir).code).toBeUndefined();
+    expect(recordedInputs(temporaryDir())).toBeUndefined();
   });
 
   it('never loads the full CLI when nothing changed', () => {

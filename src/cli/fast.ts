@@ -13,7 +13,7 @@ import { formatDiagnostic, sourceLines } from '../diagnostics/format.js';
 import { sha256Hex } from '../support/hash.js';
 import { readRegularFile } from '../support/regular-file.js';
 import { withLf } from '../support/stamp.js';
-import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest } from '../write/index.js';
+import { deadStagingDirectories, isDeadTemporary, journalName, manifestName, readManifest, recordedInputs } from '../write/index.js';
 import { fastArguments } from './fast-arguments.js';
 import type { Io } from './main.js';
 
@@ -106,8 +106,11 @@ export function fastPath(argv: readonly string[], io: Io): number | undefined {
   if (!parsed) return undefined;
   try {
     const config = loadConfig({ ...parsed.paths, cwd: io.cwd });
+    // changed inputs (an edit) step aside before the whole manifest is read, stamp-checked and parsed
+    const inputs = inputsHash(config);
+    if (inputs === undefined || recordedInputs(config.out) !== inputs) return undefined;
     const manifest = readManifest(config.out, true);
-    if (!manifest?.inputs || manifest.inputs !== inputsHash(config)) return undefined;
+    if (!manifest?.inputs || manifest.inputs !== inputs) return undefined;
     const manifestFile = path.join(config.out, manifestName);
     const outputs = new OutputReader(config.out);
     if (lstatSync(manifestFile).isSymbolicLink() && !outputs.resolvesInside(manifestFile)) return undefined;

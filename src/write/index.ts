@@ -31,7 +31,7 @@
 export { type ApplyHooks, apply } from './apply.js';
 export { type Disk, disk } from './files.js';
 export { type Journal, journalName, readJournal } from './journal.js';
-export { type Manifest, type ManifestWarning, manifestFor, manifestName, parseManifest, readManifest, sameListing } from './manifest.js';
+export { type Manifest, type ManifestWarning, manifestFor, manifestName, parseManifest, readManifest, recordedInputs, sameListing } from './manifest.js';
 export { type InsideCache, resolveInside } from './paths.js';
 export { type Change, type ChangeKind, type Conflict, type Interrupted, type Plan, type PlanOptions, plan, type RegistryWrite } from './plan.js';
 export { replaceFile } from './replace.js';

@@ -3,6 +3,7 @@
  * file), from which source and inputs, with the registry's warnings.
  */
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../support/hash.js';
 import { stamp, stampPlaceholder, verifyStamp } from '../support/stamp.js';
@@ -76,6 +77,28 @@ export function readManifest(out: string, intact = false): Manifest | undefined 
   if (text === undefined) return undefined;
   if (intact && verifyStamp(text) !== 'intact') return undefined;
   return parseManifest(text);
+}
+
+/**
+ * The inputs hash the manifest in `out` records, read from its first 4 KiB
+ * (gen writes it there, before the warnings and the files; with CRLF when a
+ * checkout made them so), without reading or trusting the rest: enough to
+ * tell that the inputs changed, so that the fast path steps aside without
+ * reading and parsing a large manifest. `undefined` when there is no
+ * manifest or no such line there; never a reason to trust it.
+ */
+export function recordedInputs(out: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path.join(out, manifestName), 'r');
+    const head = Buffer.alloc(4096);
+    const length = readSync(fd, head, 0, head.length, 0);
+    return /\r?\n {2}"inputs": "([0-9a-f]{64})",?\r?\n/.exec(head.toString('latin1', 0, length))?.[1];
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
