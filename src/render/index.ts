@@ -89,8 +89,12 @@ export function render(input: RenderInput): Map<string, string> {
 function refuseNestedPaths(files: ReadonlyMap<string, RenderedFile>, templates: TemplateSet): void {
   const directories = new Set<string>();
   for (const path of files.keys()) {
-    const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) directories.add(parts.slice(0, i).join('/'));
+    // each directory above it, deepest first, until one already known (whose own are known too)
+    for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const directory = path.slice(0, end);
+      if (directories.has(directory)) break;
+      directories.add(directory);
+    }
   }
   for (const path of files.keys()) {
     if (!directories.has(path)) continue;
