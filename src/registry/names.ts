@@ -5,6 +5,7 @@
  * in their target's module and are built from these, so a service name can
  * never become a directive, a command or a path.
  */
+import { remembered } from '../support/remembered.js';
 import type { EnvironmentName, Service } from './types.js';
 
 /** `text` with accents folded away (`é` → `e`) and compatibility forms decomposed (NFKD, marks removed). */
@@ -62,24 +63,6 @@ export function words(name: string): string[] {
   return withoutAccents(name)
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean);
-}
-
-/**
- * `style`, answering again from memory: every rule and target derives a
- * service's identifiers from its name (its variable, unit, upstream), some
- * ten times a service per run. Bounded, for registries of any size.
- */
-function remembered(style: (name: string) => string): (name: string) => string {
-  const known = new Map<string, string>();
-  return (name) => {
-    let value = known.get(name);
-    if (value === undefined) {
-      if (known.size >= 4096) known.clear();
-      value = style(name);
-      known.set(name, value);
-    }
-    return value;
-  };
 }
 
 /** `Creator Suite API` → `CREATOR_SUITE_API`; a leading digit gets a `_` prefix. Empty when the name has no letters or digits. */

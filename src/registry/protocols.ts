@@ -5,6 +5,7 @@
  * port (recogniseService); registry/queries.ts serviceProtocol puts the two
  * together for every stage.
  */
+import { remembered } from '../support/remembered.js';
 import { letterDigitRuns } from './names.js';
 
 const httpWords = new Set(['http', 'https', 'http1', 'http1.1', 'h2', 'http2', 'h2c', 'rest', 'graphql', 'sse', 'web', 'prometheus']);
@@ -86,26 +87,23 @@ export interface ProtocolInfo {
   tls: boolean;
 }
 
-/**
- * What each Protocol text read as, in this process: every rule and target
- * asks of every service, and a registry has a handful of distinct texts.
- * Bounded, for a registry with a different text on each of 20,000 rows.
- */
-const readProtocols = new Map<string, Readonly<ProtocolInfo>>();
-const maxReadProtocols = 1024;
+/** What a row without a Protocol cell reads as. */
 const absentProtocol: Readonly<ProtocolInfo> = Object.freeze({ unknown: Object.freeze([]) as unknown as string[], http: true, websocket: false, tls: false });
+
+/**
+ * What each Protocol text read as, in this process (frozen: the answer is
+ * shared): every rule and target asks of every service, and a registry has a
+ * handful of distinct texts.
+ */
+const rememberedProtocol = remembered((text) => {
+  const info = Object.freeze(readProtocol(text));
+  Object.freeze(info.unknown);
+  return info;
+}, 1024);
 
 /** `HTTP/HTTPS` → http; `WS` → http + websocket; `PostgreSQL` → neither; absent → http. The same (frozen) answer each time for the same text. */
 export function protocolInfo(text: string | undefined): Readonly<ProtocolInfo> {
-  if (text === undefined) return absentProtocol;
-  let info = readProtocols.get(text);
-  if (info === undefined) {
-    if (readProtocols.size >= maxReadProtocols) readProtocols.clear();
-    info = Object.freeze(readProtocol(text));
-    Object.freeze(info.unknown);
-    readProtocols.set(text, info);
-  }
-  return info;
+  return text === undefined ? absentProtocol : rememberedProtocol(text);
 }
 
 function readProtocol(text: string): ProtocolInfo {

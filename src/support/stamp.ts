@@ -13,13 +13,11 @@ const stampPattern = /portbook:sha256:([0-9a-f]{64})/;
 /** The placeholder a header carries before `stamp` fills it in. */
 export const stampPlaceholder = `${marker}${blank}`;
 
-const digest = sha256Hex;
-
 /** Fill in the placeholder with the hash of the content; content without one is returned as is. */
 export function stamp(content: string): string {
   const index = content.indexOf(stampPlaceholder);
   if (index === -1) return content;
-  const hash = digest(content);
+  const hash = sha256Hex(content);
   return content.slice(0, index + marker.length) + hash + content.slice(index + stampPlaceholder.length);
 }
 
@@ -35,8 +33,8 @@ export function verifyStamp(content: string): StampState {
   if (!match) return 'none';
   const index = match.index + marker.length;
   const unstamped = content.slice(0, index) + blank + content.slice(index + 64);
-  if (digest(unstamped) === match[1]) return 'intact';
-  return unstamped.includes('\r\n') && digest(withLf(unstamped)) === match[1] ? 'intact' : 'edited';
+  if (sha256Hex(unstamped) === match[1]) return 'intact';
+  return unstamped.includes('\r\n') && sha256Hex(withLf(unstamped)) === match[1] ? 'intact' : 'edited';
 }
 
 /** `text` with every CRLF as LF: what portbook wrote, when git's `core.autocrlf` checked it out with CRLF. */
