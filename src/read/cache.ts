@@ -128,23 +128,32 @@ export class ParseCache {
 
   private store(key: string, body: Uint8Array): void {
     if (body.length > this.bound.bytes / 16) return;
-    const file = this.fileOf(key);
+    const header = Buffer.from(`${JSON.stringify({ stamp: this.stamp, key, sha256: sha256Hex(body) })}\n`);
+    if (!this.writeWhole(this.fileOf(key), Buffer.concat([header, body]))) return;
+    this.stored.bytes += header.length + body.length;
+    this.stored.entries++;
+  }
+
+  /**
+   * Write a file of the cache whole (a temporary and a rename), never through a
+   * link (pruning removes files from this directory); whether it was written.
+   * A cache that cannot be written only means the next run parses.
+   */
+  private writeWhole(file: string, data: string | Uint8Array): boolean {
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       mkdirSync(this.directory, { recursive: true });
-      // never through a link: pruning removes files from this directory
-      if (lstatSync(this.directory).isSymbolicLink()) return;
-      const header = Buffer.from(`${JSON.stringify({ stamp: this.stamp, key, sha256: sha256Hex(body) })}\n`);
-      writeFileSync(temporary, Buffer.concat([header, body]), { flag: 'wx' });
+      if (lstatSync(this.directory).isSymbolicLink()) return false;
+      writeFileSync(temporary, data, { flag: 'wx' });
       renameSync(temporary, file);
-      this.stored.bytes += header.length + body.length;
-      this.stored.entries++;
+      return true;
     } catch {
       try {
         unlinkSync(temporary);
       } catch {
         // never written
       }
+      return false;
     }
   }
 
@@ -217,21 +226,9 @@ export class ParseCache {
     }
   }
 
-  /** Write the ledger whole (a temporary and a rename), never through a link. */
+  /** Write the ledger (see writeWhole). */
   private writeLedger({ bytes, entries, counted }: Usage): void {
-    const file = path.join(this.directory, ledgerName);
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      if (lstatSync(this.directory).isSymbolicLink()) return;
-      writeFileSync(temporary, `${bytes} ${entries} ${counted}\n`, { flag: 'wx' });
-      renameSync(temporary, file);
-    } catch {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // never written
-      }
-    }
+    this.writeWhole(path.join(this.directory, ledgerName), `${bytes} ${entries} ${counted}\n`);
   }
 }
 
