@@ -39,19 +39,29 @@ function entries(dir: string): string[] {
   });
 }
 
-/** The swapper: renames each directory aside, puts a link to `outside` in its place, and back, as fast as it can, counting. */
-const swapper = `
+/**
+ * A swapper, run as `node -e`: over and over, for each directory `targets`
+ * names (code that sees `process.argv`'s rest as `args`, and `fs`, `path`),
+ * renames it aside, puts a link to `outside` in its place (held `holdMs`, so a
+ * write by path has time to go through it), and puts it back, counting the
+ * swaps into `counter` until SIGTERM.
+ */
+const swapperScript = (targets: string, rounds: number, holdMs = 0): string => `
 const fs = require('node:fs');
-const [outside, counter, ...dirs] = process.argv.slice(1);
+const path = require('node:path');
+const [outside, counter, ...args] = process.argv.slice(1);
+const targets = () => ${targets};
+const pause = new Int32Array(new SharedArrayBuffer(4));
 let swaps = 0;
 let running = true;
 process.on('SIGTERM', () => { running = false; });
 const tick = () => {
-  for (let i = 0; i < 50 && running; i++) {
-    for (const dir of dirs) {
+  for (let i = 0; i < ${rounds} && running; i++) {
+    for (const dir of targets()) {
       try {
         fs.renameSync(dir, dir + '.real');
         fs.symlinkSync(outside, dir);
+        if (${holdMs} > 0) Atomics.wait(pause, 0, 0, ${holdMs});
         fs.unlinkSync(dir);
         fs.renameSync(dir + '.real', dir);
         swaps++;
@@ -64,6 +74,9 @@ const tick = () => {
 };
 tick();
 `;
+
+/** The swapper of the output's directories: each directory given, as fast as it can. */
+const swapper = swapperScript('args', 50);
 
 describe('the write race', () => {
   it('never writes outside the output directory while its directories are swapped for links', { timeout: 600_000 }, async () => {
@@ -117,38 +130,12 @@ describe('the write race', () => {
   });
 });
 
-/** The staging swapper: whenever a directory being built for `generated/` stands beside it, renames it aside, puts a link to `outside` in its place, and back. */
-const stagingSwapper = `
-const fs = require('node:fs');
-const path = require('node:path');
-const [outside, counter, parent] = process.argv.slice(1);
-const building = /^\\.generated\\.portbook-\\d+-[0-9a-f]{8}\\.tmp$/;
-const pause = new Int32Array(new SharedArrayBuffer(4));
-let swaps = 0;
-let running = true;
-process.on('SIGTERM', () => { running = false; });
-const tick = () => {
-  for (let i = 0; i < 200 && running; i++) {
-    for (const name of fs.readdirSync(parent)) {
-      if (!building.test(name)) continue;
-      const dir = path.join(parent, name);
-      try {
-        fs.renameSync(dir, dir + '.real');
-        fs.symlinkSync(outside, dir);
-        // the link stands a moment: long enough for a write by path to go through it
-        Atomics.wait(pause, 0, 0, 2);
-        fs.unlinkSync(dir);
-        fs.renameSync(dir + '.real', dir);
-        swaps++;
-      } catch {}
-    }
-  }
-  fs.writeFileSync(counter, String(swaps));
-  if (running) setImmediate(tick);
-  else process.exit(0);
-};
-tick();
-`;
+/** The staging swapper: whichever directory being built for `generated/` stands beside it (in the directory given), the link held 2 ms. */
+const stagingSwapper = swapperScript(
+  String.raw`fs.readdirSync(args[0]).filter((name) => /^\.generated\.portbook-\d+-[0-9a-f]{8}\.tmp$/.test(name)).map((name) => path.join(args[0], name))`,
+  200,
+  2,
+);
 
 describe('the first-gen race', () => {
   it('never writes outside while the output directory being built is swapped for a link to elsewhere', { timeout: 600_000 }, async () => {
