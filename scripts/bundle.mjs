@@ -124,6 +124,32 @@ export function unicodePunctuation(code) {
 };
 
 /**
+ * mdast-util-from-markdown calls the handler of each of a parse's events (some
+ * 150,000 for 2,000 services) with `this` a fresh copy of its compile context
+ * (`{ ...context, sliceSerialize }`): a ten-field object per event, all
+ * garbage at once. No handler keeps `this` past its call or sets a field on
+ * it (they keep their state in `this.data` and on the stacks), and events are
+ * handled one after another, so in cli.cjs one context is given each event's
+ * `sliceSerialize` and passed: measured 5 % of a cold gen of 2,000 services
+ * and 11 MiB of its peak (docs/speed.md). The build stops if the code changes.
+ */
+const sharedCompileContext = {
+  name: 'shared-compile-context',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]mdast-util-from-markdown[\\/](dev[\\/])?lib[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const copy = /\{\n\s*\.\.\.context,\n\s*sliceSerialize: events\[index\]\[2\]\.sliceSerialize\n\s*\}/g;
+      const found = source.match(copy)?.length ?? 0;
+      if (found !== 3)
+        throw new Error(
+          `${args.path}: expected the compile context copied for 3 kinds of handler, found ${found}: see sharedCompileContext in scripts/bundle.mjs`,
+        );
+      return { contents: source.replace(copy, '(context.sliceSerialize = events[index][2].sliceSerialize, context)'), loader: 'js' };
+    });
+  },
+};
+
+/**
  * portbook reads Markdown and never writes it, but remark-gfm registers its
  * serialiser extensions (and with them most of mdast-util-to-markdown) when
  * it is used: in cli.cjs, mdast-util-gfm's `gfmToMarkdown` is an empty
@@ -158,7 +184,7 @@ const results = [
     outdir,
     outExtension: { '.js': '.cjs' },
     define: { ...fromSources.define, PORTBOOK_ON_DEMAND_BUNDLES: 'true' },
-    plugins: [sharedLoader, builtinsWrappedOnce, lazyUnicodePunctuation, readOnlyGfm, precompiledTemplates],
+    plugins: [sharedLoader, builtinsWrappedOnce, lazyUnicodePunctuation, sharedCompileContext, readOnlyGfm, precompiledTemplates],
   }),
   // the rest, one bundle each
   ...(await Promise.all(

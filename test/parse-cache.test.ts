@@ -18,14 +18,17 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Root, Table } from 'mdast';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/commands/build.js';
 import { blockStarts } from '../src/read/blocks.js';
 import { cacheDirectory, ParseCache, parseCached } from '../src/read/cache.js';
+import { read } from '../src/read/index.js';
 import { assemble, mayDefine, partsOf, processor, tableSlices } from '../src/read/parse.js';
 import { decodeTree, encodeTree, maxDepth } from '../src/read/tree-codec.js';
+import { loadWithCodeCache } from '../src/support/compile-cache.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const runs = Number(process.env.PORTBOOK_PROPERTY_RUNS ?? 1);
@@ -37,6 +40,7 @@ const settings = (numRuns: number): fc.Parameters<unknown> => ({
   ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
 });
 const temporary = temporaryDirs('parse-cache');
+const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // ---------------------------------------------------------------- documents
 
@@ -290,6 +294,21 @@ describe('the parse cache gives the tree of a whole parse', () => {
           expect({ cut, line: lines[cut], starts: starts.has(cut) }).toEqual({ cut, line: lines[cut], starts: true });
       }),
       settings(count(300)),
+    );
+  });
+
+  it("the CLI bundle, with the build's patches of the parser (scripts/bundle.mjs), reads every document to the tree the sources read", () => {
+    type Read = (bytes: Uint8Array, displayPath: string) => { tree: Root };
+    const bundled = loadWithCodeCache<{ read: Read }>(path.join(repo, 'dist/bundle/cli.cjs')).exports.read;
+    const same = (text: string): void => {
+      const bytes = Buffer.from(text);
+      expect(JSON.stringify(bundled(bytes, 'PORTS.md').tree)).toBe(JSON.stringify(read(bytes, 'PORTS.md').tree));
+    };
+    fc.assert(fc.property(documentOf(block), same), settings(count(300)));
+    // a document long enough to be parsed in slices; and every construct the handlers know, in one
+    same(long(3000));
+    same(
+      '# H\n\n1. one\n2. two\n   - [x] done\n   - [ ] not\n\n> q `c` **b** _e_ ~~s~~ www.x.io <http://a.b> [l](/u "t") ![i](/p)\n\n```js meta\nx\n```\n\n[d]: /x\n\nSee [d] and[^1].\n\n[^1]: note\n',
     );
   });
 
