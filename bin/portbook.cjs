@@ -42,6 +42,16 @@ if (code !== undefined) {
   };
   // set the exit code at once when main answers at once: an EPIPE handler that runs next must exit with it
   const result = cli.exports.main(argv, io);
-  if (typeof result === 'number') done(result);
-  else result.then(done);
+  if (typeof result === 'number') {
+    done(result);
+    // A command answered at once is done: end the process without tearing down its heap first (a first gen of 2,000
+    // services leaves some 100 MiB of it: 10 ms). Two immediates on, after the check of src/cli/main.ts for a signal
+    // held during a write (its immediates were queued first, and set the exit code), and only once everything
+    // written to stdout and stderr has left the process; else it ends as usual.
+    setImmediate(() =>
+      setImmediate(() => {
+        if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
+      }),
+    );
+  } else result.then(done);
 }
