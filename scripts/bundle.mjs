@@ -167,13 +167,17 @@ const subtokenizeJumpsInMap = {
       const edits = [
         ['  const jumps = {};\n  let index = -1;', '  const jumps = new Map();\n  let index = -1;'],
         ['    while (index in jumps) {\n      index = jumps[index];\n    }', '    while (jumps.has(index)) {\n      index = jumps.get(index);\n    }'],
-        ['        Object.assign(jumps, subcontent(events, index));\n        index = jumps[index];', '        subcontent(events, index, jumps);\n        index = jumps.get(index);'],
+        [
+          '        Object.assign(jumps, subcontent(events, index));\n        index = jumps[index];',
+          '        subcontent(events, index, jumps);\n        index = jumps.get(index);',
+        ],
         ['function subcontent(events, eventIndex) {', 'function subcontent(events, eventIndex, gaps) {'],
         ['  const gaps = {};\n', ''],
         ['    gaps[adjust + jumps[index][0]] = adjust + jumps[index][1];', '    gaps.set(adjust + jumps[index][0], adjust + jumps[index][1]);'],
       ];
       for (const [from, to] of edits) {
-        if (source.split(from).length !== 2) throw new Error(`${args.path} no longer holds ${JSON.stringify(from)} once: see subtokenizeJumpsInMap in scripts/bundle.mjs`);
+        if (source.split(from).length !== 2)
+          throw new Error(`${args.path} no longer holds ${JSON.stringify(from)} once: see subtokenizeJumpsInMap in scripts/bundle.mjs`);
         source = source.replace(from, to);
       }
       return { contents: source, loader: 'js' };
