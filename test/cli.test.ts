@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main, version } from '../src/cli/main.js';
+import { outPath } from '../src/cli/output/common.js';
+import type { Built } from '../src/commands/build.js';
+import { displayPath } from '../src/config/load.js';
 import { runCli, temporaryDirs, writeProject } from './helpers.js';
 
 const seeds = new URL('./fixtures/seeds/', import.meta.url).pathname;
@@ -30,6 +34,19 @@ const broken = [
 ].join('\n');
 
 describe('portbook gen', () => {
+  it('shows each output as displayPath shows it, wherever --out is from the working directory', () => {
+    const dirs = ['/w/p', '/w/p/generated', '/w/p/a/b', '/w', '/w/q/gen', '/', '/x/y/z/w', '/w/p/..gen', '/w/pp'];
+    const name = fc.constantFrom('settings.ts', '.env', 'systemd', 'a.service.d', 'portbook.conf', '..x', 'p', 'a', 'b', 'generated', 'gen', 'q', 'w');
+    fc.assert(
+      fc.property(fc.constantFrom(...dirs), fc.constantFrom(...dirs), fc.array(name, { minLength: 1, maxLength: 4 }), (out, cwd, names) => {
+        const result = { config: { out } } as Built;
+        const relative = names.join('/');
+        // twice: the second call answers from what the first worked out of --out
+        for (let i = 0; i < 2; i++) expect(outPath(result, relative, { cwd, stdout() {}, stderr() {} })).toBe(displayPath(path.join(out, relative), cwd));
+      }),
+    );
+  });
+
   it('keeps its exit code when the reader closes the pipe early', () => {
     const dir = project('| Service | Port |\n|---|---|\n| api | 16000 |\n');
     spawnSync(process.execPath, [bin, 'gen'], { cwd: dir });

@@ -34,9 +34,27 @@ export const processIo: Io = {
 export function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+/** An output's path as shown (`relative`: out-relative, `/`-separated, normalised as the plan gives it); `''` is --out itself, as `dir/`. */
 export function outPath(result: Built, relative: string, io: Io): string {
+  if (relative !== '') {
+    // --out shown as `.` or a path down from cwd: a file in it is shown as that and its path (what displayPath gives, without a
+    // path.relative per file: a first gen of 2,000 services lists 2,000); else (above cwd, or shown absolute) displayPath decides
+    const base = shownBelow(result.config.out, io.cwd);
+    if (base !== undefined) return base === '.' ? relative : `${base}/${relative}`;
+  }
   const shown = displayPath(path.join(result.config.out, relative), io.cwd);
   return relative === '' ? (shown === '.' ? './' : `${shown}/`) : shown;
+}
+
+let shownOut: { out: string; cwd: string; base: string | undefined } | undefined;
+
+/** `dir` as displayPath shows it, when that is `.` or a relative path that does not start with `..`; else undefined. */
+function shownBelow(dir: string, cwd: string): string | undefined {
+  if (shownOut?.out !== dir || shownOut.cwd !== cwd) {
+    const shown = displayPath(dir, cwd);
+    shownOut = { out: dir, cwd, base: path.isAbsolute(shown) || shown === '..' || shown.startsWith('../') ? undefined : shown };
+  }
+  return shownOut.base;
 }
 
 /** Each diagnostic, then, when there were errors, a count and `consequence` (what the command did not do because of them). */
