@@ -157,28 +157,97 @@ const sharedCompileContext = {
  * into and looked up at every event. In cli.cjs they are a Map, and
  * `subcontent` sets its gaps in it directly: the same jumps, found the same
  * way. Measured paired: 5 % of a cold gen of 2,000 services (docs/speed.md).
- * The build stops if the code changes.
  */
-const subtokenizeJumpsInMap = {
-  name: 'subtokenize-jumps-in-map',
+const jumpsInMap = [
+  ['  const jumps = {};\n  let index = -1;', '  const jumps = new Map();\n  let index = -1;'],
+  ['    while (index in jumps) {\n      index = jumps[index];\n    }', '    while (jumps.has(index)) {\n      index = jumps.get(index);\n    }'],
+  [
+    '        Object.assign(jumps, subcontent(events, index));\n        index = jumps[index];',
+    '        subcontent(events, index, jumps);\n        index = jumps.get(index);',
+  ],
+  ['function subcontent(events, eventIndex) {', 'function subcontent(events, eventIndex, gaps) {'],
+  ['  const gaps = {};\n', ''],
+  ['    gaps[adjust + jumps[index][0]] = adjust + jumps[index][1];', '    gaps.set(adjust + jumps[index][0], adjust + jumps[index][1]);'],
+];
+
+/**
+ * Each piece of inline text (a table cell, a paragraph's line, a heading) is
+ * tokenized by a text tokenizer of its own: some 20 closures and objects, a
+ * write, a resolve and a splice per cell, for what is most often plain words
+ * (`PostgreSQL`, `✅ Active`, `Load test`). Text in which no character starts
+ * an inline construct of the parser (`context.parser.constructs.text`, so
+ * whatever extensions it has) comes out of that tokenizer as one `data` token
+ * from its first character to its last: in cli.cjs such text becomes that
+ * token at once, with the same points, serialised by the tokenizer that holds
+ * its characters. Only a single line (a token with no link to a next or a
+ * previous one), no tab or control character, and no space at either end
+ * (trailing spaces are a line suffix). The one construct allowed is GFM's
+ * `www.`/`http(s):` autolink literal, which starts at `h` and `w` and can only
+ * match where the text holds `www.`, `http:` or `https:`: text that holds none
+ * of them is plain. Measured paired (41 runs): 2 % of a cold gen of 2,000
+ * services, and 15 % of a parse once micromark is hot (docs/speed.md).
+ * test/parse-cache.test.ts compares the bundle's trees with the sources' on
+ * random documents of such near misses.
+ */
+const plainTextWithoutTokenizer = [
+  [
+    "    if (event[0] === 'enter') {\n      if (event[1].contentType) {\n",
+    "    if (event[0] === 'enter') {\n      if (event[1].contentType === 'text' && plainText(events, index)) {\n        index++;\n      } else if (event[1].contentType) {\n",
+  ],
+  [
+    '/**\n * Tokenize embedded tokens.',
+    `/** Whether the text token entered at \`index\` is plain (see plainTextWithoutTokenizer in scripts/bundle.mjs): then it is made the one data token it would tokenize to. */
+function plainText(events, index) {
+  const enter = events.get(index);
+  const token = enter[1];
+  if (token._tokenizer || token.next || token.previous || token._contentTypeTextTrailing) return false;
+  const exit = events.get(index + 1);
+  if (exit === undefined || exit[0] !== 'exit') return false;
+  const context = enter[2];
+  const text = context.sliceSerialize(token);
+  if (text.length === 0 || text.charCodeAt(0) === 32 || text.charCodeAt(text.length - 1) === 32) return false;
+  const constructs = context.parser.constructs.text;
+  let literals = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 32 || code === 127) return false;
+    const list = Object.hasOwn(constructs, code) ? constructs[code] : undefined;
+    if (list === undefined) continue;
+    for (const construct of Array.isArray(list) ? list : [list]) {
+      if (construct.name !== 'wwwAutolink' && construct.name !== 'protocolAutolink') return false;
+    }
+    if (!literals) {
+      const lower = text.toLowerCase();
+      if (lower.includes('www.') || lower.includes('http:') || lower.includes('https:')) return false;
+      literals = true;
+    }
+  }
+  const data = { type: 'data', start: { ...token.start }, end: { ...token.end } };
+  enter[1] = data;
+  exit[1] = data;
+  exit[2] = context;
+  return true;
+}
+
+/**
+ * Tokenize embedded tokens.`,
+  ],
+];
+
+/**
+ * cli.cjs's patches of micromark-util-subtokenize (above), applied in order;
+ * the build stops if the code they edit changes.
+ */
+const subtokenizePatches = {
+  name: 'subtokenize-patches',
   setup(build) {
     build.onLoad({ filter: /[\\/]micromark-util-subtokenize[\\/](dev[\\/])?index\.js$/ }, async (args) => {
       let source = await readFile(args.path, 'utf8');
-      const edits = [
-        ['  const jumps = {};\n  let index = -1;', '  const jumps = new Map();\n  let index = -1;'],
-        ['    while (index in jumps) {\n      index = jumps[index];\n    }', '    while (jumps.has(index)) {\n      index = jumps.get(index);\n    }'],
-        [
-          '        Object.assign(jumps, subcontent(events, index));\n        index = jumps[index];',
-          '        subcontent(events, index, jumps);\n        index = jumps.get(index);',
-        ],
-        ['function subcontent(events, eventIndex) {', 'function subcontent(events, eventIndex, gaps) {'],
-        ['  const gaps = {};\n', ''],
-        ['    gaps[adjust + jumps[index][0]] = adjust + jumps[index][1];', '    gaps.set(adjust + jumps[index][0], adjust + jumps[index][1]);'],
-      ];
-      for (const [from, to] of edits) {
-        if (source.split(from).length !== 2)
-          throw new Error(`${args.path} no longer holds ${JSON.stringify(from)} once: see subtokenizeJumpsInMap in scripts/bundle.mjs`);
-        source = source.replace(from, to);
+      for (const [patch, edits] of Object.entries({ jumpsInMap, plainTextWithoutTokenizer })) {
+        for (const [from, to] of edits) {
+          if (source.split(from).length !== 2) throw new Error(`${args.path} no longer holds ${JSON.stringify(from)} once: see ${patch} in scripts/bundle.mjs`);
+          source = source.replace(from, () => to);
+        }
       }
       return { contents: source, loader: 'js' };
     });
@@ -220,7 +289,7 @@ const results = [
     outdir,
     outExtension: { '.js': '.cjs' },
     define: { ...fromSources.define, PORTBOOK_ON_DEMAND_BUNDLES: 'true' },
-    plugins: [sharedLoader, builtinsWrappedOnce, lazyUnicodePunctuation, sharedCompileContext, subtokenizeJumpsInMap, readOnlyGfm, precompiledTemplates],
+    plugins: [sharedLoader, builtinsWrappedOnce, lazyUnicodePunctuation, sharedCompileContext, subtokenizePatches, readOnlyGfm, precompiledTemplates],
   }),
   // the rest, one bundle each
   ...(await Promise.all(

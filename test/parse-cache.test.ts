@@ -307,8 +307,9 @@ describe('the parse cache gives the tree of a whole parse', () => {
   });
 
   it('the CLI bundle reads inline text of every kind, in every block a registry has, to the tree the sources read', () => {
-    // autolink literals and what only looks like one, every inline marker, tabs, spaces, control characters,
-    // characters outside the BMP and ones whose lower case is longer
+    // the near misses of the bundle's shortcut for plain text (plainTextWithoutTokenizer in scripts/bundle.mjs): autolink
+    // literals and what only looks like one, every inline marker, tabs, spaces, control characters, characters outside
+    // the BMP and ones whose lower case is longer
     const piece = fc.constantFrom(
       ...[
         'Load',
