@@ -174,9 +174,9 @@ function joined(parts: readonly string[]): string {
 function derivedIdentifiers(service: Service, units: Readonly<Record<string, string>>): Array<{ what: string; name: string; override?: string }> {
   const listed = service.unitFile !== undefined && isUnitName(unitFromPath(service.unitFile.value));
   const derivedUnit = !listed && !Object.hasOwn(units, service.name.value);
-  return [
-    ...(derivedUnit ? [{ what: 'systemd unit', name: unitName(service, units), override: 'name its unit in `systemd.units` in the config' }] : []),
-    ...(hasUpstream(service) ? [{ what: 'nginx upstream', name: upstreamName(service) }] : []),
-    ...(service.variable ? [] : [{ what: 'variable', name: portVariable(service), override: 'its variable in an `Env` cell' }]),
-  ];
+  const derived: Array<{ what: string; name: string; override?: string }> = [];
+  if (derivedUnit) derived.push({ what: 'systemd unit', name: unitName(service, units), override: 'name its unit in `systemd.units` in the config' });
+  if (hasUpstream(service)) derived.push({ what: 'nginx upstream', name: upstreamName(service) });
+  if (!service.variable) derived.push({ what: 'variable', name: portVariable(service), override: 'its variable in an `Env` cell' });
+  return derived;
 }

@@ -11,10 +11,11 @@ const placeholderRemedy = {
   external: 'write the port nginx listens on, or leave the cell empty for 443 with SSL and 80 without',
 };
 
+/** `owner` names the row's owner, asked only for a report (every row is checked; a name in backticks is made for few). */
 function checkPortCell(
   context: RuleContext,
   port: Field<PortCell> | undefined,
-  owner: string,
+  owner: () => string,
   kind: PortCell['kind'],
   of: 'service' | 'external' = 'service',
 ): void {
@@ -22,7 +23,7 @@ function checkPortCell(
   const text = port.text;
   if (kind === 'placeholder') {
     context.report(
-      `Port of ${owner} is ${text === '' ? 'empty' : `the placeholder ${code(text)}`}, expected a number from 1 to 65535: ${placeholderRemedy[of]}`,
+      `Port of ${owner()} is ${text === '' ? 'empty' : `the placeholder ${code(text)}`}, expected a number from 1 to 65535: ${placeholderRemedy[of]}`,
       port.position,
     );
   } else if (port.value.kind === 'invalid') {
@@ -35,9 +36,9 @@ function checkPortCell(
           : /^\d+\s*\(/.test(text)
             ? ': put the note in another column; for a port per environment, use an `Environment` column or one table per environment heading'
             : '';
-    context.report(`Unexpected port ${code(text)} for ${owner}, expected one whole number from 1 to 65535${hint}`, port.position);
+    context.report(`Unexpected port ${code(text)} for ${owner()}, expected one whole number from 1 to 65535${hint}`, port.position);
   } else if (kind === 'missing') {
-    context.report(`Row for ${owner} has no port cell, expected one under the Port column: add the missing cells`, port.position);
+    context.report(`Row for ${owner()} has no port cell, expected one under the Port column: add the missing cells`, port.position);
   }
 }
 
@@ -45,30 +46,30 @@ export const portsRules: readonly Rule[] = [
   {
     id: 'port-placeholder',
     check(context) {
-      for (const service of context.registry.services) checkPortCell(context, service.port, label(service), 'placeholder');
-      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'placeholder', 'external');
+      for (const service of context.registry.services) checkPortCell(context, service.port, () => label(service), 'placeholder');
+      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, () => externalOwner(access), 'placeholder', 'external');
     },
   },
   {
     id: 'port-not-integer',
     check(context) {
       for (const service of context.registry.services) {
-        checkPortCell(context, service.port, label(service), 'invalid');
-        checkPortCell(context, service.port, label(service), 'missing');
+        checkPortCell(context, service.port, () => label(service), 'invalid');
+        checkPortCell(context, service.port, () => label(service), 'missing');
       }
-      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, externalOwner(access), 'invalid');
+      for (const access of context.registry.externalAccess) checkPortCell(context, access.port, () => externalOwner(access), 'invalid');
     },
   },
   {
     id: 'port-out-of-range',
     check(context) {
-      const check = (port: Field<PortCell> | undefined, owner: string): void => {
+      const check = (port: Field<PortCell> | undefined, owner: () => string): void => {
         const number = portNumber(port);
         if (number === undefined || (number >= 1 && number <= 65535)) return;
-        context.report(`Port ${port!.text} of ${owner} is out of range, expected 1 to 65535: choose a port in that range`, port!.position);
+        context.report(`Port ${port!.text} of ${owner()} is out of range, expected 1 to 65535: choose a port in that range`, port!.position);
       };
-      for (const service of context.registry.services) check(service.port, label(service));
-      for (const access of context.registry.externalAccess) check(access.port, externalOwner(access));
+      for (const service of context.registry.services) check(service.port, () => label(service));
+      for (const access of context.registry.externalAccess) check(access.port, () => externalOwner(access));
     },
   },
   {
