@@ -211,9 +211,10 @@ function plainText(events, index) {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 32 || code === 127) return false;
-    const list = Object.hasOwn(constructs, code) ? constructs[code] : undefined;
+    // combineExtensions keeps a list per character code in a plain object: no code is a key of Object.prototype
+    const list = constructs[code];
     if (list === undefined) continue;
-    for (const construct of Array.isArray(list) ? list : [list]) {
+    for (const construct of list) {
       if (construct.name !== 'wwwAutolink' && construct.name !== 'protocolAutolink') return false;
     }
     if (!literals) {

@@ -101,8 +101,9 @@ const namedBuiltins = ['each', 'if', 'unless', 'with', 'lookup', 'log'];
  */
 function ownEnvironment(text: string): Environment {
   const handlebars = Runtime.create();
-  for (const name of namedBuiltins) if (!text.includes(name)) handlebars.unregisterHelper(name);
-  registerHelpers(handlebars, (name) => text.includes(name));
+  const named = (name: string): boolean => text.includes(name);
+  for (const name of namedBuiltins) if (!named(name)) handlebars.unregisterHelper(name);
+  registerHelpers(handlebars, named);
   return handlebars;
 }
 
